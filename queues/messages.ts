@@ -1,0 +1,26 @@
+import { z } from "zod";
+
+/** Queue names as declared in wrangler.toml; queue() routes each batch by its queue's name. */
+export const QUEUES = {
+  send: "flarecast-send",
+  events: "flarecast-events",
+  sendDeadLetters: "flarecast-send-dlq",
+  eventDeadLetters: "flarecast-events-dlq",
+} as const;
+
+/** Dead letters are filed under the queue the message was meant for, not under the dead-letter queue. */
+export const DEAD_LETTER_SOURCES: Record<string, string> = {
+  [QUEUES.sendDeadLetters]: QUEUES.send,
+  [QUEUES.eventDeadLetters]: QUEUES.events,
+};
+
+/**
+ * Every message body names its `kind`; each consumer holds one handler per kind with the zod schema of that
+ * kind's body. A body that fails its schema is dead-lettered at once instead of burning retries.
+ */
+export const MessageEnvelopeSchema = z.looseObject({
+  kind: z.string().min(1),
+  workspace_id: z.string().optional(),
+});
+
+export type MessageEnvelope = z.infer<typeof MessageEnvelopeSchema>;

@@ -1,0 +1,54 @@
+import { Scalar } from "@scalar/hono-api-reference";
+import { createMiddleware } from "hono/factory";
+import { requestId } from "hono/request-id";
+import { createDb } from "./db/client";
+import { readConfig } from "./env";
+import { onError, onNotFound } from "./lib/error-handler";
+import { securitySchemes } from "./lib/openapi";
+import { type AppBindings, createRouter } from "./lib/router";
+import { apiKeysRouter } from "./routes/api-keys";
+import { healthRouter } from "./routes/health";
+import { jobsRouter } from "./routes/jobs";
+import { workspacesRouter } from "./routes/workspaces";
+
+export const OPENAPI_INFO = {
+  title: "Flarecast API",
+  version: "0.1.0",
+  description:
+    "Email marketing on Cloudflare's edge. Errors are RFC 9457 `application/problem+json`; lists are cursor pages " +
+    "(`?limit=&cursor=` → `{data, next_cursor}`); JSON is snake_case and times are RFC 3339 UTC.",
+  license: { name: "MIT", identifier: "MIT" },
+} as const;
+
+const bindRequestContext = createMiddleware<AppBindings>(async (c, next) => {
+  c.set("config", readConfig(c.env));
+  c.set("db", createDb(c.env.DB));
+  await next();
+});
+
+export function createApp() {
+  const app = createRouter();
+  app.use(requestId());
+  app.use(bindRequestContext);
+
+  app.route("/", healthRouter);
+  app.route("/", workspacesRouter);
+  app.route("/", apiKeysRouter);
+  app.route("/", jobsRouter);
+
+  for (const [name, scheme] of Object.entries(securitySchemes)) {
+    app.openAPIRegistry.registerComponent("securitySchemes", name, scheme);
+  }
+  app.doc31("/openapi.json", (c) => ({
+    openapi: "3.1.0",
+    info: OPENAPI_INFO,
+    servers: [{ url: new URL(c.req.url).origin, description: "This deployment" }],
+  }));
+  app.get("/docs", Scalar({ url: "/openapi.json", pageTitle: "Flarecast API" }));
+
+  app.onError(onError);
+  app.notFound(onNotFound);
+  return app;
+}
+
+export type App = ReturnType<typeof createApp>;

@@ -1,0 +1,88 @@
+import { asc, eq, gt } from "drizzle-orm";
+import type { Database } from "../../db/client";
+import { type Workspace, workspaces } from "../../db/schema";
+import { conflict, notFound } from "../../lib/errors";
+import { newId } from "../../lib/ids";
+import { decodeCursor, type Page, toPage } from "../../lib/pagination";
+import { type IssuedApiKey, issueApiKey } from "./api-keys";
+
+export interface NewWorkspace {
+  name: string;
+  slug?: string;
+  timezone: string;
+  postal_address?: string | null;
+}
+
+export interface WorkspaceChanges {
+  name?: string;
+  timezone?: string;
+  postal_address?: string | null;
+}
+
+export function slugify(name: string): string {
+  const slug = name
+    .normalize("NFKD")
+    .replace(/[\u0300-\u036f]/g, "")
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-+|-+$/g, "")
+    .slice(0, 48)
+    .replace(/-+$/g, "");
+  return slug || "workspace";
+}
+
+async function slugTaken(db: Database, slug: string): Promise<boolean> {
+  const row = await db.select({ id: workspaces.id }).from(workspaces).where(eq(workspaces.slug, slug)).get();
+  return row !== undefined;
+}
+
+/** A requested slug must be free; a derived one gets a numeric suffix until it is. */
+async function chooseSlug(db: Database, input: NewWorkspace): Promise<string> {
+  if (input.slug) {
+    if (await slugTaken(db, input.slug)) throw conflict(`The slug "${input.slug}" is already in use`);
+    return input.slug;
+  }
+  const base = slugify(input.name);
+  for (let n = 1; ; n++) {
+    const candidate = n === 1 ? base : `${base}-${n}`;
+    if (!(await slugTaken(db, candidate))) return candidate;
+  }
+}
+
+/** Creates a workspace together with its first API key, which the caller shows exactly once. */
+export async function createWorkspace(
+  db: Database,
+  input: NewWorkspace,
+): Promise<{ workspace: Workspace; apiKey: IssuedApiKey }> {
+  const slug = await chooseSlug(db, input);
+  const id = newId("ws");
+  const [workspace] = await db
+    .insert(workspaces)
+    .values({ id, name: input.name, slug, timezone: input.timezone, postal_address: input.postal_address ?? null })
+    .returning();
+  const apiKey = await issueApiKey(db, workspace.id, "Default key");
+  return { workspace, apiKey };
+}
+
+export async function listWorkspaces(db: Database, limit: number, cursor?: string): Promise<Page<Workspace>> {
+  const after = decodeCursor(cursor);
+  const rows = await db
+    .select()
+    .from(workspaces)
+    .where(after ? gt(workspaces.id, after) : undefined)
+    .orderBy(asc(workspaces.id))
+    .limit(limit + 1);
+  return toPage(rows, limit, (w) => w.id);
+}
+
+export async function updateWorkspace(db: Database, id: string, changes: WorkspaceChanges): Promise<Workspace> {
+  const set = Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined));
+  if (Object.keys(set).length === 0) {
+    const current = await db.select().from(workspaces).where(eq(workspaces.id, id)).get();
+    if (!current) throw notFound("Workspace");
+    return current;
+  }
+  const [updated] = await db.update(workspaces).set(set).where(eq(workspaces.id, id)).returning();
+  if (!updated) throw notFound("Workspace");
+  return updated;
+}

@@ -1,0 +1,71 @@
+import { z } from "@hono/zod-openapi";
+
+/** The one error taxonomy of the API. Every error response is RFC 9457 problem+json built from this table. */
+export const problemTypes = {
+  bad_request: { status: 400, title: "Bad request" },
+  unauthorized: { status: 401, title: "Unauthorized" },
+  not_found: { status: 404, title: "Not found" },
+  conflict: { status: 409, title: "Conflict" },
+  validation_failed: { status: 422, title: "Validation failed" },
+  rate_limited: { status: 429, title: "Too many requests" },
+  internal_error: { status: 500, title: "Internal server error" },
+} as const;
+
+export type ProblemCode = keyof typeof problemTypes;
+export type ProblemStatus = (typeof problemTypes)[ProblemCode]["status"];
+
+export const fieldLocations = ["body", "query", "path", "header"] as const;
+
+export const FieldErrorSchema = z
+  .object({
+    location: z.enum(fieldLocations),
+    path: z.string().openapi({ description: "Dotted path of the offending field; array items by index", example: "items.0.email" }),
+    message: z.string(),
+  })
+  .openapi("FieldError");
+
+export const ProblemSchema = z
+  .object({
+    type: z.string().openapi({ example: "urn:flarecast:problem:validation_failed" }),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    instance: z.string().optional(),
+    errors: z.array(FieldErrorSchema).optional(),
+  })
+  .openapi("Problem");
+
+export type FieldError = z.infer<typeof FieldErrorSchema>;
+export type Problem = z.infer<typeof ProblemSchema>;
+
+export class ApiError extends Error {
+  constructor(
+    readonly code: ProblemCode,
+    readonly detail: string,
+    readonly errors?: FieldError[],
+  ) {
+    super(detail);
+    this.name = "ApiError";
+  }
+
+  get status(): ProblemStatus {
+    return problemTypes[this.code].status;
+  }
+
+  toProblem(instance?: string): Problem {
+    return {
+      type: `urn:flarecast:problem:${this.code}`,
+      title: problemTypes[this.code].title,
+      status: this.status,
+      detail: this.detail,
+      ...(instance ? { instance } : {}),
+      ...(this.errors ? { errors: this.errors } : {}),
+    };
+  }
+}
+
+export const notFound = (what: string) => new ApiError("not_found", `${what} not found`);
+export const conflict = (detail: string) => new ApiError("conflict", detail);
+export const unauthorized = (detail: string) => new ApiError("unauthorized", detail);
+export const invalidField = (location: FieldError["location"], path: string, message: string) =>
+  new ApiError("validation_failed", message, [{ location, path, message }]);

@@ -1,0 +1,45 @@
+import type { z } from "@hono/zod-openapi";
+import { type ProblemCode, ProblemSchema, problemTypes } from "./errors";
+
+export const jsonContent = <T extends z.ZodTypeAny>(schema: T, description: string) => ({
+  content: { "application/json": { schema } },
+  description,
+});
+
+export const jsonBody = <T extends z.ZodTypeAny>(schema: T) => ({
+  content: { "application/json": { schema } },
+  required: true,
+});
+
+const problemDescriptions: Record<ProblemCode, string> = {
+  bad_request: "Malformed request, such as a body that is not JSON",
+  unauthorized: "Missing, invalid or revoked credentials",
+  not_found: "No such object in this workspace",
+  conflict: "The change conflicts with the object's current state",
+  validation_failed: "A field failed validation; `errors` names each one",
+  rate_limited: "Too many requests; retry later",
+  internal_error: "Unexpected server error",
+};
+
+/** OpenAPI response entries for the problem+json errors a route can return. */
+export function problemResponses<const C extends readonly ProblemCode[]>(...codes: C) {
+  return Object.fromEntries(
+    codes.map((code) => [
+      problemTypes[code].status,
+      { content: { "application/problem+json": { schema: ProblemSchema } }, description: problemDescriptions[code] },
+    ]),
+  ) as { [K in C[number] as (typeof problemTypes)[K]["status"]]: { content: { "application/problem+json": { schema: typeof ProblemSchema } }; description: string } };
+}
+
+export const securitySchemes = {
+  adminToken: {
+    type: "http",
+    scheme: "bearer",
+    description: "The operator's ADMIN_TOKEN secret: creates workspaces and runs jobs",
+  },
+  workspaceKey: {
+    type: "http",
+    scheme: "bearer",
+    description: "A workspace API key (`fc_…`), created with the workspace or through /workspaces/{ws}/api-keys",
+  },
+} as const;
