@@ -390,7 +390,7 @@ CREATE INDEX `user_onboarding_progress_due_idx` ON `user_onboarding_progress` (`
 CREATE UNIQUE INDEX `user_onboarding_progress_flow_subscriber_idx` ON `user_onboarding_progress` (`flow_id`,`subscriber_id`);--> statement-breakpoint
 CREATE TABLE `alerts` (
 	`id` text PRIMARY KEY NOT NULL,
-	`workspace_id` text NOT NULL,
+	`workspace_id` text,
 	`severity` text NOT NULL,
 	`alert_type` text NOT NULL,
 	`target_type` text,

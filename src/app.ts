@@ -20,6 +20,13 @@ export const OPENAPI_INFO = {
   license: { name: "MIT", identifier: "MIT" },
 } as const;
 
+/** The server is relative: whichever origin serves /openapi.json is the API it describes. */
+export const OPENAPI_DOCUMENT = {
+  openapi: "3.1.0",
+  info: OPENAPI_INFO,
+  servers: [{ url: "/", description: "The deployment serving this document" }],
+};
+
 const bindRequestContext = createMiddleware<AppBindings>(async (c, next) => {
   c.set("config", readConfig(c.env));
   c.set("db", createDb(c.env.DB));
@@ -39,11 +46,7 @@ export function createApp() {
   for (const [name, scheme] of Object.entries(securitySchemes)) {
     app.openAPIRegistry.registerComponent("securitySchemes", name, scheme);
   }
-  app.doc31("/openapi.json", (c) => ({
-    openapi: "3.1.0",
-    info: OPENAPI_INFO,
-    servers: [{ url: new URL(c.req.url).origin, description: "This deployment" }],
-  }));
+  app.doc31("/openapi.json", OPENAPI_DOCUMENT);
   app.get("/docs", Scalar({ url: "/openapi.json", pageTitle: "Flarecast API" }));
 
   app.onError(onError);

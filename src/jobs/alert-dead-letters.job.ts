@@ -1,5 +1,5 @@
 import { inArray, isNull } from "drizzle-orm";
-import { alerts, deadLetters } from "../db/schema";
+import { alerts, deadLetters, workspaces } from "../db/schema";
 import { newId } from "../lib/ids";
 import { CRON, type Job } from "./job";
 
@@ -14,10 +14,19 @@ export const alertDeadLetters: Job = {
     const pending = await db.select().from(deadLetters).where(isNull(deadLetters.alerted_at)).limit(BATCH);
     if (pending.length === 0) return { dead_letters: 0, alerts_created: 0 };
 
-    const groups = Map.groupBy(pending, (d) => `${d.workspace_id ?? ""}\u0000${d.queue}`);
+    // A body may name a workspace that does not exist (or no longer does): its alert goes to the operator.
+    const named = [...new Set(pending.map((d) => d.workspace_id).filter((w): w is string => w !== null))];
+    const existing = new Set(
+      named.length === 0
+        ? []
+        : (await db.select({ id: workspaces.id }).from(workspaces).where(inArray(workspaces.id, named))).map((w) => w.id),
+    );
+    const owner = (d: (typeof pending)[number]) => (d.workspace_id && existing.has(d.workspace_id) ? d.workspace_id : null);
+
+    const groups = Map.groupBy(pending, (d) => `${owner(d) ?? ""}\u0000${d.queue}`);
     const newAlerts = [...groups.values()].map((letters) => ({
       id: newId("alr"),
-      workspace_id: letters[0].workspace_id,
+      workspace_id: owner(letters[0]),
       severity: "warning" as const,
       alert_type: "dead_letters",
       target_type: "queue",

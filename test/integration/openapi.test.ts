@@ -1,0 +1,57 @@
+import { describe, expect, it } from "vitest";
+import { createApp } from "../../src/app";
+import { api } from "../factories/api";
+
+const UNDOCUMENTED = new Set(["/openapi.json", "/docs"]);
+
+describe("GET /openapi.json", () => {
+  it("is an OpenAPI 3.1 document that lists every route the app serves", async () => {
+    const res = await api("/openapi.json");
+    expect(res.status).toBe(200);
+    expect(res.json.openapi).toBe("3.1.0");
+
+    const served = createApp()
+      .routes.filter((r) => r.method !== "ALL" && !UNDOCUMENTED.has(r.path))
+      .map((r) => `${r.method.toLowerCase()} ${r.path.replace(/:(\w+)/g, "{$1}")}`);
+    const documented = Object.entries(res.json.paths as Record<string, Record<string, unknown>>).flatMap(([path, ops]) =>
+      Object.keys(ops).map((method) => `${method} ${path}`),
+    );
+    expect(new Set(documented)).toEqual(new Set(served));
+    expect(served.length).toBeGreaterThanOrEqual(9);
+  });
+
+  it("documents auth and problem+json errors on workspace routes", async () => {
+    const { json } = await api("/openapi.json");
+    const op = json.paths["/workspaces/{ws}"].get;
+    expect(op.security).toEqual([{ workspaceKey: [] }]);
+    expect(Object.keys(op.responses)).toEqual(expect.arrayContaining(["200", "401", "404"]));
+    expect(op.responses["401"].content).toHaveProperty("application/problem+json");
+    expect(json.components.securitySchemes).toHaveProperty("adminToken");
+  });
+});
+
+describe("GET /docs", () => {
+  it("renders the API reference for the document", async () => {
+    const res = await api("/docs");
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toContain("text/html");
+    expect(res.text).toContain("/openapi.json");
+  });
+});
+
+describe("unknown routes", () => {
+  it("answer 404 problem+json", async () => {
+    const res = await api("/nope");
+    expect(res.status).toBe(404);
+    expect(res.headers.get("content-type")).toBe("application/problem+json");
+    expect(res.json).toMatchObject({ type: "urn:flarecast:problem:not_found", status: 404, title: "Not found" });
+  });
+});
+
+describe("GET /health", () => {
+  it("reports the Worker and D1 as up", async () => {
+    const res = await api("/health");
+    expect(res.status).toBe(200);
+    expect(res.json).toMatchObject({ status: "ok", database: "ok" });
+  });
+});
