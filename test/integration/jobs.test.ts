@@ -1,4 +1,4 @@
-import { createExecutionContext, createScheduledController } from "cloudflare:test";
+import { createScheduledController } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createDb } from "../../src/db/client";
@@ -17,7 +17,7 @@ describe("scheduled()", () => {
   it("runs exactly the jobs registered on each cron of wrangler.toml", async () => {
     for (const cron of Object.values(CRON)) {
       const before = Date.now();
-      await worker.scheduled(createScheduledController({ cron, scheduledTime: before }), env, createExecutionContext());
+      await worker.scheduled(createScheduledController({ cron, scheduledTime: before }), env);
       const { results } = await runsAt(before);
       const expected = jobs.filter((j) => j.cron === cron).map((j) => j.name);
       expect(results.map((r) => r.job_name), cron).toEqual(expected.sort());

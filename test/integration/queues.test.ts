@@ -13,9 +13,9 @@ const deadLettersFor = (messageId: string) =>
 describe("dead-letter queue consumers", () => {
   it("record every message that exhausted its retries, under the queue it was meant for", async () => {
     const body = { kind: "deliver", workspace_id: "ws_dead", campaign_id: "cmp_1", recipient_id: "rcp_1" };
-    const batch = createMessageBatch(QUEUES.sendDeadLetters, [{ id: "msg-dead-1", timestamp: new Date(), attempts: 6, body }]);
+    const batch = createMessageBatch<unknown>(QUEUES.sendDeadLetters, [{ id: "msg-dead-1", timestamp: new Date(), attempts: 6, body }]);
     const ctx = createExecutionContext();
-    await worker.queue(batch, env, ctx);
+    await worker.queue(batch, env);
     const result = await getQueueResult(batch, ctx);
     expect(result.ackAll).toBe(true);
 
@@ -33,9 +33,9 @@ describe("dead-letter queue consumers", () => {
 
   it("store a redelivered dead message once", async () => {
     for (let i = 0; i < 2; i++) {
-      const batch = createMessageBatch(QUEUES.eventDeadLetters, [{ id: "msg-dead-2", timestamp: new Date(), attempts: 6, body: "opaque" }]);
+      const batch = createMessageBatch<unknown>(QUEUES.eventDeadLetters, [{ id: "msg-dead-2", timestamp: new Date(), attempts: 6, body: "opaque" }]);
       const ctx = createExecutionContext();
-      await worker.queue(batch, env, ctx);
+      await worker.queue(batch, env);
       await getQueueResult(batch, ctx);
     }
     const { results } = await deadLettersFor("msg-dead-2");
@@ -57,7 +57,7 @@ describe("consumeBatch", () => {
   };
 
   it("acks handled messages, retries failures with backoff, and dead-letters malformed ones at once", async () => {
-    const batch = createMessageBatch(QUEUES.send, [
+    const batch = createMessageBatch<unknown>(QUEUES.send, [
       { id: "ok-1", timestamp: new Date(), attempts: 1, body: { kind: "ping", n: 1 } },
       { id: "fail-1", timestamp: new Date(), attempts: 3, body: { kind: "ping", n: -1 } },
       { id: "bad-shape", timestamp: new Date(), attempts: 1, body: { kind: "ping", n: "one" } },

@@ -1,0 +1,88 @@
+// `npm start`: prepares a fresh clone and runs the whole platform locally (D1, queues, Durable Objects, cron)
+// on http://localhost:8787, then makes sure a demo workspace exists and prints how to use it.
+import { spawn, spawnSync } from "node:child_process";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+
+const PORT = Number(process.env.PORT ?? 8787);
+const BASE = `http://localhost:${PORT}`;
+const DEMO_FILE = ".flarecast/demo-workspace.json";
+
+function readDevVars() {
+  return Object.fromEntries(
+    readFileSync(".dev.vars", "utf8")
+      .split("\n")
+      .map((line) => line.trim())
+      .filter((line) => line && !line.startsWith("#") && line.includes("="))
+      .map((line) => [line.slice(0, line.indexOf("=")).trim(), line.slice(line.indexOf("=") + 1).trim()]),
+  );
+}
+
+if (!existsSync(".dev.vars")) {
+  copyFileSync(".dev.vars.example", ".dev.vars");
+  console.log("Created .dev.vars from .dev.vars.example (local development secrets).");
+}
+
+// stdin is closed so wrangler applies the migrations without asking for confirmation.
+const migrate = spawnSync("wrangler", ["d1", "migrations", "apply", "DB", "--local"], {
+  stdio: ["ignore", "inherit", "inherit"],
+});
+if (migrate.status !== 0) process.exit(migrate.status ?? 1);
+
+const dev = spawn("wrangler", ["dev", "--port", String(PORT), "--test-scheduled"], { stdio: "inherit" });
+for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => dev.kill(signal));
+dev.on("exit", (code) => process.exit(code ?? 0));
+
+async function waitForHealth() {
+  for (let attempt = 0; attempt < 120; attempt++) {
+    try {
+      const res = await fetch(`${BASE}/health`);
+      if (res.ok) return true;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  return false;
+}
+
+async function demoWorkspace(adminToken) {
+  if (existsSync(DEMO_FILE)) {
+    const saved = JSON.parse(readFileSync(DEMO_FILE, "utf8"));
+    const res = await fetch(`${BASE}/workspaces/${saved.id}`, { headers: { authorization: `Bearer ${saved.api_key}` } });
+    if (res.ok) return { ...saved, created: false };
+  }
+  const res = await fetch(`${BASE}/workspaces`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${adminToken}`, "content-type": "application/json" },
+    body: JSON.stringify({ name: "Demo", timezone: Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC" }),
+  });
+  if (!res.ok) throw new Error(`could not create the demo workspace: ${res.status} ${await res.text()}`);
+  const created = await res.json();
+  const demo = { id: created.id, slug: created.slug, api_key: created.api_key.key };
+  mkdirSync(".flarecast", { recursive: true });
+  writeFileSync(DEMO_FILE, `${JSON.stringify(demo, null, 2)}\n`);
+  return { ...demo, created: true };
+}
+
+if (await waitForHealth()) {
+  const { ADMIN_TOKEN } = readDevVars();
+  try {
+    const demo = await demoWorkspace(ADMIN_TOKEN);
+    console.log(`
+Flarecast is running on ${BASE}
+  API reference   ${BASE}/docs
+  OpenAPI         ${BASE}/openapi.json
+  Demo workspace  ${demo.slug} (${demo.id})${demo.created ? ", created now" : ""}
+  Its API key     ${demo.api_key}   (also in ${DEMO_FILE})
+
+  curl -H "Authorization: Bearer ${demo.api_key}" ${BASE}/workspaces/${demo.slug}
+  curl -X POST -H "Authorization: Bearer <ADMIN_TOKEN from .dev.vars>" -H "content-type: application/json" \\
+       -d '{"name":"Acme","timezone":"Europe/Berlin"}' ${BASE}/workspaces
+  curl "${BASE}/__scheduled?cron=*+*+*+*+*"    runs the every-minute jobs now
+`);
+  } catch (err) {
+    console.error(String(err));
+  }
+} else {
+  console.error(`Flarecast did not answer on ${BASE}/health within a minute; see wrangler's output above.`);
+}
