@@ -82,6 +82,28 @@ describe("/admin/jobs", () => {
     expect(entry.last_run.id).toBe(again.json.id);
   });
 
+  it("addresses each alert to the workspace its dead letters name, or to the operator", async () => {
+    const { workspace } = await createWorkspace();
+    const insert = env.DB.prepare(
+      "insert into dead_letters (id, workspace_id, queue, message_id, body, attempts, reason, created_at) values (?, ?, 'flarecast-events', ?, '{}', 6, 'retries_exhausted', ?)",
+    );
+    const now = new Date().toISOString();
+    await env.DB.batch([
+      insert.bind("dlq_ws_1", workspace.id, "m-ws-1", now),
+      insert.bind("dlq_ws_2", workspace.id, "m-ws-2", now),
+      insert.bind("dlq_gone", "ws_deleted_long_ago", "m-gone", now),
+    ]);
+    const res = await api("/admin/jobs/alert_dead_letters", { method: "POST", token: ADMIN_TOKEN });
+    expect(res.json.result).toEqual({ dead_letters: 3, alerts_created: 2 });
+    const { results } = await env.DB.prepare(
+      "select workspace_id, message from alerts where target_id = 'flarecast-events' order by workspace_id",
+    ).all<{ workspace_id: string | null; message: string }>();
+    expect(results).toEqual([
+      { workspace_id: null, message: "1 message(s) on flarecast-events could not be processed" },
+      { workspace_id: workspace.id, message: "2 message(s) on flarecast-events could not be processed" },
+    ]);
+  });
+
   it("answers 404 for an unknown job", async () => {
     const res = await api("/admin/jobs/no_such_job", { method: "POST", token: ADMIN_TOKEN });
     expect(res.status).toBe(404);

@@ -1,0 +1,97 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { slugify } from "../../src/domain/tenancy/workspaces";
+import { ConfigError, readConfig } from "../../src/env";
+import { chunk, rowsPerInsert } from "../../src/lib/chunk";
+import { randomBase62, secretsEqual } from "../../src/lib/crypto";
+import { ApiError } from "../../src/lib/errors";
+import { newId } from "../../src/lib/ids";
+import { decodeCursor, encodeCursor, toPage } from "../../src/lib/pagination";
+import { isValidTimeZone } from "../../src/lib/timezones";
+
+describe("newId", () => {
+  it("is prefixed and sorts by creation time", () => {
+    const earlier = newId("cmp", Date.parse("2026-01-01T00:00:00Z"));
+    const later = newId("cmp", Date.parse("2026-01-01T00:00:00.001Z"));
+    expect(earlier).toMatch(/^cmp_[0-9A-HJKMNP-TV-Z]{26}$/);
+    expect(earlier < later).toBe(true);
+    expect(newId("cmp")).not.toBe(newId("cmp"));
+  });
+});
+
+describe("pagination", () => {
+  it("round-trips cursors and refuses ones it did not issue", () => {
+    expect(decodeCursor(encodeCursor("ws_01ABC"))).toBe("ws_01ABC");
+    expect(decodeCursor(undefined)).toBeUndefined();
+    expect(() => decodeCursor("%%%")).toThrow(ApiError);
+    expect(() => decodeCursor(btoa("\u0000\u0001"))).toThrow(ApiError);
+  });
+
+  it("uses the extra row only to tell that another page exists", () => {
+    const rows = [{ id: "a" }, { id: "b" }, { id: "c" }];
+    expect(toPage(rows, 2, (r) => r.id)).toEqual({ data: rows.slice(0, 2), next_cursor: encodeCursor("b") });
+    expect(toPage(rows.slice(0, 2), 2, (r) => r.id)).toEqual({ data: rows.slice(0, 2), next_cursor: null });
+  });
+});
+
+describe("time zones", () => {
+  it.each(["UTC", "Europe/Berlin", "America/Argentina/Buenos_Aires", "Etc/GMT+5"])("accepts %s", (zone) => {
+    expect(isValidTimeZone(zone)).toBe(true);
+  });
+  it.each(["", "Mars/Olympus_Mons", "+02:00", "utc ", "Europe/Berlin; drop table"])("refuses %j", (zone) => {
+    expect(isValidTimeZone(zone)).toBe(false);
+  });
+});
+
+describe("slugify", () => {
+  it("makes URL-safe slugs from any name", () => {
+    expect(slugify("Acme Newsletters")).toBe("acme-newsletters");
+    expect(slugify("  Café Müller & Söhne!  ")).toBe("cafe-muller-sohne");
+    expect(slugify("日本")).toBe("workspace");
+    expect(slugify("x".repeat(80))).toHaveLength(48);
+  });
+});
+
+describe("crypto helpers", () => {
+  it("compares secrets of any length without throwing", async () => {
+    expect(await secretsEqual("same-secret", "same-secret")).toBe(true);
+    expect(await secretsEqual("same-secret", "same-secreT")).toBe(false);
+    expect(await secretsEqual("short", "a much longer secret")).toBe(false);
+  });
+
+  it("draws base62 strings of the asked length", () => {
+    const s = randomBase62(1000);
+    expect(s).toMatch(/^[0-9A-Za-z]{1000}$/);
+    expect(new Set(s).size).toBeGreaterThan(55);
+  });
+});
+
+describe("chunk", () => {
+  it("keeps multi-row inserts under D1's 100 bound parameters", () => {
+    expect(rowsPerInsert(9)).toBe(11);
+    expect(chunk([1, 2, 3, 4, 5], 2)).toEqual([[1, 2], [3, 4], [5]]);
+  });
+});
+
+describe("readConfig", () => {
+  it("accepts the test environment", () => {
+    expect(readConfig(env).CAMPAIGN_SEND_RATE_PER_MINUTE).toBe(100);
+  });
+
+  it("names every bad setting without revealing any secret value", () => {
+    const broken = { ...env, ADMIN_TOKEN: "short-secret", ENCRYPTION_KEY: "bm90LTMyLWJ5dGVz", TRACKING_SIGNING_KEY: undefined };
+    let error: unknown;
+    try {
+      readConfig(broken as unknown as Env);
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as ConfigError).message;
+    expect(message).toContain("ADMIN_TOKEN");
+    expect(message).toContain("ENCRYPTION_KEY");
+    expect(message).toContain("TRACKING_SIGNING_KEY");
+    expect(message).not.toContain("short-secret");
+    expect(message).not.toContain("bm90LTMyLWJ5dGVz");
+  });
+});
