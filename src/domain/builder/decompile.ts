@@ -1,0 +1,71 @@
+import { Parser } from "htmlparser2";
+import { type Design, DesignSchema, PARENT_TYPES } from "./design";
+import { BLOCK_ATTR, DESIGN_ATTR, PROPS_ATTR } from "./markers";
+
+export class NotABuilderTemplateError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "NotABuilderTemplateError";
+  }
+}
+
+interface Node {
+  type: string;
+  props: unknown;
+  children?: Node[];
+}
+
+/**
+ * template_to_design: rebuilds a design from HTML that design_to_template produced. The tree comes from how
+ * the marked elements nest; each block's props and the design's settings come from their markers.
+ */
+export function templateToDesign(html: string): Design {
+  let meta: unknown;
+  const roots: Node[] = [];
+  const open: (Node | null)[] = [];
+  const blockStack: Node[] = [];
+  let error: string | undefined;
+
+  const parser = new Parser(
+    {
+      onopentag(_name, attrs) {
+        if (attrs[DESIGN_ATTR] !== undefined && meta === undefined) {
+          try {
+            meta = JSON.parse(attrs[DESIGN_ATTR]);
+          } catch {
+            error ??= "the design marker is not valid JSON";
+          }
+        }
+        const type = attrs[BLOCK_ATTR];
+        if (type === undefined) {
+          open.push(null);
+          return;
+        }
+        let props: unknown;
+        try {
+          props = JSON.parse(attrs[PROPS_ATTR] ?? "{}");
+        } catch {
+          error ??= `the props of a ${type} block are not valid JSON`;
+        }
+        const node: Node = PARENT_TYPES.has(type as never) ? { type, props, children: [] } : { type, props };
+        const parent = blockStack.at(-1);
+        if (parent) (parent.children ??= []).push(node);
+        else roots.push(node);
+        blockStack.push(node);
+        open.push(node);
+      },
+      onclosetag() {
+        if (open.pop()) blockStack.pop();
+      },
+    },
+    { decodeEntities: true, recognizeSelfClosing: true },
+  );
+  parser.write(html);
+  parser.end();
+
+  if (error) throw new NotABuilderTemplateError(error);
+  if (meta === undefined) throw new NotABuilderTemplateError("the HTML was not produced by the visual builder");
+  const result = DesignSchema.safeParse({ ...(meta as object), blocks: roots });
+  if (!result.success) throw new NotABuilderTemplateError(`the recovered design is invalid: ${result.error.issues[0]?.message}`);
+  return result.data;
+}
