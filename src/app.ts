@@ -9,6 +9,7 @@ import { type AppBindings, createRouter } from "./lib/router";
 import { apiKeysRouter } from "./routes/api-keys";
 import { healthRouter } from "./routes/health";
 import { jobsRouter } from "./routes/jobs";
+import { templatesRouter } from "./routes/templates";
 import { workspacesRouter } from "./routes/workspaces";
 
 export const OPENAPI_INFO = {
@@ -42,6 +43,7 @@ export function createApp() {
   app.route("/", workspacesRouter);
   app.route("/", apiKeysRouter);
   app.route("/", jobsRouter);
+  app.route("/", templatesRouter);
 
   for (const [name, scheme] of Object.entries(securitySchemes)) {
     app.openAPIRegistry.registerComponent("securitySchemes", name, scheme);

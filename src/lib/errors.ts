@@ -21,6 +21,8 @@ export const FieldErrorSchema = z
     location: z.enum(fieldLocations),
     path: z.string().openapi({ description: "Dotted path of the offending field; array items by index", example: "items.0.email" }),
     message: z.string(),
+    line: z.number().int().optional().openapi({ description: "For template syntax errors: line in the field's source" }),
+    column: z.number().int().optional(),
   })
   .openapi("FieldError");
 

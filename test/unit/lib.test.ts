@@ -1,12 +1,12 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { slugify } from "../../src/domain/tenancy/workspaces";
 import { ConfigError, readConfig } from "../../src/env";
 import { chunk, rowsPerInsert } from "../../src/lib/chunk";
 import { randomBase62, secretsEqual } from "../../src/lib/crypto";
 import { ApiError } from "../../src/lib/errors";
 import { newId } from "../../src/lib/ids";
 import { decodeCursor, encodeCursor, toPage } from "../../src/lib/pagination";
+import { firstFreeSlug, slugify } from "../../src/lib/slug";
 import { isValidTimeZone } from "../../src/lib/timezones";
 
 describe("newId", () => {
@@ -45,10 +45,15 @@ describe("time zones", () => {
 
 describe("slugify", () => {
   it("makes URL-safe slugs from any name", () => {
-    expect(slugify("Acme Newsletters")).toBe("acme-newsletters");
-    expect(slugify("  Café Müller & Söhne!  ")).toBe("cafe-muller-sohne");
-    expect(slugify("日本")).toBe("workspace");
-    expect(slugify("x".repeat(80))).toHaveLength(48);
+    expect(slugify("Acme Newsletters", "workspace")).toBe("acme-newsletters");
+    expect(slugify("  Café Müller & Söhne!  ", "workspace")).toBe("cafe-muller-sohne");
+    expect(slugify("日本", "workspace")).toBe("workspace");
+    expect(slugify("x".repeat(80), "workspace")).toHaveLength(48);
+  });
+
+  it("finds the first free suffix", async () => {
+    const taken = new Set(["news", "news-2"]);
+    expect(await firstFreeSlug("news", async (s) => taken.has(s))).toBe("news-3");
   });
 });
 

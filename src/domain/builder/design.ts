@@ -152,11 +152,12 @@ export const ContentBlockSchema: z.ZodType<ContentBlock> = z.lazy(() =>
     z.object({ type: z.literal("conditional"), props: blockProps.conditional, children: z.array(ContentBlockSchema).max(100) }).strict(),
     z.object({ type: z.literal("loop"), props: blockProps.loop, children: z.array(ContentBlockSchema).max(100) }).strict(),
   ]),
-);
+).openapi("ContentBlock", { description: "A block a column may hold" });
 
 export const ColumnBlockSchema: z.ZodType<ColumnBlock> = z
   .object({ type: z.literal("column"), props: blockProps.column, children: z.array(ContentBlockSchema).max(100) })
-  .strict();
+  .strict()
+  .openapi("ColumnBlock");
 
 export const BlockSchema: z.ZodType<Block> = z.lazy(() =>
   z.discriminatedUnion("type", [
@@ -172,7 +173,7 @@ export const BlockSchema: z.ZodType<Block> = z.lazy(() =>
     z.object({ type: z.literal("conditional"), props: blockProps.conditional, children: z.array(BlockSchema).max(100) }).strict(),
     z.object({ type: z.literal("loop"), props: blockProps.loop, children: z.array(BlockSchema).max(100) }).strict(),
   ]),
-);
+).openapi("Block", { description: "A block of a design, a container, or a top-level conditional or loop" });
 
 export const DesignSettingsSchema = z
   .object({

@@ -1,16 +1,44 @@
-import { Liquid, LiquidError, type Template } from "liquidjs";
+import { Context, Drop, Liquid, LiquidError, type Template, toPromise } from "liquidjs";
 
 /**
- * Bounds that stop a hostile template. Time limits are no use inside workerd, whose clock stands still while
- * code runs, so the bounds are on work done: how many tags and outputs one render may evaluate, how much it
- * may allocate, and how long the result may be.
+ * Bounds that stop a hostile template. liquidjs's own time limit is no use inside workerd, whose clock stands
+ * still while code runs, so the bounds are on work done: how many tags, outputs and text nodes one render may
+ * evaluate (loop bodies count on every iteration), how much liquidjs may allocate, and how long the result
+ * may grow.
  */
 export const RENDER_LIMITS = {
-  templateLimit: 100_000,
+  steps: 100_000,
   memoryLimit: 20_000_000,
-  maxOutputBytes: 1_000_000,
+  maxOutputChars: 1_000_000,
   parseLimit: 1_000_000,
 } as const;
+
+/** Stands in for liquidjs's render-time limiter, which it consults before every node it renders. */
+class StepBudget {
+  private used = 0;
+  check() {
+    if (++this.used > RENDER_LIMITS.steps) throw new Error(`render step limit exceeded (${RENDER_LIMITS.steps} steps)`);
+  }
+}
+
+function stringify(value: unknown): string {
+  const v = value instanceof Drop ? value.valueOf() : value;
+  if (typeof v === "string") return v;
+  if (v === null || v === undefined) return "";
+  if (Array.isArray(v)) return v.map(stringify).join("");
+  return String(v);
+}
+
+/** Collects the output and stops the render as soon as it grows past the output bound. */
+class BoundedEmitter {
+  buffer = "";
+  write(html: unknown) {
+    this.buffer += stringify(html);
+    if (this.buffer.length > RENDER_LIMITS.maxOutputChars) {
+      throw new Error(`rendered output exceeds ${RENDER_LIMITS.maxOutputChars} characters`);
+    }
+  }
+}
 
 const options = {
   parseLimit: RENDER_LIMITS.parseLimit,
@@ -44,9 +72,16 @@ export class TemplateSyntaxError extends Error {
 }
 
 export class TemplateRenderError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    readonly field?: string,
+  ) {
     super(message);
     this.name = "TemplateRenderError";
+  }
+
+  inField(field: string): TemplateRenderError {
+    return new TemplateRenderError(this.message, field);
   }
 }
 
@@ -88,16 +123,15 @@ export async function renderLiquid(
   flavour: LiquidFlavour,
   context: Record<string, unknown>,
 ): Promise<string> {
-  let output: string;
+  const engine = engines[flavour];
+  const ctx = new Context(context, engine.options, { sync: false }, { liquid: engine, renderLimit: new StepBudget() as never });
+  const emitter = new BoundedEmitter();
   try {
-    output = await engines[flavour].render(parsed, context, { templateLimit: RENDER_LIMITS.templateLimit });
+    await toPromise(engine.renderer.renderTemplates(parsed, ctx, emitter as never));
   } catch (err) {
     throw new TemplateRenderError(err instanceof Error ? firstLine(err.message) : String(err));
   }
-  if (output.length > RENDER_LIMITS.maxOutputBytes) {
-    throw new TemplateRenderError(`rendered output exceeds ${RENDER_LIMITS.maxOutputBytes} bytes`);
-  }
-  return output;
+  return emitter.buffer;
 }
 
 /** Top-level variable names a template reads (`features` for `{% for f in features %}{{ f.name }}`). */

@@ -6,6 +6,7 @@ import {
   parseLiquid,
   referencedVariables,
   renderLiquid,
+  TemplateRenderError,
   TemplateSyntaxError,
 } from "./liquid";
 import { htmlToPlainText } from "./plain-text";
@@ -91,7 +92,9 @@ export async function renderTemplate(
   const render = (part: Part) => {
     const source = sourceOf(content, part);
     const parsed = cacheKey ? parseCached(`${cacheKey}:${part}`, source, flavourOf[part]) : parseLiquid(source, flavourOf[part]);
-    return renderLiquid(parsed, flavourOf[part], context);
+    return renderLiquid(parsed, flavourOf[part], context).catch((err: unknown) => {
+      throw err instanceof TemplateRenderError ? err.inField(part) : err;
+    });
   };
   const [subject, rawHtml, preview] = await Promise.all([
     render("subject_template"),

@@ -78,11 +78,15 @@ export function templateWarnings(input: WarningInput): TemplateWarning[] {
   }
 
   const firstAddressLine = input.postalAddress?.split("\n")[0]?.trim();
-  const hasAddress = used.has("postal_address") || (!!firstAddressLine && input.renderedHtml.includes(firstAddressLine));
-  if (!hasAddress) {
+  if (!firstAddressLine) {
     warnings.push({
       code: "missing_postal_address",
-      message: "No physical postal address (CAN-SPAM requires one): add {{ postal_address }} to the footer",
+      message: "The workspace has no postal address (CAN-SPAM requires one): set it with PATCH /workspaces/{ws}",
+    });
+  } else if (!used.has("postal_address") && !input.renderedHtml.includes(firstAddressLine)) {
+    warnings.push({
+      code: "missing_postal_address",
+      message: "No physical postal address in the email (CAN-SPAM requires one): add {{ postal_address }} to the footer",
     });
   }
 

@@ -4,6 +4,7 @@ import { type Workspace, workspaces } from "../../db/schema";
 import { conflict, notFound } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { decodeCursor, type Page, toPage } from "../../lib/pagination";
+import { firstFreeSlug, slugify } from "../../lib/slug";
 import { type IssuedApiKey, issueApiKey } from "./api-keys";
 
 export interface NewWorkspace {
@@ -19,18 +20,6 @@ export interface WorkspaceChanges {
   postal_address?: string | null;
 }
 
-export function slugify(name: string): string {
-  const slug = name
-    .normalize("NFKD")
-    .replace(/[\u0300-\u036f]/g, "")
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, "-")
-    .replace(/^-+|-+$/g, "")
-    .slice(0, 48)
-    .replace(/-+$/g, "");
-  return slug || "workspace";
-}
-
 async function slugTaken(db: Database, slug: string): Promise<boolean> {
   const row = await db.select({ id: workspaces.id }).from(workspaces).where(eq(workspaces.slug, slug)).get();
   return row !== undefined;
@@ -42,11 +31,7 @@ async function chooseSlug(db: Database, input: NewWorkspace): Promise<string> {
     if (await slugTaken(db, input.slug)) throw conflict(`The slug "${input.slug}" is already in use`);
     return input.slug;
   }
-  const base = slugify(input.name);
-  for (let n = 1; ; n++) {
-    const candidate = n === 1 ? base : `${base}-${n}`;
-    if (!(await slugTaken(db, candidate))) return candidate;
-  }
+  return firstFreeSlug(slugify(input.name, "workspace"), (slug) => slugTaken(db, slug));
 }
 
 /** Creates a workspace together with its first API key, which the caller shows exactly once. */

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import type { Workspace } from "../../db/schema";
+import { SLUG_MESSAGE, SLUG_PATTERN } from "../../lib/slug";
 import { isValidTimeZone } from "../../lib/timezones";
 
 export const WorkspaceParamsSchema = z.object({
@@ -42,7 +43,7 @@ export const CreateWorkspaceSchema = z
     name: z.string().trim().min(1).max(100).openapi({ example: "Acme" }),
     slug: z
       .string()
-      .regex(/^[a-z0-9](?:[a-z0-9-]{0,46}[a-z0-9])?$/, "must be 1-48 lowercase letters, digits or inner hyphens")
+      .regex(SLUG_PATTERN, SLUG_MESSAGE)
       .optional()
       .openapi({ example: "acme" }),
     timezone: TimezoneSchema,

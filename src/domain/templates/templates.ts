@@ -1,0 +1,301 @@
+import { and, asc, desc, eq, gt, lt, type SQL } from "drizzle-orm";
+import type { Database } from "../../db/client";
+import {
+  type EmailTemplate,
+  emailCampaigns,
+  emailTemplates,
+  emailTemplateVersions,
+  type TemplateVariable,
+  type Workspace,
+} from "../../db/schema";
+import { conflict, notFound } from "../../lib/errors";
+import { newId } from "../../lib/ids";
+import { decodeCursor, type Page, toPage } from "../../lib/pagination";
+import { firstFreeSlug, slugify } from "../../lib/slug";
+import { designToTemplate } from "../builder/compile";
+import type { Design } from "../builder/design";
+import { checkTemplateSyntax, type RenderedEmail, renderTemplate, variablesUsedBy } from "./render";
+import { asTemplateValidationError } from "./template-errors";
+import { type TemplateWarning, templateWarnings } from "./warnings";
+
+type Category = EmailTemplate["category"];
+type TemplateType = EmailTemplate["template_type"];
+
+export interface NewTemplate {
+  name: string;
+  slug?: string;
+  category: Category;
+  template_type: TemplateType;
+  subject_template: string;
+  body_html?: string;
+  body_text?: string | null;
+  preview_text?: string | null;
+  variables: TemplateVariable[];
+  visual_definition?: Design | null;
+  is_active: boolean;
+}
+
+export type TemplateChanges = Partial<NewTemplate>;
+
+export type TemplateVersion = typeof emailTemplateVersions.$inferSelect;
+
+const CONTENT_FIELDS = ["subject_template", "body_html", "body_text", "preview_text", "variables", "visual_definition"] as const;
+
+/** A visual template's HTML is owned by its design: it is compiled, never accepted from the client. */
+function compiledBody(type: TemplateType, design: Design | null | undefined, previewText: string | null | undefined, html?: string) {
+  if (type === "visual") {
+    if (!design) throw conflict("A visual template needs a visual_definition");
+    return designToTemplate(design, { previewText });
+  }
+  return html ?? "";
+}
+
+async function slugTaken(db: Database, workspaceId: string, slug: string, exceptId?: string): Promise<boolean> {
+  const row = await db
+    .select({ id: emailTemplates.id })
+    .from(emailTemplates)
+    .where(and(eq(emailTemplates.workspace_id, workspaceId), eq(emailTemplates.slug, slug)))
+    .get();
+  return row !== undefined && row.id !== exceptId;
+}
+
+const versionRow = (template: EmailTemplate) => ({
+  id: newId("tpv"),
+  workspace_id: template.workspace_id,
+  template_id: template.id,
+  version: template.version,
+  subject_template: template.subject_template,
+  body_html: template.body_html,
+  body_text: template.body_text,
+  preview_text: template.preview_text,
+  variables: template.variables,
+  visual_definition: template.visual_definition,
+});
+
+export async function createTemplate(db: Database, workspaceId: string, input: NewTemplate): Promise<EmailTemplate> {
+  const body_html = compiledBody(input.template_type, input.visual_definition, input.preview_text, input.body_html);
+  const content = {
+    subject_template: input.subject_template,
+    body_html,
+    body_text: input.body_text ?? null,
+    preview_text: input.preview_text ?? null,
+    variables: input.variables,
+  };
+  try {
+    checkTemplateSyntax(content);
+  } catch (err) {
+    throw asTemplateValidationError(err, input.template_type);
+  }
+
+  let slug = input.slug;
+  if (slug) {
+    if (await slugTaken(db, workspaceId, slug)) throw conflict(`A template with slug "${slug}" already exists`);
+  } else {
+    slug = await firstFreeSlug(slugify(input.name, "template"), (s) => slugTaken(db, workspaceId, s));
+  }
+
+  const template: EmailTemplate = {
+    id: newId("tpl"),
+    workspace_id: workspaceId,
+    name: input.name,
+    slug,
+    category: input.category,
+    template_type: input.template_type,
+    ...content,
+    visual_definition: (input.visual_definition as Record<string, unknown> | undefined) ?? null,
+    is_active: input.is_active,
+    version: 1,
+    created_at: new Date().toISOString(),
+    updated_at: new Date().toISOString(),
+  };
+  await db.batch([db.insert(emailTemplates).values(template), db.insert(emailTemplateVersions).values(versionRow(template))]);
+  return template;
+}
+
+export async function getTemplate(db: Database, workspaceId: string, id: string): Promise<EmailTemplate> {
+  const template = await db
+    .select()
+    .from(emailTemplates)
+    .where(and(eq(emailTemplates.workspace_id, workspaceId), eq(emailTemplates.id, id)))
+    .get();
+  if (!template) throw notFound("Template");
+  return template;
+}
+
+export interface TemplateFilter {
+  category?: Category;
+  template_type?: TemplateType;
+  is_active?: boolean;
+}
+
+export async function listTemplates(
+  db: Database,
+  workspaceId: string,
+  filter: TemplateFilter,
+  limit: number,
+  cursor?: string,
+): Promise<Page<EmailTemplate>> {
+  const after = decodeCursor(cursor);
+  const conditions: (SQL | undefined)[] = [
+    eq(emailTemplates.workspace_id, workspaceId),
+    filter.category ? eq(emailTemplates.category, filter.category) : undefined,
+    filter.template_type ? eq(emailTemplates.template_type, filter.template_type) : undefined,
+    filter.is_active === undefined ? undefined : eq(emailTemplates.is_active, filter.is_active),
+    after ? gt(emailTemplates.id, after) : undefined,
+  ];
+  const rows = await db
+    .select()
+    .from(emailTemplates)
+    .where(and(...conditions))
+    .orderBy(asc(emailTemplates.id))
+    .limit(limit + 1);
+  return toPage(rows, limit, (t) => t.id);
+}
+
+/**
+ * Applies a change. A change of content (subject, bodies, preview text, variables, design) creates the next
+ * version and keeps the previous one readable; name, slug, category and is_active do not. The update is
+ * conditional on the version read, so two concurrent edits cannot both claim the same next version.
+ */
+export async function updateTemplate(
+  db: Database,
+  workspaceId: string,
+  id: string,
+  changes: TemplateChanges,
+): Promise<EmailTemplate> {
+  const current = await getTemplate(db, workspaceId, id);
+  const type = changes.template_type ?? current.template_type;
+
+  if (changes.body_html !== undefined && type === "visual") {
+    throw conflict(
+      "body_html of a visual template is compiled from its visual_definition; edit the design, or set template_type to code in the same request",
+    );
+  }
+  const design = (changes.visual_definition !== undefined ? changes.visual_definition : current.visual_definition) as Design | null;
+  const previewText = changes.preview_text !== undefined ? changes.preview_text : current.preview_text;
+  const next = {
+    ...current,
+    ...Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined)),
+    template_type: type,
+  } as EmailTemplate;
+  next.body_html = type === "visual" ? compiledBody(type, design, previewText) : (changes.body_html ?? current.body_html);
+  next.visual_definition = design as Record<string, unknown> | null;
+  try {
+    checkTemplateSyntax(next);
+  } catch (err) {
+    throw asTemplateValidationError(err, type);
+  }
+
+  if (changes.slug && changes.slug !== current.slug && (await slugTaken(db, workspaceId, changes.slug, id))) {
+    throw conflict(`A template with slug "${changes.slug}" already exists`);
+  }
+
+  const contentChanged = CONTENT_FIELDS.some((f) => JSON.stringify(next[f]) !== JSON.stringify(current[f]));
+  next.version = contentChanged ? current.version + 1 : current.version;
+  const { id: _id, workspace_id: _ws, created_at: _created, updated_at: _updated, ...set } = next;
+
+  const update = db
+    .update(emailTemplates)
+    .set(set)
+    .where(and(eq(emailTemplates.id, id), eq(emailTemplates.version, current.version)))
+    .returning();
+  const [updated] = contentChanged
+    ? (await db.batch([update, db.insert(emailTemplateVersions).values(versionRow(next)).onConflictDoNothing()]))[0]
+    : await update;
+  if (!updated) throw conflict("The template was changed by another request; fetch it and try again");
+  return updated;
+}
+
+/** Refused while a campaign uses the template: the campaign would lose the content it sends. */
+export async function deleteTemplate(db: Database, workspaceId: string, id: string): Promise<void> {
+  await getTemplate(db, workspaceId, id);
+  const user = await db
+    .select({ id: emailCampaigns.id, name: emailCampaigns.name })
+    .from(emailCampaigns)
+    .where(and(eq(emailCampaigns.workspace_id, workspaceId), eq(emailCampaigns.template_id, id)))
+    .get();
+  if (user) throw conflict(`Campaign "${user.name}" (${user.id}) uses this template; deactivate it instead`);
+  await db.delete(emailTemplates).where(and(eq(emailTemplates.workspace_id, workspaceId), eq(emailTemplates.id, id)));
+}
+
+/** Newest version first. */
+export async function listVersions(
+  db: Database,
+  workspaceId: string,
+  templateId: string,
+  limit: number,
+  cursor?: string,
+): Promise<Page<TemplateVersion>> {
+  await getTemplate(db, workspaceId, templateId);
+  const before = decodeCursor(cursor);
+  const rows = await db
+    .select()
+    .from(emailTemplateVersions)
+    .where(
+      and(
+        eq(emailTemplateVersions.template_id, templateId),
+        before ? lt(emailTemplateVersions.version, Number(before)) : undefined,
+      ),
+    )
+    .orderBy(desc(emailTemplateVersions.version))
+    .limit(limit + 1);
+  return toPage(rows, limit, (v) => String(v.version));
+}
+
+export async function getVersion(db: Database, workspaceId: string, templateId: string, version: number): Promise<TemplateVersion> {
+  const row = await db
+    .select()
+    .from(emailTemplateVersions)
+    .where(
+      and(
+        eq(emailTemplateVersions.workspace_id, workspaceId),
+        eq(emailTemplateVersions.template_id, templateId),
+        eq(emailTemplateVersions.version, version),
+      ),
+    )
+    .get();
+  if (!row) throw notFound("Template version");
+  return row;
+}
+
+export interface Preview extends RenderedEmail {
+  warnings: TemplateWarning[];
+}
+
+/** Sample values for the variables the platform fills at send time, so a preview looks like a real send. */
+function sampleSystemContext(workspace: Workspace, publicBaseUrl: string): Record<string, unknown> {
+  const base = publicBaseUrl.replace(/\/$/, "");
+  return {
+    email: "recipient@example.com",
+    recipient_name: "Alex Example",
+    subscriber: { email: "recipient@example.com", name: "Alex Example", attributes: {} },
+    unsubscribe_url: `${base}/preferences/preview-token/unsubscribe`,
+    preferences_url: `${base}/preferences/preview-token`,
+    postal_address: workspace.postal_address ?? "",
+    workspace_name: workspace.name,
+    campaign_name: "Preview",
+    current_year: new Date().getUTCFullYear(),
+  };
+}
+
+export async function previewTemplate(
+  template: EmailTemplate,
+  workspace: Workspace,
+  context: Record<string, unknown>,
+  publicBaseUrl: string,
+): Promise<Preview> {
+  const rendered = await renderTemplate(template, { ...sampleSystemContext(workspace, publicBaseUrl), ...context }).catch(
+    (err: unknown) => {
+      throw asTemplateValidationError(err, template.template_type);
+    },
+  );
+  const warnings = templateWarnings({
+    category: template.category,
+    variables: template.variables,
+    usedVariables: variablesUsedBy(template),
+    missingVariables: rendered.missing_variables,
+    renderedHtml: rendered.html,
+    postalAddress: workspace.postal_address,
+  });
+  return { ...rendered, warnings };
+}

@@ -1,0 +1,277 @@
+import { describe, expect, it } from "vitest";
+import { api, createWorkspace } from "../factories/api";
+import { everyBlockDesign, specExampleDesign } from "../fixtures/designs";
+
+async function setup(postal_address: string | null = "Acme Inc.\n1 Main St\nSpringfield") {
+  const { workspace, key } = await createWorkspace(postal_address ? { postal_address } : {});
+  const base = `/workspaces/${workspace.id}/email-marketing/templates`;
+  const call = (path: string, method = "GET", body?: unknown) => api(`${base}${path}`, { method, token: key, body });
+  return { workspace, key, base, call };
+}
+
+const codeTemplate = (overrides: Record<string, unknown> = {}) => ({
+  name: "Welcome",
+  category: "onboarding",
+  subject_template: "Welcome, {{ recipient_name }}!",
+  body_html: "<h1>Welcome, {{ recipient_name }}!</h1><p>{{ postal_address }}</p>",
+  ...overrides,
+});
+
+describe("template CRUD", () => {
+  it("creates, reads, lists, updates and deletes a template", async () => {
+    const { call } = await setup();
+    const created = await call("", "POST", codeTemplate({ variables: [{ name: "plan", type: "string", required: false, default: "Free" }] }));
+    expect(created.status).toBe(201);
+    expect(created.json).toMatchObject({
+      name: "Welcome",
+      slug: "welcome",
+      category: "onboarding",
+      template_type: "code",
+      version: 1,
+      is_active: true,
+      body_text: null,
+      visual_definition: null,
+      variables: [{ name: "plan", type: "string", required: false, default: "Free" }],
+    });
+    expect(created.json.id).toMatch(/^tpl_/);
+
+    expect((await call(`/${created.json.id}`)).json).toEqual(created.json);
+    const list = await call("?category=onboarding");
+    expect(list.json.data.map((t: { id: string }) => t.id)).toEqual([created.json.id]);
+    expect((await call("?category=marketing")).json.data).toEqual([]);
+
+    const renamed = await call(`/${created.json.id}`, "PATCH", { name: "Welcome aboard", is_active: false });
+    expect(renamed.status).toBe(200);
+    expect(renamed.json).toMatchObject({ name: "Welcome aboard", is_active: false, version: 1 });
+
+    expect((await call(`/${created.json.id}`, "DELETE")).status).toBe(204);
+    expect((await call(`/${created.json.id}`)).status).toBe(404);
+  });
+
+  it("answers 422 with the path of every invalid field, and stores nothing", async () => {
+    const { call } = await setup();
+    const res = await call("", "POST", {
+      name: "",
+      category: "spam",
+      subject_template: "",
+      body_html: "<p>x</p>",
+      variables: [{ name: "1bad" }, { name: "ok" }, { name: "ok" }],
+    });
+    expect(res.status).toBe(422);
+    const paths = res.json.errors.map((e: { path: string }) => e.path).sort();
+    expect(paths).toEqual(["category", "name", "subject_template", "variables", "variables.0.name"]);
+    expect((await call("")).json.data).toEqual([]);
+  });
+
+  it("requires body_html for code templates and a design for visual ones", async () => {
+    const { call } = await setup();
+    const code = await call("", "POST", codeTemplate({ body_html: undefined }));
+    expect(code.status).toBe(422);
+    expect(code.json.errors).toEqual([expect.objectContaining({ path: "body_html" })]);
+    const visual = await call("", "POST", codeTemplate({ template_type: "visual" }));
+    expect(visual.status).toBe(422);
+    expect(visual.json.errors.map((e: { path: string }) => e.path).sort()).toEqual(["body_html", "visual_definition"]);
+  });
+
+  it("keeps slugs unique per workspace", async () => {
+    const { call } = await setup();
+    expect((await call("", "POST", codeTemplate())).json.slug).toBe("welcome");
+    expect((await call("", "POST", codeTemplate())).json.slug).toBe("welcome-2");
+    const taken = await call("", "POST", codeTemplate({ slug: "welcome" }));
+    expect(taken.status).toBe(409);
+
+    const other = await setup();
+    expect((await other.call("", "POST", codeTemplate({ slug: "welcome" }))).status).toBe(201);
+  });
+
+  it("refuses Liquid that does not parse with the field, line and column", async () => {
+    const { call } = await setup();
+    const res = await call("", "POST", codeTemplate({ body_html: "<p>ok</p>\n<p>{% if has_trial %}trial</p>" }));
+    expect(res.status).toBe(422);
+    expect(res.json.errors).toEqual([
+      expect.objectContaining({ location: "body", path: "body_html", line: 2, column: 4 }),
+    ]);
+    expect(res.json.detail).toMatch(/line 2, column 4/);
+    expect((await call("")).json.data).toEqual([]);
+  });
+
+  it("is invisible to other workspaces", async () => {
+    const mine = await setup();
+    const theirs = await setup();
+    const tpl = await theirs.call("", "POST", codeTemplate());
+    for (const [path, method] of [[`/${tpl.json.id}`, "GET"], [`/${tpl.json.id}`, "PATCH"], [`/${tpl.json.id}`, "DELETE"], [`/${tpl.json.id}/versions`, "GET"]]) {
+      const res = await mine.call(path, method, method === "PATCH" ? { name: "stolen" } : undefined);
+      expect(res.status, `${method} ${path}`).toBe(404);
+    }
+    expect((await theirs.call(`/${tpl.json.id}`)).json.name).toBe("Welcome");
+  });
+});
+
+describe("template versions", () => {
+  it("bumps the version on a change of content and keeps earlier versions readable", async () => {
+    const { call } = await setup();
+    const { json: v1 } = await call("", "POST", codeTemplate());
+    const v2 = await call(`/${v1.id}`, "PATCH", { subject_template: "Hello {{ recipient_name }}" });
+    expect(v2.json.version).toBe(2);
+    const same = await call(`/${v1.id}`, "PATCH", { subject_template: "Hello {{ recipient_name }}", category: "marketing" });
+    expect(same.json.version).toBe(2);
+    const v3 = await call(`/${v1.id}`, "PATCH", { variables: [{ name: "plan" }] });
+    expect(v3.json.version).toBe(3);
+
+    const versions = await call(`/${v1.id}/versions?limit=2`);
+    expect(versions.json.data.map((v: { version: number }) => v.version)).toEqual([3, 2]);
+    const older = await call(`/${v1.id}/versions?limit=2&cursor=${versions.json.next_cursor}`);
+    expect(older.json.data.map((v: { version: number }) => v.version)).toEqual([1]);
+    expect(older.json.next_cursor).toBeNull();
+
+    const first = await call(`/${v1.id}/versions/1`);
+    expect(first.json).toMatchObject({ version: 1, subject_template: "Welcome, {{ recipient_name }}!" });
+    expect((await call(`/${v1.id}/versions/9`)).status).toBe(404);
+    expect((await call(`/${v1.id}/versions/zero`)).status).toBe(422);
+  });
+});
+
+describe("visual templates", () => {
+  it("compiles body_html from the design and recompiles when the design changes", async () => {
+    const { call } = await setup();
+    const res = await call("", "POST", {
+      name: "Spec example",
+      template_type: "visual",
+      subject_template: "Hi",
+      visual_definition: specExampleDesign,
+    });
+    expect(res.status).toBe(201);
+    expect(res.json.visual_definition).toEqual(specExampleDesign);
+    expect(res.json.body_html).toContain("Welcome!");
+
+    const changed = await call(`/${res.json.id}`, "PATCH", { visual_definition: everyBlockDesign });
+    expect(changed.json.version).toBe(2);
+    expect(changed.json.body_html).toContain("Upgrade now");
+  });
+
+  it("refuses a direct body_html edit unless the same request switches the template to code", async () => {
+    const { call } = await setup();
+    const { json: tpl } = await call("", "POST", { name: "V", template_type: "visual", subject_template: "Hi", visual_definition: specExampleDesign });
+    const refused = await call(`/${tpl.id}`, "PATCH", { body_html: "<p>hand edit</p>" });
+    expect(refused.status).toBe(409);
+    expect(refused.json.type).toBe("urn:flarecast:problem:conflict");
+    expect((await call(`/${tpl.id}`)).json.version).toBe(1);
+
+    const switched = await call(`/${tpl.id}`, "PATCH", { body_html: "<p>hand edit</p>", template_type: "code" });
+    expect(switched.status).toBe(200);
+    expect(switched.json).toMatchObject({ template_type: "code", body_html: "<p>hand edit</p>", version: 2 });
+  });
+
+  it("rejects an invalid design with the path inside it", async () => {
+    const { call } = await setup();
+    const design = { ...specExampleDesign, blocks: [{ type: "button", props: { text: "Go", href: "https://x.y", backgroundColor: "red" } }] };
+    const res = await call("", "POST", { name: "V", template_type: "visual", subject_template: "Hi", visual_definition: design });
+    expect(res.status).toBe(422);
+    expect(res.json.errors.map((e: { path: string }) => e.path)).toContain("visual_definition.blocks.0.props.backgroundColor");
+  });
+});
+
+describe("POST /templates/{id}/preview", () => {
+  const preview = async (call: Awaited<ReturnType<typeof setup>>["call"], template: Record<string, unknown>, context = {}) => {
+    const created = await call("", "POST", codeTemplate(template));
+    expect(created.status, created.text).toBe(201);
+    return call(`/${created.json.id}/preview`, "POST", { context });
+  };
+
+  it("renders the spec's three Liquid examples exactly", async () => {
+    const { call } = await setup();
+    const welcome = await preview(call, { body_html: "<h1>Welcome, {{ recipient_name }}!</h1>" }, { recipient_name: "Ada" });
+    expect(welcome.json.html).toBe("<h1>Welcome, Ada!</h1>");
+
+    const body = "{% if has_trial %}\n  <p>Your trial ends on {{ trial_end_date }}</p>\n{% endif %}";
+    const trial = await preview(call, { body_html: body }, { has_trial: true, trial_end_date: "March 1" });
+    expect(trial.json.html).toBe("\n  <p>Your trial ends on March 1</p>\n");
+    const noTrial = await preview(call, { body_html: body }, { has_trial: false, trial_end_date: "March 1" });
+    expect(noTrial.json.html).toBe("");
+
+    const loop = await preview(
+      call,
+      { body_html: "{% for feature in features %}\n  <li>{{ feature.name }}: {{ feature.description }}</li>\n{% endfor %}" },
+      { features: [{ name: "Routing", description: "smart" }, { name: "Warming", description: "gradual" }] },
+    );
+    expect(loop.json.html).toBe("\n  <li>Routing: smart</li>\n\n  <li>Warming: gradual</li>\n");
+  });
+
+  it("escapes outputs in HTML but not in the subject or the text body", async () => {
+    const { call } = await setup();
+    const res = await preview(
+      call,
+      { subject_template: "Hi {{ name }}", body_html: "<p>{{ name }}</p><p>{{ trusted | raw }}</p>", body_text: "Hi {{ name }}" },
+      { name: `<script>alert("x")</script> & co`, trusted: "<b>bold</b>" },
+    );
+    expect(res.json.html).toBe("<p>&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; co</p><p><b>bold</b></p>");
+    expect(res.json.subject).toBe(`Hi <script>alert("x")</script> & co`);
+    expect(res.json.text).toBe(`Hi <script>alert("x")</script> & co`);
+  });
+
+  it("generates the text body from the HTML when none is given", async () => {
+    const { call } = await setup();
+    const res = await preview(call, { body_html: "<h1>Hello</h1><p>Read <a href=\"https://example.com/x\">the docs</a>.</p>", preview_text: "Inbox line" });
+    expect(res.json.text).toContain("HELLO");
+    expect(res.json.text).toContain("the docs [https://example.com/x]");
+    expect(res.json.text).not.toContain("Inbox line");
+    expect(res.json.html).toMatch(/^<div style="display:none;[^"]*">Inbox line<\/div><h1>/);
+  });
+
+  it("fills declared defaults and reports missing required variables", async () => {
+    const { call } = await setup();
+    const res = await preview(call, {
+      body_html: "<p>{{ plan }} {{ seats }}</p>",
+      variables: [
+        { name: "plan", default: "Free" },
+        { name: "seats", type: "number", required: true },
+      ],
+    });
+    expect(res.json.html).toBe("<p>Free </p>");
+    expect(res.json.missing_variables).toEqual(["seats"]);
+    expect(res.json.warnings).toContainEqual(expect.objectContaining({ code: "missing_required_variable" }));
+  });
+
+  it("stops a hostile template with a 422, and keeps serving", async () => {
+    const { call } = await setup();
+    const loop = await preview(call, { body_html: "{% for i in (1..100000000) %}{{ i }}{% endfor %}" });
+    expect(loop.status).toBe(422);
+    expect(loop.json.errors[0]).toMatchObject({ path: "body_html" });
+
+    const blowup = await preview(call, {
+      body_html: '{% assign s = "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx" %}{% for i in (1..20) %}{% assign s = s | append: s %}{% endfor %}{{ s }}',
+    });
+    expect(blowup.status).toBe(422);
+
+    const nested = await preview(call, { body_html: "{% for a in (1..1000) %}{% for b in (1..1000) %}.{% endfor %}{% endfor %}" });
+    expect(nested.status).toBe(422);
+
+    expect((await preview(call, { body_html: "<p>still fine</p>" })).status).toBe(200);
+  });
+
+  it("warns about each thing a sender should fix", async () => {
+    const { call } = await setup(null);
+    const codes = async (template: Record<string, unknown>) =>
+      ((await preview(call, template)).json.warnings as { code: string }[]).map((w) => w.code);
+
+    expect(await codes({ category: "marketing", body_html: "<p>{{ postal_address }}</p>" })).toContain("missing_unsubscribe_link");
+    expect(await codes({ category: "transactional", body_html: "<p>receipt</p>" })).not.toContain("missing_unsubscribe_link");
+    expect(await codes({ category: "newsletter", body_html: '<a href="{{ unsubscribe_url }}">Unsubscribe</a>' })).not.toContain(
+      "missing_unsubscribe_link",
+    );
+    expect(await codes({ body_html: "<p>no address</p>" })).toContain("missing_postal_address");
+    expect(await codes({ body_html: '<img src="https://x.y/a.png">' })).toContain("image_without_alt");
+    expect(await codes({ body_html: '<img src="https://x.y/a.png" alt="">' })).not.toContain("image_without_alt");
+    expect(await codes({ body_html: `<p>${"x".repeat(103 * 1024)}</p>` })).toContain("html_too_large");
+    expect(await codes({ body_html: "<p>{{ coupon_code }}</p>" })).toContain("undeclared_variable");
+    expect(await codes({ body_html: "<p>{{ coupon_code }}</p>", variables: [{ name: "coupon_code" }] })).not.toContain("undeclared_variable");
+    expect(await codes({ body_html: '<a href="javascript:alert(1)">x</a>' })).toContain("non_http_link");
+    expect(await codes({ body_html: '<a href="mailto:a@b.c">x</a><a href="https://x.y">y</a>' })).not.toContain("non_http_link");
+  });
+
+  it("finds the workspace's postal address in the footer", async () => {
+    const { call } = await setup("Acme Inc.\n1 Main St");
+    const res = await preview(call, { body_html: "<footer>Acme Inc., 1 Main St</footer>" });
+    expect(res.json.warnings.map((w: { code: string }) => w.code)).not.toContain("missing_postal_address");
+  });
+});
