@@ -10,6 +10,7 @@ import { apiKeysRouter } from "./routes/api-keys";
 import { healthRouter } from "./routes/health";
 import { jobsRouter } from "./routes/jobs";
 import { templatesRouter } from "./routes/templates";
+import { visualBuilderRouter } from "./routes/visual-builder";
 import { workspacesRouter } from "./routes/workspaces";
 
 export const OPENAPI_INFO = {
@@ -44,6 +45,7 @@ export function createApp() {
   app.route("/", apiKeysRouter);
   app.route("/", jobsRouter);
   app.route("/", templatesRouter);
+  app.route("/", visualBuilderRouter);
 
   for (const [name, scheme] of Object.entries(securitySchemes)) {
     app.openAPIRegistry.registerComponent("securitySchemes", name, scheme);

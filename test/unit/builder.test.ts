@@ -23,7 +23,7 @@ describe("designToTemplate", () => {
     expect(html).not.toContain("data-fc-");
   });
 
-  it("renders a design that uses every block type", async () => {
+  it("renders a design that uses every block type of the spec", async () => {
     const used = new Set<string>();
     const walk = (blocks: { type: string; children?: unknown[] }[]) =>
       blocks.forEach((b) => {
@@ -31,7 +31,8 @@ describe("designToTemplate", () => {
         walk((b.children ?? []) as never);
       });
     walk(everyBlockDesign.blocks);
-    expect([...used].sort()).toEqual([...blockTypes].sort());
+    // custom blocks are a workspace's saved trees, tested below with the custom blocks they expand to.
+    expect([...used].sort()).toEqual(blockTypes.filter((t) => t !== "custom").sort());
 
     const { html, text } = await render(designToTemplate(everyBlockDesign, { previewText: "Big news inside" }), everyBlockContext);
     expect(html).toContain("Your trial ends on December 12.");
@@ -77,6 +78,19 @@ describe("templateToDesign", () => {
 
   it("recovers the every-block design", () => {
     expect(templateToDesign(designToTemplate(everyBlockDesign))).toEqual(everyBlockDesign);
+  });
+
+  it("recovers a custom block as its reference, not its expansion", () => {
+    const customBlocks = new Map([
+      ["promo", { definition: { type: "container" as const, props: {}, children: [{ type: "text" as const, props: { text: "Sale" } }] }, default_props: {} }],
+    ]);
+    const design = {
+      ...specExampleDesign,
+      blocks: [{ type: "custom" as const, props: { slug: "promo", overrides: { padding: 12 } } }, ...specExampleDesign.blocks],
+    };
+    const html = designToTemplate(design, { customBlocks });
+    expect(html).toContain("Sale");
+    expect(templateToDesign(html)).toEqual(design);
   });
 
   it("refuses HTML the builder did not produce", () => {

@@ -1,5 +1,5 @@
 import { BLOCK_ATTR, DESIGN_ATTR, encodeMarker, PROPS_ATTR } from "./markers";
-import type { AnyBlock, Block, ColumnBlock, ContentBlock, Design, DesignSettings } from "./design";
+import { type AnyBlock, type Block, BlockSchema, type ColumnBlock, type ContentBlock, type Design, type DesignSettings } from "./design";
 import { htmlAttr, htmlText, inlineHtml } from "./escape";
 
 /**
@@ -8,10 +8,37 @@ import { htmlAttr, htmlText, inlineHtml } from "./escape";
  * below the design's width, so it reads well at 375 px.
  */
 
+/** A workspace's saved block: a block tree whose root takes default_props unless a design overrides them. */
+export interface CustomBlockDefinition {
+  definition: Block;
+  default_props: Record<string, unknown>;
+}
+
+export class DesignCompileError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "DesignCompileError";
+  }
+}
+
 interface Ctx {
   settings: DesignSettings;
   /** Width in px available to the block: images and buttons are sized to it. */
   width: number;
+  customBlocks: ReadonlyMap<string, CustomBlockDefinition>;
+}
+
+/** A custom block's tree with its root's props overridden, checked as any block is. */
+function expandCustomBlock(slug: string, overrides: Record<string, unknown> | undefined, ctx: Ctx): Block {
+  const custom = ctx.customBlocks.get(slug);
+  if (!custom) throw new DesignCompileError(`no custom block with slug "${slug}"`);
+  const root = custom.definition;
+  const expanded = BlockSchema.safeParse({ ...root, props: { ...root.props, ...custom.default_props, ...overrides } });
+  if (!expanded.success) {
+    const issue = expanded.error.issues[0];
+    throw new DesignCompileError(`custom block "${slug}" with these overrides is invalid: ${issue?.path.join(".")} ${issue?.message}`);
+  }
+  return expanded.data;
 }
 
 const GUTTER = 24;
@@ -154,6 +181,11 @@ function block(b: Block | ContentBlock, ctx: Ctx): string {
       const fallback = b.props.fallback === undefined ? "" : ` | default: "${b.props.fallback}"`;
       return row(b, `${pad}${font(ctx)}font-size:16px;line-height:1.6;color:#374151;`, `{{ ${b.props.name}${fallback} }}`);
     }
+    case "custom": {
+      // Custom blocks do not nest: the expansion compiles without them.
+      const expanded = expandCustomBlock(b.props.slug, b.props.overrides, ctx);
+      return row(b, "padding:0;", rowsTable(block(expanded, { ...ctx, customBlocks: new Map() })));
+    }
     case "conditional":
       return `{% if ${b.props.condition} %}${row(b, "padding:0;", rowsTable(blocks(b.children, ctx)))}{% endif %}`;
     case "loop": {
@@ -166,11 +198,13 @@ function block(b: Block | ContentBlock, ctx: Ctx): string {
 export interface CompileOptions {
   /** Shown by inbox lists next to the subject; rendered as a hidden preheader. */
   previewText?: string | null;
+  /** The workspace's custom blocks by slug, for designs that use them. */
+  customBlocks?: ReadonlyMap<string, CustomBlockDefinition>;
 }
 
-export function designToTemplate(design: Design, { previewText }: CompileOptions = {}): string {
+export function designToTemplate(design: Design, { previewText, customBlocks = new Map() }: CompileOptions = {}): string {
   const { settings } = design;
-  const ctx: Ctx = { settings, width: settings.width };
+  const ctx: Ctx = { settings, width: settings.width, customBlocks };
   const preheader = previewText ? `<div data-fc-preheader style="${PREHEADER_STYLE}">${htmlText(previewText)}</div>` : "";
   const meta = encodeMarker({ version: design.version, settings });
   return [

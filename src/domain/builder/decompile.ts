@@ -49,8 +49,9 @@ export function templateToDesign(html: string): Design {
         }
         const node: Node = PARENT_TYPES.has(type as never) ? { type, props, children: [] } : { type, props };
         const parent = blockStack.at(-1);
-        if (parent) (parent.children ??= []).push(node);
-        else roots.push(node);
+        // Blocks inside a leaf (a custom block's expansion) belong to the leaf, not to the design.
+        if (!parent) roots.push(node);
+        else parent.children?.push(node);
         blockStack.push(node);
         open.push(node);
       },

@@ -102,6 +102,15 @@ export const blockProps = {
       limit: z.number().int().min(1).max(100).optional(),
     })
     .strict(),
+  custom: z
+    .object({
+      slug: z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,46}[a-z0-9])?$/, "must be the slug of a custom block"),
+      overrides: z
+        .record(z.string(), z.unknown())
+        .optional()
+        .openapi({ description: "Props that replace the custom block's default_props on its root block" }),
+    })
+    .strict(),
 } as const;
 
 export type BlockType = keyof typeof blockProps;
@@ -110,7 +119,8 @@ export const PARENT_TYPES = new Set<BlockType>(["container", "section", "column"
 
 type Props<T extends BlockType> = z.infer<(typeof blockProps)[T]>;
 type Leaf<T extends BlockType> = { type: T; props: Props<T> };
-type LeafType = Exclude<BlockType, "container" | "section" | "column" | "conditional" | "loop">;
+type LeafType = Exclude<BlockType, "container" | "section" | "column" | "conditional" | "loop" | "custom">;
+type CustomBlockRef = { type: "custom"; props: Props<"custom"> };
 
 /** What a column (and a conditional or loop inside one) may hold. */
 export type ContentBlock =
@@ -123,6 +133,7 @@ export type ColumnBlock = { type: "column"; props: Props<"column">; children: Co
 /** What the design, a container, or a top-level conditional or loop may hold. */
 export type Block =
   | { [T in LeafType]: Leaf<T> }[LeafType]
+  | CustomBlockRef
   | { type: "container"; props: Props<"container">; children: Block[] }
   | { type: "section"; props: Props<"section">; children: ColumnBlock[] }
   | { type: "conditional"; props: Props<"conditional">; children: Block[] }
@@ -162,6 +173,7 @@ export const ColumnBlockSchema: z.ZodType<ColumnBlock> = z
 export const BlockSchema: z.ZodType<Block> = z.lazy(() =>
   z.discriminatedUnion("type", [
     ...leaves(),
+    z.object({ type: z.literal("custom"), props: blockProps.custom }).strict(),
     z.object({ type: z.literal("container"), props: blockProps.container, children: z.array(BlockSchema).max(100) }).strict(),
     z
       .object({ type: z.literal("section"), props: blockProps.section, children: z.array(ColumnBlockSchema).min(1).max(4) })

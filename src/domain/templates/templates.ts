@@ -12,7 +12,7 @@ import { conflict, notFound } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { decodeCursor, type Page, toPage } from "../../lib/pagination";
 import { firstFreeSlug, slugify } from "../../lib/slug";
-import { designToTemplate } from "../builder/compile";
+import { compileDesign } from "../builder/custom-blocks";
 import type { Design } from "../builder/design";
 import { checkTemplateSyntax, type RenderedEmail, renderTemplate, variablesUsedBy } from "./render";
 import { asTemplateValidationError } from "./template-errors";
@@ -42,12 +42,17 @@ export type TemplateVersion = typeof emailTemplateVersions.$inferSelect;
 const CONTENT_FIELDS = ["subject_template", "body_html", "body_text", "preview_text", "variables", "visual_definition"] as const;
 
 /** A visual template's HTML is owned by its design: it is compiled, never accepted from the client. */
-function compiledBody(type: TemplateType, design: Design | null | undefined, previewText: string | null | undefined, html?: string) {
-  if (type === "visual") {
-    if (!design) throw conflict("A visual template needs a visual_definition");
-    return designToTemplate(design, { previewText });
-  }
-  return html ?? "";
+async function compiledBody(
+  db: Database,
+  workspaceId: string,
+  type: TemplateType,
+  design: Design | null | undefined,
+  previewText: string | null | undefined,
+  html?: string,
+): Promise<string> {
+  if (type !== "visual") return html ?? "";
+  if (!design) throw conflict("A visual template needs a visual_definition");
+  return compileDesign(db, workspaceId, design, previewText, "visual_definition");
 }
 
 async function slugTaken(db: Database, workspaceId: string, slug: string, exceptId?: string): Promise<boolean> {
@@ -73,7 +78,7 @@ const versionRow = (template: EmailTemplate) => ({
 });
 
 export async function createTemplate(db: Database, workspaceId: string, input: NewTemplate): Promise<EmailTemplate> {
-  const body_html = compiledBody(input.template_type, input.visual_definition, input.preview_text, input.body_html);
+  const body_html = await compiledBody(db, workspaceId, input.template_type, input.visual_definition, input.preview_text, input.body_html);
   const content = {
     subject_template: input.subject_template,
     body_html,
@@ -178,7 +183,8 @@ export async function updateTemplate(
     ...Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined)),
     template_type: type,
   } as EmailTemplate;
-  next.body_html = type === "visual" ? compiledBody(type, design, previewText) : (changes.body_html ?? current.body_html);
+  next.body_html =
+    type === "visual" ? await compiledBody(db, workspaceId, type, design, previewText) : (changes.body_html ?? current.body_html);
   next.visual_definition = design as Record<string, unknown> | null;
   try {
     checkTemplateSyntax(next);
