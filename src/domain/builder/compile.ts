@@ -221,7 +221,7 @@ export function designToTemplate(design: Design, { previewText, customBlocks = n
     `@media only screen and (max-width:${settings.width + 20}px){`,
     ".fc-container{width:100% !important;max-width:100% !important;}",
     ".fc-column{display:block !important;width:100% !important;max-width:100% !important;}",
-    ".fc-fluid{width:100% !important;max-width:100% !important;height:auto !important;}",
+    ".fc-fluid{width:100% !important;height:auto !important;}",
     "}",
     "</style>",
     "</head>",
