@@ -290,7 +290,8 @@ export async function previewTemplate(
   context: Record<string, unknown>,
   publicBaseUrl: string,
 ): Promise<Preview> {
-  const rendered = await renderTemplate(template, { ...sampleSystemContext(workspace, publicBaseUrl), ...context }).catch(
+  const cacheKey = `${template.id}:${template.version}`;
+  const rendered = await renderTemplate(template, { ...sampleSystemContext(workspace, publicBaseUrl), ...context }, cacheKey).catch(
     (err: unknown) => {
       throw asTemplateValidationError(err, template.template_type);
     },
