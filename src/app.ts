@@ -7,8 +7,12 @@ import { onError, onNotFound } from "./lib/error-handler";
 import { securitySchemes } from "./lib/openapi";
 import { type AppBindings, createRouter } from "./lib/router";
 import { apiKeysRouter } from "./routes/api-keys";
+import { categoriesRouter } from "./routes/categories";
 import { healthRouter } from "./routes/health";
 import { jobsRouter } from "./routes/jobs";
+import { listsRouter } from "./routes/lists";
+import { subscribersRouter } from "./routes/subscribers";
+import { suppressionsRouter } from "./routes/suppressions";
 import { templatesRouter } from "./routes/templates";
 import { visualBuilderRouter } from "./routes/visual-builder";
 import { workspacesRouter } from "./routes/workspaces";
@@ -46,6 +50,10 @@ export function createApp() {
   app.route("/", jobsRouter);
   app.route("/", templatesRouter);
   app.route("/", visualBuilderRouter);
+  app.route("/", listsRouter);
+  app.route("/", subscribersRouter);
+  app.route("/", categoriesRouter);
+  app.route("/", suppressionsRouter);
 
   for (const [name, scheme] of Object.entries(securitySchemes)) {
     app.openAPIRegistry.registerComponent("securitySchemes", name, scheme);

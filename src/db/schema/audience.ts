@@ -20,6 +20,8 @@ export const subscribers = sqliteTable(
     /** Random per-subscriber secret bound into the signed preference-center token; rotating it revokes old links. */
     preference_token: text().notNull(),
     attributes: text({ mode: "json" }).$type<Record<string, unknown>>().notNull().default({}),
+    /** How often the subscriber wants mail; sends beyond it are skipped with reason frequency_cap. */
+    frequency: text({ enum: subscriptionFrequencies }).notNull().default("immediate"),
     unsubscribed_at: timestamp(),
     unsubscribe_source: text({ enum: unsubscribeSources }),
     bounced_at: timestamp(),
@@ -90,7 +92,6 @@ export const subscriberCategoryPreferences = sqliteTable(
       .notNull()
       .references(() => categories.id, { onDelete: "cascade" }),
     subscribed: integer({ mode: "boolean" }).notNull().default(true),
-    frequency: text({ enum: subscriptionFrequencies }).notNull().default("immediate"),
     updated_at: updatedAt(),
   },
   (t) => [primaryKey({ columns: [t.subscriber_id, t.category_id] })],
@@ -138,4 +139,49 @@ export const suppressions = sqliteTable(
   ],
 );
 
+export const importStatuses = ["queued", "processing", "completed", "failed"] as const;
+
+/** A CSV import into a list: parsed in the request, processed in chunks by the event queue's consumer. */
+export const listImports = sqliteTable(
+  "list_imports",
+  {
+    id: id(),
+    workspace_id: workspaceId(),
+    list_id: text()
+      .notNull()
+      .references(() => subscriberLists.id, { onDelete: "cascade" }),
+    status: text({ enum: importStatuses }).notNull().default("queued"),
+    total_rows: integer().notNull().default(0),
+    processed_rows: integer().notNull().default(0),
+    created_count: integer().notNull().default(0),
+    updated_count: integer().notNull().default(0),
+    skipped_count: integer().notNull().default(0),
+    error_count: integer().notNull().default(0),
+    chunks_total: integer().notNull().default(0),
+    chunks_done: integer().notNull().default(0),
+    created_at: createdAt(),
+    updated_at: updatedAt(),
+    completed_at: timestamp(),
+  },
+  (t) => [index("list_imports_workspace_idx").on(t.workspace_id, t.id)],
+);
+
+/** One row per CSV row that was not imported: its row number, the offending value and why. */
+export const listImportErrors = sqliteTable(
+  "list_import_errors",
+  {
+    workspace_id: workspaceId(),
+    import_id: text()
+      .notNull()
+      .references(() => listImports.id, { onDelete: "cascade" }),
+    row_number: integer().notNull(),
+    value: text(),
+    reason: text().notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.import_id, t.row_number] })],
+);
+
 export type Subscriber = typeof subscribers.$inferSelect;
+export type SubscriberList = typeof subscriberLists.$inferSelect;
+export type Category = typeof categories.$inferSelect;
+export type Suppression = typeof suppressions.$inferSelect;

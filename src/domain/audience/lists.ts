@@ -1,0 +1,73 @@
+import { and, asc, count, eq, gt } from "drizzle-orm";
+import type { Database } from "../../db/client";
+import { listMemberships, type SubscriberList, subscriberLists } from "../../db/schema";
+import { notFound } from "../../lib/errors";
+import { newId } from "../../lib/ids";
+import { decodeCursor, type Page, toPage } from "../../lib/pagination";
+
+export type ListWithCount = SubscriberList & { subscriber_count: number };
+
+async function withCount(db: Database, list: SubscriberList): Promise<ListWithCount> {
+  const [{ n }] = await db.select({ n: count() }).from(listMemberships).where(eq(listMemberships.list_id, list.id));
+  return { ...list, subscriber_count: n };
+}
+
+export async function createList(db: Database, workspaceId: string, input: { name: string; description?: string | null }) {
+  const [list] = await db
+    .insert(subscriberLists)
+    .values({ id: newId("lst"), workspace_id: workspaceId, name: input.name, description: input.description ?? null })
+    .returning();
+  return { ...list, subscriber_count: 0 };
+}
+
+export async function getList(db: Database, workspaceId: string, id: string): Promise<SubscriberList> {
+  const list = await db
+    .select()
+    .from(subscriberLists)
+    .where(and(eq(subscriberLists.workspace_id, workspaceId), eq(subscriberLists.id, id)))
+    .get();
+  if (!list) throw notFound("List");
+  return list;
+}
+
+export const getListWithCount = async (db: Database, workspaceId: string, id: string) =>
+  withCount(db, await getList(db, workspaceId, id));
+
+export async function listLists(db: Database, workspaceId: string, limit: number, cursor?: string): Promise<Page<ListWithCount>> {
+  const after = decodeCursor(cursor);
+  const rows = await db
+    .select()
+    .from(subscriberLists)
+    .where(and(eq(subscriberLists.workspace_id, workspaceId), after ? gt(subscriberLists.id, after) : undefined))
+    .orderBy(asc(subscriberLists.id))
+    .limit(limit + 1);
+  const page = toPage(rows, limit, (l) => l.id);
+  return { ...page, data: await Promise.all(page.data.map((l) => withCount(db, l))) };
+}
+
+export async function updateList(
+  db: Database,
+  workspaceId: string,
+  id: string,
+  changes: { name?: string; description?: string | null },
+): Promise<ListWithCount> {
+  await getList(db, workspaceId, id);
+  const set = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined));
+  if (Object.keys(set).length > 0) await db.update(subscriberLists).set(set).where(eq(subscriberLists.id, id));
+  return getListWithCount(db, workspaceId, id);
+}
+
+/** Deleting a list removes its memberships, never the subscribers. */
+export async function deleteList(db: Database, workspaceId: string, id: string): Promise<void> {
+  await getList(db, workspaceId, id);
+  await db.delete(subscriberLists).where(eq(subscriberLists.id, id));
+}
+
+export async function removeMembership(db: Database, workspaceId: string, listId: string, subscriberId: string): Promise<void> {
+  await getList(db, workspaceId, listId);
+  const removed = await db
+    .delete(listMemberships)
+    .where(and(eq(listMemberships.list_id, listId), eq(listMemberships.subscriber_id, subscriberId)))
+    .returning({ id: listMemberships.subscriber_id });
+  if (removed.length === 0) throw notFound("Subscriber in this list");
+}

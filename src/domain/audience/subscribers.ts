@@ -1,0 +1,283 @@
+import { and, asc, eq, gt, inArray, type SQL, sql } from "drizzle-orm";
+import type { Database } from "../../db/client";
+import {
+  categories,
+  listMemberships,
+  type Subscriber,
+  subscriberCategoryPreferences,
+  subscribers,
+  subscriptionChanges,
+} from "../../db/schema";
+import { chunk, rowsPerInsert } from "../../lib/chunk";
+import { randomBase62 } from "../../lib/crypto";
+import { conflict, notFound } from "../../lib/errors";
+import { newId } from "../../lib/ids";
+import { decodeCursor, type Page, toPage } from "../../lib/pagination";
+import { normalizeEmail } from "./emails";
+import { suppressionsFor } from "./suppressions";
+
+export type SubscriberWithPreferences = Subscriber & { preferences: Record<string, boolean> };
+type Frequency = Subscriber["frequency"];
+
+/** Per-category opt-outs are rows with subscribed = false; a category without a row is subscribed. */
+async function preferencesOf(db: Database, workspaceId: string, ids: string[]): Promise<Map<string, Record<string, boolean>>> {
+  const cats = await db.select().from(categories).where(eq(categories.workspace_id, workspaceId));
+  const byId = new Map<string, Record<string, boolean>>(ids.map((id) => [id, Object.fromEntries(cats.map((c) => [c.slug, true]))]));
+  const slugOf = new Map(cats.map((c) => [c.id, c.slug]));
+  for (const part of chunk(ids, 90)) {
+    const rows = await db.select().from(subscriberCategoryPreferences).where(inArray(subscriberCategoryPreferences.subscriber_id, part));
+    for (const row of rows) {
+      const prefs = byId.get(row.subscriber_id);
+      const slug = slugOf.get(row.category_id);
+      if (prefs && slug) prefs[slug] = row.subscribed;
+    }
+  }
+  return byId;
+}
+
+async function withPreferences(db: Database, workspaceId: string, rows: Subscriber[]): Promise<SubscriberWithPreferences[]> {
+  const prefs = await preferencesOf(db, workspaceId, rows.map((r) => r.id));
+  return rows.map((r) => ({ ...r, preferences: prefs.get(r.id) ?? {} }));
+}
+
+export async function getSubscriber(db: Database, workspaceId: string, id: string): Promise<SubscriberWithPreferences> {
+  const row = await db
+    .select()
+    .from(subscribers)
+    .where(and(eq(subscribers.workspace_id, workspaceId), eq(subscribers.id, id)))
+    .get();
+  if (!row) throw notFound("Subscriber");
+  return (await withPreferences(db, workspaceId, [row]))[0];
+}
+
+export interface SubscriberFilter {
+  email?: string;
+  status?: Subscriber["status"];
+  list_id?: string;
+}
+
+export async function listSubscribers(
+  db: Database,
+  workspaceId: string,
+  filter: SubscriberFilter,
+  limit: number,
+  cursor?: string,
+): Promise<Page<SubscriberWithPreferences>> {
+  const after = decodeCursor(cursor);
+  const email = filter.email === undefined ? undefined : (normalizeEmail(filter.email) ?? filter.email.trim());
+  const conditions: (SQL | undefined)[] = [
+    eq(subscribers.workspace_id, workspaceId),
+    email ? eq(subscribers.email, email) : undefined,
+    filter.status ? eq(subscribers.status, filter.status) : undefined,
+    after ? gt(subscribers.id, after) : undefined,
+  ];
+  const base = db.select({ subscriber: subscribers }).from(subscribers);
+  const query = filter.list_id
+    ? base
+        .innerJoin(listMemberships, eq(listMemberships.subscriber_id, subscribers.id))
+        .where(and(...conditions, eq(listMemberships.list_id, filter.list_id)))
+    : base.where(and(...conditions));
+  const rows = (await query.orderBy(asc(subscribers.id)).limit(limit + 1)).map((r) => r.subscriber);
+  const page = toPage(rows, limit, (s) => s.id);
+  return { ...page, data: await withPreferences(db, workspaceId, page.data) };
+}
+
+/** Writes opt-in/opt-out rows for the given category slugs; unknown slugs are returned, not written. */
+async function setPreferences(db: Database, workspaceId: string, subscriberIds: string[], preferences: Record<string, boolean>) {
+  const slugs = Object.keys(preferences);
+  if (slugs.length === 0 || subscriberIds.length === 0) return [];
+  const cats = await db
+    .select()
+    .from(categories)
+    .where(and(eq(categories.workspace_id, workspaceId), inArray(categories.slug, slugs)));
+  const known = new Set(cats.map((c) => c.slug));
+  const rows = subscriberIds.flatMap((subscriber_id) =>
+    cats.map((c) => ({ workspace_id: workspaceId, subscriber_id, category_id: c.id, subscribed: preferences[c.slug] })),
+  );
+  for (const part of chunk(rows, rowsPerInsert(5))) {
+    await db
+      .insert(subscriberCategoryPreferences)
+      .values(part)
+      .onConflictDoUpdate({
+        target: [subscriberCategoryPreferences.subscriber_id, subscriberCategoryPreferences.category_id],
+        set: { subscribed: subscriberCategoryPreferences.subscribed, updated_at: new Date().toISOString() },
+      });
+  }
+  return slugs.filter((s) => !known.has(s));
+}
+
+export interface SubscriberChanges {
+  name?: string | null;
+  attributes?: Record<string, unknown>;
+  status?: "active" | "unsubscribed";
+  frequency?: Frequency;
+  preferences?: Record<string, boolean>;
+}
+
+/**
+ * API changes to a subscriber. Unsubscribing and resubscribing are recorded with source `api`. Bounced and
+ * complained addresses cannot be reactivated here: those states come from the mailbox provider.
+ */
+export async function updateSubscriber(
+  db: Database,
+  workspaceId: string,
+  id: string,
+  changes: SubscriberChanges,
+): Promise<SubscriberWithPreferences> {
+  const current = await getSubscriber(db, workspaceId, id);
+  const now = new Date().toISOString();
+  const set: Partial<Subscriber> = {};
+  if (changes.name !== undefined) set.name = changes.name;
+  if (changes.attributes !== undefined) set.attributes = changes.attributes;
+  if (changes.frequency !== undefined) set.frequency = changes.frequency;
+
+  const statements = [];
+  if (changes.status && changes.status !== current.status) {
+    if (current.status === "bounced" || current.status === "complained") {
+      throw conflict(`A ${current.status} address cannot be reactivated through the API`);
+    }
+    const unsubscribing = changes.status === "unsubscribed";
+    Object.assign(set, {
+      status: changes.status,
+      unsubscribed_at: unsubscribing ? now : null,
+      unsubscribe_source: unsubscribing ? "api" : null,
+    });
+    statements.push(
+      db.insert(subscriptionChanges).values({
+        id: newId("sch"),
+        workspace_id: workspaceId,
+        subscriber_id: id,
+        action: unsubscribing ? "unsubscribed" : "resubscribed",
+        source: "api",
+        created_at: now,
+      }),
+    );
+  }
+  if (changes.preferences) {
+    const unknown = await setPreferences(db, workspaceId, [id], changes.preferences);
+    if (unknown.length > 0) throw conflict(`Unknown categories: ${unknown.join(", ")}; create them first`);
+  }
+  if (Object.keys(set).length > 0) statements.push(db.update(subscribers).set(set).where(eq(subscribers.id, id)));
+  const [first, ...rest] = statements;
+  if (first) await db.batch([first, ...rest]);
+  return getSubscriber(db, workspaceId, id);
+}
+
+export async function deleteSubscriber(db: Database, workspaceId: string, id: string): Promise<void> {
+  await getSubscriber(db, workspaceId, id);
+  await db.delete(subscribers).where(and(eq(subscribers.workspace_id, workspaceId), eq(subscribers.id, id)));
+}
+
+export interface SubscriberInput {
+  email: unknown;
+  name?: string | null;
+  attributes?: Record<string, unknown>;
+  preferences?: Record<string, boolean>;
+}
+
+export interface UpsertOutcome {
+  created: number;
+  updated: number;
+  skipped: number;
+  errors: { index: number; email: string | null; reason: string }[];
+}
+
+/**
+ * Adds subscribers to a list, creating or updating them by email. Invalid and duplicate rows are reported;
+ * suppressed and erased addresses are skipped with their reason, never re-added. An existing subscriber's
+ * status is left alone: adding an unsubscribed address to a list does not resubscribe it.
+ */
+export async function upsertSubscribers(
+  db: Database,
+  workspaceId: string,
+  listId: string,
+  inputs: readonly SubscriberInput[],
+): Promise<UpsertOutcome> {
+  const outcome: UpsertOutcome = { created: 0, updated: 0, skipped: 0, errors: [] };
+  const accepted = new Map<string, { index: number; input: SubscriberInput }>();
+  inputs.forEach((input, index) => {
+    const email = normalizeEmail(input.email);
+    const shown = typeof input.email === "string" ? input.email : null;
+    if (!email) outcome.errors.push({ index, email: shown, reason: "invalid_email" });
+    else if (accepted.has(email)) {
+      outcome.skipped++;
+      outcome.errors.push({ index, email, reason: `duplicate of row ${accepted.get(email)?.index}` });
+    } else accepted.set(email, { index, input });
+  });
+
+  const suppressed = await suppressionsFor(db, workspaceId, [...accepted.keys()]);
+  for (const [email, { index }] of accepted) {
+    const hit = suppressed.get(email);
+    if (!hit) continue;
+    accepted.delete(email);
+    outcome.skipped++;
+    outcome.errors.push({ index, email, reason: hit.reason === "erased" ? "erased" : `suppressed (${hit.reason})` });
+  }
+
+  const existing = new Map<string, Subscriber>();
+  for (const part of chunk([...accepted.keys()], 90)) {
+    const rows = await db
+      .select()
+      .from(subscribers)
+      .where(and(eq(subscribers.workspace_id, workspaceId), inArray(subscribers.email, part)));
+    for (const row of rows) existing.set(row.email, row);
+  }
+
+  const now = new Date().toISOString();
+  const rows: (typeof subscribers.$inferInsert)[] = [];
+  const idsByEmail = new Map<string, string>();
+  for (const [email, { input }] of accepted) {
+    const found = existing.get(email);
+    const id = found?.id ?? newId("sub");
+    idsByEmail.set(email, id);
+    rows.push({
+      id,
+      workspace_id: workspaceId,
+      email,
+      name: input.name !== undefined ? input.name : (found?.name ?? null),
+      attributes: { ...found?.attributes, ...input.attributes },
+      preference_token: found?.preference_token ?? randomBase62(24),
+      created_at: found?.created_at ?? now,
+      updated_at: now,
+    });
+    if (found) outcome.updated++;
+    else outcome.created++;
+  }
+
+  // New and existing rows go through one multi-row upsert (values merged above), so a request of 1,000 rows
+  // is a few hundred statements in a single batch, and a batch is one transaction.
+  const memberships = [...idsByEmail.values()].map((subscriber_id) => ({ workspace_id: workspaceId, list_id: listId, subscriber_id, created_at: now }));
+  const statements = [
+    ...chunk(rows, rowsPerInsert(13)).map((part) =>
+      db
+        .insert(subscribers)
+        .values(part)
+        .onConflictDoUpdate({
+          target: [subscribers.workspace_id, subscribers.email],
+          set: { name: sql`excluded.name`, attributes: sql`excluded.attributes`, updated_at: sql`excluded.updated_at` },
+        }),
+    ),
+    ...chunk(memberships, rowsPerInsert(4)).map((part) => db.insert(listMemberships).values(part).onConflictDoNothing()),
+  ];
+  const [first, ...rest] = statements;
+  if (first) await db.batch([first, ...rest]);
+
+  const byPreferences = new Map<string, { prefs: Record<string, boolean>; ids: string[] }>();
+  for (const [email, { input }] of accepted) {
+    if (!input.preferences || Object.keys(input.preferences).length === 0) continue;
+    const key = JSON.stringify(input.preferences);
+    const group = byPreferences.get(key) ?? { prefs: input.preferences, ids: [] };
+    group.ids.push(idsByEmail.get(email) as string);
+    byPreferences.set(key, group);
+  }
+  for (const { prefs, ids } of byPreferences.values()) {
+    const unknown = await setPreferences(db, workspaceId, ids, prefs);
+    for (const slug of unknown) {
+      for (const [email, { index, input }] of accepted) {
+        if (input.preferences && slug in input.preferences) outcome.errors.push({ index, email, reason: `unknown category "${slug}" ignored` });
+      }
+    }
+  }
+  outcome.errors.sort((a, b) => a.index - b.index);
+  return outcome;
+}

@@ -1,0 +1,90 @@
+import { and, desc, eq, inArray, lt, or } from "drizzle-orm";
+import type { Database } from "../../db/client";
+import { type Suppression, suppressions } from "../../db/schema";
+import { sha256Hex } from "../../lib/crypto";
+import { chunk } from "../../lib/chunk";
+import { conflict, notFound } from "../../lib/errors";
+import { newId } from "../../lib/ids";
+import { decodeCursor, type Page, toPage } from "../../lib/pagination";
+import { domainOf } from "./emails";
+
+/** Erased addresses are kept only as this hash, so a later import cannot bring them back. */
+export const emailHash = (email: string) => sha256Hex(`flarecast-erased:${email.toLowerCase()}`);
+
+export interface NewSuppression {
+  email?: string;
+  domain?: string;
+  reason: Suppression["reason"];
+  note?: string | null;
+  source_campaign_id?: string | null;
+}
+
+export async function addSuppression(db: Database, workspaceId: string, input: NewSuppression): Promise<Suppression> {
+  const [created] = await db
+    .insert(suppressions)
+    .values({
+      id: newId("sup"),
+      workspace_id: workspaceId,
+      email: input.email ?? null,
+      domain: input.domain ?? null,
+      email_hash: input.email ? await emailHash(input.email) : null,
+      reason: input.reason,
+      note: input.note ?? null,
+      source_campaign_id: input.source_campaign_id ?? null,
+    })
+    .onConflictDoNothing()
+    .returning();
+  if (!created) throw conflict(`${input.email ?? input.domain} is already suppressed`);
+  return created;
+}
+
+export async function listSuppressions(db: Database, workspaceId: string, limit: number, cursor?: string): Promise<Page<Suppression>> {
+  const before = decodeCursor(cursor);
+  const rows = await db
+    .select()
+    .from(suppressions)
+    .where(and(eq(suppressions.workspace_id, workspaceId), before ? lt(suppressions.id, before) : undefined))
+    .orderBy(desc(suppressions.id))
+    .limit(limit + 1);
+  return toPage(rows, limit, (s) => s.id);
+}
+
+/** Erasure suppressions protect a deleted person; they cannot be lifted through the API. */
+export async function removeSuppression(db: Database, workspaceId: string, id: string): Promise<void> {
+  const row = await db
+    .select()
+    .from(suppressions)
+    .where(and(eq(suppressions.workspace_id, workspaceId), eq(suppressions.id, id)))
+    .get();
+  if (!row) throw notFound("Suppression");
+  if (row.reason === "erased") throw conflict("An erased address stays suppressed");
+  await db.delete(suppressions).where(eq(suppressions.id, id));
+}
+
+/** For each address, the suppression that blocks it in this workspace (by address, domain or erasure hash). */
+export async function suppressionsFor(db: Database, workspaceId: string, emails: readonly string[]): Promise<Map<string, Suppression>> {
+  const found = new Map<string, Suppression>();
+  if (emails.length === 0) return found;
+  const hashes = new Map(await Promise.all(emails.map(async (e) => [await emailHash(e), e] as const)));
+  const domains = [...new Set(emails.map(domainOf))];
+  for (const part of chunk(emails, 30)) {
+    const partHashes = [...hashes].filter(([, e]) => part.includes(e)).map(([h]) => h);
+    const partDomains = domains.filter((d) => part.some((e) => domainOf(e) === d));
+    const rows = await db
+      .select()
+      .from(suppressions)
+      .where(
+        and(
+          eq(suppressions.workspace_id, workspaceId),
+          or(inArray(suppressions.email, part), inArray(suppressions.email_hash, partHashes), inArray(suppressions.domain, partDomains)),
+        ),
+      );
+    for (const row of rows) {
+      for (const email of part) {
+        const hit = row.email === email || (row.email_hash !== null && hashes.get(row.email_hash) === email) || row.domain === domainOf(email);
+        if (hit && !found.has(email)) found.set(email, row);
+      }
+    }
+  }
+  return found;
+}

@@ -1,0 +1,58 @@
+import { z } from "@hono/zod-openapi";
+import type { Category } from "../../db/schema";
+import { jsonBody, jsonContent, problemResponses } from "../../lib/openapi";
+import { workspaceRoute } from "../route-kinds";
+import { WorkspaceParamsSchema } from "../workspaces/workspaces.schemas";
+
+export const CategorySchema = z
+  .object({
+    id: z.string(),
+    slug: z.string().openapi({ example: "product_updates" }),
+    name: z.string().openapi({ example: "Product updates" }),
+    description: z.string().nullable(),
+    created_at: z.string(),
+  })
+  .openapi("Category");
+
+export const CreateCategorySchema = z
+  .object({
+    slug: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9_-]{0,47}$/, "must be 1-48 lowercase letters, digits, _ or -")
+      .openapi({ example: "product_updates" }),
+    name: z.string().trim().min(1).max(100),
+    description: z.string().max(500).nullable().optional(),
+  })
+  .strict()
+  .openapi("CreateCategory");
+
+export const toCategoryResponse = (c: Category): z.infer<typeof CategorySchema> => ({
+  id: c.id,
+  slug: c.slug,
+  name: c.name,
+  description: c.description,
+  created_at: c.created_at,
+});
+
+const tags = ["Categories"];
+const path = "/workspaces/{ws}/email-marketing/categories";
+
+export const listCategories = workspaceRoute({
+  method: "get",
+  path,
+  operationId: "listCategories",
+  summary: "List the workspace's subscription categories",
+  tags,
+  request: { params: WorkspaceParamsSchema },
+  responses: { 200: jsonContent(z.object({ data: z.array(CategorySchema) }).openapi("CategoryList"), "Every category") },
+});
+
+export const createCategory = workspaceRoute({
+  method: "post",
+  path,
+  operationId: "createCategory",
+  summary: "Create a category subscribers can opt out of",
+  tags,
+  request: { params: WorkspaceParamsSchema, body: jsonBody(CreateCategorySchema) },
+  responses: { 201: jsonContent(CategorySchema, "The category"), ...problemResponses("bad_request", "conflict", "validation_failed") },
+});

@@ -1,0 +1,12 @@
+import * as categories from "../../domain/audience/categories";
+import { createRouter } from "../../lib/router";
+import * as routes from "./categories.routes";
+
+export const categoriesRouter = createRouter()
+  .openapi(routes.listCategories, async (c) => {
+    const all = await categories.listCategories(c.var.db, c.var.workspace.id);
+    return c.json({ data: all.map(routes.toCategoryResponse) }, 200);
+  })
+  .openapi(routes.createCategory, async (c) =>
+    c.json(routes.toCategoryResponse(await categories.createCategory(c.var.db, c.var.workspace.id, c.req.valid("json"))), 201),
+  );

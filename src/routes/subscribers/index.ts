@@ -1,0 +1,9 @@
+import { createRouter } from "../../lib/router";
+import * as handlers from "./subscribers.handlers";
+import * as routes from "./subscribers.routes";
+
+export const subscribersRouter = createRouter()
+  .openapi(routes.listSubscribers, handlers.listSubscribers)
+  .openapi(routes.getSubscriber, handlers.getSubscriber)
+  .openapi(routes.updateSubscriber, handlers.updateSubscriber)
+  .openapi(routes.deleteSubscriber, handlers.deleteSubscriber);

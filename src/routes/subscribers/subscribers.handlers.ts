@@ -1,0 +1,24 @@
+import type { RouteHandler } from "@hono/zod-openapi";
+import * as subscribers from "../../domain/audience/subscribers";
+import type { AppBindings } from "../../lib/router";
+import type * as routes from "./subscribers.routes";
+import { toSubscriberResponse } from "./subscribers.schemas";
+
+export const listSubscribers: RouteHandler<typeof routes.listSubscribers, AppBindings> = async (c) => {
+  const { limit, cursor, ...filter } = c.req.valid("query");
+  const page = await subscribers.listSubscribers(c.var.db, c.var.workspace.id, filter, limit, cursor);
+  return c.json({ data: page.data.map(toSubscriberResponse), next_cursor: page.next_cursor }, 200);
+};
+
+export const getSubscriber: RouteHandler<typeof routes.getSubscriber, AppBindings> = async (c) =>
+  c.json(toSubscriberResponse(await subscribers.getSubscriber(c.var.db, c.var.workspace.id, c.req.valid("param").subscriber_id)), 200);
+
+export const updateSubscriber: RouteHandler<typeof routes.updateSubscriber, AppBindings> = async (c) => {
+  const updated = await subscribers.updateSubscriber(c.var.db, c.var.workspace.id, c.req.valid("param").subscriber_id, c.req.valid("json"));
+  return c.json(toSubscriberResponse(updated), 200);
+};
+
+export const deleteSubscriber: RouteHandler<typeof routes.deleteSubscriber, AppBindings> = async (c) => {
+  await subscribers.deleteSubscriber(c.var.db, c.var.workspace.id, c.req.valid("param").subscriber_id);
+  return c.body(null, 204);
+};

@@ -1,0 +1,55 @@
+import { jsonBody, jsonContent, problemResponses } from "../../lib/openapi";
+import { PaginationQuerySchema, pageSchema } from "../../lib/pagination";
+import { workspaceRoute } from "../route-kinds";
+import { WorkspaceParamsSchema } from "../workspaces/workspaces.schemas";
+import { SubscriberListQuerySchema, SubscriberParamsSchema, SubscriberSchema, UpdateSubscriberSchema } from "./subscribers.schemas";
+
+const tags = ["Subscribers"];
+const base = "/workspaces/{ws}/email-marketing/subscribers";
+
+export const listSubscribers = workspaceRoute({
+  method: "get",
+  path: base,
+  operationId: "listSubscribers",
+  summary: "List subscribers, by email, status or list",
+  tags,
+  request: { params: WorkspaceParamsSchema, query: PaginationQuerySchema.extend(SubscriberListQuerySchema.shape) },
+  responses: {
+    200: jsonContent(pageSchema(SubscriberSchema).openapi("SubscriberPage"), "A page of subscribers, oldest first"),
+    ...problemResponses("validation_failed"),
+  },
+});
+
+export const getSubscriber = workspaceRoute({
+  method: "get",
+  path: `${base}/{subscriber_id}`,
+  operationId: "getSubscriber",
+  summary: "Get a subscriber with their category preferences",
+  tags,
+  request: { params: SubscriberParamsSchema },
+  responses: { 200: jsonContent(SubscriberSchema, "The subscriber") },
+});
+
+export const updateSubscriber = workspaceRoute({
+  method: "patch",
+  path: `${base}/{subscriber_id}`,
+  operationId: "updateSubscriber",
+  summary: "Change a subscriber: profile, status, frequency, category preferences",
+  description: "Status changes are recorded with source `api`. Bounced and complained addresses cannot be reactivated (409).",
+  tags,
+  request: { params: SubscriberParamsSchema, body: jsonBody(UpdateSubscriberSchema) },
+  responses: {
+    200: jsonContent(SubscriberSchema, "The updated subscriber"),
+    ...problemResponses("bad_request", "conflict", "validation_failed"),
+  },
+});
+
+export const deleteSubscriber = workspaceRoute({
+  method: "delete",
+  path: `${base}/{subscriber_id}`,
+  operationId: "deleteSubscriber",
+  summary: "Delete a subscriber and their memberships and preferences",
+  tags,
+  request: { params: SubscriberParamsSchema },
+  responses: { 204: { description: "Deleted" } },
+});

@@ -1,0 +1,93 @@
+import { z } from "@hono/zod-openapi";
+import { subscriberStatuses, subscriptionFrequencies, unsubscribeSources } from "../../db/schema/enums";
+import type { SubscriberWithPreferences } from "../../domain/audience/subscribers";
+import { WorkspaceParamsSchema } from "../workspaces/workspaces.schemas";
+
+const attributes = z
+  .record(z.string().max(100), z.unknown())
+  .refine((a) => JSON.stringify(a).length <= 16_384, "attributes may hold at most 16 KB of JSON")
+  .openapi({ description: "Free-form personalization data, available to templates", example: { plan: "pro", company: "Acme" } });
+
+const preferences = z
+  .record(z.string(), z.boolean())
+  .openapi({ description: "Subscribed (true) or opted out (false), by category slug", example: { marketing: false, product_updates: true } });
+
+export const SubscriberSchema = z
+  .object({
+    id: z.string().openapi({ example: "sub_01JD8Z6W3B2C4D5E6F7G8H9J0K" }),
+    email: z.string(),
+    name: z.string().nullable(),
+    status: z.enum(subscriberStatuses),
+    attributes: z.record(z.string(), z.unknown()),
+    frequency: z.enum(subscriptionFrequencies),
+    preferences,
+    unsubscribed_at: z.string().nullable(),
+    unsubscribe_source: z.enum(unsubscribeSources).nullable(),
+    created_at: z.string(),
+    updated_at: z.string(),
+  })
+  .openapi("Subscriber");
+
+export const SubscriberParamsSchema = WorkspaceParamsSchema.extend({
+  subscriber_id: z.string().openapi({ param: { name: "subscriber_id", in: "path" } }),
+});
+
+export const SubscriberListQuerySchema = z.object({
+  email: z.string().max(254).optional().openapi({ param: { name: "email", in: "query" } }),
+  status: z.enum(subscriberStatuses).optional().openapi({ param: { name: "status", in: "query" } }),
+  list_id: z.string().optional().openapi({ param: { name: "list_id", in: "query" } }),
+});
+
+export const UpdateSubscriberSchema = z
+  .object({
+    name: z.string().trim().max(200).nullable(),
+    attributes,
+    status: z.enum(["active", "unsubscribed"]).openapi({ description: "Unsubscribe, or resubscribe an unsubscribed address" }),
+    frequency: z.enum(subscriptionFrequencies),
+    preferences,
+  })
+  .partial()
+  .strict()
+  .openapi("UpdateSubscriber");
+
+export const BulkSubscribersSchema = z
+  .object({
+    subscribers: z
+      .array(
+        z
+          .object({
+            email: z.string().max(320),
+            name: z.string().trim().max(200).nullable().optional(),
+            attributes: attributes.optional(),
+            preferences: preferences.optional(),
+          })
+          .strict(),
+      )
+      .min(1)
+      .max(1000),
+  })
+  .strict()
+  .openapi("BulkSubscribers");
+
+export const BulkOutcomeSchema = z
+  .object({
+    created: z.number().int(),
+    updated: z.number().int(),
+    skipped: z.number().int().openapi({ description: "Duplicates in the request, and suppressed or erased addresses" }),
+    errors: z.array(z.object({ index: z.number().int(), email: z.string().nullable(), reason: z.string() })),
+  })
+  .openapi("BulkSubscribersOutcome");
+
+export const toSubscriberResponse = (s: SubscriberWithPreferences): z.infer<typeof SubscriberSchema> => ({
+  id: s.id,
+  email: s.email,
+  name: s.name,
+  status: s.status,
+  attributes: s.attributes,
+  frequency: s.frequency,
+  preferences: s.preferences,
+  unsubscribed_at: s.unsubscribed_at,
+  unsubscribe_source: s.unsubscribe_source,
+  created_at: s.created_at,
+  updated_at: s.updated_at,
+});
