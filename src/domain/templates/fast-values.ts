@@ -1,0 +1,164 @@
+import { type Context, Drop, IfTag, isTruthy, Output, type Template, toValueSync, UnlessTag, Value } from "liquidjs";
+
+/**
+ * liquidjs evaluates every `{{ output }}` and condition through a chain of ten or more generators (value,
+ * expression, token, property, filter …), which dominates render time: about 7 µs an output, 140× our
+ * per-recipient budget for a newsletter. Most outputs and conditions are plain — variables with literal
+ * property names, literals, operators, filters with literal arguments — and for those this module swaps in
+ * a direct evaluator that does the same steps (the same scope lookup, the same operator and filter
+ * functions) without the generator machinery. Anything else keeps liquidjs's own evaluation.
+ */
+
+type Token = { content?: unknown; props?: Token[]; variable?: unknown; operator?: string; lhs?: unknown };
+type Evaluate = (ctx: Context) => unknown;
+interface ScopeReader {
+  findScope(key: string): unknown;
+  readProperty(obj: unknown, key: unknown): unknown;
+}
+interface LiquidFilter {
+  handler: (...args: unknown[]) => unknown;
+  args: unknown[];
+  token: unknown;
+  liquid: unknown;
+}
+interface LiquidValue {
+  initial: { postfix: Token[] };
+  filters: LiquidFilter[];
+  value: (ctx: Context, lenient?: boolean) => Generator<unknown, unknown, unknown>;
+}
+
+const settle = (v: unknown) =>
+  v !== null && typeof v === "object" && typeof (v as Iterator<unknown>).next === "function" && typeof (v as Iterator<unknown>).throw === "function"
+    ? toValueSync(v as never)
+    : v;
+const unwrap = (v: unknown) => (v instanceof Drop && typeof v.valueOf === "function" ? v.valueOf() : v);
+const isLiteral = (t: unknown): t is { content: unknown } => typeof t === "object" && t !== null && "content" in t;
+
+function operand(token: Token): Evaluate | null {
+  if (isLiteral(token)) {
+    const content = token.content;
+    return () => content;
+  }
+  if (token.props && token.variable === undefined && token.props.every(isLiteral)) {
+    const path = token.props.map((p) => unwrap(p.content));
+    const [head] = path;
+    if (typeof head !== "string") return null;
+    return (ctx) => {
+      // The steps of Context._getFromScope without strictVariables, which Flarecast does not use.
+      const scopes = ctx as unknown as ScopeReader;
+      let scope: unknown = scopes.findScope(head);
+      for (const key of path) scope = scopes.readProperty(scope, key);
+      return scope;
+    };
+  }
+  return null;
+}
+
+function expression(postfix: Token[]): Evaluate | null {
+  const steps: ({ op: string; arity: number } | Evaluate)[] = [];
+  for (const token of postfix) {
+    if (token.operator !== undefined) {
+      steps.push({ op: token.operator, arity: token.operator === "not" ? 1 : 2 });
+      continue;
+    }
+    const read = operand(token);
+    if (!read) return null;
+    steps.push(read);
+  }
+  if (steps.length === 1 && typeof steps[0] === "function") return steps[0];
+  return (ctx) => {
+    const stack: unknown[] = [];
+    const operators = ctx.opts.operators as Record<string, (...args: unknown[]) => unknown>;
+    for (const step of steps) {
+      if (typeof step === "function") {
+        stack.push(step(ctx));
+      } else if (step.arity === 1) {
+        stack.push(settle(operators[step.op](stack.pop(), ctx)));
+      } else {
+        const r = stack.pop();
+        const l = stack.pop();
+        stack.push(settle(operators[step.op](l, r, ctx)));
+      }
+    }
+    return stack[0];
+  };
+}
+
+function fastValue(value: LiquidValue): Evaluate | null {
+  const initial = expression(value.initial.postfix);
+  if (!initial) return null;
+  const filters = value.filters.map((f) =>
+    f.args.every(isLiteral) ? { f, args: f.args.map((a) => (a as { content: unknown }).content) } : null,
+  );
+  if (filters.some((f) => f === null)) return null;
+  return (ctx) => {
+    let v = initial(ctx);
+    for (const entry of filters) {
+      const { f, args } = entry as { f: LiquidFilter; args: unknown[] };
+      v = settle(f.handler.apply({ context: ctx, token: f.token, liquid: f.liquid }, [v, ...args]));
+    }
+    return v;
+  };
+}
+
+function accelerateValue(value: LiquidValue): Evaluate | null {
+  const fast = fastValue(value);
+  if (fast) {
+    value.value = function* (ctx: Context) {
+      return fast(ctx);
+    } as never;
+  }
+  return fast;
+}
+
+/** Outputs whose value has a direct evaluator; the renderer writes these without calling their render(). */
+export const fastOutputs = new WeakMap<object, Evaluate>();
+
+type Branch = { value: LiquidValue; templates: Template[]; test?: (v: unknown, ctx: Context) => boolean };
+
+/**
+ * if/elsif/else and unless tags whose conditions all have direct evaluators: the renderer asks which
+ * templates to render (liquidjs's IfTag/UnlessTag.render, step for step) instead of running the tag.
+ */
+export const fastBranches = new WeakMap<object, (ctx: Context) => Template[]>();
+
+function accelerateBranches(tag: { branches: Branch[]; elseTemplates?: Template[] }) {
+  const tests = tag.branches.map((b) => fastValue(b.value));
+  if (tests.some((t) => t === null)) return;
+  fastBranches.set(tag, (ctx) => {
+    for (let i = 0; i < tag.branches.length; i++) {
+      const branch = tag.branches[i];
+      const v = unwrap((tests[i] as Evaluate)(ctx));
+      if (branch.test ? branch.test(v, ctx) : isTruthy(v, ctx)) return branch.templates;
+    }
+    return tag.elseTemplates ?? [];
+  });
+}
+
+/** Rewires, in place, the outputs and conditions of parsed templates (and of every tag's children). */
+export function accelerate(templates: Template[], seen = new Set<object>()): Template[] {
+  const visit = (node: unknown) => {
+    if (node === null || typeof node !== "object" || seen.has(node)) return;
+    seen.add(node);
+    if (node instanceof Value) {
+      accelerateValue(node as unknown as LiquidValue);
+      return;
+    }
+    if (Array.isArray(node)) {
+      for (const item of node) visit(item);
+      return;
+    }
+    const record = node as Record<string, unknown>;
+    if (node instanceof IfTag || node instanceof UnlessTag) accelerateBranches(node as never);
+    if (record.value instanceof Value) {
+      const fast = accelerateValue(record.value as unknown as LiquidValue);
+      if (fast && node instanceof Output) fastOutputs.set(node, (ctx) => unwrap(fast(ctx)));
+    }
+    for (const [key, child] of Object.entries(record)) {
+      if (key === "liquid" || key === "token" || key === "tokenizer" || key === "value") continue;
+      visit(child);
+    }
+  };
+  visit(templates);
+  return templates;
+}
