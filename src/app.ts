@@ -7,6 +7,7 @@ import { onError, onNotFound } from "./lib/error-handler";
 import { securitySchemes } from "./lib/openapi";
 import { type AppBindings, createRouter } from "./lib/router";
 import { apiKeysRouter } from "./routes/api-keys";
+import { audienceRouter } from "./routes/audience";
 import { categoriesRouter } from "./routes/categories";
 import { healthRouter } from "./routes/health";
 import { jobsRouter } from "./routes/jobs";
@@ -54,6 +55,7 @@ export function createApp() {
   app.route("/", subscribersRouter);
   app.route("/", categoriesRouter);
   app.route("/", suppressionsRouter);
+  app.route("/", audienceRouter);
 
   for (const [name, scheme] of Object.entries(securitySchemes)) {
     app.openAPIRegistry.registerComponent("securitySchemes", name, scheme);

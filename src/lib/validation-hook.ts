@@ -1,4 +1,5 @@
 import type { Hook } from "@hono/zod-openapi";
+import type { z } from "zod";
 import { ApiError, type FieldError } from "./errors";
 
 const locations: Record<string, FieldError["location"]> = {
@@ -10,15 +11,34 @@ const locations: Record<string, FieldError["location"]> = {
   cookie: "header",
 };
 
+type Issue = z.core.$ZodIssue;
+
+/** Issues that say "this is the wrong shape altogether": a key the option needs is absent, or keys it forbids. */
+const wrongShape = (issues: Issue[]) =>
+  issues.filter((i) => i.code === "unrecognized_keys" || (i.code === "invalid_type" && /received undefined/.test(i.message))).length;
+const depth = (issues: Issue[]) => Math.max(0, ...issues.map((i) => i.path.length + (i.code === "invalid_union" ? 1 : 0)));
+
+/**
+ * A union that matches no option reports one issue per option. The option the client meant is the one whose
+ * shape fits (fewest missing or unknown keys), then the one that got furthest, so its issues are the useful
+ * ones: `filters.and.1.op`, not `filters`.
+ */
+function flatten(issue: Issue, prefix: PropertyKey[] = []): { path: PropertyKey[]; message: string }[] {
+  const path = [...prefix, ...issue.path];
+  if (issue.code === "invalid_union" && issue.errors.length > 0) {
+    const best = [...issue.errors].sort((a, b) => wrongShape(a) - wrongShape(b) || depth(b) - depth(a) || a.length - b.length)[0];
+    if (best.length > 0) return best.flatMap((i) => flatten(i, path));
+  }
+  return [{ path, message: issue.message }];
+}
+
 /** Turns every zod validation failure into a 422 problem that names each offending field. */
 export const validationHook: Hook<any, any, any, any> = (result) => {
   if (result.success) return;
   const location = locations[result.target] ?? "body";
-  const errors = result.error.issues.map((issue) => ({
-    location,
-    path: issue.path.map(String).join("."),
-    message: issue.message,
-  }));
-  const summary = errors.map((e) => (e.path ? `${e.path}: ${e.message}` : e.message)).join("; ");
+  const errors = result.error.issues.flatMap((issue: Issue) =>
+    flatten(issue).map(({ path, message }) => ({ location, path: path.map(String).join("."), message })),
+  );
+  const summary = errors.map((e: FieldError) => (e.path ? `${e.path}: ${e.message}` : e.message)).join("; ");
   throw new ApiError("validation_failed", `Invalid ${location}: ${summary}`, errors);
 };

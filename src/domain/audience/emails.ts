@@ -3,15 +3,14 @@ import { z } from "zod";
 const EMAIL = z.email();
 
 /**
- * Trims, lowercases the domain (the local part is case-sensitive by RFC 5321, so it is kept as given) and
- * validates. Returns null for anything that is not a deliverable-looking address.
+ * Trims, lowercases and validates. RFC 5321 lets the local part be case-sensitive, but no mailbox provider
+ * a newsletter reaches treats it so, and keeping Ada@ and ada@ apart would mail one person twice and let an
+ * unsubscribe miss. Returns null for anything that is not a deliverable-looking address.
  */
 export function normalizeEmail(raw: unknown): string | null {
   if (typeof raw !== "string") return null;
-  const trimmed = raw.trim();
-  const at = trimmed.lastIndexOf("@");
-  if (at < 1 || trimmed.length > 254) return null;
-  const email = `${trimmed.slice(0, at)}@${trimmed.slice(at + 1).toLowerCase()}`;
+  const email = raw.trim().toLowerCase();
+  if (email.length > 254 || email.lastIndexOf("@") < 1) return null;
   return EMAIL.safeParse(email).success ? email : null;
 }
 

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { subscriberStatuses, subscriptionFrequencies, unsubscribeSources } from "../../db/schema/enums";
+import type { Subscriber } from "../../db/schema";
 import type { SubscriberWithPreferences } from "../../domain/audience/subscribers";
 import { WorkspaceParamsSchema } from "../workspaces/workspaces.schemas";
 
@@ -78,16 +79,23 @@ export const BulkOutcomeSchema = z
   })
   .openapi("BulkSubscribersOutcome");
 
-export const toSubscriberResponse = (s: SubscriberWithPreferences): z.infer<typeof SubscriberSchema> => ({
+export const SubscriberSummarySchema = SubscriberSchema.omit({ preferences: true }).openapi("SubscriberSummary");
+
+export const toSubscriberSummary = (s: Subscriber): z.infer<typeof SubscriberSummarySchema> => ({
   id: s.id,
   email: s.email,
   name: s.name,
   status: s.status,
   attributes: s.attributes,
   frequency: s.frequency,
-  preferences: s.preferences,
   unsubscribed_at: s.unsubscribed_at,
   unsubscribe_source: s.unsubscribe_source,
   created_at: s.created_at,
   updated_at: s.updated_at,
 });
+
+export const toSubscriberResponse = (s: SubscriberWithPreferences): z.infer<typeof SubscriberSchema> => ({
+  ...toSubscriberSummary(s),
+  preferences: s.preferences,
+});
+
