@@ -6,4 +6,5 @@ export const subscribersRouter = createRouter()
   .openapi(routes.listSubscribers, handlers.listSubscribers)
   .openapi(routes.getSubscriber, handlers.getSubscriber)
   .openapi(routes.updateSubscriber, handlers.updateSubscriber)
-  .openapi(routes.deleteSubscriber, handlers.deleteSubscriber);
+  .openapi(routes.deleteSubscriber, handlers.deleteSubscriber)
+  .openapi(routes.exportSubscriber, handlers.exportSubscriber);

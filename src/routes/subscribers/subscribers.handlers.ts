@@ -1,4 +1,5 @@
 import type { RouteHandler } from "@hono/zod-openapi";
+import * as personalData from "../../domain/audience/personal-data";
 import * as subscribers from "../../domain/audience/subscribers";
 import type { AppBindings } from "../../lib/router";
 import type * as routes from "./subscribers.routes";
@@ -19,6 +20,11 @@ export const updateSubscriber: RouteHandler<typeof routes.updateSubscriber, AppB
 };
 
 export const deleteSubscriber: RouteHandler<typeof routes.deleteSubscriber, AppBindings> = async (c) => {
-  await subscribers.deleteSubscriber(c.var.db, c.var.workspace.id, c.req.valid("param").subscriber_id);
+  const { subscriber_id } = c.req.valid("param");
+  if (c.req.valid("query").erase) await personalData.eraseSubscriber(c.var.db, c.var.workspace.id, subscriber_id);
+  else await subscribers.deleteSubscriber(c.var.db, c.var.workspace.id, subscriber_id);
   return c.body(null, 204);
 };
+
+export const exportSubscriber: RouteHandler<typeof routes.exportSubscriber, AppBindings> = async (c) =>
+  c.json(await personalData.exportSubscriberData(c.var.db, c.var.workspace.id, c.req.valid("param").subscriber_id), 200);

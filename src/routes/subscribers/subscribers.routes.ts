@@ -2,7 +2,14 @@ import { jsonBody, jsonContent, problemResponses } from "../../lib/openapi";
 import { PaginationQuerySchema, pageSchema } from "../../lib/pagination";
 import { workspaceRoute } from "../route-kinds";
 import { WorkspaceParamsSchema } from "../workspaces/workspaces.schemas";
-import { SubscriberListQuerySchema, SubscriberParamsSchema, SubscriberSchema, UpdateSubscriberSchema } from "./subscribers.schemas";
+import {
+  DeleteSubscriberQuerySchema,
+  SubscriberExportSchema,
+  SubscriberListQuerySchema,
+  SubscriberParamsSchema,
+  SubscriberSchema,
+  UpdateSubscriberSchema,
+} from "./subscribers.schemas";
 
 const tags = ["Subscribers"];
 const base = "/workspaces/{ws}/email-marketing/subscribers";
@@ -48,8 +55,20 @@ export const deleteSubscriber = workspaceRoute({
   method: "delete",
   path: `${base}/{subscriber_id}`,
   operationId: "deleteSubscriber",
-  summary: "Delete a subscriber and their memberships and preferences",
+  summary: "Delete a subscriber; with erase=true, erase their personal data everywhere (GDPR)",
+  description:
+    "Without erase, the subscriber, their memberships and preferences are deleted; past sends keep the address. With `erase=true`, every copy of the address and name is removed from sends, events, provider logs, import reports and dead letters, and only a hash of the address is kept as a suppression so no later import can add it again.",
+  tags,
+  request: { params: SubscriberParamsSchema, query: DeleteSubscriberQuerySchema },
+  responses: { 204: { description: "Deleted" }, ...problemResponses("validation_failed") },
+});
+
+export const exportSubscriber = workspaceRoute({
+  method: "get",
+  path: `${base}/{subscriber_id}/export`,
+  operationId: "exportSubscriber",
+  summary: "Everything held about a subscriber, as JSON (GDPR access request)",
   tags,
   request: { params: SubscriberParamsSchema },
-  responses: { 204: { description: "Deleted" } },
+  responses: { 200: jsonContent(SubscriberExportSchema, "Profile, lists, preference history, sends, events and suppressions") },
 });

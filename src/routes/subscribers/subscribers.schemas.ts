@@ -39,6 +39,28 @@ export const SubscriberListQuerySchema = z.object({
   list_id: z.string().optional().openapi({ param: { name: "list_id", in: "query" } }),
 });
 
+export const DeleteSubscriberQuerySchema = z.object({
+  erase: z
+    .enum(["true", "false"])
+    .default("false")
+    .transform((v) => v === "true")
+    .openapi({ param: { name: "erase", in: "query" }, type: "boolean", description: "Erase personal data everywhere (GDPR)" }),
+});
+
+const row = z.record(z.string(), z.unknown());
+
+export const SubscriberExportSchema = z
+  .object({
+    exported_at: z.string(),
+    subscriber: row,
+    lists: z.array(z.object({ id: z.string(), name: z.string(), joined_at: z.string() })),
+    subscription_changes: z.array(row),
+    sends: z.array(row),
+    events: z.array(row),
+    suppressions: z.array(row),
+  })
+  .openapi("SubscriberExport");
+
 export const UpdateSubscriberSchema = z
   .object({
     name: z.string().trim().max(200).nullable(),
