@@ -10,6 +10,7 @@ const codeForStatus: Record<number, ProblemCode> = {
   401: "unauthorized",
   404: "not_found",
   409: "conflict",
+  415: "bad_request",
   422: "validation_failed",
   429: "rate_limited",
 };

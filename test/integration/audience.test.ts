@@ -109,6 +109,8 @@ describe("subscribers and lists", () => {
     const ada = w.idOf("ada@acme.io");
     const updated = await w.call(`/subscribers/${ada}`, "PATCH", { frequency: "weekly", preferences: { marketing: false }, name: "Ada L." });
     expect(updated.json).toMatchObject({ frequency: "weekly", preferences: { marketing: false }, name: "Ada L." });
+    const reenabled = await w.call(`/subscribers/${ada}`, "PATCH", { preferences: { marketing: true } });
+    expect(reenabled.json.preferences).toEqual({ marketing: true });
     expect((await w.call(`/subscribers/${ada}`, "PATCH", { preferences: { unknown: true } })).status).toBe(409);
     expect((await w.call(`/subscribers/${ada}`, "PATCH", { status: "bounced" })).status).toBe(422);
 

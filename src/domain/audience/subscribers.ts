@@ -86,13 +86,14 @@ export async function listSubscribers(
 async function setPreferences(db: Database, workspaceId: string, subscriberIds: string[], preferences: Record<string, boolean>) {
   const slugs = Object.keys(preferences);
   if (slugs.length === 0 || subscriberIds.length === 0) return [];
+  const now = new Date().toISOString();
   const cats = await db
     .select()
     .from(categories)
     .where(and(eq(categories.workspace_id, workspaceId), inArray(categories.slug, slugs)));
   const known = new Set(cats.map((c) => c.slug));
   const rows = subscriberIds.flatMap((subscriber_id) =>
-    cats.map((c) => ({ workspace_id: workspaceId, subscriber_id, category_id: c.id, subscribed: preferences[c.slug] })),
+    cats.map((c) => ({ workspace_id: workspaceId, subscriber_id, category_id: c.id, subscribed: preferences[c.slug], updated_at: now })),
   );
   for (const part of chunk(rows, rowsPerInsert(5))) {
     await db
@@ -100,7 +101,7 @@ async function setPreferences(db: Database, workspaceId: string, subscriberIds: 
       .values(part)
       .onConflictDoUpdate({
         target: [subscriberCategoryPreferences.subscriber_id, subscriberCategoryPreferences.category_id],
-        set: { subscribed: subscriberCategoryPreferences.subscribed, updated_at: new Date().toISOString() },
+        set: { subscribed: sql`excluded.subscribed`, updated_at: sql`excluded.updated_at` },
       });
   }
   return slugs.filter((s) => !known.has(s));
