@@ -12,6 +12,7 @@ import { categoriesRouter } from "./routes/categories";
 import { healthRouter } from "./routes/health";
 import { jobsRouter } from "./routes/jobs";
 import { listsRouter } from "./routes/lists";
+import { preferencesRouter } from "./routes/preferences";
 import { subscribersRouter } from "./routes/subscribers";
 import { suppressionsRouter } from "./routes/suppressions";
 import { templatesRouter } from "./routes/templates";
@@ -56,6 +57,7 @@ export function createApp() {
   app.route("/", categoriesRouter);
   app.route("/", suppressionsRouter);
   app.route("/", audienceRouter);
+  app.route("/", preferencesRouter);
 
   for (const [name, scheme] of Object.entries(securitySchemes)) {
     app.openAPIRegistry.registerComponent("securitySchemes", name, scheme);

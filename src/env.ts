@@ -10,6 +10,7 @@ const ConfigSchema = z.object({
   CAMPAIGN_SEND_RATE_PER_MINUTE: z.coerce.number().int().positive(),
   ADMIN_TOKEN: z.string().min(16, "must be at least 16 characters"),
   TRACKING_SIGNING_KEY: z.string().min(32, "must be at least 32 characters"),
+  TRACKING_SIGNING_KEYS_OLD: z.string().optional(),
   ENCRYPTION_KEY: z.base64().refine((key) => atob(key).length === 32, "must be 32 bytes, base64-encoded"),
 });
 
