@@ -32,6 +32,8 @@ export const subscribers = sqliteTable(
   (t) => [
     uniqueIndex("subscribers_workspace_email_idx").on(t.workspace_id, t.email),
     index("subscribers_workspace_status_idx").on(t.workspace_id, t.status),
+    // Keyset pages and the audience preview's sample walk a workspace's subscribers in id order.
+    index("subscribers_workspace_id_idx").on(t.workspace_id, t.id),
   ],
 );
 

@@ -1,0 +1,1 @@
+CREATE INDEX `subscribers_workspace_id_idx` ON `subscribers` (`workspace_id`,`id`);
