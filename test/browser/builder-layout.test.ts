@@ -5,31 +5,15 @@
  * Needs Debian's Chromium at /usr/bin/chromium (`apt-get install -y chromium`). Without it the tests are
  * skipped with a warning, except when CI is set (to anything but "0" or "false"): then they fail.
  */
-import { existsSync, mkdtempSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { designToTemplate } from "../../src/domain/builder/compile";
 import { renderTemplate } from "../../src/domain/templates/render";
 import { everyBlockContext, everyBlockDesign } from "../fixtures/designs";
-
-/** Debian's Chromium; CHROMIUM_PATH may point elsewhere (another install, or a missing one to check the skip). */
-const CHROMIUM_PATH = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
-const INSTALL_HINT = "apt-get install -y chromium";
-
-const inCI = !!process.env.CI && !["0", "false"].includes(process.env.CI.toLowerCase());
-const haveChromium = existsSync(CHROMIUM_PATH);
+import { haveChromium, launchChromium, whenChromiumIsMissing } from "./chromium";
 
 /**
  * Stands in for every remote image: large enough (1200×600) that an image without fluid sizing would overflow
@@ -101,24 +85,7 @@ const overflowingElements = (page: Page): Promise<Overflow[]> =>
     return found;
   });
 
-if (!haveChromium) {
-  if (inCI) {
-    describe("builder layout in Chromium", () => {
-      it("needs Chromium", () => {
-        throw new Error(
-          `Chromium not found at ${CHROMIUM_PATH}, and CI is set, so the browser layout tests cannot be skipped. ` +
-            `Install it first: ${INSTALL_HINT} (.ci/run does this).`,
-        );
-      });
-    });
-  } else {
-    console.warn(
-      `\n⚠ SKIPPING browser layout tests (test/browser): Chromium not found at ${CHROMIUM_PATH}.\n` +
-        `  Install it with: ${INSTALL_HINT}\n` +
-        "  (With CI set, a missing Chromium fails the run instead.)\n",
-    );
-  }
-}
+whenChromiumIsMissing("builder layout in Chromium");
 
 describe.skipIf(!haveChromium)("builder layout in Chromium", () => {
   let browser: Browser;
@@ -128,7 +95,7 @@ describe.skipIf(!haveChromium)("builder layout in Chromium", () => {
 
   beforeAll(async () => {
     html = await renderEveryBlockDesign();
-    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 600, height: 900 } });
     // Nothing leaves the machine: remote images get an in-memory placeholder, every other request is aborted.
     await page.route("**/*", (route) => {

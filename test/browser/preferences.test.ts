@@ -6,31 +6,17 @@
  * Needs Debian's Chromium at /usr/bin/chromium (`apt-get install -y chromium`). Without it the tests are
  * skipped with a warning, except when CI is set (to anything but "0" or "false"): then they fail.
  */
-import { existsSync, mkdtempSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestHarness, type TestHarness } from "wrangler";
 import { preferencesUrl } from "../../src/domain/preferences/tokens";
 import { TEST_SECRETS } from "../secrets";
+import { haveChromium, launchChromium, whenChromiumIsMissing } from "./chromium";
 
-const CHROMIUM_PATH = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
-const INSTALL_HINT = "apt-get install -y chromium";
 const ROOT = path.resolve(import.meta.dirname, "../..");
-
-const inCI = !!process.env.CI && !["0", "false"].includes(process.env.CI.toLowerCase());
-const haveChromium = existsSync(CHROMIUM_PATH);
 
 // Nothing leaves the machine: no Request.cf download, no wrangler metrics.
 process.env.CLOUDFLARE_CF_FETCH_ENABLED = "false";
@@ -53,24 +39,7 @@ declare const document: {
   querySelectorAll(selectors: string): ArrayLike<PageElement>;
 };
 
-if (!haveChromium) {
-  if (inCI) {
-    describe("preference center in Chromium", () => {
-      it("needs Chromium", () => {
-        throw new Error(
-          `Chromium not found at ${CHROMIUM_PATH}, and CI is set, so the browser tests cannot be skipped. ` +
-            `Install it first: ${INSTALL_HINT} (.ci/run does this).`,
-        );
-      });
-    });
-  } else {
-    console.warn(
-      `\n⚠ SKIPPING preference center browser tests (test/browser): Chromium not found at ${CHROMIUM_PATH}.\n` +
-        `  Install it with: ${INSTALL_HINT}\n` +
-        "  (With CI set, a missing Chromium fails the run instead.)\n",
-    );
-  }
-}
+whenChromiumIsMissing("preference center in Chromium");
 
 /** Controls whose accessible name comes from nowhere: no <label for>, no wrapping <label>, no aria-label(ledby), no button text. */
 const unlabelledControls = (page: Page): Promise<string[]> =>
@@ -170,7 +139,7 @@ describe.skipIf(!haveChromium)("preference center in Chromium", () => {
       { workspaceId: ws, subscriber: { id: subscriberId, preference_token: row!.preference_token }, campaignId: "cmp_spring" },
     );
 
-    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 375, height: 812 } });
     // Only the Worker under test may be reached; the page must not need anything else (no fonts, no scripts).
     const outside: string[] = [];
