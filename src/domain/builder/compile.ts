@@ -1,4 +1,4 @@
-import { BLOCK_ATTR, DESIGN_ATTR, encodeMarker, PROPS_ATTR } from "./markers";
+import { BLOCK_ATTR, DESIGN_ATTR, encodeMarker, PREHEADER_MARKER, PROPS_ATTR } from "./markers";
 import { type AnyBlock, type Block, BlockSchema, type ColumnBlock, type ContentBlock, type Design, type DesignSettings } from "./design";
 import { htmlAttr, htmlText, inlineHtml } from "./escape";
 
@@ -205,7 +205,7 @@ export interface CompileOptions {
 export function designToTemplate(design: Design, { previewText, customBlocks = new Map() }: CompileOptions = {}): string {
   const { settings } = design;
   const ctx: Ctx = { settings, width: settings.width, customBlocks };
-  const preheader = previewText ? `<div data-fc-preheader style="${PREHEADER_STYLE}">${htmlText(previewText)}</div>` : "";
+  const preheader = previewText ? `<div ${PREHEADER_MARKER} style="${PREHEADER_STYLE}">${htmlText(previewText)}</div>` : "";
   const meta = encodeMarker({ version: design.version, settings });
   return [
     "<!DOCTYPE html>",

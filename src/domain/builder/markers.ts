@@ -6,6 +6,8 @@
 export const BLOCK_ATTR = "data-fc-block";
 export const PROPS_ATTR = "data-fc-props";
 export const DESIGN_ATTR = "data-fc-design";
+/** Marks the hidden preview-text element a compiled design carries, so rendering does not add a second. */
+export const PREHEADER_MARKER = "data-fc-preheader";
 
 const ENTITIES: Record<string, string> = {
   "&": "&amp;",
@@ -18,7 +20,7 @@ const ENTITIES: Record<string, string> = {
 
 export const encodeMarker = (value: unknown) => JSON.stringify(value).replace(/[&"<>{}]/g, (c) => ENTITIES[c]);
 
-const MARKER = /\s+data-fc-(?:block|props|design)="[^"]*"/g;
+const MARKER = /\s+data-fc-(?:(?:block|props|design)="[^"]*"|preheader(?=[\s>]))/g;
 
 /** Markers are editing metadata: they are removed before a template is rendered for sending. */
 export const stripBuilderMarkers = (html: string) => html.replace(MARKER, "");

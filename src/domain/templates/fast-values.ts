@@ -111,8 +111,13 @@ function accelerateValue(value: LiquidValue): Evaluate | null {
   return fast;
 }
 
-/** Outputs whose value has a direct evaluator; the renderer writes these without calling their render(). */
-export const fastOutputs = new WeakMap<object, Evaluate>();
+/**
+ * The renderer's shortcut for a node, stored on the node itself (a symbol-keyed property reads faster than a
+ * WeakMap on every node of every render): an output's direct evaluator, or an if/unless tag's branch choice.
+ */
+export const FAST_OUTPUT = Symbol("fastOutput");
+export const FAST_BRANCHES = Symbol("fastBranches");
+export type FastNode = { [FAST_OUTPUT]?: Evaluate; [FAST_BRANCHES]?: (ctx: Context) => Template[] };
 
 type Branch = { value: LiquidValue; templates: Template[]; test?: (v: unknown, ctx: Context) => boolean };
 
@@ -120,19 +125,17 @@ type Branch = { value: LiquidValue; templates: Template[]; test?: (v: unknown, c
  * if/elsif/else and unless tags whose conditions all have direct evaluators: the renderer asks which
  * templates to render (liquidjs's IfTag/UnlessTag.render, step for step) instead of running the tag.
  */
-export const fastBranches = new WeakMap<object, (ctx: Context) => Template[]>();
-
-function accelerateBranches(tag: { branches: Branch[]; elseTemplates?: Template[] }) {
+function accelerateBranches(tag: FastNode & { branches: Branch[]; elseTemplates?: Template[] }) {
   const tests = tag.branches.map((b) => fastValue(b.value));
   if (tests.some((t) => t === null)) return;
-  fastBranches.set(tag, (ctx) => {
+  tag[FAST_BRANCHES] = (ctx) => {
     for (let i = 0; i < tag.branches.length; i++) {
       const branch = tag.branches[i];
       const v = unwrap((tests[i] as Evaluate)(ctx));
       if (branch.test ? branch.test(v, ctx) : isTruthy(v, ctx)) return branch.templates;
     }
     return tag.elseTemplates ?? [];
-  });
+  };
 }
 
 /** Rewires, in place, the outputs and conditions of parsed templates (and of every tag's children). */
@@ -152,7 +155,7 @@ export function accelerate(templates: Template[], seen = new Set<object>()): Tem
     if (node instanceof IfTag || node instanceof UnlessTag) accelerateBranches(node as never);
     if (record.value instanceof Value) {
       const fast = accelerateValue(record.value as unknown as LiquidValue);
-      if (fast && node instanceof Output) fastOutputs.set(node, (ctx) => unwrap(fast(ctx)));
+      if (fast && node instanceof Output) (node as FastNode)[FAST_OUTPUT] = (ctx) => unwrap(fast(ctx));
     }
     for (const [key, child] of Object.entries(record)) {
       if (key === "liquid" || key === "token" || key === "tokenizer" || key === "value") continue;

@@ -1,5 +1,5 @@
 import { Context, Drop, Liquid, LiquidError, type Template, TokenKind, toValueSync } from "liquidjs";
-import { accelerate, fastBranches, fastOutputs } from "./fast-values";
+import { accelerate, FAST_BRANCHES, FAST_OUTPUT, type FastNode } from "./fast-values";
 
 /**
  * Bounds that stop a hostile template. liquidjs's own time limit is no use inside workerd, whose clock stands
@@ -63,8 +63,8 @@ function renderTemplatesSync(templates: Template[], ctx: Context, emitter?: Emit
   const budget = (ctx as unknown as { renderLimit: { check(): void } }).renderLimit;
   for (const tpl of templates) {
     budget.check();
-    const fast = fastOutputs.get(tpl);
-    const branch = fastBranches.get(tpl);
+    const fast = (tpl as FastNode)[FAST_OUTPUT];
+    const branch = (tpl as FastNode)[FAST_BRANCHES];
     if (fast) out.write(fast(ctx));
     else if (branch) renderTemplatesSync(branch(ctx), ctx, out);
     else if (tpl.token.kind === TokenKind.HTML) out.write((tpl as unknown as { str: string }).str);
@@ -82,8 +82,21 @@ const withSyncRenderer = (engine: Liquid) => {
   return engine;
 };
 
+const HTML_SPECIAL = /[&<>"']/;
+
+/**
+ * liquidjs's escape filter (same entities, same memory accounting), without a callback per character: most
+ * values have nothing to escape and are returned as they are.
+ */
+function escapeOutput(this: { context: { memoryLimit: { use(n: number): void } } }, value: unknown): string {
+  const str = stringify(value);
+  this.context.memoryLimit.use(str.length);
+  if (!HTML_SPECIAL.test(str)) return str;
+  return str.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;").replaceAll('"', "&#34;").replaceAll("'", "&#39;");
+}
+
 /** HTML bodies: every `{{ }}` output is HTML-escaped unless marked `| raw`. */
-const htmlEngine = withSyncRenderer(new Liquid({ ...options, outputEscape: "escape" }));
+const htmlEngine = withSyncRenderer(new Liquid({ ...options, outputEscape: escapeOutput }));
 /** Subjects, preview text and text bodies: plain text, nothing to escape. */
 const textEngine = withSyncRenderer(new Liquid(options));
 

@@ -1,5 +1,5 @@
 import type { TemplateVariable } from "../../db/schema";
-import { stripBuilderMarkers } from "../builder/markers";
+import { PREHEADER_MARKER, stripBuilderMarkers } from "../builder/markers";
 import {
   type LiquidFlavour,
   parseCached,
@@ -84,8 +84,8 @@ const escapeHtml = (s: string) => s.replaceAll("&", "&amp;").replaceAll("<", "&l
 
 /** Puts the preview text where inbox lists read it: the first text of the body, hidden when opened. */
 function withPreheader(html: string, previewText: string): string {
-  if (!previewText || html.includes("data-fc-preheader")) return html;
-  const preheader = `<div data-fc-preheader style="${PREHEADER_STYLE}">${escapeHtml(previewText)}</div>`;
+  if (!previewText) return html;
+  const preheader = `<div style="${PREHEADER_STYLE}">${escapeHtml(previewText)}</div>`;
   const body = html.match(/<body[^>]*>/i);
   if (!body || body.index === undefined) return preheader + html;
   const at = body.index + body[0].length;
@@ -103,8 +103,8 @@ export async function renderTemplate(
 ): Promise<RenderedEmail> {
   const { context, missing } = resolveContext(content.variables, given);
   const render = (part: Part) => {
-    const source = sourceOf(content, part);
-    const parsed = cacheKey ? parseCached(`${cacheKey}:${part}`, source, flavourOf[part]) : parseLiquid(source, flavourOf[part]);
+    const source = () => sourceOf(content, part);
+    const parsed = cacheKey ? parseCached(`${cacheKey}:${part}`, source, flavourOf[part]) : parseLiquid(source(), flavourOf[part]);
     try {
       return renderLiquid(parsed, flavourOf[part], context);
     } catch (err) {
@@ -123,7 +123,8 @@ export async function renderTemplate(
   const subject = render("subject_template");
   const rawHtml = render("body_html");
   const preview = content.preview_text ? render("preview_text") : null;
-  const html = withPreheader(rawHtml, preview ?? "").replaceAll(" data-fc-preheader", "");
+  // A compiled design carries its own preheader; code templates get one put in.
+  const html = content.body_html.includes(PREHEADER_MARKER) ? rawHtml : withPreheader(rawHtml, preview ?? "");
   const text = content.body_text ? render("body_text") : renderGeneratedText();
   return { subject: subject.replace(/\s+/g, " ").trim(), html, text, preview_text: preview, missing_variables: missing };
 }
