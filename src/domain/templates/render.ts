@@ -83,7 +83,7 @@ const PREHEADER_STYLE =
 const escapeHtml = (s: string) => s.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;");
 
 /** Puts the preview text where inbox lists read it: the first text of the body, hidden when opened. */
-function withPreheader(html: string, previewText: string): string {
+export function withPreheader(html: string, previewText: string): string {
   if (!previewText) return html;
   const preheader = `<div style="${PREHEADER_STYLE}">${escapeHtml(previewText)}</div>`;
   const body = html.match(/<body[^>]*>/i);
