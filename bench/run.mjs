@@ -37,7 +37,6 @@ function freePort() {
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-// ------------------------------------------------------------------------------------- wrangler dev / workerd
 
 let devProcess = null;
 let devOutput = "";
@@ -194,7 +193,6 @@ async function externalCheck(origin, name, perIterUs) {
   };
 }
 
-// -------------------------------------------------------------------------------------------------- Node
 
 function runNode(set) {
   log(`running the ${set} cases in Node`);
@@ -207,7 +205,6 @@ function runNode(set) {
   return JSON.parse(out);
 }
 
-// ----------------------------------------------------------------------------------------------- machine
 
 function machine() {
   const cpuinfo = readFileSync("/proc/cpuinfo", "utf8");
@@ -238,7 +235,6 @@ function machine() {
   };
 }
 
-// ----------------------------------------------------------------------------------------------- report
 
 const fmt = (x, digits = 1) => (x === undefined || x === null || Number.isNaN(x) ? "—" : Number(x).toFixed(digits));
 const byName = (run) => Object.fromEntries(run.results.map((r) => [r.name, r]));
@@ -500,7 +496,6 @@ Worker), \`bench/suite.ts\` (cases and timer, shared by workerd and Node), \`ben
 `;
 }
 
-// -------------------------------------------------------------------------------------------------- main
 
 if (process.argv.includes("--report-only")) {
   const saved = JSON.parse(readFileSync(path.join(ROOT, "bench/results.json"), "utf8"));

@@ -6,12 +6,15 @@ export const QUEUES = {
   events: "flarecast-events",
   sendDeadLetters: "flarecast-send-dlq",
   eventDeadLetters: "flarecast-events-dlq",
+  imports: "flarecast-imports",
+  importDeadLetters: "flarecast-imports-dlq",
 } as const;
 
 /** Dead letters are filed under the queue the message was meant for, not under the dead-letter queue. */
 export const DEAD_LETTER_SOURCES: Record<string, string> = {
   [QUEUES.sendDeadLetters]: QUEUES.send,
   [QUEUES.eventDeadLetters]: QUEUES.events,
+  [QUEUES.importDeadLetters]: QUEUES.imports,
 };
 
 /**
@@ -24,3 +27,25 @@ export const MessageEnvelopeSchema = z.looseObject({
 });
 
 export type MessageEnvelope = z.infer<typeof MessageEnvelopeSchema>;
+
+/** Must equal `max_retries` of the flarecast-imports consumer in wrangler.toml (deliveries = 1 + retries). */
+export const IMPORT_MAX_RETRIES = 3;
+
+/**
+ * One chunk of a CSV import (IMPORT_QUEUE): at most 500 rows and well under the 128 KB message limit. Each
+ * row is `[row_number, email, name, status, attribute values in the order of attribute_keys]`, "" meaning empty.
+ * `rejected` are rows the request handler could not read (malformed quotes, stray values); the consumer
+ * only records them, so every row of the file is reported in exactly one chunk.
+ */
+export const ImportChunkMessageSchema = z.object({
+  kind: z.literal("import_chunk"),
+  workspace_id: z.string().min(1),
+  import_id: z.string().min(1),
+  list_id: z.string().min(1),
+  chunk: z.number().int().min(0),
+  attribute_keys: z.array(z.string()),
+  rows: z.array(z.tuple([z.number().int().positive(), z.string(), z.string(), z.string(), z.array(z.string())])).max(500),
+  rejected: z.array(z.object({ row: z.number().int().positive(), value: z.string().nullable(), reason: z.string() })),
+});
+
+export type ImportChunkMessage = z.infer<typeof ImportChunkMessageSchema>;

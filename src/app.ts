@@ -10,6 +10,7 @@ import { apiKeysRouter } from "./routes/api-keys";
 import { audienceRouter } from "./routes/audience";
 import { categoriesRouter } from "./routes/categories";
 import { healthRouter } from "./routes/health";
+import { importsRouter } from "./routes/imports";
 import { jobsRouter } from "./routes/jobs";
 import { listsRouter } from "./routes/lists";
 import { preferencesRouter } from "./routes/preferences";
@@ -57,6 +58,7 @@ export function createApp() {
   app.route("/", categoriesRouter);
   app.route("/", suppressionsRouter);
   app.route("/", audienceRouter);
+  app.route("/", importsRouter);
   app.route("/", preferencesRouter);
 
   for (const [name, scheme] of Object.entries(securitySchemes)) {

@@ -1,5 +1,6 @@
 import { consumeDeadLetterBatch } from "../queues/dead-letter.consumer";
 import { consumeEventBatch } from "../queues/event.consumer";
+import { consumeImportBatch } from "../queues/import.consumer";
 import { QUEUES } from "../queues/messages";
 import { consumeSendBatch } from "../queues/send.consumer";
 import { createApp } from "./app";
@@ -18,6 +19,8 @@ const consumers: Record<string, typeof consumeSendBatch> = {
   [QUEUES.events]: consumeEventBatch,
   [QUEUES.sendDeadLetters]: consumeDeadLetterBatch,
   [QUEUES.eventDeadLetters]: consumeDeadLetterBatch,
+  [QUEUES.imports]: consumeImportBatch,
+  [QUEUES.importDeadLetters]: consumeDeadLetterBatch,
 };
 
 export default {

@@ -101,7 +101,6 @@ export function generateSubscribers(n, pool, seed = 42) {
   return subs;
 }
 
-// ------------------------------------------------------------------ the filter language, evaluated in JS
 
 // SQLite compares values of different storage classes by class: NULL < numbers < text < blob. json_extract
 // gives NULL for a missing key, INTEGER/REAL for JSON numbers, TEXT for strings and 0/1 for booleans.

@@ -64,7 +64,6 @@ function freePort() {
   });
 }
 
-// ----------------------------------------------------------------------------- temporary D1 and secrets
 
 const TMP = mkdtempSync(path.join(os.tmpdir(), "flarecast-bench-audience-"));
 const ENV_FILE = path.join(TMP, "bench.env");
@@ -84,7 +83,6 @@ function wranglerSync(args, { json = false } = {}) {
   return json ? JSON.parse(out.slice(out.indexOf("["))) : out;
 }
 
-// ------------------------------------------------------------------ wrangler dev (as in bench/run.mjs)
 
 let devProcess = null;
 let devOutput = "";
@@ -196,7 +194,6 @@ for (const signal of ["SIGINT", "SIGTERM"]) {
   });
 }
 
-// ---------------------------------------------------------------------------------------------- HTTP
 
 async function call(origin, method, url, token, body) {
   const t0 = process.hrtime.bigint();
@@ -211,7 +208,6 @@ async function call(origin, method, url, token, body) {
   return { body: text ? JSON.parse(text) : null, ms };
 }
 
-// ------------------------------------------------------------------------------------------- machine
 
 function machine() {
   const cpuinfo = readFileSync("/proc/cpuinfo", "utf8");
@@ -230,7 +226,6 @@ function machine() {
   };
 }
 
-// ------------------------------------------------------------------------------------------ statistics
 
 function stats(xs) {
   const s = [...xs].sort((a, b) => a - b);
@@ -240,7 +235,6 @@ function stats(xs) {
 const fmt = (x, d = 1) => (x === undefined || x === null || Number.isNaN(x) ? "—" : Number(x).toFixed(d));
 const int = (x) => Number(x).toLocaleString("en-US");
 
-// ---------------------------------------------------------------------------------------------- SQL
 
 /** Inlines bound parameters so `wrangler d1 execute --command` can run the statement (strings quoted). */
 function inline({ sql, params }) {
@@ -300,7 +294,6 @@ function depth(rows, row) {
   return d;
 }
 
-// --------------------------------------------------------------------------------------------- cases
 
 function buildCases(listA, pool) {
   // 500 "target account" domains: every 8th company of the pool, i.e. big and small customers alike.
@@ -347,7 +340,6 @@ function buildCases(listA, pool) {
   ];
 }
 
-// ---------------------------------------------------------------------------------------------- main
 
 /**
  * The index the diagnosis points to (see the report): it lets the preview's sample query

@@ -1,8 +1,7 @@
-import { and, desc, eq, inArray, lt, or } from "drizzle-orm";
+import { and, desc, eq, lt, or, sql } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { type Suppression, suppressions } from "../../db/schema";
 import { sha256Hex } from "../../lib/crypto";
-import { chunk } from "../../lib/chunk";
 import { conflict, notFound } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { decodeCursor, type Page, toPage } from "../../lib/pagination";
@@ -67,23 +66,23 @@ export async function suppressionsFor(db: Database, workspaceId: string, emails:
   if (emails.length === 0) return found;
   const hashes = new Map(await Promise.all(emails.map(async (e) => [await emailHash(e), e] as const)));
   const domains = [...new Set(emails.map(domainOf))];
-  for (const part of chunk(emails, 30)) {
-    const partHashes = [...hashes].filter(([, e]) => part.includes(e)).map(([h]) => h);
-    const partDomains = domains.filter((d) => part.some((e) => domainOf(e) === d));
-    const rows = await db
-      .select()
-      .from(suppressions)
-      .where(
-        and(
-          eq(suppressions.workspace_id, workspaceId),
-          or(inArray(suppressions.email, part), inArray(suppressions.email_hash, partHashes), inArray(suppressions.domain, partDomains)),
+  const rows = await db
+    .select()
+    .from(suppressions)
+    .where(
+      and(
+        eq(suppressions.workspace_id, workspaceId),
+        or(
+          sql`${suppressions.email} in (select value from json_each(${JSON.stringify(emails)}))`,
+          sql`${suppressions.email_hash} in (select value from json_each(${JSON.stringify([...hashes.keys()])}))`,
+          sql`${suppressions.domain} in (select value from json_each(${JSON.stringify(domains)}))`,
         ),
-      );
-    for (const row of rows) {
-      for (const email of part) {
-        const hit = row.email === email || (row.email_hash !== null && hashes.get(row.email_hash) === email) || row.domain === domainOf(email);
-        if (hit && !found.has(email)) found.set(email, row);
-      }
+      ),
+    );
+  for (const row of rows) {
+    for (const email of emails) {
+      const hit = row.email === email || (row.email_hash !== null && hashes.get(row.email_hash) === email) || row.domain === domainOf(email);
+      if (hit && !found.has(email)) found.set(email, row);
     }
   }
   return found;

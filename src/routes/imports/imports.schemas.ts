@@ -1,0 +1,136 @@
+import { z } from "@hono/zod-openapi";
+import { importStatuses } from "../../db/schema";
+import type { ImportErrorRow, ListImport } from "../../domain/audience/imports";
+import { MAX_STORED_ERRORS } from "../../domain/audience/imports";
+import type { Page } from "../../lib/pagination";
+import { ListParamsSchema } from "../lists/lists.schemas";
+
+export const ImportParamsSchema = ListParamsSchema.extend({
+  import_id: z.string().openapi({ param: { name: "import_id", in: "path" }, example: "imp_01JD8Z6W3B2C4D5E6F7G8H9J0K" }),
+});
+
+export const CsvBodySchema = z.string().openapi({
+  description:
+    "UTF-8 CSV with a header row. `email` is required; `name` sets the subscriber's name; an optional `status` column " +
+    "skips rows marked unsubscribed, bounced or complained (active or empty imports the row; an import never changes an " +
+    "existing subscriber's status); every other column becomes an attribute of that name (`attributes.<key>` names one explicitly). " +
+    "Comma-, semicolon- or tab-separated (detected from the header row); values may be quoted as in RFC 4180, with " +
+    "delimiters, doubled quotes and line breaks inside quotes. Values are trimmed; an empty cell leaves the subscriber's " +
+    "existing name or attribute as it is.",
+  example: 'email,name,company\nada@example.com,Ada Lovelace,"Analytical Engines, Ltd."\n',
+});
+
+export const ImportErrorsQuerySchema = z.object({
+  errors_limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(1000)
+    .default(100)
+    .openapi({ param: { name: "errors_limit", in: "query" }, description: "Error rows per page, 1 to 1,000", example: 100 }),
+  errors_cursor: z
+    .string()
+    .max(200)
+    .optional()
+    .openapi({ param: { name: "errors_cursor", in: "query" }, description: "`errors_next_cursor` of the previous response" }),
+});
+
+export const ExportQuerySchema = z.object({
+  escape_formulae: z
+    .enum(["true", "false"])
+    .default("false")
+    .transform((v) => v === "true")
+    .openapi({
+      param: { name: "escape_formulae", in: "query" },
+      description:
+        "Prefix values that start with =, +, -, @, tab or carriage return with a single quote, so that a spreadsheet shows " +
+        "them as text instead of running them as formulas. Off by default: the file then re-imports exactly.",
+    }),
+});
+
+export const ImportErrorSchema = z
+  .object({
+    row_number: z.number().int().openapi({
+      description:
+        "The line of the file on which the row starts: the header row is line 1, so the first data row is usually 2. " +
+        "A quoted value that spans lines moves later rows down by as many lines.",
+      example: 7,
+    }),
+    value: z.string().nullable().openapi({ description: "The offending value (the email, or the whole row re-quoted), cut at 500 characters" }),
+    reason: z.string().openapi({
+      description:
+        "Why the row was not imported: missing_email, invalid_email, `duplicate of row N`, `suppressed (<reason>)`, erased, " +
+        "status_unsubscribed, status_bounced, status_complained, invalid_status, name_too_long, attributes_too_large, unexpected_value, malformed_quotes, unterminated_quote, row_too_large, " +
+        "row_too_long, not_utf8, upload_interrupted or not_imported; a colon may follow with details",
+      example: "invalid_email",
+    }),
+  })
+  .openapi("ListImportError");
+
+export const ListImportSchema = z
+  .object({
+    id: z.string().openapi({ example: "imp_01JD8Z6W3B2C4D5E6F7G8H9J0K" }),
+    list_id: z.string(),
+    status: z.enum(importStatuses).openapi({
+      description: "queued → processing → completed; failed if the upload could not be handed over in full",
+    }),
+    total_rows: z.number().int().openapi({ description: "Data rows in the file (blank lines are not rows)" }),
+    processed_rows: z.number().int().openapi({ description: "Rows done so far: created + updated + skipped + errors" }),
+    created_count: z.number().int().openapi({ description: "New subscribers" }),
+    updated_count: z.number().int().openapi({
+      description:
+        "Existing subscribers updated and added to the list; an unsubscribed, bounced or complained subscriber keeps its status",
+    }),
+    skipped_count: z.number().int().openapi({ description: "Duplicates of an earlier row of the same chunk, suppressed or erased addresses, and rows whose status column says unsubscribed, bounced or complained" }),
+    error_count: z.number().int().openapi({ description: "Rows that could not be imported: missing or invalid email or status, malformed CSV, too long" }),
+    chunks_total: z.number().int().openapi({ description: "Chunks of up to 500 rows the file was split into (0 until the upload has been read)" }),
+    chunks_done: z.number().int(),
+    created_at: z.string(),
+    updated_at: z.string(),
+    completed_at: z.string().nullable(),
+    errors: z.array(ImportErrorSchema).openapi({
+      description: `Every skipped or failed row, by row number, up to the first ${MAX_STORED_ERRORS.toLocaleString("en")} stored; paged with errors_limit and errors_cursor`,
+    }),
+    errors_next_cursor: z.string().nullable().openapi({ description: "Pass as `errors_cursor` for the next page of errors; null on the last page" }),
+    errors_truncated: z.boolean().openapi({
+      description: `True when more rows were skipped or failed than the ${MAX_STORED_ERRORS.toLocaleString("en")} error rows stored; the counts stay exact`,
+    }),
+  })
+  .openapi("ListImport");
+
+export const ImportAcceptedSchema = ListImportSchema.extend({
+  columns: z
+    .object({
+      email: z.string(),
+      name: z.string().nullable(),
+      status: z.string().nullable(),
+      attributes: z.array(z.string()).openapi({ description: "Columns imported as attributes, as named in the header row" }),
+    })
+    .openapi({ description: "How the header row was read" }),
+}).openapi("ListImportAccepted");
+
+export function toImportResponse(
+  row: ListImport,
+  errors: Page<ImportErrorRow>,
+  storedErrors: number,
+): z.infer<typeof ListImportSchema> {
+  return {
+    id: row.id,
+    list_id: row.list_id,
+    status: row.status,
+    total_rows: row.total_rows,
+    processed_rows: row.processed_rows,
+    created_count: row.created_count,
+    updated_count: row.updated_count,
+    skipped_count: row.skipped_count,
+    error_count: row.error_count,
+    chunks_total: row.chunks_total,
+    chunks_done: row.chunks_done,
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+    completed_at: row.completed_at,
+    errors: errors.data,
+    errors_next_cursor: errors.next_cursor,
+    errors_truncated: storedErrors < row.skipped_count + row.error_count,
+  };
+}

@@ -1,0 +1,8 @@
+import { createRouter } from "../../lib/router";
+import * as handlers from "./imports.handlers";
+import * as routes from "./imports.routes";
+
+export const importsRouter = createRouter()
+  .openapi(routes.createImport, handlers.createImport)
+  .openapi(routes.getImport, handlers.getImport)
+  .openapi(routes.exportList, handlers.exportList);
