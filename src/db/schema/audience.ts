@@ -143,7 +143,7 @@ export const suppressions = sqliteTable(
 
 export const importStatuses = ["queued", "processing", "completed", "failed"] as const;
 
-/** A CSV import into a list: parsed in the request, processed in chunks by the event queue's consumer. */
+/** A CSV import into a list: parsed as the request streams in, processed in chunks by the import queue's consumer. */
 export const listImports = sqliteTable(
   "list_imports",
   {
