@@ -8,12 +8,12 @@
 // Ctrl-C), so no wrangler or workerd process outlives it.
 import { execFileSync, spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
-import { writeResultsSection } from "./results-file.mjs";
 
 const HEADING = "## Template render and design compile, inside workerd";
-import { createServer } from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { freePort, groupMembers, killGroupOnInterrupt, sleep, stopProcessGroup } from "./process-group.mjs";
+import { writeResultsSection } from "./results-file.mjs";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const QUICK = process.argv.includes("--quick");
@@ -22,21 +22,6 @@ const TARGET_BATCH_MS = 100;
 const TARGET_US = 100;
 
 const log = (...args) => console.error("[bench]", ...args);
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
 
 let devProcess = null;
 let devOutput = "";
@@ -78,52 +63,15 @@ async function startWrangler() {
   throw new Error(`wrangler dev did not become ready:\n${devOutput}`);
 }
 
-function groupMembers(pgid) {
-  try {
-    return execFileSync("ps", ["-o", "pid=,comm=", "-g", String(pgid)], { encoding: "utf8" }).trim();
-  } catch {
-    return ""; // ps exits 1 when the group is empty
-  }
-}
-
 async function stopWrangler() {
   if (!devProcess) return;
-  const pgid = devProcess.pid;
-  const exited = devProcess.exitCode !== null ? Promise.resolve() : new Promise((r) => devProcess.once("exit", r));
-  try {
-    process.kill(-pgid, "SIGTERM");
-  } catch {
-    // already gone
-  }
-  await Promise.race([exited, sleep(10_000)]);
-  for (let i = 0; i < 40 && groupMembers(pgid); i++) await sleep(250);
-  if (groupMembers(pgid)) {
-    log(`process group ${pgid} still running after SIGTERM; sending SIGKILL`);
-    try {
-      process.kill(-pgid, "SIGKILL");
-    } catch {
-      // gone in between
-    }
-    await sleep(500);
-  }
-  const left = groupMembers(pgid);
+  const child = devProcess;
   devProcess = null;
-  if (left) throw new Error(`processes left running in group ${pgid}:\n${left}`);
+  await stopProcessGroup(child, log);
   log("wrangler dev stopped; no process of its group is left");
 }
 
-for (const signal of ["SIGINT", "SIGTERM"]) {
-  process.on(signal, () => {
-    if (devProcess) {
-      try {
-        process.kill(-devProcess.pid, "SIGKILL");
-      } catch {
-        // gone
-      }
-    }
-    process.exit(130);
-  });
-}
+killGroupOnInterrupt(() => devProcess);
 
 async function getJson(url) {
   const res = await fetch(url);
@@ -142,8 +90,7 @@ const CLK_TCK = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }
 /** CPU time (user + system, all threads) used so far by the workerd processes of wrangler's group, in µs. */
 function workerdCpuUs(pgid) {
   let ticks = 0;
-  for (const line of groupMembers(pgid).split("\n")) {
-    const [pid, comm] = line.trim().split(/\s+/);
+  for (const { pid, comm } of groupMembers(pgid)) {
     if (comm !== "workerd") continue;
     try {
       const stat = readFileSync(`/proc/${pid}/stat`, "utf8");

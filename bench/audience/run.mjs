@@ -22,12 +22,12 @@
 // the temporary D1 (never to migrations/), restarts wrangler dev and times the same requests again ("what if").
 // It writes the "## Audience count" section of bench/RESULTS.md (replacing only that section) and the raw
 // figures to bench/audience/results.json.
-import { writeResultsSection } from "../results-file.mjs";
 import { execFileSync, spawn } from "node:child_process";
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { freePort, killGroupOnInterrupt, sleep, stopProcessGroup } from "../process-group.mjs";
+import { writeResultsSection } from "../results-file.mjs";
 import { companies, evalFilter, FREEMAIL, generateSubscribers, rng } from "./data.mjs";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
@@ -50,20 +50,6 @@ const KEEP = process.argv.includes("--keep");
 const WRITE = !process.argv.includes("--no-write");
 
 const log = (...args) => console.error("[bench:audience]", ...args);
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 
 const TMP = mkdtempSync(path.join(os.tmpdir(), "flarecast-bench-audience-"));
 const ENV_FILE = path.join(TMP, "bench.env");
@@ -123,14 +109,6 @@ async function startWrangler() {
   throw new Error(`wrangler dev did not become ready:\n${devOutput}`);
 }
 
-function groupMembers(pgid) {
-  try {
-    return execFileSync("ps", ["-o", "pid=,comm=", "-g", String(pgid)], { encoding: "utf8" }).trim();
-  } catch {
-    return ""; // ps exits 1 when the group is empty
-  }
-}
-
 /** Processes whose command line mentions our temporary directory (workerd gets it through its config). */
 function processesUsingTmp() {
   const found = [];
@@ -148,52 +126,23 @@ function processesUsingTmp() {
 
 async function stopWrangler() {
   if (!devProcess) return "";
-  const pgid = devProcess.pid;
-  const before = groupMembers(pgid);
-  const exited = devProcess.exitCode !== null ? Promise.resolve() : new Promise((r) => devProcess.once("exit", r));
-  try {
-    process.kill(-pgid, "SIGTERM");
-  } catch {
-    // already gone
-  }
-  await Promise.race([exited, sleep(10_000)]);
-  for (let i = 0; i < 40 && groupMembers(pgid); i++) await sleep(250);
-  let killed = false;
-  if (groupMembers(pgid)) {
-    log(`process group ${pgid} still running after SIGTERM; sending SIGKILL`);
-    killed = true;
-    try {
-      process.kill(-pgid, "SIGKILL");
-    } catch {
-      // gone in between
-    }
-    await sleep(500);
-  }
-  const left = groupMembers(pgid);
+  const child = devProcess;
   devProcess = null;
-  if (left) throw new Error(`processes left running in group ${pgid}:\n${left}`);
+  const { before, killed } = await stopProcessGroup(child, log);
   const strays = processesUsingTmp();
   if (strays.length) throw new Error(`processes still using ${TMP}:\n${strays.join("\n")}`);
-  const workerds = before.split("\n").filter((l) => l.trim().endsWith("workerd")).length;
-  const stopReport = `process group ${pgid} (wrangler + ${workerds} workerd process${workerds === 1 ? "" : "es"}) stopped with SIGTERM${killed ? " then SIGKILL" : ""}; afterwards \`ps -g ${pgid}\` listed nothing and no process had the temporary directory on its command line`;
+  const workerds = before.filter((p) => p.comm === "workerd").length;
+  const stopReport = `process group ${child.pid} (wrangler + ${workerds} workerd process${workerds === 1 ? "" : "es"}) stopped with SIGTERM${killed ? " then SIGKILL" : ""}; afterwards \`ps -g ${child.pid}\` listed nothing and no process had the temporary directory on its command line`;
   log(stopReport);
   return stopReport;
 }
 
-for (const signal of ["SIGINT", "SIGTERM"]) {
-  process.on(signal, () => {
-    if (devProcess) {
-      try {
-        process.kill(-devProcess.pid, "SIGKILL");
-      } catch {
-        // gone
-      }
-    }
+killGroupOnInterrupt(
+  () => devProcess,
+  () => {
     if (!KEEP) rmSync(TMP, { recursive: true, force: true });
-    process.exit(130);
-  });
-}
-
+  },
+);
 
 async function call(origin, method, url, token, body) {
   const t0 = process.hrtime.bigint();

@@ -15,10 +15,10 @@
 // snapshot (a full GC) every 5 s, to show the Worker's live heap as the import proceeds.
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { createReadStream, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { Readable } from "node:stream";
+import { freePort, groupMembers, killGroupOnInterrupt, sleep, stopProcessGroup } from "../process-group.mjs";
 import { writeResultsSection } from "../results-file.mjs";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
@@ -31,19 +31,6 @@ const TARGET_ROWS_PER_S = 5000;
 const POLL_MS = 1000;
 
 const log = (...a) => console.error("[bench:import]", ...a);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function readDevVars() {
   const file = existsSync(path.join(ROOT, ".dev.vars")) ? ".dev.vars" : ".dev.vars.example";
@@ -72,21 +59,6 @@ function generateCsv(file, rows) {
 
 
 let dev = null;
-
-function groupMembers(pgid) {
-  try {
-    return execFileSync("ps", ["-o", "pid=,comm=", "-g", String(pgid)], { encoding: "utf8" })
-      .trim()
-      .split("\n")
-      .filter(Boolean)
-      .map((l) => {
-        const [pid, comm] = l.trim().split(/\s+/);
-        return { pid: Number(pid), comm };
-      });
-  } catch {
-    return []; // ps exits 1 when the group is empty
-  }
-}
 
 function memoryOf(pid) {
   try {
@@ -213,43 +185,13 @@ async function startWrangler(root, persistTo) {
 
 async function stopWrangler() {
   if (!dev) return;
-  const pgid = dev.pid;
-  const exited = dev.exitCode !== null ? Promise.resolve() : new Promise((r) => dev.once("exit", r));
-  try {
-    process.kill(-pgid, "SIGTERM");
-  } catch {
-    // already gone
-  }
-  await Promise.race([exited, sleep(10_000)]);
-  for (let i = 0; i < 40 && groupMembers(pgid).length > 0; i++) await sleep(250);
-  if (groupMembers(pgid).length > 0) {
-    log(`process group ${pgid} still running after SIGTERM; sending SIGKILL`);
-    try {
-      process.kill(-pgid, "SIGKILL");
-    } catch {
-      // gone in between
-    }
-    await sleep(500);
-  }
-  const left = groupMembers(pgid);
+  const child = dev;
   dev = null;
-  if (left.length > 0) throw new Error(`processes left running in group ${pgid}: ${JSON.stringify(left)}`);
+  await stopProcessGroup(child, log);
   log("wrangler dev stopped; no process of its group is left");
 }
 
-for (const signal of ["SIGINT", "SIGTERM"]) {
-  process.on(signal, () => {
-    if (dev) {
-      try {
-        process.kill(-dev.pid, "SIGKILL");
-      } catch {
-        // gone
-      }
-    }
-    process.exit(130);
-  });
-}
-
+killGroupOnInterrupt(() => dev);
 
 async function call(origin, method, urlPath, { token, json, body, headers = {} } = {}) {
   const init = { method, headers: { ...headers } };
