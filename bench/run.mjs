@@ -199,8 +199,8 @@ function statsTable(run) {
 }
 
 const RENDER_STEPS = {
-  given: ["part.resolveContext", "part.parseCached.4-lookups", "part.liquid.subject", "part.liquid.preview", "part.liquid.body_html", "part.liquid.body_text", "part.preheader"],
-  generated: ["part.resolveContext", "part.parseCached.4-lookups", "part.liquid.subject", "part.liquid.preview", "part.liquid.body_html", "part.preheader", "part.liquid.generated_text"],
+  given: ["part.resolveContext", "part.liquid.subject", "part.liquid.preview", "part.liquid.body_html", "part.liquid.body_text"],
+  generated: ["part.resolveContext", "part.liquid.subject", "part.liquid.preview", "part.liquid.body_html", "part.liquid.generated_text"],
 };
 
 function breakdownTable(wd, node, wdMain, nodeMain) {
@@ -345,8 +345,7 @@ generating text ${ratio("render.cached.body_text-generated")}×, compile ${ratio
 ### Where a render's time goes (workerd)
 
 Each step of \`renderTemplate\` timed on its own with the same inputs (\`breakdownCases\` in
-\`bench/suite.ts\`; \`withPreheader\` is copied from \`src/domain/templates/render.ts\` because it is not
-exported). Shares are of the measured median of the whole render; the steps run one at a time here, so their
+\`bench/suite.ts\`). Shares are of the measured median of the whole render; the steps run one at a time here, so their
 sum can differ a little from the whole.
 
 ${breakdownTable(wdBreak, nodeBreak, w, n)}

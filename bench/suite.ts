@@ -4,9 +4,9 @@ import { Liquid } from "liquidjs";
 import { designToTemplate } from "../src/domain/builder/compile";
 import { DesignSchema } from "../src/domain/builder/design";
 import { stripBuilderMarkers } from "../src/domain/builder/markers";
-import { parseCached, RENDER_LIMITS, renderLiquid } from "../src/domain/templates/liquid";
+import { parseLiquid, RENDER_LIMITS, renderLiquid } from "../src/domain/templates/liquid";
 import { htmlToPlainText } from "../src/domain/templates/plain-text";
-import { generatedTextSource, renderTemplate, variablesUsedBy, withPreheader } from "../src/domain/templates/render";
+import { generatedTextSource, renderTemplate, variablesUsedBy } from "../src/domain/templates/render";
 import { resolveContext } from "../src/domain/templates/variables";
 import { countBlocks, thirtyBlockDesign } from "./design";
 import { newsletterContent, newsletterContext, OUTPUT_VARIABLES } from "./newsletter";
@@ -133,8 +133,7 @@ const escapeHtml = (s: string) => s.replaceAll("&", "&amp;").replaceAll("<", "&l
 const KEY_TEXT = "bench-newsletter:v1-with-text";
 const KEY_NO_TEXT = "bench-newsletter:v1-generated-text";
 const parsedFor = (part: "subject_template" | "body_html" | "body_text" | "preview_text") =>
-  parseCached(
-    `${KEY_TEXT}:${part}`,
+  parseLiquid(
     part === "body_html" ? stripBuilderMarkers(withText.body_html) : (withText[part] ?? ""),
     part === "body_html" ? "html" : "text",
   );
@@ -144,7 +143,7 @@ const parsed = {
   text: parsedFor("body_text"),
   preview: parsedFor("preview_text"),
   /** What a template without body_text renders per recipient: its text source, generated once per version. */
-  generatedText: parseCached(`${KEY_NO_TEXT}:generated_text`, () => generatedTextSource(stripBuilderMarkers(withoutText.body_html)), "text"),
+  generatedText: parseLiquid(generatedTextSource(stripBuilderMarkers(withoutText.body_html)), "text"),
 };
 const ctx0 = resolveContext(withText.variables, newsletterContext(0)).context;
 /** The rendered HTML the later steps work on; set by prepare() (no top-level await in a Worker module). */
@@ -195,21 +194,10 @@ export const mainCases: Case[] = [
 export const breakdownCases: Case[] = [
   { name: "part.newsletterContext", label: "building the recipient's context object (bench harness, not renderTemplate)", fn: (i) => newsletterContext(i) },
   { name: "part.resolveContext", label: "resolveContext (declared defaults + required check)", fn: (i) => resolveContext(withText.variables, newsletterContext(i)) },
-  {
-    name: "part.parseCached.4-lookups",
-    label: "parseCached lookups for the 4 parts (cache hits)",
-    fn: () => [
-      parseCached(`${KEY_TEXT}:subject_template`, withText.subject_template, "text"),
-      parseCached(`${KEY_TEXT}:body_html`, "", "html"),
-      parseCached(`${KEY_TEXT}:preview_text`, "", "text"),
-      parseCached(`${KEY_TEXT}:body_text`, "", "text"),
-    ],
-  },
   { name: "part.liquid.subject", label: "Liquid render: subject", fn: () => renderLiquid(parsed.subject, "text", ctx0) },
   { name: "part.liquid.preview", label: "Liquid render: preview text", fn: () => renderLiquid(parsed.preview, "text", ctx0) },
   { name: "part.liquid.body_html", label: "Liquid render: body_html (HTML engine, escaped outputs)", fn: () => renderLiquid(parsed.html, "html", ctx0) },
   { name: "part.liquid.body_text", label: "Liquid render: body_text", fn: () => renderLiquid(parsed.text, "text", ctx0) },
-  { name: "part.preheader", label: "withPreheader on the rendered HTML", fn: () => withPreheader(sampleHtml, "This issue is about the parts of an email nobody sees") },
   { name: "part.liquid.generated_text", label: "Liquid render: the generated text source (templates without body_text)", fn: () => renderLiquid(parsed.generatedText, "text", ctx0) },
 ];
 

@@ -218,6 +218,21 @@ describe("POST /templates/{id}/preview", () => {
     expect(res.json.html).toMatch(/^<div style="display:none;[^"]*">Inbox line<\/div><h1>/);
   });
 
+  it("puts the rendered preview text as a hidden preheader right after <body>, escaped", async () => {
+    const { call } = await setup();
+    const res = await preview(
+      call,
+      { body_html: '<html><body style="margin:0"><p>{{ name }}</p></body></html>', preview_text: "News for {{ name }} & friends" },
+      { name: "<Ada>" },
+    );
+    expect(res.json.preview_text).toBe("News for <Ada> & friends");
+    expect(res.json.html).toMatch(
+      /^<html><body style="margin:0"><div style="display:none;[^"]*">News for &lt;Ada&gt; &amp; friends<\/div><p>&lt;Ada&gt;<\/p><\/body><\/html>$/,
+    );
+    const without = await preview(call, { body_html: "<body><p>x</p></body>" });
+    expect(without.json.html).toBe("<body><p>x</p></body>");
+  });
+
   it("fills declared defaults and reports missing required variables", async () => {
     const { call } = await setup();
     const res = await preview(call, {

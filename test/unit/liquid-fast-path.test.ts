@@ -40,6 +40,9 @@ const templates = [
   "{% assign n = name | append: '!' %}{{ n }}{% capture c %}{{ plan }}-{{ id }}{% endcapture %}{{ c | upcase }}",
   "{{ a['b'] }}{{ features[0].name }}{{ 'lit' | upcase }}{{ 3 | times: 2 }}{{ url | url_encode }}",
   "{% for i in (1..count) %}{{ i }}{% endfor %}{{ url }}{{ url | raw }}",
+  "{% for f in features %}{{ forloop.index0 }}{{ forloop.rindex }}{{ forloop.rindex0 }}{{ forloop.length }}{% for i in items %}{{ forloop.index }}{{ f.name }}{{ i }}{% if i == 2 %}{% continue %}{% endif %}.{% endfor %}{% else %}empty{% endfor %}",
+  "{% for f in features %}{{ forloop }}{% if forloop.index == 2 %}{% break %}{% endif %}{% endfor %}{% for f in features offset: continue %}{{ f.name }}{% endfor %}",
+  "{% for k in a %}{{ k }}{% endfor %}{% for c in plan %}{{ c }}{% else %}-{% endfor %}{% for n in name %}{{ n }}{% endfor %}{% for x in missing %}{{ x }}{% else %}none{% endfor %}",
 ];
 
 describe("the accelerated Liquid renderer", () => {

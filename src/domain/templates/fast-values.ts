@@ -34,6 +34,30 @@ const settle = (v: unknown) =>
 const unwrap = (v: unknown) => (v instanceof Drop && typeof v.valueOf === "function" ? v.valueOf() : v);
 const isLiteral = (t: unknown): t is { content: unknown } => typeof t === "object" && t !== null && "content" in t;
 
+/** A direct evaluator for a literal or a variable with literal property names (`a.b["c"]`), else null. */
+export function fastOperand(token: unknown): Evaluate | null {
+  return operand(token as Token);
+}
+
+/** Keys Context.readProperty gives a meaning of their own (`items.size`, `items.first`); others are plain reads. */
+const isPlainKey = (key: unknown) => typeof key === "string" && key !== "size" && key !== "first" && key !== "last";
+const hasOwn = Object.prototype.hasOwnProperty;
+
+/**
+ * Context.readProperty for the common case — a plain data object, a plain key, a value that is not a method —
+ * in one step; anything else (drops, arrays, `toLiquid`, methods) goes through readProperty itself.
+ */
+function readPlainProperty(scopes: ScopeReader, obj: unknown, key: string): unknown {
+  if (typeof obj === "object" && obj !== null && !Array.isArray(obj) && !(obj instanceof Drop)) {
+    const record = obj as Record<string, unknown>;
+    if (typeof record.toLiquid !== "function") {
+      const value = hasOwn.call(record, key) ? record[key] : undefined;
+      if (typeof value !== "function") return value;
+    }
+  }
+  return scopes.readProperty(obj, key);
+}
+
 function operand(token: Token): Evaluate | null {
   if (isLiteral(token)) {
     const content = token.content;
@@ -43,11 +67,14 @@ function operand(token: Token): Evaluate | null {
     const path = token.props.map((p) => unwrap(p.content));
     const [head] = path;
     if (typeof head !== "string") return null;
+    const plain = path.map(isPlainKey);
     return (ctx) => {
       // The steps of Context._getFromScope without strictVariables, which Flarecast does not use.
       const scopes = ctx as unknown as ScopeReader;
       let scope: unknown = scopes.findScope(head);
-      for (const key of path) scope = scopes.readProperty(scope, key);
+      for (let i = 0; i < path.length; i++) {
+        scope = plain[i] ? readPlainProperty(scopes, scope, path[i] as string) : scopes.readProperty(scope, path[i]);
+      }
       return scope;
     };
   }
@@ -87,17 +114,44 @@ function expression(postfix: Token[]): Evaluate | null {
 function fastValue(value: LiquidValue): Evaluate | null {
   const initial = expression(value.initial.postfix);
   if (!initial) return null;
-  const filters = value.filters.map((f) =>
-    f.args.every(isLiteral) ? { f, args: f.args.map((a) => (a as { content: unknown }).content) } : null,
-  );
-  if (filters.some((f) => f === null)) return null;
+  if (!value.filters.every((f) => f.args.every(isLiteral))) return null;
+  const filters = value.filters.map((f) => filterCall(f, f.args.map((a) => (a as { content: unknown }).content)));
+  if (filters.length === 0) return initial;
+  if (filters.length === 1) {
+    const [only] = filters;
+    return (ctx) => only(initial(ctx), ctx);
+  }
   return (ctx) => {
     let v = initial(ctx);
-    for (const entry of filters) {
-      const { f, args } = entry as { f: LiquidFilter; args: unknown[] };
-      v = settle(f.handler.apply({ context: ctx, token: f.token, liquid: f.liquid }, [v, ...args]));
-    }
+    for (let i = 0; i < filters.length; i++) v = filters[i](v, ctx);
     return v;
+  };
+}
+
+/**
+ * A filter applied as liquidjs's Filter.render applies it, with literal arguments. The filter's `this`
+ * ({context, token, liquid}) is one object per filter node, its context set before each call: liquidjs makes
+ * a new one per call, and a filter reads it only while it runs.
+ */
+function filterCall(f: LiquidFilter, args: unknown[]): (v: unknown, ctx: Context) => unknown {
+  const self = { context: undefined as Context | undefined, token: f.token, liquid: f.liquid };
+  const handler = f.handler;
+  if (args.length === 0) {
+    return (v, ctx) => {
+      self.context = ctx;
+      return settle(handler.call(self, v));
+    };
+  }
+  if (args.length === 1) {
+    const [arg] = args;
+    return (v, ctx) => {
+      self.context = ctx;
+      return settle(handler.call(self, v, arg));
+    };
+  }
+  return (v, ctx) => {
+    self.context = ctx;
+    return settle(handler.apply(self, [v, ...args]));
   };
 }
 
@@ -117,7 +171,12 @@ function accelerateValue(value: LiquidValue): Evaluate | null {
  */
 export const FAST_OUTPUT = Symbol("fastOutput");
 export const FAST_BRANCHES = Symbol("fastBranches");
-export type FastNode = { [FAST_OUTPUT]?: Evaluate; [FAST_BRANCHES]?: (ctx: Context) => Template[] };
+export type FastNode = { [FAST_OUTPUT]?: Evaluate; [FAST_BRANCHES]?: BranchChooser };
+/** The template lists of an if/unless tag (its branches, then its else) and which one a context renders. */
+export interface BranchChooser {
+  bodies: Template[][];
+  choose(ctx: Context): number;
+}
 
 type Branch = { value: LiquidValue; templates: Template[]; test?: (v: unknown, ctx: Context) => boolean };
 
@@ -128,13 +187,17 @@ type Branch = { value: LiquidValue; templates: Template[]; test?: (v: unknown, c
 function accelerateBranches(tag: FastNode & { branches: Branch[]; elseTemplates?: Template[] }) {
   const tests = tag.branches.map((b) => fastValue(b.value));
   if (tests.some((t) => t === null)) return;
-  tag[FAST_BRANCHES] = (ctx) => {
-    for (let i = 0; i < tag.branches.length; i++) {
-      const branch = tag.branches[i];
-      const v = unwrap((tests[i] as Evaluate)(ctx));
-      if (branch.test ? branch.test(v, ctx) : isTruthy(v, ctx)) return branch.templates;
-    }
-    return tag.elseTemplates ?? [];
+  const { branches } = tag;
+  tag[FAST_BRANCHES] = {
+    bodies: [...branches.map((b) => b.templates), tag.elseTemplates ?? []],
+    choose(ctx) {
+      for (let i = 0; i < branches.length; i++) {
+        const branch = branches[i];
+        const v = unwrap((tests[i] as Evaluate)(ctx));
+        if (branch.test ? branch.test(v, ctx) : isTruthy(v, ctx)) return i;
+      }
+      return branches.length;
+    },
   };
 }
 

@@ -1,5 +1,6 @@
-import { Context, Drop, Liquid, LiquidError, type Template, TokenKind, toValueSync } from "liquidjs";
-import { accelerate, FAST_BRANCHES, FAST_OUTPUT, type FastNode } from "./fast-values";
+import { Context, Drop, Liquid, LiquidError, type Template } from "liquidjs";
+import { renderTemplatesSync } from "./compiled-render";
+import { accelerate } from "./fast-values";
 
 /**
  * Bounds that stop a hostile template. liquidjs's own time limit is no use inside workerd, whose clock stands
@@ -47,42 +48,21 @@ const options = {
   ownPropertyOnly: true,
 };
 
-interface Emitter {
-  buffer: string;
-  write(html: unknown): void;
-}
-
-/**
- * liquidjs's renderTemplates, without its generators: static HTML and accelerated outputs are written
- * directly, tags still render themselves (and call back into this for their children). Sync rendering only,
- * which is all Flarecast does; liquidjs's version also reads the clock before every node for a time limit
- * that cannot fire in workerd. The node budget is still consulted before every node.
- */
-function renderTemplatesSync(templates: Template[], ctx: Context, emitter?: Emitter): string {
-  const out = emitter ?? new BoundedEmitter();
-  const budget = (ctx as unknown as { renderLimit: { check(): void } }).renderLimit;
-  for (const tpl of templates) {
-    budget.check();
-    const fast = (tpl as FastNode)[FAST_OUTPUT];
-    const branch = (tpl as FastNode)[FAST_BRANCHES];
-    if (fast) out.write(fast(ctx));
-    else if (branch) renderTemplatesSync(branch(ctx), ctx, out);
-    else if (tpl.token.kind === TokenKind.HTML) out.write((tpl as unknown as { str: string }).str);
-    else {
-      const html = toValueSync(tpl.render(ctx, out as never) as never);
-      if (html) out.write(html);
-    }
-    if (ctx.breakCalled || ctx.continueCalled) break;
-  }
-  return out.buffer;
-}
-
 const withSyncRenderer = (engine: Liquid) => {
-  engine.renderer.renderTemplates = renderTemplatesSync as never;
+  // Tags such as capture render their children into an emitter of their own, which must be bounded too.
+  engine.renderer.renderTemplates = ((templates: Template[], ctx: Context, emitter?: BoundedEmitter) =>
+    renderTemplatesSync(templates, ctx, emitter ?? new BoundedEmitter())) as never;
   return engine;
 };
 
-const HTML_SPECIAL = /[&<>"']/;
+/** A loop over char codes: most outputs are short, and for them this is several times cheaper than a regex. */
+function hasHtmlSpecial(str: string): boolean {
+  for (let i = 0; i < str.length; i++) {
+    const c = str.charCodeAt(i);
+    if (c === 38 || c === 60 || c === 62 || c === 34 || c === 39) return true;
+  }
+  return false;
+}
 
 /**
  * liquidjs's escape filter (same entities, same memory accounting), without a callback per character: most
@@ -91,7 +71,7 @@ const HTML_SPECIAL = /[&<>"']/;
 function escapeOutput(this: { context: { memoryLimit: { use(n: number): void } } }, value: unknown): string {
   const str = stringify(value);
   this.context.memoryLimit.use(str.length);
-  if (!HTML_SPECIAL.test(str)) return str;
+  if (!hasHtmlSpecial(str)) return str;
   return str.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;").replaceAll('"', "&#34;").replaceAll("'", "&#39;");
 }
 
@@ -148,24 +128,6 @@ export function parseLiquid(source: string, flavour: LiquidFlavour): Template[] 
     }
     throw err;
   }
-}
-
-/** Parsed templates per isolate, keyed by template id, version and part: each version is parsed once. */
-const MAX_CACHED = 500;
-const parsedCache = new Map<string, Template[]>();
-
-/** `source` may be a function, for sources that are costly to build (generated text) and built once per key. */
-export function parseCached(key: string, source: string | (() => string), flavour: LiquidFlavour): Template[] {
-  const hit = parsedCache.get(key);
-  if (hit) {
-    parsedCache.delete(key);
-    parsedCache.set(key, hit);
-    return hit;
-  }
-  const parsed = parseLiquid(typeof source === "function" ? source() : source, flavour);
-  parsedCache.set(key, parsed);
-  if (parsedCache.size > MAX_CACHED) parsedCache.delete(parsedCache.keys().next().value as string);
-  return parsed;
 }
 
 /**

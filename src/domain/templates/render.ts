@@ -1,8 +1,9 @@
 import type { TemplateVariable } from "../../db/schema";
 import { PREHEADER_MARKER, stripBuilderMarkers } from "../builder/markers";
+import type { Template } from "liquidjs";
+import { LruCache } from "../../lib/lru-cache";
 import {
   type LiquidFlavour,
-  parseCached,
   parseLiquid,
   referencedVariables,
   renderLiquid,
@@ -53,18 +54,20 @@ export function generatedTextSource(htmlSource: string): string {
 const sourceOf = (content: TemplateContent, part: Part) =>
   part === "body_html" ? stripBuilderMarkers(content.body_html) : (content[part] ?? "");
 
+function parsePart(content: TemplateContent, part: Part): Template[] {
+  try {
+    return parseLiquid(sourceOf(content, part), flavourOf[part]);
+  } catch (err) {
+    throw err instanceof TemplateSyntaxError ? err.inField(part) : err;
+  }
+}
+
 /**
  * Parses every Liquid part of a template; throws TemplateSyntaxError naming the part, line and column of the
  * first error. Used to refuse unparseable templates when they are saved.
  */
 export function checkTemplateSyntax(content: TemplateContent): void {
-  for (const part of Object.keys(flavourOf) as Part[]) {
-    try {
-      parseLiquid(sourceOf(content, part), flavourOf[part]);
-    } catch (err) {
-      throw err instanceof TemplateSyntaxError ? err.inField(part) : err;
-    }
-  }
+  for (const part of Object.keys(flavourOf) as Part[]) parsePart(content, part);
 }
 
 export function variablesUsedBy(content: TemplateContent): string[] {
@@ -80,21 +83,51 @@ export function variablesUsedBy(content: TemplateContent): string[] {
 const PREHEADER_STYLE =
   "display:none;font-size:1px;color:#ffffff;line-height:1px;max-height:0;max-width:0;opacity:0;overflow:hidden;mso-hide:all;";
 
-const escapeHtml = (s: string) => s.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;");
-
-/** Puts the preview text where inbox lists read it: the first text of the body, hidden when opened. */
-export function withPreheader(html: string, previewText: string): string {
-  if (!previewText) return html;
-  const preheader = `<div style="${PREHEADER_STYLE}">${escapeHtml(previewText)}</div>`;
-  const body = html.match(/<body[^>]*>/i);
-  if (!body || body.index === undefined) return preheader + html;
-  const at = body.index + body[0].length;
-  return html.slice(0, at) + preheader + html.slice(at);
-}
+/** The context variable the preheader slot prints: the recipient's rendered preview text. */
+const PREHEADER_VARIABLE = "__flarecast_preheader";
 
 /**
- * Renders one recipient's email. `cacheKey` (template id and version) lets each version be parsed once per
- * isolate; without it the parts are parsed on every call.
+ * Puts a slot for the preview text where inbox lists read it, the first text of the body (hidden when
+ * opened), into the HTML source once per version: splicing it into every rendered email would copy the whole
+ * email per recipient. The slot adds no line, so syntax errors keep their line numbers.
+ */
+export function withPreheaderSlot(htmlSource: string): string {
+  const slot = `{% if ${PREHEADER_VARIABLE} %}<div style="${PREHEADER_STYLE}">{{ ${PREHEADER_VARIABLE} }}</div>{% endif %}`;
+  const body = htmlSource.match(/<body[^>]*>/i);
+  if (!body || body.index === undefined) return slot + htmlSource;
+  const at = body.index + body[0].length;
+  return htmlSource.slice(0, at) + slot + htmlSource.slice(at);
+}
+
+/** A template version made ready to render: every part parsed, and what per-recipient work can skip. */
+interface PreparedTemplate {
+  subject: Template[];
+  html: Template[];
+  /** The text body, or the text generated from the HTML source when the template has none. */
+  text: Template[];
+  textGenerated: boolean;
+  preview: Template[] | null;
+}
+
+function prepare(content: TemplateContent): PreparedTemplate {
+  const textGenerated = !content.body_text;
+  // A compiled design carries its own preheader; code templates with a preview text get a slot for one.
+  const needsPreheader = !!content.preview_text && !content.body_html.includes(PREHEADER_MARKER);
+  return {
+    subject: parsePart(content, "subject_template"),
+    html: needsPreheader ? parsePart({ ...content, body_html: withPreheaderSlot(content.body_html) }, "body_html") : parsePart(content, "body_html"),
+    text: textGenerated ? parseLiquid(generatedTextSource(sourceOf(content, "body_html")), "text") : parsePart(content, "body_text"),
+    textGenerated,
+    preview: content.preview_text ? parsePart(content, "preview_text") : null,
+  };
+}
+
+/** Prepared versions per isolate, keyed by template id and version: each version is parsed once. */
+const preparedVersions = new LruCache<PreparedTemplate>(200);
+
+/**
+ * Renders one recipient's email. `cacheKey` (template id and version) lets each version be prepared once per
+ * isolate; without it every part is parsed on every call.
  */
 export async function renderTemplate(
   content: TemplateContent,
@@ -102,29 +135,18 @@ export async function renderTemplate(
   cacheKey?: string,
 ): Promise<RenderedEmail> {
   const { context, missing } = resolveContext(content.variables, given);
-  const render = (part: Part) => {
-    const source = () => sourceOf(content, part);
-    const parsed = cacheKey ? parseCached(`${cacheKey}:${part}`, source, flavourOf[part]) : parseLiquid(source(), flavourOf[part]);
+  const template = cacheKey ? preparedVersions.getOrCreate(cacheKey, () => prepare(content)) : prepare(content);
+  const render = (parsed: Template[], part: Part, flavour: LiquidFlavour) => {
     try {
-      return renderLiquid(parsed, flavourOf[part], context);
+      return renderLiquid(parsed, flavour, context);
     } catch (err) {
       throw err instanceof TemplateRenderError ? err.inField(part) : err;
     }
   };
-  const renderGeneratedText = () => {
-    const source = () => generatedTextSource(sourceOf(content, "body_html"));
-    const parsed = cacheKey ? parseCached(`${cacheKey}:generated_text`, source, "text") : parseLiquid(source(), "text");
-    try {
-      return renderLiquid(parsed, "text", context).trim();
-    } catch (err) {
-      throw err instanceof TemplateRenderError ? err.inField("body_html") : err;
-    }
-  };
-  const subject = render("subject_template");
-  const rawHtml = render("body_html");
-  const preview = content.preview_text ? render("preview_text") : null;
-  // A compiled design carries its own preheader; code templates get one put in.
-  const html = content.body_html.includes(PREHEADER_MARKER) ? rawHtml : withPreheader(rawHtml, preview ?? "");
-  const text = content.body_text ? render("body_text") : renderGeneratedText();
+  const subject = render(template.subject, "subject_template", "text");
+  const preview = template.preview ? render(template.preview, "preview_text", "text") : null;
+  context[PREHEADER_VARIABLE] = preview;
+  const html = render(template.html, "body_html", "html");
+  const text = template.textGenerated ? render(template.text, "body_html", "text").trim() : render(template.text, "body_text", "text");
   return { subject: subject.replace(/\s+/g, " ").trim(), html, text, preview_text: preview, missing_variables: missing };
 }
