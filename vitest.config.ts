@@ -1,10 +1,32 @@
+import { createServer } from "node:net";
 import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { configDefaults, defineConfig } from "vitest/config";
 import { TEST_SECRETS } from "./test/secrets.ts";
 
+/** A port nothing listens on now: the local stand-ins of providers and DNS bind to these. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+    server.on("error", reject);
+  });
+}
+
 export default defineConfig(async () => {
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
+  // Chosen here, before the stand-ins start, so the Worker's bindings and the stand-ins agree; the stand-ins'
+  // global setup reads them from the environment it shares with this file.
+  process.env.FLARECAST_DOH_PORT ??= String(await freePort());
+  process.env.FLARECAST_PROVIDER_HTTP_PORT ??= String(await freePort());
+  process.env.FLARECAST_SMTP_PORT ??= String(await freePort());
+  const standIns = {
+    DNS_RESOLVER_URL: `http://127.0.0.1:${process.env.FLARECAST_DOH_PORT}/dns-query`,
+    TEST_PROVIDER_HTTP_URL: `http://127.0.0.1:${process.env.FLARECAST_PROVIDER_HTTP_PORT}`,
+    TEST_SMTP_PORT: process.env.FLARECAST_SMTP_PORT,
+  };
   return {
     test: {
       projects: [
@@ -14,12 +36,13 @@ export default defineConfig(async () => {
           plugins: [
             cloudflareTest({
               wrangler: { configPath: "./wrangler.toml" },
-              miniflare: { bindings: { ...TEST_SECRETS, TEST_MIGRATIONS: migrations } },
+              miniflare: { bindings: { ...TEST_SECRETS, ...standIns, TEST_MIGRATIONS: migrations } },
             }),
           ],
           test: {
             name: "workers",
             setupFiles: ["./test/apply-migrations.ts"],
+            globalSetup: ["./test/stand-ins/doh.global.ts", "./test/stand-ins/providers.global.ts"],
             include: ["test/**/*.test.ts"],
             exclude: [...configDefaults.exclude, "test/browser/**"],
           },
