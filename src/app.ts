@@ -14,6 +14,7 @@ import { importsRouter } from "./routes/imports";
 import { jobsRouter } from "./routes/jobs";
 import { listsRouter } from "./routes/lists";
 import { preferencesRouter } from "./routes/preferences";
+import { providersRouter } from "./routes/providers";
 import { subscribersRouter } from "./routes/subscribers";
 import { suppressionsRouter } from "./routes/suppressions";
 import { templatesRouter } from "./routes/templates";
@@ -58,6 +59,7 @@ export function createApp() {
   app.route("/", categoriesRouter);
   app.route("/", suppressionsRouter);
   app.route("/", audienceRouter);
+  app.route("/", providersRouter);
   app.route("/", importsRouter);
   app.route("/", preferencesRouter);
 

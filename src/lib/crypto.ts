@@ -29,3 +29,44 @@ export function randomBase62(length: number): string {
   }
   return out;
 }
+
+const SEALED_PREFIX = "v1";
+const keyCache = new Map<string, Promise<CryptoKey>>();
+
+function importSealingKey(keyBase64: string): Promise<CryptoKey> {
+  let key = keyCache.get(keyBase64);
+  if (!key) {
+    const raw = Uint8Array.from(atob(keyBase64), (c) => c.charCodeAt(0));
+    key = crypto.subtle.importKey("raw", raw, "AES-GCM", false, ["encrypt", "decrypt"]);
+    keyCache.set(keyBase64, key);
+  }
+  return key;
+}
+
+const toBase64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes));
+const fromBase64 = (text: string) => Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
+
+/**
+ * Encrypts a secret for storage with AES-256-GCM under ENCRYPTION_KEY: `v1.<iv>.<ciphertext>`. `boundTo` (such
+ * as "provider:<id>") is authenticated but not stored, so a sealed value copied onto another row does not open.
+ */
+export async function sealSecret(keyBase64: string, plaintext: string, boundTo: string): Promise<string> {
+  const iv = crypto.getRandomValues(new Uint8Array(12));
+  const sealed = await crypto.subtle.encrypt(
+    { name: "AES-GCM", iv, additionalData: encoder.encode(boundTo) },
+    await importSealingKey(keyBase64),
+    encoder.encode(plaintext),
+  );
+  return `${SEALED_PREFIX}.${toBase64(iv)}.${toBase64(new Uint8Array(sealed))}`;
+}
+
+export async function openSecret(keyBase64: string, sealed: string, boundTo: string): Promise<string> {
+  const [version, iv, ciphertext] = sealed.split(".");
+  if (version !== SEALED_PREFIX || !iv || !ciphertext) throw new Error("not a sealed secret");
+  const plaintext = await crypto.subtle.decrypt(
+    { name: "AES-GCM", iv: fromBase64(iv), additionalData: encoder.encode(boundTo) },
+    await importSealingKey(keyBase64),
+    fromBase64(ciphertext),
+  );
+  return new TextDecoder().decode(plaintext);
+}

@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { ConfigError, readConfig } from "../../src/env";
 import { chunk, rowsPerInsert } from "../../src/lib/chunk";
-import { randomBase62, secretsEqual } from "../../src/lib/crypto";
+import { openSecret, randomBase62, sealSecret, secretsEqual } from "../../src/lib/crypto";
 import { ApiError } from "../../src/lib/errors";
 import { newId } from "../../src/lib/ids";
 import { decodeCursor, encodeCursor, toPage } from "../../src/lib/pagination";
@@ -62,6 +62,20 @@ describe("crypto helpers", () => {
     expect(await secretsEqual("same-secret", "same-secret")).toBe(true);
     expect(await secretsEqual("same-secret", "same-secreT")).toBe(false);
     expect(await secretsEqual("short", "a much longer secret")).toBe(false);
+  });
+
+  it("seals secrets so that only the same key and the same binding open them", async () => {
+    const key = env.ENCRYPTION_KEY;
+    const sealed = await sealSecret(key, "sk_live_secret", "provider:a");
+    expect(sealed).toMatch(/^v1\.[A-Za-z0-9+/=]+\.[A-Za-z0-9+/=]+$/);
+    expect(sealed).not.toContain("sk_live_secret");
+    expect(await sealSecret(key, "sk_live_secret", "provider:a")).not.toBe(sealed);
+    expect(await openSecret(key, sealed, "provider:a")).toBe("sk_live_secret");
+    await expect(openSecret(key, sealed, "provider:b")).rejects.toThrow();
+    await expect(openSecret(btoa("another-32-byte-key-for-testing!"), sealed, "provider:a")).rejects.toThrow();
+    const [v, iv, body] = sealed.split(".");
+    const tampered = `${v}.${iv}.${body.startsWith("A") ? `B${body.slice(1)}` : `A${body.slice(1)}`}`;
+    await expect(openSecret(key, tampered, "provider:a")).rejects.toThrow();
   });
 
   it("draws base62 strings of the asked length", () => {

@@ -173,3 +173,7 @@ export const sendingPoolMembers = sqliteTable(
 
 export type EmailProvider = typeof emailProviders.$inferSelect;
 export type SendingDomain = typeof sendingDomains.$inferSelect;
+export type SendingIdentity = typeof sendingIdentities.$inferSelect;
+export type DedicatedIp = typeof dedicatedIps.$inferSelect;
+export type SendingPool = typeof sendingPools.$inferSelect;
+export type SendingPoolMember = typeof sendingPoolMembers.$inferSelect;

@@ -1,0 +1,11 @@
+import { createRouter } from "../../lib/router";
+import * as handlers from "./providers.handlers";
+import * as routes from "./providers.routes";
+
+export const providersRouter = createRouter()
+  .openapi(routes.listProviders, handlers.listProviders)
+  .openapi(routes.createProvider, handlers.createProvider)
+  .openapi(routes.getProvider, handlers.getProvider)
+  .openapi(routes.updateProvider, handlers.updateProvider)
+  .openapi(routes.deleteProvider, handlers.deleteProvider)
+  .openapi(routes.testProvider, handlers.testProvider);
