@@ -1,6 +1,9 @@
 import { alertDeadLetters } from "./alert-dead-letters.job";
+import { checkWarmingThresholds } from "./check-warming-thresholds.job";
 import type { Job } from "./job";
+import { processWarmingDay } from "./process-warming-day.job";
 import { pruneJobRuns } from "./prune-job-runs.job";
+import { resetDailyVolumes } from "./reset-daily-volumes.job";
 
 /** Every job of the platform. scheduled() runs those whose cron matches; operators run any by name. */
-export const jobs: readonly Job[] = [alertDeadLetters, pruneJobRuns];
+export const jobs: readonly Job[] = [alertDeadLetters, pruneJobRuns, processWarmingDay, resetDailyVolumes, checkWarmingThresholds];
