@@ -9,16 +9,21 @@ import { type AppBindings, createRouter } from "./lib/router";
 import { apiKeysRouter } from "./routes/api-keys";
 import { audienceRouter } from "./routes/audience";
 import { categoriesRouter } from "./routes/categories";
+import { dedicatedIpsRouter } from "./routes/dedicated-ips";
+import { domainsRouter } from "./routes/domains";
 import { healthRouter } from "./routes/health";
+import { identitiesRouter } from "./routes/identities";
 import { importsRouter } from "./routes/imports";
 import { jobsRouter } from "./routes/jobs";
 import { listsRouter } from "./routes/lists";
+import { poolsRouter } from "./routes/pools";
 import { preferencesRouter } from "./routes/preferences";
 import { providersRouter } from "./routes/providers";
 import { subscribersRouter } from "./routes/subscribers";
 import { suppressionsRouter } from "./routes/suppressions";
 import { templatesRouter } from "./routes/templates";
 import { visualBuilderRouter } from "./routes/visual-builder";
+import { warmingRouter } from "./routes/warming";
 import { workspacesRouter } from "./routes/workspaces";
 
 export const OPENAPI_INFO = {
@@ -60,6 +65,11 @@ export function createApp() {
   app.route("/", suppressionsRouter);
   app.route("/", audienceRouter);
   app.route("/", providersRouter);
+  app.route("/", domainsRouter);
+  app.route("/", identitiesRouter);
+  app.route("/", dedicatedIpsRouter);
+  app.route("/", poolsRouter);
+  app.route("/", warmingRouter);
   app.route("/", importsRouter);
   app.route("/", preferencesRouter);
 

@@ -179,5 +179,13 @@ describe("providers API", () => {
 
     await api(`${base(workspace.id)}/${created.json.id}`, { method: "PATCH", token: key, body: { max_sends_per_day: 130 } });
     expect((await acquireProviderSends(db, env, created.json.id, 50, now)).granted).toBe(10);
+
+    // A new UTC day: the limiter starts again, and so does the count the API shows before the day's first send.
+    const tomorrow = new Date(now.getTime() + 86_400_000);
+    await env.DB.prepare("update email_providers set daily_sends_reset_at = ? where id = ?")
+      .bind(new Date(now.getTime() - 86_400_000).toISOString().slice(0, 10) + "T00:00:00.000Z", created.json.id)
+      .run();
+    expect((await api(`${base(workspace.id)}/${created.json.id}`, { token: key })).json.current_daily_sends).toBe(0);
+    expect((await acquireProviderSends(db, env, created.json.id, 200, tomorrow)).granted).toBe(130);
   });
 });

@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { index, integer, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import type { RoutingConfig } from "./campaigns";
 import { createdAt, id, timestamp, updatedAt } from "./columns";
@@ -96,7 +97,8 @@ export const sendingDomains = sqliteTable(
     created_at: createdAt(),
     updated_at: updatedAt(),
   },
-  (t) => [uniqueIndex("sending_domains_workspace_domain_idx").on(t.workspace_id, t.domain)],
+  // One row per sending host: a domain may be added again with another subdomain (mail., news.).
+  (t) => [uniqueIndex("sending_domains_workspace_host_idx").on(t.workspace_id, t.domain, sql`coalesce(${t.subdomain}, '')`)],
 );
 
 export const sendingIdentities = sqliteTable(

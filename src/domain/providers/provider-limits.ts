@@ -2,6 +2,9 @@ import { eq, sql } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { type EmailProvider, emailProviders } from "../../db/schema";
 
+/** The UTC day the ProviderLimiter counts in, as stored in daily_sends_reset_at. */
+export const utcDayStart = (now: Date) => `${now.toISOString().slice(0, 10)}T00:00:00.000Z`;
+
 const limiterFor = (env: Env, providerId: string) => env.PROVIDER_LIMITER.get(env.PROVIDER_LIMITER.idFromName(providerId));
 
 /** Hands a provider's limits to its ProviderLimiter, which enforces them. */
@@ -34,7 +37,7 @@ export async function providerAllowance(env: Env, providerId: string, now: Date)
  */
 export async function acquireProviderSends(db: Database, env: Env, providerId: string, count: number, now: Date) {
   const grant = await limiterFor(env, providerId).acquire(count, now.getTime());
-  const dayStart = `${now.toISOString().slice(0, 10)}T00:00:00.000Z`;
+  const dayStart = utcDayStart(now);
   // Concurrent senders finish in any order: within a day the mirror only moves up.
   await db
     .update(emailProviders)

@@ -7,7 +7,7 @@ import { decodeCursor, type Page, toPage } from "../../lib/pagination";
 import { openSecret, sealSecret } from "../../lib/crypto";
 import { credentialKeysSet, type ProviderCredentials, providerCredentialSchemas, type ProviderType } from "../../providers/credentials";
 import { probeProvider, type ProbeResult } from "../../providers/probe";
-import { configureProviderLimits } from "./provider-limits";
+import { configureProviderLimits, utcDayStart } from "./provider-limits";
 
 /** Settings as a client sends them; the webhook signing key is a secret like the credentials. */
 export interface ProviderSettingsInput {
@@ -57,11 +57,13 @@ async function sealSettings(keys: SecretsContext, id: string, current: ProviderS
   return next;
 }
 
-async function toView(keys: SecretsContext, provider: EmailProvider): Promise<ProviderView> {
+async function toView(keys: SecretsContext, provider: EmailProvider, now = new Date()): Promise<ProviderView> {
   const { credentials, settings, ...rest } = provider;
   const { webhook_signing_key, ...visible } = settings;
   return {
     ...rest,
+    // The mirror is written when sends are taken; before the first send of a UTC day it still holds yesterday's.
+    current_daily_sends: provider.daily_sends_reset_at === utcDayStart(now) ? provider.current_daily_sends : 0,
     credentials_set: credentialKeysSet(await openCredentials(keys, provider)),
     settings: { ...visible, webhook_signing_key_set: webhook_signing_key !== undefined },
   };

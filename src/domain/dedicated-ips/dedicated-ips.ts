@@ -1,0 +1,75 @@
+import { and, asc, eq, gt } from "drizzle-orm";
+import type { Database } from "../../db/client";
+import { type DedicatedIp, dedicatedIps } from "../../db/schema";
+import { conflict, notFound } from "../../lib/errors";
+import { newId } from "../../lib/ids";
+import { decodeCursor, type Page, toPage } from "../../lib/pagination";
+import type { DnsResolver } from "../dns/doh-resolver";
+import { checkBlocklists, checkPtr } from "./ip-checks";
+
+export interface DedicatedIpInput {
+  ip_address: string;
+  hostname?: string | null;
+}
+
+export async function createDedicatedIp(db: Database, workspaceId: string, input: DedicatedIpInput): Promise<DedicatedIp> {
+  const ip = input.ip_address.toLowerCase();
+  const taken = await db
+    .select({ id: dedicatedIps.id })
+    .from(dedicatedIps)
+    .where(and(eq(dedicatedIps.workspace_id, workspaceId), eq(dedicatedIps.ip_address, ip)))
+    .get();
+  if (taken) throw conflict(`${ip} is already a dedicated IP of this workspace`);
+  const [created] = await db
+    .insert(dedicatedIps)
+    .values({ id: newId("dip"), workspace_id: workspaceId, ip_address: ip, hostname: input.hostname?.toLowerCase() ?? null })
+    .returning();
+  return created;
+}
+
+export async function getDedicatedIp(db: Database, workspaceId: string, id: string): Promise<DedicatedIp> {
+  const ip = await db
+    .select()
+    .from(dedicatedIps)
+    .where(and(eq(dedicatedIps.workspace_id, workspaceId), eq(dedicatedIps.id, id)))
+    .get();
+  if (!ip) throw notFound("Dedicated IP");
+  return ip;
+}
+
+export async function listDedicatedIps(db: Database, workspaceId: string, limit: number, cursor?: string): Promise<Page<DedicatedIp>> {
+  const after = decodeCursor(cursor);
+  const rows = await db
+    .select()
+    .from(dedicatedIps)
+    .where(and(eq(dedicatedIps.workspace_id, workspaceId), after ? gt(dedicatedIps.id, after) : undefined))
+    .orderBy(asc(dedicatedIps.id))
+    .limit(limit + 1);
+  return toPage(rows, limit, (i) => i.id);
+}
+
+/** Statuses the PTR check decides; warming, active and paused belong to warming and the operator. */
+const DNS_STATUSES = new Set<DedicatedIp["status"]>(["pending", "verifying", "verified", "failed"]);
+
+/**
+ * Verifies the IP's reverse DNS (PTR naming its hostname, which resolves back to it: receivers reject mail
+ * from IPs without it) and looks it up in the configured DNS blocklists.
+ */
+export async function checkDedicatedIp(db: Database, resolver: DnsResolver, zones: string[], workspaceId: string, id: string, now: Date) {
+  const ip = await getDedicatedIp(db, workspaceId, id);
+  const [ptr, blocklists] = await Promise.all([
+    checkPtr(resolver, ip.ip_address, ip.hostname),
+    checkBlocklists(resolver, ip.ip_address, zones, now),
+  ]);
+  const [updated] = await db
+    .update(dedicatedIps)
+    .set({
+      ptr_verified: ptr.verified,
+      blacklist_status: blocklists,
+      last_check_at: now.toISOString(),
+      status: DNS_STATUSES.has(ip.status) ? (ptr.verified ? "verified" : "failed") : ip.status,
+    })
+    .where(eq(dedicatedIps.id, id))
+    .returning();
+  return { ip: updated, ptr };
+}

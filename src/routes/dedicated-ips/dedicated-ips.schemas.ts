@@ -1,0 +1,69 @@
+import { z } from "@hono/zod-openapi";
+import type { DedicatedIp } from "../../db/schema";
+import { domainStatuses } from "../../db/schema/enums";
+import { warmingStateOf, warmingStateShape } from "../warming/warming-state.schemas";
+import { WorkspaceParamsSchema } from "../workspaces/workspaces.schemas";
+
+export const BlacklistCheckSchema = z
+  .object({ zone: z.string(), listed: z.boolean(), checked_at: z.string(), detail: z.string().optional() })
+  .openapi("BlocklistCheck");
+
+export const DedicatedIpSchema = z
+  .object({
+    id: z.string().openapi({ example: "dip_01JD8Z6W3B2C4D5E6F7G8H9J0K" }),
+    ip_address: z.string().openapi({ example: "203.0.113.25" }),
+    hostname: z.string().nullable().openapi({ description: "The name its PTR record must give", example: "mta1.mail.example.com" }),
+    status: z.enum(domainStatuses),
+    ptr_verified: z.boolean(),
+    blacklist_status: z.array(BlacklistCheckSchema),
+    last_check_at: z.string().nullable(),
+    ...warmingStateShape,
+    created_at: z.string(),
+    updated_at: z.string(),
+  })
+  .openapi("DedicatedIp");
+
+const IPV4 = z.ipv4();
+const IPV6 = z.ipv6();
+
+export const CreateDedicatedIpSchema = z
+  .object({
+    ip_address: z
+      .string()
+      .refine((ip) => IPV4.safeParse(ip).success || IPV6.safeParse(ip).success, "must be an IPv4 or IPv6 address")
+      .openapi({ description: "IPv4 or IPv6", example: "203.0.113.25" }),
+    hostname: z
+      .string()
+      .trim()
+      .toLowerCase()
+      .regex(/^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, "must be a host name such as mta1.example.com")
+      .nullable()
+      .optional(),
+  })
+  .strict()
+  .openapi("CreateDedicatedIp");
+
+export const DedicatedIpCheckSchema = z
+  .object({
+    ptr: z.object({ verified: z.boolean(), ptr: z.array(z.string()), reason: z.string().nullable() }),
+    listed_on: z.array(z.string()).openapi({ description: "Blocklist zones that list the IP" }),
+    ip: DedicatedIpSchema,
+  })
+  .openapi("DedicatedIpCheck");
+
+export const DedicatedIpParamsSchema = WorkspaceParamsSchema.extend({
+  ip_id: z.string().openapi({ param: { name: "ip_id", in: "path" } }),
+});
+
+export const toDedicatedIpResponse = (i: DedicatedIp): z.infer<typeof DedicatedIpSchema> => ({
+  id: i.id,
+  ip_address: i.ip_address,
+  hostname: i.hostname,
+  status: i.status,
+  ptr_verified: i.ptr_verified,
+  blacklist_status: i.blacklist_status,
+  last_check_at: i.last_check_at,
+  ...warmingStateOf(i),
+  created_at: i.created_at,
+  updated_at: i.updated_at,
+});

@@ -1,0 +1,9 @@
+import { createRouter } from "../../lib/router";
+import * as handlers from "./dedicated-ips.handlers";
+import * as routes from "./dedicated-ips.routes";
+
+export const dedicatedIpsRouter = createRouter()
+  .openapi(routes.listDedicatedIps, handlers.listDedicatedIps)
+  .openapi(routes.createDedicatedIp, handlers.createDedicatedIp)
+  .openapi(routes.getDedicatedIp, handlers.getDedicatedIp)
+  .openapi(routes.checkDedicatedIp, handlers.checkDedicatedIp);

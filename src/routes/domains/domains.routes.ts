@@ -1,0 +1,67 @@
+import { jsonBody, jsonContent, problemResponses } from "../../lib/openapi";
+import { PaginationQuerySchema, pageSchema } from "../../lib/pagination";
+import { workspaceRoute } from "../route-kinds";
+import { WorkspaceParamsSchema } from "../workspaces/workspaces.schemas";
+import { CreateDomainSchema, DomainParamsSchema, DomainSchema, DomainVerificationSchema, TargetHealthSchema } from "./domains.schemas";
+
+const tags = ["Sending domains"];
+const base = "/workspaces/{ws}/email-infrastructure/domains";
+
+export const listDomains = workspaceRoute({
+  method: "get",
+  path: base,
+  operationId: "listSendingDomains",
+  summary: "List sending domains",
+  tags,
+  request: { params: WorkspaceParamsSchema, query: PaginationQuerySchema },
+  responses: {
+    200: jsonContent(pageSchema(DomainSchema).openapi("SendingDomainPage"), "A page of domains, oldest first"),
+    ...problemResponses("validation_failed"),
+  },
+});
+
+export const createDomain = workspaceRoute({
+  method: "post",
+  path: base,
+  operationId: "createSendingDomain",
+  summary: "Add a sending domain",
+  description:
+    "Generates a 2048-bit DKIM key pair (the private key is encrypted at rest and never returned) and answers the DNS records to publish: SPF authorising the workspace's providers, the DKIM key, a starting DMARC policy and the return-path CNAME. Then call verify.",
+  tags,
+  request: { params: WorkspaceParamsSchema, body: jsonBody(CreateDomainSchema) },
+  responses: { 201: jsonContent(DomainSchema, "The domain and its DNS records"), ...problemResponses("bad_request", "validation_failed", "conflict") },
+});
+
+export const getDomain = workspaceRoute({
+  method: "get",
+  path: `${base}/{domain_id}`,
+  operationId: "getSendingDomain",
+  summary: "Get a sending domain",
+  tags,
+  request: { params: DomainParamsSchema },
+  responses: { 200: jsonContent(DomainSchema, "The domain") },
+});
+
+export const verifyDomain = workspaceRoute({
+  method: "post",
+  path: `${base}/{domain_id}/verify`,
+  operationId: "verifySendingDomain",
+  summary: "Check the domain's DNS records",
+  description:
+    "Looks up each record over DNS-over-HTTPS and compares it exactly: SPF includes every provider's mechanism, the DKIM key is ours, DMARC has a policy, the return-path CNAME points where it should. A domain not yet sending becomes verified, failed (some record is missing or wrong; each check says why) or verifying (the resolver could not answer; try again).",
+  tags,
+  request: { params: DomainParamsSchema },
+  responses: { 200: jsonContent(DomainVerificationSchema, "The checks, record by record") },
+});
+
+export const getDomainHealth = workspaceRoute({
+  method: "get",
+  path: `${base}/{domain_id}/health`,
+  operationId: "getSendingDomainHealth",
+  summary: "The domain's reputation score over the last 7 days",
+  description:
+    "Sub-scores: bounce 100 at 0 % to 0 at 5 %; complaint 100 at 0 % to 0 at 0.1 %; delivery 100 at 100 % to 0 at 90 %; engagement (opens + clicks per delivery) 0 at 0 % to 100 at 20 %. Tiers: excellent ≥ 90, good 70–89, fair 50–69, poor 30–49, critical < 30. The score is stored on the domain for routing.",
+  tags,
+  request: { params: DomainParamsSchema },
+  responses: { 200: jsonContent(TargetHealthSchema, "The score, its parts and the counts behind it") },
+});

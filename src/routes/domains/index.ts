@@ -1,0 +1,10 @@
+import { createRouter } from "../../lib/router";
+import * as handlers from "./domains.handlers";
+import * as routes from "./domains.routes";
+
+export const domainsRouter = createRouter()
+  .openapi(routes.listDomains, handlers.listDomains)
+  .openapi(routes.createDomain, handlers.createDomain)
+  .openapi(routes.getDomain, handlers.getDomain)
+  .openapi(routes.verifyDomain, handlers.verifyDomain)
+  .openapi(routes.getDomainHealth, handlers.getDomainHealth);

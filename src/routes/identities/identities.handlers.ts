@@ -1,0 +1,14 @@
+import type { RouteHandler } from "@hono/zod-openapi";
+import * as identities from "../../domain/domains/identities";
+import type { AppBindings } from "../../lib/router";
+import type * as routes from "./identities.routes";
+import { toIdentityResponse } from "./identities.schemas";
+
+export const listIdentities: RouteHandler<typeof routes.listIdentities, AppBindings> = async (c) => {
+  const { limit, cursor, domain_id } = c.req.valid("query");
+  const page = await identities.listIdentities(c.var.db, c.var.workspace.id, { domain_id }, limit, cursor);
+  return c.json({ data: page.data.map(toIdentityResponse), next_cursor: page.next_cursor }, 200);
+};
+
+export const createIdentity: RouteHandler<typeof routes.createIdentity, AppBindings> = async (c) =>
+  c.json(toIdentityResponse(await identities.createIdentity(c.var.db, c.var.workspace.id, c.req.valid("json"))), 201);

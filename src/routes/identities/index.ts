@@ -1,0 +1,7 @@
+import { createRouter } from "../../lib/router";
+import * as handlers from "./identities.handlers";
+import * as routes from "./identities.routes";
+
+export const identitiesRouter = createRouter()
+  .openapi(routes.listIdentities, handlers.listIdentities)
+  .openapi(routes.createIdentity, handlers.createIdentity);

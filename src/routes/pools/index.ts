@@ -1,0 +1,9 @@
+import { createRouter } from "../../lib/router";
+import * as handlers from "./pools.handlers";
+import * as routes from "./pools.routes";
+
+export const poolsRouter = createRouter()
+  .openapi(routes.listPools, handlers.listPools)
+  .openapi(routes.createPool, handlers.createPool)
+  .openapi(routes.getPool, handlers.getPool)
+  .openapi(routes.routeThroughPool, handlers.routeThroughPool);

@@ -1,0 +1,13 @@
+import { createRouter } from "../../lib/router";
+import * as handlers from "./warming.handlers";
+import * as routes from "./warming.routes";
+
+export const warmingRouter = createRouter()
+  .openapi(routes.listSchedules, handlers.listSchedules)
+  .openapi(routes.createSchedule, handlers.createSchedule)
+  .openapi(routes.domainWarming.start, handlers.startDomainWarming)
+  .openapi(routes.domainWarming.progress, handlers.domainWarmingProgress)
+  .openapi(routes.domainWarming.resume, handlers.resumeDomainWarming)
+  .openapi(routes.ipWarming.start, handlers.startIpWarming)
+  .openapi(routes.ipWarming.progress, handlers.ipWarmingProgress)
+  .openapi(routes.ipWarming.resume, handlers.resumeIpWarming);

@@ -1,0 +1,46 @@
+import type { RouteHandler } from "@hono/zod-openapi";
+import { getDedicatedIp } from "../../domain/dedicated-ips/dedicated-ips";
+import { getDomain } from "../../domain/domains/sending-domains";
+import { createSchedule as createWarmingSchedule, listSchedules as listWarmingSchedules } from "../../domain/warming/schedules";
+import { resumeWarming, startWarming, type WarmingTarget, warmingProgress } from "../../domain/warming/warming";
+import type { AppBindings } from "../../lib/router";
+import type * as routes from "./warming.routes";
+
+export const listSchedules: RouteHandler<typeof routes.listSchedules, AppBindings> = async (c) =>
+  c.json({ data: await listWarmingSchedules(c.var.db, c.var.workspace.id) }, 200);
+
+export const createSchedule: RouteHandler<typeof routes.createSchedule, AppBindings> = async (c) =>
+  c.json(await createWarmingSchedule(c.var.db, c.var.workspace.id, c.req.valid("json"), new Date()), 201);
+
+/** The target of a warming route, after checking it belongs to the workspace (404 otherwise). */
+async function domainTarget(c: { var: AppBindings["Variables"] }, domainId: string): Promise<WarmingTarget> {
+  const domain = await getDomain(c.var.db, c.var.workspace.id, domainId);
+  return { workspace_id: domain.workspace_id, type: "domain", id: domain.id };
+}
+
+async function ipTarget(c: { var: AppBindings["Variables"] }, ipId: string): Promise<WarmingTarget> {
+  const ip = await getDedicatedIp(c.var.db, c.var.workspace.id, ipId);
+  return { workspace_id: ip.workspace_id, type: "ip", id: ip.id };
+}
+
+export const startDomainWarming: RouteHandler<typeof routes.domainWarming.start, AppBindings> = async (c) => {
+  const target = await domainTarget(c, c.req.valid("param").domain_id);
+  return c.json(await startWarming(c.var.db, c.env, target, c.req.valid("json").schedule, new Date()), 200);
+};
+
+export const domainWarmingProgress: RouteHandler<typeof routes.domainWarming.progress, AppBindings> = async (c) =>
+  c.json(await warmingProgress(c.var.db, c.env, await domainTarget(c, c.req.valid("param").domain_id), new Date()), 200);
+
+export const resumeDomainWarming: RouteHandler<typeof routes.domainWarming.resume, AppBindings> = async (c) =>
+  c.json(await resumeWarming(c.var.db, c.env, await domainTarget(c, c.req.valid("param").domain_id), new Date()), 200);
+
+export const startIpWarming: RouteHandler<typeof routes.ipWarming.start, AppBindings> = async (c) => {
+  const target = await ipTarget(c, c.req.valid("param").ip_id);
+  return c.json(await startWarming(c.var.db, c.env, target, c.req.valid("json").schedule, new Date()), 200);
+};
+
+export const ipWarmingProgress: RouteHandler<typeof routes.ipWarming.progress, AppBindings> = async (c) =>
+  c.json(await warmingProgress(c.var.db, c.env, await ipTarget(c, c.req.valid("param").ip_id), new Date()), 200);
+
+export const resumeIpWarming: RouteHandler<typeof routes.ipWarming.resume, AppBindings> = async (c) =>
+  c.json(await resumeWarming(c.var.db, c.env, await ipTarget(c, c.req.valid("param").ip_id), new Date()), 200);

@@ -1,0 +1,62 @@
+import { z } from "@hono/zod-openapi";
+import { domainStatuses, warmingStatuses } from "../../db/schema/enums";
+import { DedicatedIpParamsSchema } from "../dedicated-ips/dedicated-ips.schemas";
+import { DomainParamsSchema } from "../domains/domains.schemas";
+
+const StepSchema = z.object({ day: z.number().int(), volume: z.number().int() });
+
+export const WarmingScheduleSchema = z
+  .object({
+    id: z.string(),
+    slug: z.string().openapi({ example: "conservative" }),
+    name: z.string(),
+    description: z.string().nullable(),
+    is_builtin: z.boolean(),
+    steps: z.array(StepSchema).openapi({ description: "The anchors as defined" }),
+    duration_days: z.number().int(),
+    daily_volumes: z.array(z.number().int()).openapi({ description: "The cap of every day, day 1 first: anchors exact, days between interpolated geometrically" }),
+  })
+  .openapi("WarmingSchedule");
+
+export const StartWarmingSchema = z
+  .object({
+    schedule: z.string().min(1).openapi({ description: "A schedule id or slug: conservative, moderate, aggressive or one of the workspace's own", example: "moderate" }),
+  })
+  .strict()
+  .openapi("StartWarming");
+
+const RateWindowSchema = z.object({
+  sent: z.number().int(),
+  delivered: z.number().int(),
+  bounced: z.number().int(),
+  complained: z.number().int(),
+  bounce_rate: z.number().nullable(),
+  complaint_rate: z.number().nullable(),
+  delivery_rate: z.number().nullable(),
+});
+
+export const WarmingProgressSchema = z
+  .object({
+    target_type: z.enum(["domain", "ip"]),
+    target_id: z.string(),
+    status: z.enum(domainStatuses),
+    warming_status: z.enum(warmingStatuses),
+    schedule: WarmingScheduleSchema.nullable(),
+    warming_day: z.number().int(),
+    daily_limit: z.number().int().nullable(),
+    daily_sent: z.number().int(),
+    started_at: z.string().nullable(),
+    paused_at: z.string().nullable(),
+    pause_reason: z.string().nullable(),
+    date: z.string().openapi({ description: "The workspace-local date that `today` is", example: "2026-11-28" }),
+    today: RateWindowSchema,
+    window: RateWindowSchema.extend({
+      days: z.number().int(),
+      minimum_volume: z.number().int().openapi({ description: "Sends the window needs before its rates can pause warming" }),
+    }).openapi({ description: "What the hourly threshold check judges: the last `days` local days, today included" }),
+    thresholds: z.object({ max_bounce_rate: z.number(), max_complaint_rate: z.number(), min_delivery_rate: z.number() }),
+  })
+  .openapi("WarmingProgress");
+
+export const DomainWarmingParamsSchema = DomainParamsSchema;
+export const IpWarmingParamsSchema = DedicatedIpParamsSchema;

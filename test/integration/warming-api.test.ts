@@ -1,0 +1,111 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { throttleFor } from "../../src/domain/warming/throttle";
+import { api, createWorkspace } from "../factories/api";
+import { asStandIn, publish, uniqueDomain } from "../stand-ins/doh-zone";
+
+const infra = (ws: string, path: string) => `/workspaces/${ws}/email-infrastructure/${path}`;
+
+async function verifiedDomain() {
+  const { workspace, key } = await createWorkspace();
+  const created = await api(infra(workspace.id, "domains"), { method: "POST", token: key, body: { domain: uniqueDomain() } });
+  await publish(...Object.values(created.json.dns_records as Record<string, { name: string; type: "TXT" | "CNAME"; value: string }>).map(asStandIn));
+  const verified = await api(`${infra(workspace.id, "domains")}/${created.json.id}/verify`, { method: "POST", token: key });
+  expect(verified.json.status).toBe("verified");
+  return { workspace, key, domainId: created.json.id as string };
+}
+
+describe("warming schedules API", () => {
+  it("lists the three built-in schedules with the spec's anchor volumes", async () => {
+    const { workspace, key } = await createWorkspace();
+    const res = await api(infra(workspace.id, "warming-schedules"), { token: key });
+    expect(res.status).toBe(200);
+    const bySlug = Object.fromEntries(res.json.data.map((s: { slug: string }) => [s.slug, s]));
+    expect(bySlug.conservative).toMatchObject({ is_builtin: true, duration_days: 21 });
+    expect([1, 7, 14, 21].map((d) => bySlug.conservative.daily_volumes[d - 1])).toEqual([50, 1_000, 15_000, 100_000]);
+    expect([1, 7, 14].map((d) => bySlug.moderate.daily_volumes[d - 1])).toEqual([100, 7_500, 100_000]);
+    expect([1, 4, 7].map((d) => bySlug.aggressive.daily_volumes[d - 1])).toEqual([200, 15_000, 100_000]);
+  });
+
+  it("adds a valid custom schedule and refuses a decreasing one with the step's path", async () => {
+    const { workspace, key } = await createWorkspace();
+    const created = await api(infra(workspace.id, "warming-schedules"), {
+      method: "POST",
+      token: key,
+      body: { name: "Gentle", slug: "gentle", steps: [{ day: 1, volume: 20 }, { day: 5, volume: 320 }] },
+    });
+    expect(created.status, created.text).toBe(201);
+    expect(created.json.daily_volumes).toEqual([20, 40, 80, 160, 320]);
+    const bad = await api(infra(workspace.id, "warming-schedules"), {
+      method: "POST",
+      token: key,
+      body: { name: "Bad", steps: [{ day: 1, volume: 500 }, { day: 3, volume: 100 }] },
+    });
+    expect(bad.status).toBe(422);
+    expect(bad.json.errors[0].path).toBe("steps.1.volume");
+    expect((await api(infra(workspace.id, "warming-schedules"), { method: "POST", token: key, body: { name: "Again", slug: "gentle", steps: [{ day: 1, volume: 1 }] } })).status).toBe(409);
+    const listed = await api(infra(workspace.id, "warming-schedules"), { token: key });
+    expect(listed.json.data.map((s: { slug: string }) => s.slug)).toContain("gentle");
+    const other = await createWorkspace();
+    const theirs = await api(infra(other.workspace.id, "warming-schedules"), { token: other.key });
+    expect(theirs.json.data.map((s: { slug: string }) => s.slug)).not.toContain("gentle");
+  });
+});
+
+describe("domain warming API", () => {
+  it("starts a verified domain on a schedule and caps today's sends in its DomainThrottle", async () => {
+    const { workspace, key, domainId } = await verifiedDomain();
+    const started = await api(`${infra(workspace.id, "domains")}/${domainId}/warming/start`, { method: "POST", token: key, body: { schedule: "moderate" } });
+    expect(started.status, started.text).toBe(200);
+    expect(started.json).toMatchObject({ status: "warming", warming_status: "warming", warming_day: 1, daily_limit: 100, daily_sent: 0 });
+    expect(started.json.schedule.slug).toBe("moderate");
+
+    const throttle = throttleFor(env, { type: "domain", id: domainId });
+    const grants = await Promise.all(Array.from({ length: 50 }, () => throttle.acquire(3)));
+    expect(grants.reduce((n, g) => n + g.granted, 0)).toBe(100);
+    const progress = await api(`${infra(workspace.id, "domains")}/${domainId}/warming/progress`, { token: key });
+    expect(progress.json).toMatchObject({ daily_limit: 100, daily_sent: 100 });
+
+    const again = await api(`${infra(workspace.id, "domains")}/${domainId}/warming/start`, { method: "POST", token: key, body: { schedule: "moderate" } });
+    expect(again.status).toBe(409);
+    const resume = await api(`${infra(workspace.id, "domains")}/${domainId}/warming/resume`, { method: "POST", token: key });
+    expect(resume.status).toBe(409);
+  });
+
+  it("refuses to warm an unverified domain or an unknown schedule, and hides other workspaces' domains", async () => {
+    const { workspace, key } = await createWorkspace();
+    const created = await api(infra(workspace.id, "domains"), { method: "POST", token: key, body: { domain: uniqueDomain() } });
+    const unverified = await api(`${infra(workspace.id, "domains")}/${created.json.id}/warming/start`, { method: "POST", token: key, body: { schedule: "moderate" } });
+    expect(unverified.status).toBe(409);
+    const verified = await verifiedDomain();
+    const unknown = await api(`${infra(verified.workspace.id, "domains")}/${verified.domainId}/warming/start`, {
+      method: "POST",
+      token: verified.key,
+      body: { schedule: "turbo" },
+    });
+    expect(unknown.status).toBe(404);
+    const foreign = await api(`${infra(workspace.id, "domains")}/${verified.domainId}/warming/progress`, { token: key });
+    expect(foreign.status).toBe(404);
+  });
+});
+
+describe("dedicated IP warming API", () => {
+  it("warms a PTR-verified IP with the same state shape as a domain", async () => {
+    const { workspace, key } = await createWorkspace();
+    const octet = 1 + Math.floor(Math.random() * 250);
+    const ip = `192.0.2.${octet}`;
+    const hostname = `mta.${uniqueDomain()}`;
+    const created = await api(infra(workspace.id, "dedicated-ips"), { method: "POST", token: key, body: { ip_address: ip, hostname } });
+    await publish({ name: `${octet}.2.0.192.in-addr.arpa`, type: "PTR", value: hostname }, { name: hostname, type: "A", value: ip });
+    await api(`${infra(workspace.id, "dedicated-ips")}/${created.json.id}/check`, { method: "POST", token: key });
+    const started = await api(`${infra(workspace.id, "dedicated-ips")}/${created.json.id}/warming/start`, {
+      method: "POST",
+      token: key,
+      body: { schedule: "conservative" },
+    });
+    expect(started.status, started.text).toBe(200);
+    expect(started.json).toMatchObject({ target_type: "ip", target_id: created.json.id, warming_day: 1, daily_limit: 50 });
+    const progress = await api(`${infra(workspace.id, "dedicated-ips")}/${created.json.id}/warming/progress`, { token: key });
+    expect(Object.keys(progress.json).sort()).toEqual(Object.keys(started.json).sort());
+  });
+});
