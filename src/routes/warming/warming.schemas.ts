@@ -25,15 +25,20 @@ export const StartWarmingSchema = z
   .strict()
   .openapi("StartWarming");
 
-const RateWindowSchema = z.object({
-  sent: z.number().int(),
-  delivered: z.number().int(),
-  bounced: z.number().int(),
-  complained: z.number().int(),
-  bounce_rate: z.number().nullable(),
-  complaint_rate: z.number().nullable(),
-  delivery_rate: z.number().nullable(),
-});
+const RateWindowSchema = z
+  .object({
+    sent: z.number().int(),
+    delivered: z.number().int(),
+    bounced: z.number().int(),
+    complained: z.number().int(),
+    bounce_rate: z.number().nullable(),
+    complaint_rate: z.number().nullable(),
+    delivery_rate: z.number().nullable(),
+  })
+  .openapi({
+    description:
+      "Rates are over sends and count only outcomes already reported, because an auto-pause is sticky and must not fire on event lag: delivery_rate is the share of sends not reported as bounced (mail still in flight is not counted as lost). Null without sends.",
+  });
 
 export const WarmingProgressSchema = z
   .object({
