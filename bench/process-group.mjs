@@ -1,5 +1,5 @@
-// What the benchmark runners share: a free loopback port, and wrangler dev run in a process group of its own
-// (wrangler and the workerd it starts), stopped as one so that no benchmark leaves a server behind.
+// Process groups for the benchmark runners (through wrangler-dev.mjs): a child spawned detached leads a group
+// of its own with everything it starts, so stopping the group stops all of it.
 import { execFileSync } from "node:child_process";
 import { createServer } from "node:net";
 
@@ -64,12 +64,11 @@ export async function stopProcessGroup(child, log) {
   return { before, killed };
 }
 
-/** On Ctrl-C or SIGTERM, kill the group of whatever child `current()` returns, run `cleanup`, and exit. */
-export function killGroupOnInterrupt(current, cleanup = () => {}) {
+/** On Ctrl-C or SIGTERM, kill the group of every child `current()` yields, run `cleanup`, and exit. */
+export function killGroupsOnInterrupt(current, cleanup = () => {}) {
   for (const signal of ["SIGINT", "SIGTERM"]) {
     process.on(signal, () => {
-      const child = current();
-      if (child) {
+      for (const child of current()) {
         try {
           process.kill(-child.pid, "SIGKILL");
         } catch {

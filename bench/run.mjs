@@ -6,14 +6,16 @@
 //
 // It starts one `wrangler dev` on free ports in its own process group and stops that group when done (or on
 // Ctrl-C), so no wrangler or workerd process outlives it.
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { fmt } from "./figures.mjs";
+import { busyLoad, loadAverage, machine, machineTable, packageVersion, workerdVersion } from "./machine.mjs";
+import { groupMembers } from "./process-group.mjs";
+import { writeResultsSection } from "./results-file.mjs";
+import { startWranglerDev, stopWranglerDevOnInterrupt } from "./wrangler-dev.mjs";
 
 const HEADING = "## Template render and design compile, inside workerd";
-import os from "node:os";
-import path from "node:path";
-import { freePort, groupMembers, killGroupOnInterrupt, sleep, stopProcessGroup } from "./process-group.mjs";
-import { writeResultsSection } from "./results-file.mjs";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const QUICK = process.argv.includes("--quick");
@@ -23,55 +25,7 @@ const TARGET_US = 100;
 
 const log = (...args) => console.error("[bench]", ...args);
 
-let devProcess = null;
-let devOutput = "";
-
-async function startWrangler() {
-  const port = await freePort();
-  const inspectorPort = await freePort();
-  const wrangler = path.join(ROOT, "node_modules/wrangler/bin/wrangler.js");
-  const args = [
-    wrangler, "dev",
-    "--config", "bench/wrangler.toml",
-    "--ip", "127.0.0.1",
-    "--port", String(port),
-    "--inspector-port", String(inspectorPort),
-    "--show-interactive-dev-session=false",
-  ];
-  log(`starting wrangler dev on port ${port}`);
-  // detached: wrangler and the workerd it starts get a process group of their own, stopped as one below.
-  devProcess = spawn(process.execPath, args, {
-    cwd: ROOT,
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" },
-  });
-  devProcess.stdout.on("data", (d) => (devOutput += d));
-  devProcess.stderr.on("data", (d) => (devOutput += d));
-  const exited = new Promise((resolve) => devProcess.once("exit", resolve));
-  const origin = `http://127.0.0.1:${port}`;
-  for (let attempt = 0; attempt < 240; attempt++) {
-    if (devProcess.exitCode !== null) break;
-    try {
-      const res = await fetch(`${origin}/health`);
-      if (res.ok && (await res.text()) === "ok") return { origin, exited };
-    } catch {
-      // not listening yet
-    }
-    await sleep(250);
-  }
-  throw new Error(`wrangler dev did not become ready:\n${devOutput}`);
-}
-
-async function stopWrangler() {
-  if (!devProcess) return;
-  const child = devProcess;
-  devProcess = null;
-  await stopProcessGroup(child, log);
-  log("wrangler dev stopped; no process of its group is left");
-}
-
-killGroupOnInterrupt(() => devProcess);
+stopWranglerDevOnInterrupt();
 
 async function getJson(url) {
   const res = await fetch(url);
@@ -103,9 +57,8 @@ function workerdCpuUs(pgid) {
   return (ticks * 1e6) / CLK_TCK;
 }
 
-async function externalCheck(origin, name, perIterUs) {
+async function externalCheck({ origin, pgid }, name, perIterUs) {
   const n = Math.max(1, Math.round(300_000 / Math.max(perIterUs, 0.1))); // about 300 ms of work per request
-  const pgid = devProcess.pid;
   const timed = async (count) => {
     const c0 = workerdCpuUs(pgid);
     const t0 = process.hrtime.bigint();
@@ -153,37 +106,6 @@ function runNode(set) {
 }
 
 
-function machine() {
-  const cpuinfo = readFileSync("/proc/cpuinfo", "utf8");
-  const model = cpuinfo.match(/^model name\s*:\s*(.*)$/m)?.[1] ?? "unknown";
-  const mhz = cpuinfo.match(/^cpu MHz\s*:\s*(.*)$/m)?.[1];
-  const nproc = execFileSync("nproc", { encoding: "utf8" }).trim();
-  const pkg = (name) => JSON.parse(readFileSync(path.join(ROOT, "node_modules", name, "package.json"), "utf8")).version;
-  let workerdBinary = "";
-  try {
-    workerdBinary = execFileSync(path.join(ROOT, "node_modules/.bin/workerd"), ["--version"], { encoding: "utf8" }).trim();
-  } catch {
-    workerdBinary = "(workerd --version failed)";
-  }
-  return {
-    nproc,
-    cpu_model: model,
-    cpu_mhz: mhz ?? "unknown",
-    memory_gib: (os.totalmem() / 2 ** 30).toFixed(1),
-    os: `${os.type()} ${os.release()} ${os.arch()}`,
-    node: process.version,
-    node_v8: process.versions.v8,
-    workerd_npm: pkg("workerd"),
-    workerd_binary: workerdBinary,
-    wrangler: pkg("wrangler"),
-    liquidjs: pkg("liquidjs"),
-    html_to_text: pkg("html-to-text"),
-    loadavg_start: os.loadavg().map((x) => x.toFixed(2)).join(" "),
-  };
-}
-
-
-const fmt = (x, digits = 1) => (x === undefined || x === null || Number.isNaN(x) ? "—" : Number(x).toFixed(digits));
 const byName = (run) => Object.fromEntries(run.results.map((r) => [r.name, r]));
 
 function statsTable(run) {
@@ -248,7 +170,7 @@ function report({ when, mach, probe, wdMain, wdBreak, nodeMain, nodeBreak, check
   const verdict = (r) => (r.median_us <= TARGET_US ? `**met** (${fmt(r.median_us)} µs ≤ ${TARGET_US} µs)` : `**not met** (${fmt(r.median_us)} µs, ${fmt(r.median_us / TARGET_US)}× the target)`);
   const frozen = probe.rows.every((r) => r.date_now_during_busy_ms === 0 && r.perf_now_during_busy_ms === 0);
   const inputs = wdMain.inputs;
-  const busiest = Math.max(Number(mach.loadavg_start.split(" ")[0]), Number(mach.loadavg_end.split(" ")[0]));
+  const busiest = busyLoad(mach);
   const b = byName(wdBreak);
   const top = (which, total) =>
     RENDER_STEPS[which]
@@ -294,18 +216,14 @@ Where the time goes in workerd (medians of each step alone, share of the whole r
 
 ### Machine
 
-| | |
-|---|---|
-| CPU | ${mach.cpu_model}, ${mach.nproc} CPUs (\`nproc\`), ${mach.cpu_mhz} MHz as reported by /proc/cpuinfo |
-| Memory | ${mach.memory_gib} GiB |
-| OS | ${mach.os} |
-| workerd | ${mach.workerd_binary} (npm \`workerd\` ${mach.workerd_npm}), run by wrangler ${mach.wrangler} (\`wrangler dev\`) |
-| Node (reference run) | ${mach.node}, V8 ${mach.node_v8} |
-| Libraries | liquidjs ${mach.liquidjs}, html-to-text ${mach.html_to_text} |
-| Load average at start / end | ${mach.loadavg_start} / ${mach.loadavg_end} |
+${machineTable(mach, [
+  ["workerd", `${mach.workerd_binary} (npm \`workerd\` ${mach.workerd_npm}), run by wrangler ${mach.wrangler} (\`wrangler dev\`)`],
+  ["Node (reference run)", `${mach.node}, V8 ${mach.node_v8}`],
+  ["Libraries", `liquidjs ${mach.liquidjs}, html-to-text ${mach.html_to_text}`],
+])}
 
 The machine is shared (other work may run on it at the same time); the load average above says how busy it
-was${busiest > Number(mach.nproc) / 2 ? ` — **it was busy during this run** (1-minute load up to ${busiest} on ${mach.nproc} CPUs), so expect p90 and max, and to a lesser degree the medians, to be inflated; the CPU-time check below is largely unaffected by that` : ""}.
+was${busiest ? ` — **it was busy during this run** (1-minute load up to ${busiest} on ${mach.nproc} CPUs), so expect p90 and max, and to a lesser degree the medians, to be inflated; the CPU-time check below is largely unaffected by that` : ""}.
 
 ### Inputs
 
@@ -452,10 +370,18 @@ if (process.argv.includes("--report-only")) {
 
 const started = Date.now();
 const when = new Date().toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC");
-const mach = machine();
+const mach = machine({
+  node_v8: process.versions.v8,
+  workerd_npm: packageVersion("workerd"),
+  workerd_binary: workerdVersion() ?? "(workerd --version failed)",
+  wrangler: packageVersion("wrangler"),
+  liquidjs: packageVersion("liquidjs"),
+  html_to_text: packageVersion("html-to-text"),
+});
 let results;
+const dev = await startWranglerDev({ config: "bench/wrangler.toml", isReady: async (res) => res.ok && (await res.text()) === "ok", log });
 try {
-  const { origin } = await startWrangler();
+  const { origin } = dev;
   log("probing the clock");
   const probe = await getJson(`${origin}/probe?self=${encodeURIComponent(origin)}`);
   log("running the main cases in workerd");
@@ -465,16 +391,16 @@ try {
   log("checking the timer from outside");
   const checks = [];
   for (const r of wdMain.results.filter((x) => !x.name.startsWith("render.uncached"))) {
-    checks.push(await externalCheck(origin, r.name, r.median_us));
+    checks.push(await externalCheck(dev, r.name, r.median_us));
   }
   results = { probe, wdMain, wdBreak, checks };
 } finally {
-  await stopWrangler();
+  await dev.stop();
 }
 // Node runs after workerd is stopped, so the two never compete for the CPUs.
 const nodeMain = runNode("main");
 const nodeBreak = runNode("breakdown");
-mach.loadavg_end = os.loadavg().map((x) => x.toFixed(2)).join(" ");
+mach.loadavg_end = loadAverage();
 const elapsedS = Math.round((Date.now() - started) / 1000);
 const all = { when, mach, ...results, nodeMain, nodeBreak, elapsedS };
 

@@ -41,9 +41,10 @@ export function applyMigrations(persistTo, log) {
  * is stopped before this throws, so a failed start leaves nothing running either.
  *
  * `config`, `persistTo` and `envFile` become wrangler's options of the same name when given; `args` are added
- * after them and `env` to its environment. Returns the origin and ports, the group's id (`pgid`), everything
- * wrangler has printed so far (`output`), and `stop()`, which resolves to what `stopProcessGroup` found plus a
- * sentence saying how the group went (`summary`, which some runners put in their report).
+ * after them and `env` to its environment. Returns the origin and ports, the group's id (`pgid`) and its
+ * processes now (`members()`), everything wrangler has printed so far (`output`), and `stop()`, which resolves to
+ * what `stopProcessGroup` found plus a sentence saying how the group went (`summary`, which some runners put in
+ * their report); calling it again returns the same promise.
  */
 export async function startWranglerDev({ config, persistTo, envFile, args = [], env = {}, isReady = (res) => res.ok, timeoutMs = 60_000, log }) {
   const port = await freePort();
@@ -89,7 +90,17 @@ export async function startWranglerDev({ config, persistTo, envFile, args = [], 
   while (Date.now() < deadline && child.exitCode === null) {
     try {
       if (await isReady(await fetch(`${origin}/health`))) {
-        return { origin, port, inspectorPort, pgid: child.pid, members: () => groupMembers(child.pid), get output() { return output; }, stop };
+        return {
+          origin,
+          port,
+          inspectorPort,
+          pgid: child.pid,
+          members: () => groupMembers(child.pid),
+          get output() {
+            return output;
+          },
+          stop,
+        };
       }
     } catch {
       // not listening yet

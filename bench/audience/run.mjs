@@ -22,30 +22,24 @@
 // the temporary D1 (never to migrations/), restarts wrangler dev and times the same requests again ("what if").
 // It writes the "## Audience count" section of bench/RESULTS.md (replacing only that section) and the raw
 // figures to bench/audience/results.json.
-import { execFileSync, spawn } from "node:child_process";
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { freePort, killGroupOnInterrupt, sleep, stopProcessGroup } from "../process-group.mjs";
+import { fmt, int, stats, wholeNumberOption } from "../figures.mjs";
+import { busyLoad, loadAverage, machine, machineTable, packageVersion } from "../machine.mjs";
 import { writeResultsSection } from "../results-file.mjs";
+import { applyMigrations, startWranglerDev, stopWranglerDevOnInterrupt, wranglerSync } from "../wrangler-dev.mjs";
 import { companies, evalFilter, FREEMAIL, generateSubscribers, rng } from "./data.mjs";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
-const WRANGLER = path.join(ROOT, "node_modules/wrangler/bin/wrangler.js");
 const TARGET_MS = 500;
 const BATCH = 1000; // the bulk endpoint's maximum
 
-function option(name, fallback) {
-  const i = process.argv.indexOf(`--${name}`);
-  if (i === -1) return fallback;
-  const n = Number(process.argv[i + 1]);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} takes a whole number`);
-  return n;
-}
-const ROWS = option("rows", 100_000);
-const ITERATIONS = option("iterations", 20);
-const WARMUP = option("warmup", 3);
-const CONCURRENCY = Math.max(1, option("concurrency", 2));
+const ROWS = wholeNumberOption("rows", 100_000, { min: 0 });
+const ITERATIONS = wholeNumberOption("iterations", 20, { min: 0 });
+const WARMUP = wholeNumberOption("warmup", 3, { min: 0 });
+const CONCURRENCY = Math.max(1, wholeNumberOption("concurrency", 2, { min: 0 }));
 const KEEP = process.argv.includes("--keep");
 const WRITE = !process.argv.includes("--no-write");
 
@@ -58,55 +52,17 @@ const ADMIN_TOKEN = readFileSync(ENV_FILE, "utf8").match(/^ADMIN_TOKEN=(.*)$/m)?
 if (!ADMIN_TOKEN) throw new Error(".dev.vars.example has no ADMIN_TOKEN");
 const PERSIST = path.join(TMP, "state");
 
-function wranglerSync(args, { json = false } = {}) {
-  const out = execFileSync(process.execPath, [WRANGLER, ...args], {
-    cwd: ROOT,
-    encoding: "utf8",
-    maxBuffer: 256 * 1024 * 1024,
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, CI: "1", WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" },
-  });
-  return json ? JSON.parse(out.slice(out.indexOf("["))) : out;
-}
-
-
-let devProcess = null;
-let devOutput = "";
+let dev = null;
 
 async function startWrangler() {
-  const port = await freePort();
-  const inspectorPort = await freePort();
-  const args = [
-    WRANGLER, "dev",
-    "--ip", "127.0.0.1",
-    "--port", String(port),
-    "--inspector-port", String(inspectorPort),
-    "--persist-to", PERSIST,
-    "--env-file", ENV_FILE,
-    "--show-interactive-dev-session=false",
-  ];
-  log(`starting wrangler dev on port ${port} (persist-to ${PERSIST})`);
-  // detached: wrangler and the workerd it starts get a process group of their own, stopped as one below.
-  devProcess = spawn(process.execPath, args, {
-    cwd: ROOT,
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" },
+  dev = await startWranglerDev({
+    persistTo: PERSIST,
+    envFile: ENV_FILE,
+    isReady: async (res) => res.ok && (await res.json()).database === "ok",
+    timeoutMs: 120_000,
+    log,
   });
-  devProcess.stdout.on("data", (d) => (devOutput += d));
-  devProcess.stderr.on("data", (d) => (devOutput += d));
-  const origin = `http://127.0.0.1:${port}`;
-  for (let attempt = 0; attempt < 480; attempt++) {
-    if (devProcess.exitCode !== null) break;
-    try {
-      const res = await fetch(`${origin}/health`);
-      if (res.ok && (await res.json()).database === "ok") return origin;
-    } catch {
-      // not listening yet
-    }
-    await sleep(250);
-  }
-  throw new Error(`wrangler dev did not become ready:\n${devOutput}`);
+  return dev.origin;
 }
 
 /** Processes whose command line mentions our temporary directory (workerd gets it through its config). */
@@ -125,20 +81,16 @@ function processesUsingTmp() {
 }
 
 async function stopWrangler() {
-  if (!devProcess) return "";
-  const child = devProcess;
-  devProcess = null;
-  const { before, killed } = await stopProcessGroup(child, log);
+  if (!dev) return "";
+  const stopping = dev;
+  dev = null;
+  const { summary } = await stopping.stop();
   const strays = processesUsingTmp();
   if (strays.length) throw new Error(`processes still using ${TMP}:\n${strays.join("\n")}`);
-  const workerds = before.filter((p) => p.comm === "workerd").length;
-  const stopReport = `process group ${child.pid} (wrangler + ${workerds} workerd process${workerds === 1 ? "" : "es"}) stopped with SIGTERM${killed ? " then SIGKILL" : ""}; afterwards \`ps -g ${child.pid}\` listed nothing and no process had the temporary directory on its command line`;
-  log(stopReport);
-  return stopReport;
+  return `${summary} and no process had the temporary directory on its command line`;
 }
 
-killGroupOnInterrupt(
-  () => devProcess,
+stopWranglerDevOnInterrupt(
   () => {
     if (!KEEP) rmSync(TMP, { recursive: true, force: true });
   },
@@ -156,33 +108,6 @@ async function call(origin, method, url, token, body) {
   if (!res.ok) throw new Error(`${method} ${url} answered ${res.status}: ${text.slice(0, 2000)}`);
   return { body: text ? JSON.parse(text) : null, ms };
 }
-
-
-function machine() {
-  const cpuinfo = readFileSync("/proc/cpuinfo", "utf8");
-  const pkg = (name) => JSON.parse(readFileSync(path.join(ROOT, "node_modules", name, "package.json"), "utf8")).version;
-  return {
-    nproc: execFileSync("nproc", { encoding: "utf8" }).trim(),
-    cpu_model: cpuinfo.match(/^model name\s*:\s*(.*)$/m)?.[1] ?? "unknown",
-    cpu_mhz: cpuinfo.match(/^cpu MHz\s*:\s*(.*)$/m)?.[1] ?? "unknown",
-    memory_gib: (os.totalmem() / 2 ** 30).toFixed(1),
-    os: `${os.type()} ${os.release()} ${os.arch()}`,
-    node: process.version,
-    wrangler: pkg("wrangler"),
-    workerd: pkg("workerd"),
-    drizzle_orm: pkg("drizzle-orm"),
-    loadavg_start: os.loadavg().map((x) => x.toFixed(2)).join(" "),
-  };
-}
-
-
-function stats(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  const rank = (p) => s[Math.min(s.length - 1, Math.ceil(p * s.length) - 1)]; // nearest rank
-  return { n: s.length, min: s[0], median: s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2, p90: rank(0.9), max: s[s.length - 1] };
-}
-const fmt = (x, d = 1) => (x === undefined || x === null || Number.isNaN(x) ? "—" : Number(x).toFixed(d));
-const int = (x) => Number(x).toLocaleString("en-US");
 
 
 /** Inlines bound parameters so `wrangler d1 execute --command` can run the statement (strings quoted). */
@@ -325,7 +250,7 @@ const WHAT_IF = !process.argv.includes("--no-what-if");
 async function main() {
   const started = Date.now();
   const when = new Date().toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC");
-  const mach = machine();
+  const mach = machine({ wrangler: packageVersion("wrangler"), workerd: packageVersion("workerd"), drizzle_orm: packageVersion("drizzle-orm") });
 
   // Data first: deterministic, so every run loads the same subscribers.
   const pool = companies(4000);
@@ -335,8 +260,7 @@ async function main() {
   const avgAttrBytes = subs.reduce((s, x) => s + JSON.stringify(x.attributes).length, 0) / subs.length;
   log(`generated ${int(ROWS)} subscribers (attributes ${fmt(avgAttrBytes, 0)} bytes of JSON on average)`);
 
-  log(`applying migrations to a fresh local D1 in ${PERSIST}`);
-  wranglerSync(["d1", "migrations", "apply", "DB", "--local", "--persist-to", PERSIST]);
+  applyMigrations(PERSIST, log);
 
   const stops = [];
   let setup;
@@ -433,7 +357,7 @@ async function main() {
 
     // The SQL of each case, built by the application's code, for EXPLAIN and timing after wrangler stops.
     const generated = previewSql(ws.id, cases);
-    reloads += (devOutput.match(/Reloading local server|Detected changes/g) ?? []).length;
+    reloads += (dev.output.match(/Reloading local server|Detected changes/g) ?? []).length;
     setup = { ws: ws.id, key, base, baseline, lists: { newsletter: listA, product_updates: listB }, load, upsert, totals, cases, generated, avgAttrBytes };
   } finally {
     stops.push(await stopWrangler());
@@ -458,13 +382,13 @@ async function main() {
     try {
       const origin = await startWrangler();
       whatIfRuns = await timeCases(origin, setup.key, setup.base, setup.cases);
-      reloads += (devOutput.match(/Reloading local server|Detected changes/g) ?? []).length;
+      reloads += (dev.output.match(/Reloading local server|Detected changes/g) ?? []).length;
     } finally {
       stops.push(await stopWrangler());
     }
     whatIf = { index: WHAT_IF_INDEX, create_s: createS, runs: whatIfRuns, sql: explainAndTime(setup.generated) };
   }
-  mach.loadavg_end = os.loadavg().map((x) => x.toFixed(2)).join(" ");
+  mach.loadavg_end = loadAverage();
 
   const elapsedS = Math.round((Date.now() - started) / 1000);
   const { key: _key, base: _base, cases: _cases, ...kept } = setup;
@@ -501,7 +425,7 @@ function report(all) {
   const worst = Math.max(...runs.map((r) => r.ms.median));
   const worstP90 = Math.max(...runs.map((r) => r.ms.p90));
   const verdict = (ms) => (ms <= TARGET_MS ? `**met**` : `**not met** (${fmt(ms / TARGET_MS, 1)}×)`);
-  const busiest = Math.max(Number(mach.loadavg_start.split(" ")[0]), Number(mach.loadavg_end.split(" ")[0]));
+  const busiest = busyLoad(mach);
   const med = (xs) => stats(xs).median;
   const answer = (r) => `${int(r.returned)}${r.wrong_answers ? ` (**${r.wrong_answers} wrong**)` : " ✓"}${r.sample_ok ? "" : " (**sample wrong**)"}`;
   const rows = runs.map(
@@ -635,16 +559,12 @@ Timed with Node's built-in SQLite (\`node:sqlite\`, SQLite 3.51.3) on a copy of 
 
 ### Machine
 
-| | |
-|---|---|
-| CPU | ${mach.cpu_model}, ${mach.nproc} CPUs (\`nproc\`), ${mach.cpu_mhz} MHz as reported by /proc/cpuinfo |
-| Memory | ${mach.memory_gib} GiB |
-| OS | ${mach.os} |
-| Node | ${mach.node} (the project's \`node\` devDependency) |
-| wrangler / workerd | wrangler ${mach.wrangler}, npm \`workerd\` ${mach.workerd}; drizzle-orm ${mach.drizzle_orm} |
-| Load average at start / end | ${mach.loadavg_start} / ${mach.loadavg_end} |
+${machineTable(mach, [
+  ["Node", `${mach.node} (the project's \`node\` devDependency)`],
+  ["wrangler / workerd", `wrangler ${mach.wrangler}, npm \`workerd\` ${mach.workerd}; drizzle-orm ${mach.drizzle_orm}`],
+])}
 
-The machine is shared${busiest > Number(mach.nproc) / 2 ? ` and **was busy during this run** (1-minute load up to ${busiest} on ${mach.nproc} CPUs): expect the p90 and max, and to a lesser degree the medians, to be inflated` : ""}.${
+The machine is shared${busiest ? ` and **was busy during this run** (1-minute load up to ${busiest} on ${mach.nproc} CPUs): expect the p90 and max, and to a lesser degree the medians, to be inflated` : ""}.${
     all.reloads ? ` wrangler reported ${all.reloads} reload(s) of the Worker during the run (source files edited meanwhile).` : ""
   }
 
@@ -691,7 +611,7 @@ node bench/audience/run.mjs --no-what-if              # skip the run with the ca
 try {
   await main();
 } finally {
-  if (devProcess) await stopWrangler().catch((e) => log(String(e)));
+  if (dev) await stopWrangler().catch((e) => log(String(e)));
   if (KEEP) log(`kept ${TMP}`);
   else rmSync(TMP, { recursive: true, force: true });
 }

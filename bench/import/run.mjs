@@ -13,13 +13,15 @@
 // wrangler and workerd run in a process group of their own, stopped as one at the end (or on Ctrl-C); the
 // script fails if any process of it is left. Unless --no-memory-run, it runs the import again taking a heap
 // snapshot (a full GC) every 5 s, to show the Worker's live heap as the import proceeds.
-import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { createReadStream, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { Readable } from "node:stream";
-import { freePort, groupMembers, killGroupOnInterrupt, sleep, stopProcessGroup } from "../process-group.mjs";
+import { loadAverage, machine, packageVersion, workerdVersion } from "../machine.mjs";
+import { sleep } from "../process-group.mjs";
 import { writeResultsSection } from "../results-file.mjs";
+import { applyMigrations, startWranglerDev, stopWranglerDevOnInterrupt } from "../wrangler-dev.mjs";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const args = process.argv.slice(2);
@@ -144,54 +146,20 @@ async function heapSampler(inspectorPort) {
   };
 }
 
-async function startWrangler(root, persistTo) {
-  const wrangler = path.join(ROOT, "node_modules/wrangler/bin/wrangler.js");
-  const env = { ...process.env, WRANGLER_SEND_METRICS: "false", NO_COLOR: "1", CI: "1" };
-  log(`applying migrations to a fresh local D1 in ${persistTo}`);
-  const migrate = spawnSync(process.execPath, [wrangler, "d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo], {
-    cwd: root,
-    env,
-    stdio: ["ignore", "pipe", "pipe"],
-    encoding: "utf8",
-  });
-  if (migrate.status !== 0) throw new Error(`migrations failed:\n${migrate.stdout}\n${migrate.stderr}`);
-
-  const port = await freePort();
-  const inspectorPort = await freePort();
-  log(`starting wrangler dev on port ${port}`);
-  let output = "";
-  // detached: wrangler and its workerd get a process group of their own, stopped as one below.
-  const child = spawn(
-    process.execPath,
-    [wrangler, "dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspectorPort), "--persist-to", persistTo, "--show-interactive-dev-session=false", "--log-level", "warn"],
-    { cwd: root, detached: true, stdio: ["ignore", "pipe", "pipe"], env },
-  );
-  dev = child;
-  child.stdout.on("data", (d) => (output += d));
-  child.stderr.on("data", (d) => (output += d));
-  const origin = `http://127.0.0.1:${port}`;
-  for (let attempt = 0; attempt < 240; attempt++) {
-    if (child.exitCode !== null) break;
-    try {
-      const res = await fetch(`${origin}/health`);
-      if (res.ok) return { origin, inspectorPort, output: () => output };
-    } catch {
-      // not listening yet
-    }
-    await sleep(250);
-  }
-  throw new Error(`wrangler dev did not become ready:\n${output}`);
+async function startWrangler(persistTo) {
+  applyMigrations(persistTo, log);
+  dev = await startWranglerDev({ persistTo, args: ["--log-level", "warn"], env: { CI: "1" }, log });
+  return dev;
 }
 
 async function stopWrangler() {
   if (!dev) return;
-  const child = dev;
+  const stopping = dev;
   dev = null;
-  await stopProcessGroup(child, log);
-  log("wrangler dev stopped; no process of its group is left");
+  await stopping.stop();
 }
 
-killGroupOnInterrupt(() => dev);
+stopWranglerDevOnInterrupt();
 
 async function call(origin, method, urlPath, { token, json, body, headers = {} } = {}) {
   const init = { method, headers: { ...headers } };
@@ -209,19 +177,19 @@ async function call(origin, method, urlPath, { token, json, body, headers = {} }
   return JSON.parse(text);
 }
 
-async function run(root, { liveEveryS = 0 } = {}) {
+async function run({ liveEveryS = 0 } = {}) {
   const work = mkdtempSync(path.join(os.tmpdir(), "flarecast-bench-import-"));
   const csvFile = path.join(work, "subscribers.csv");
   const bytes = generateCsv(csvFile, ROWS);
   log(`generated ${ROWS.toLocaleString("en")} rows, ${(bytes / 1e6).toFixed(1)} MB: ${csvFile}`);
   const { ADMIN_TOKEN } = readDevVars();
-  const load0 = os.loadavg();
+  const load0 = loadAverage();
 
   try {
-    const { origin, inspectorPort } = await startWrangler(root, path.join(work, "state"));
+    const { origin, inspectorPort, members } = await startWrangler(path.join(work, "state"));
     // wrangler runs two workerd processes: the Worker's (with the inspector; it also holds the local D1 and the
     // queue broker) and a small one for its own proxy.
-    const workerd = groupMembers(dev.pid)
+    const workerd = members()
       .filter((p) => p.comm === "workerd")
       .map((p) => ({ ...p, role: readFileSync(`/proc/${p.pid}/cmdline`, "utf8").includes("--inspector-addr") ? "worker" : "proxy" }))
       .sort((a, b) => (a.role === "worker" ? -1 : 1));
@@ -349,32 +317,12 @@ async function run(root, { liveEveryS = 0 } = {}) {
       exportS,
       exportBytes,
       exportLines,
-      load: [load0, os.loadavg()],
+      load: [load0, loadAverage()],
     };
   } finally {
     await stopWrangler();
     rmSync(work, { recursive: true, force: true });
   }
-}
-
-function machine() {
-  const cpus = os.cpus();
-  const version = (cmd, a) => {
-    try {
-      return execFileSync(cmd, a, { cwd: ROOT, encoding: "utf8" }).trim();
-    } catch {
-      return "?";
-    }
-  };
-  return {
-    cpu: `${cpus[0]?.model ?? "?"}, ${os.availableParallelism()} CPUs`,
-    memory: `${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`,
-    os: `${os.type()} ${os.release()} ${os.arch()}`,
-    node: process.version,
-    workerd: version(path.join(ROOT, "node_modules/.bin/workerd"), ["--version"]),
-    wrangler: JSON.parse(readFileSync(path.join(ROOT, "node_modules/wrangler/package.json"), "utf8")).version,
-    papaparse: JSON.parse(readFileSync(path.join(ROOT, "node_modules/papaparse/package.json"), "utf8")).version,
-  };
 }
 
 function report(r, m, when) {
@@ -404,8 +352,8 @@ the import is polled once a second until \`completed\`.
 
 Progress (seconds since the upload began → rows processed): ${[[r.uploadS.toFixed(1), r.accepted]].concat(r.progress).map(([t, n]) => `${t} s → ${n.toLocaleString("en")}`).join(", ")}. Locally the consumer runs on the Worker's one thread, alongside the upload, so most rows are done by the time the 202 arrives.
 
-Machine: ${m.cpu}; ${m.memory}; ${m.os}; Node ${m.node}; ${m.workerd} (wrangler ${m.wrangler}); papaparse ${m.papaparse}.
-Load average at start / end: ${r.load[0].map((x) => x.toFixed(2)).join(" ")} / ${r.load[1].map((x) => x.toFixed(2)).join(" ")} (the machine is shared).
+Machine: ${m.cpu_model}, ${m.nproc} CPUs; ${m.memory_gib} GiB; ${m.os}; Node ${m.node}; ${m.workerd_binary} (wrangler ${m.wrangler}); papaparse ${m.papaparse}.
+Load average at start / end: ${r.load[0]} / ${r.load[1]} (the machine is shared).
 
 Locally the Worker, the import consumer and D1 all run on one workerd thread, so the throughput is bound by that one
 CPU (a profile shows it busy throughout); deployed, the consumer runs in invocations of its own and D1 elsewhere.
@@ -429,12 +377,12 @@ before the upload ${r.heap.liveBeforeMb.toFixed(1)}; ${r.heap.liveDuringMb.filte
 
 const when = new Date().toISOString().replace("T", " ").slice(0, 19) + " UTC";
 try {
-  const result = await run(ROOT);
-  const m = machine();
+  const result = await run();
+  const m = machine({ workerd_binary: workerdVersion() ?? "?", wrangler: packageVersion("wrangler"), papaparse: packageVersion("papaparse") });
   let text = report(result, m, when);
   if (!args.includes("--no-memory-run")) {
     log("memory run: heap snapshots every 5 s during the import");
-    text += memoryReport(await run(ROOT, { liveEveryS: 5 }));
+    text += memoryReport(await run({ liveEveryS: 5 }));
   }
 
   console.log(text);

@@ -9,42 +9,21 @@
 //   --per-batch   decisions per batch (default 20000)
 //   --no-write    print the section, write nothing
 import { execFileSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
+import { fmt, int, wholeNumberOption } from "../figures.mjs";
+import { busyLoad, loadAverage, machine, machineTable } from "../machine.mjs";
 import { writeResultsSection } from "../results-file.mjs";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const HEADING = "## Routing decisions";
 
-function option(name, fallback) {
-  const i = process.argv.indexOf(`--${name}`);
-  if (i === -1) return fallback;
-  const n = Number(process.argv[i + 1]);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name} takes a positive whole number`);
-  return n;
-}
-const BATCHES = option("batches", 30);
-const PER_BATCH = option("per-batch", 20_000);
+const BATCHES = wholeNumberOption("batches", 30);
+const PER_BATCH = wholeNumberOption("per-batch", 20_000);
 const WRITE = !process.argv.includes("--no-write");
 
 const log = (...args) => console.error("[bench:routing]", ...args);
 
-function machine() {
-  const cpuinfo = readFileSync("/proc/cpuinfo", "utf8");
-  return {
-    nproc: execFileSync("nproc", { encoding: "utf8" }).trim(),
-    cpu_model: cpuinfo.match(/^model name\s*:\s*(.*)$/m)?.[1] ?? "unknown",
-    cpu_mhz: cpuinfo.match(/^cpu MHz\s*:\s*(.*)$/m)?.[1] ?? "unknown",
-    memory_gib: (os.totalmem() / 2 ** 30).toFixed(1),
-    os: `${os.type()} ${os.release()} ${os.arch()}`,
-    node: process.version,
-    loadavg_start: os.loadavg().map((x) => x.toFixed(2)).join(" "),
-  };
-}
-
-const fmt = (x, d = 1) => (x === undefined || x === null || Number.isNaN(x) ? "—" : Number(x).toFixed(d));
-const int = (x) => Math.round(Number(x)).toLocaleString("en-US");
 const pct = (part, whole) => `${fmt((100 * part) / whole, 1)} %`;
 
 const STRATEGY_TITLES = { priority: "priority", weighted: "weighted", round_robin: "round robin" };
@@ -58,7 +37,7 @@ function shares(counts, total) {
 
 function report({ when, elapsedS, mach, data }) {
   const { results } = data;
-  const busiest = Math.max(Number(mach.loadavg_start.split(" ")[0]), Number(mach.loadavg_end.split(" ")[0]));
+  const busiest = busyLoad(mach);
   const rows = results.map((r) => {
     const d = r.decisions_per_s;
     return `| ${STRATEGY_TITLES[r.strategy]} | **${int(d.median)}** | ${int(d.p10)} – ${int(d.p90)} | ${fmt(r.us_per_decision_median, 2)} | ${r.batches} × ${int(r.decisions_per_batch)} | ${fmt(r.mean_reasons, 1)} | ${fmt(r.mean_fallbacks, 1)} | ${r.refused} |`;
@@ -138,15 +117,9 @@ ${spread.join("\n")}
 
 ### Machine
 
-| | |
-|---|---|
-| CPU | ${mach.cpu_model}, ${mach.nproc} CPUs (\`nproc\`), ${mach.cpu_mhz} MHz as reported by /proc/cpuinfo |
-| Memory | ${mach.memory_gib} GiB |
-| OS | ${mach.os} |
-| Node | ${mach.node} (the project's \`node\` devDependency), tsx |
-| Load average at start / end | ${mach.loadavg_start} / ${mach.loadavg_end} |
+${machineTable(mach, [["Node", `${mach.node} (the project's \`node\` devDependency), tsx`]])}
 
-The machine is shared${busiest > Number(mach.nproc) / 2 ? ` and **was busy during this run** (1-minute load up to ${busiest} on ${mach.nproc} CPUs): the medians are likely understated and the p10 more so` : ""}.
+The machine is shared${busiest ? ` and **was busy during this run** (1-minute load up to ${busiest} on ${mach.nproc} CPUs): the medians are likely understated and the p10 more so` : ""}.
 
 ### Reproduce
 
@@ -168,7 +141,7 @@ const out = execFileSync(process.execPath, ["--import", "tsx", "bench/routing/ro
   stdio: ["ignore", "pipe", "inherit"],
 });
 const data = JSON.parse(out);
-mach.loadavg_end = os.loadavg().map((x) => x.toFixed(2)).join(" ");
+mach.loadavg_end = loadAverage();
 const elapsedS = Math.round((Date.now() - started) / 1000);
 const all = { when, elapsedS, mach, data };
 for (const r of data.results) log(`${r.strategy}: median ${int(r.decisions_per_s.median)} decisions/s (${fmt(r.us_per_decision_median, 2)} µs each), ${r.refused} refused`);

@@ -16,27 +16,20 @@
 // Finally several requests share one cap at once. Then it stops the group and checks nothing of it is left, and
 // writes the "## DomainThrottle acquires" section of bench/RESULTS.md (only that section) and
 // bench/throttle/results.json.
-import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { freePort, killGroupOnInterrupt, sleep, stopProcessGroup } from "../process-group.mjs";
+import { fmt, int, stats, wholeNumberOption } from "../figures.mjs";
+import { busyLoad, loadAverage, machine, machineTable, packageVersion, workerdVersion } from "../machine.mjs";
 import { writeResultsSection } from "../results-file.mjs";
+import { startWranglerDev, stopWranglerDevOnInterrupt } from "../wrangler-dev.mjs";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
-const WRANGLER = path.join(ROOT, "node_modules/wrangler/bin/wrangler.js");
 const HEADING = "## DomainThrottle acquires";
 const INSTANCE = "dom_bench_throttle";
 
-function option(name, fallback) {
-  const i = process.argv.indexOf(`--${name}`);
-  if (i === -1) return fallback;
-  const n = Number(process.argv[i + 1]);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name} takes a positive whole number`);
-  return n;
-}
-const CALLS = option("calls", 1000);
-const REPS = option("reps", 9);
+const CALLS = wholeNumberOption("calls", 1000);
+const REPS = wholeNumberOption("reps", 9);
 const WRITE = !process.argv.includes("--no-write");
 const REPORT_ONLY = process.argv.includes("--report-only");
 const RESULTS_JSON = path.join(ROOT, "bench/throttle/results.json");
@@ -57,60 +50,16 @@ const log = (...args) => console.error("[bench:throttle]", ...args);
 const TMP = mkdtempSync(path.join(os.tmpdir(), "flarecast-bench-throttle-"));
 const PERSIST = path.join(TMP, "state");
 
-let devProcess = null;
-let devOutput = "";
-
-async function startWrangler() {
-  const port = await freePort();
-  const inspectorPort = await freePort();
-  const args = [
-    WRANGLER, "dev",
-    "--config", "bench/throttle/wrangler.toml",
-    "--ip", "127.0.0.1",
-    "--port", String(port),
-    "--inspector-port", String(inspectorPort),
-    "--persist-to", PERSIST,
-    "--show-interactive-dev-session=false",
-  ];
-  log(`starting wrangler dev on port ${port} (persist-to ${PERSIST})`);
-  // detached: wrangler and the workerd it starts get a process group of their own, stopped as one below.
-  devProcess = spawn(process.execPath, args, {
-    cwd: ROOT,
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" },
-  });
-  devProcess.stdout.on("data", (d) => (devOutput += d));
-  devProcess.stderr.on("data", (d) => (devOutput += d));
-  const origin = `http://127.0.0.1:${port}`;
-  for (let attempt = 0; attempt < 240; attempt++) {
-    if (devProcess.exitCode !== null) break;
-    try {
-      const res = await fetch(`${origin}/health`);
-      if (res.ok && (await res.text()) === "ok") return origin;
-    } catch {
-      // not listening yet
-    }
-    await sleep(250);
-  }
-  throw new Error(`wrangler dev did not become ready:\n${devOutput}`);
-}
+let dev = null;
 
 async function stopWrangler() {
-  if (!devProcess) return "";
-  const child = devProcess;
-  devProcess = null;
-  const { before, killed } = await stopProcessGroup(child, log);
-  const workerds = before.filter((p) => p.comm === "workerd").length;
-  const report = `process group ${child.pid} (wrangler + ${workerds} workerd process${workerds === 1 ? "" : "es"}) stopped with SIGTERM${killed ? " then SIGKILL" : ""}; afterwards \`ps -g ${child.pid}\` listed nothing`;
-  log(report);
-  return report;
+  if (!dev) return "";
+  const stopping = dev;
+  dev = null;
+  return (await stopping.stop()).summary;
 }
 
-killGroupOnInterrupt(
-  () => devProcess,
-  () => rmSync(TMP, { recursive: true, force: true }),
-);
+stopWranglerDevOnInterrupt(() => rmSync(TMP, { recursive: true, force: true }));
 
 async function getJson(url) {
   const t0 = process.hrtime.bigint();
@@ -121,13 +70,6 @@ async function getJson(url) {
   return { body: JSON.parse(body), ms };
 }
 
-function stats(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  const rank = (p) => s[Math.min(s.length - 1, Math.ceil(p * s.length) - 1)]; // nearest rank
-  return { n: s.length, min: s[0], median: s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2, p90: rank(0.9), max: s[s.length - 1] };
-}
-const fmt = (x, d = 1) => (x === undefined || x === null || Number.isNaN(x) ? "—" : Number(x).toFixed(d));
-const int = (x) => Math.round(Number(x)).toLocaleString("en-US");
 
 /** What an answer must say if the cap held: the grants add up to min(cap, calls), one at most per call. */
 function checkAnswer(body, { cap, calls, sentBefore = 0 }) {
@@ -202,29 +144,6 @@ async function emptyRequests(origin) {
   return stats(times.slice(1));
 }
 
-function machine() {
-  const cpuinfo = readFileSync("/proc/cpuinfo", "utf8");
-  const pkg = (name) => JSON.parse(readFileSync(path.join(ROOT, "node_modules", name, "package.json"), "utf8")).version;
-  let workerdBinary = "";
-  try {
-    workerdBinary = execFileSync(path.join(ROOT, "node_modules/.bin/workerd"), ["--version"], { encoding: "utf8" }).trim();
-  } catch {
-    workerdBinary = "(workerd --version failed)";
-  }
-  return {
-    nproc: execFileSync("nproc", { encoding: "utf8" }).trim(),
-    cpu_model: cpuinfo.match(/^model name\s*:\s*(.*)$/m)?.[1] ?? "unknown",
-    cpu_mhz: cpuinfo.match(/^cpu MHz\s*:\s*(.*)$/m)?.[1] ?? "unknown",
-    memory_gib: (os.totalmem() / 2 ** 30).toFixed(1),
-    os: `${os.type()} ${os.release()} ${os.arch()}`,
-    node: process.version,
-    wrangler: pkg("wrangler"),
-    workerd: pkg("workerd"),
-    workerd_binary: workerdBinary,
-    loadavg_start: os.loadavg().map((x) => x.toFixed(2)).join(" "),
-  };
-}
-
 /** The range of the next call's median duration over the cases run with `concurrency` calls in flight. */
 function nextCall(cases, concurrency) {
   const ms = cases.filter((c) => c.concurrency === concurrency).map((c) => c.next_call_ms.median);
@@ -254,7 +173,7 @@ function writeCost(cases) {
 function report(all) {
   const { mach, cases, shared, empty } = all;
   const inFlight = all.options.concurrency;
-  const busiest = Math.max(Number(mach.loadavg_start.split(" ")[0]), Number(mach.loadavg_end.split(" ")[0]));
+  const busiest = busyLoad(mach);
   const held = cases.every((c) => c.problems.length === 0) && shared.problems.length === 0;
   const row = (c) => {
     const read = c.method === "state";
@@ -317,16 +236,12 @@ ${held ? "**The cap held in every request.**" : `**The cap did not hold**:\n\n${
 
 ### Machine
 
-| | |
-|---|---|
-| CPU | ${mach.cpu_model}, ${mach.nproc} CPUs (\`nproc\`), ${mach.cpu_mhz} MHz as reported by /proc/cpuinfo |
-| Memory | ${mach.memory_gib} GiB |
-| OS | ${mach.os} |
-| Node | ${mach.node} (the project's \`node\` devDependency) |
-| wrangler / workerd | wrangler ${mach.wrangler} (\`wrangler dev\`), ${mach.workerd_binary} (npm \`workerd\` ${mach.workerd}) |
-| Load average at start / end | ${mach.loadavg_start} / ${mach.loadavg_end} |
+${machineTable(mach, [
+  ["Node", `${mach.node} (the project's \`node\` devDependency)`],
+  ["wrangler / workerd", `wrangler ${mach.wrangler} (\`wrangler dev\`), ${mach.workerd_binary} (npm \`workerd\` ${mach.workerd})`],
+])}
 
-The machine is shared${busiest > Number(mach.nproc) / 2 ? ` and **was busy during this run** (1-minute load up to ${busiest} on ${mach.nproc} CPUs): expect the figures to be understated and the ranges wide` : ""}.
+The machine is shared${busiest ? ` and **was busy during this run** (1-minute load up to ${busiest} on ${mach.nproc} CPUs): expect the figures to be understated and the ranges wide` : ""}.
 
 ### Cleanup
 
@@ -350,13 +265,23 @@ async function main() {
   }
   const started = Date.now();
   const when = new Date().toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC");
-  const mach = machine();
+  const mach = machine({
+    wrangler: packageVersion("wrangler"),
+    workerd: packageVersion("workerd"),
+    workerd_binary: workerdVersion() ?? "(workerd --version failed)",
+  });
   let cases;
   let shared;
   let empty;
   let stop;
   try {
-    const origin = await startWrangler();
+    dev = await startWranglerDev({
+      config: "bench/throttle/wrangler.toml",
+      persistTo: PERSIST,
+      isReady: async (res) => res.ok && (await res.text()) === "ok",
+      log,
+    });
+    const { origin } = dev;
     empty = await emptyRequests(origin);
     cases = [];
     for (const c of CASES) cases.push(await runCase(origin, c));
@@ -364,7 +289,7 @@ async function main() {
   } finally {
     stop = await stopWrangler();
   }
-  mach.loadavg_end = os.loadavg().map((x) => x.toFixed(2)).join(" ");
+  mach.loadavg_end = loadAverage();
   const elapsedS = Math.round((Date.now() - started) / 1000);
   const all = { when, elapsedS, mach, options: { calls: CALLS, reps: REPS, concurrency: CONCURRENCY }, empty, cases, shared, stop };
   const section = report(all);
@@ -384,6 +309,6 @@ async function main() {
 try {
   await main();
 } finally {
-  if (devProcess) await stopWrangler().catch((e) => log(String(e)));
+  if (dev) await stopWrangler().catch((e) => log(String(e)));
   rmSync(TMP, { recursive: true, force: true });
 }
