@@ -3,7 +3,6 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { CampaignDispatcher } from "../../durable-objects/campaign-dispatcher.do";
 import type { DomainThrottle } from "../../durable-objects/domain-throttle.do";
-import type { ProviderLimiter } from "../../durable-objects/provider-limiter.do";
 
 describe("DomainThrottle", () => {
   it("never grants past the daily cap under 50 concurrent acquires", async () => {
