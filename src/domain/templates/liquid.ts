@@ -55,24 +55,20 @@ const withSyncRenderer = (engine: Liquid) => {
   return engine;
 };
 
-/** A loop over char codes: most outputs are short, and for them this is several times cheaper than a regex. */
-function hasHtmlSpecial(str: string): boolean {
-  for (let i = 0; i < str.length; i++) {
-    const c = str.charCodeAt(i);
-    if (c === 38 || c === 60 || c === 62 || c === 34 || c === 39) return true;
-  }
-  return false;
-}
+const HTML_SPECIAL = /[&<>"']/;
+const HTML_SPECIALS = /[&<>"']/g;
+const ENTITIES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&#34;", "'": "&#39;" };
+const entityOf = (char: string) => ENTITIES[char];
 
 /**
- * liquidjs's escape filter (same entities, same memory accounting), without a callback per character: most
- * values have nothing to escape and are returned as they are.
+ * liquidjs's escape filter (same entities, same memory accounting), in one regex pass instead of liquidjs's
+ * five; most values have nothing to escape and come back as they are after a single test, which V8's compiled
+ * regex runs faster than a char-code loop.
  */
 function escapeOutput(this: { context: { memoryLimit: { use(n: number): void } } }, value: unknown): string {
   const str = stringify(value);
   this.context.memoryLimit.use(str.length);
-  if (!hasHtmlSpecial(str)) return str;
-  return str.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;").replaceAll('"', "&#34;").replaceAll("'", "&#39;");
+  return HTML_SPECIAL.test(str) ? str.replace(HTML_SPECIALS, entityOf) : str;
 }
 
 /** HTML bodies: every `{{ }}` output is HTML-escaped unless marked `| raw`. */
