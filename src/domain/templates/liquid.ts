@@ -1,5 +1,6 @@
-import { Context, Drop, Liquid, LiquidError, type Template } from "liquidjs";
+import { Context, Liquid, LiquidError, type Template } from "liquidjs";
 import { renderTemplatesSync } from "./compiled-render";
+import { escapeOutput, stringify } from "./html-escape";
 import { accelerate } from "./fast-values";
 
 /**
@@ -21,14 +22,6 @@ class StepBudget {
   check() {
     if (++this.used > RENDER_LIMITS.steps) throw new Error(`render step limit exceeded (${RENDER_LIMITS.steps} steps)`);
   }
-}
-
-function stringify(value: unknown): string {
-  const v = value instanceof Drop ? value.valueOf() : value;
-  if (typeof v === "string") return v;
-  if (v === null || v === undefined) return "";
-  if (Array.isArray(v)) return v.map(stringify).join("");
-  return String(v);
 }
 
 /** Collects the output and stops the render as soon as it grows past the output bound. */
@@ -54,22 +47,6 @@ const withSyncRenderer = (engine: Liquid) => {
     renderTemplatesSync(templates, ctx, emitter ?? new BoundedEmitter())) as never;
   return engine;
 };
-
-const HTML_SPECIAL = /[&<>"']/;
-const HTML_SPECIALS = /[&<>"']/g;
-const ENTITIES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&#34;", "'": "&#39;" };
-const entityOf = (char: string) => ENTITIES[char];
-
-/**
- * liquidjs's escape filter (same entities, same memory accounting), in one regex pass instead of liquidjs's
- * five; most values have nothing to escape and come back as they are after a single test, which V8's compiled
- * regex runs faster than a char-code loop.
- */
-function escapeOutput(this: { context: { memoryLimit: { use(n: number): void } } }, value: unknown): string {
-  const str = stringify(value);
-  this.context.memoryLimit.use(str.length);
-  return HTML_SPECIAL.test(str) ? str.replace(HTML_SPECIALS, entityOf) : str;
-}
 
 /** HTML bodies: every `{{ }}` output is HTML-escaped unless marked `| raw`. */
 const htmlEngine = withSyncRenderer(new Liquid({ ...options, outputEscape: escapeOutput }));
