@@ -2,17 +2,9 @@
 // src/domain/audience/segments.ts re-implemented in plain JavaScript, so the expected counts are computed
 // independently of SQL.
 
-/** mulberry32: small, fast, seeded PRNG (same data on every run). */
-export function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom as rng } from "../../test/fixtures/seeded-random.mjs";
+
+export { rng };
 
 function weighted(rand, table) {
   const total = table.reduce((s, [, w]) => s + w, 0);

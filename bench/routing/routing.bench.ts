@@ -3,23 +3,12 @@
 // figures as JSON on stdout.
 import { classifyIsp, type Isp } from "../../src/domain/reputation/isp";
 import { chooseRoute, type DomainCandidate, type ProviderCandidate, type RoutingRequest } from "../../src/domain/routing/router";
+import { seededRandom } from "../../test/fixtures/seeded-random.mjs";
 
 const BATCHES = Number(process.argv[2] ?? 30);
 const PER_BATCH = Number(process.argv[3] ?? 10_000);
 const WARMUP_BATCHES = 3;
 const RECIPIENTS = 50_000;
-
-/** Deterministic [0,1) numbers (mulberry32), so every run routes the same recipients the same way. */
-function seeded(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Spec = Partial<DomainCandidate> & { letter: string };
 
@@ -77,7 +66,7 @@ const MAILBOXES: [string, number][] = [
 const COMPANY_SHARE = 100 - MAILBOXES.reduce((s, [, w]) => s + w, 0);
 
 function recipients(count: number): string[] {
-  const random = seeded(7);
+  const random = seededRandom(7);
   const out: string[] = [];
   for (let i = 0; i < count; i++) {
     let r = random() * 100;
@@ -104,7 +93,7 @@ function quantile(sorted: number[], q: number) {
 }
 
 function runStrategy(strategy: RoutingRequest["strategy"], list: string[]) {
-  const random = seeded(11);
+  const random = seededRandom(11);
   const chosenDomains: Record<string, number> = {};
   const chosenProviders: Record<string, number> = {};
   const byIsp: Record<string, Record<string, number>> = {};

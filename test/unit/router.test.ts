@@ -8,6 +8,7 @@ import {
   type RoutingDecision,
   type RoutingRequest,
 } from "../../src/domain/routing/router";
+import { seededRandom } from "../fixtures/seeded-random.mjs";
 
 function domain(letter: string, overrides: Partial<DomainCandidate> = {}): DomainCandidate {
   return {
@@ -57,18 +58,6 @@ function ok(decision: RoutingDecision) {
   return decision;
 }
 
-/** Deterministic [0,1) numbers (mulberry32). */
-function seeded(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 describe("strategies", () => {
   it("priority: lowest number first, then the healthier domain, with the domain's default identity", () => {
     const pool = [domain("a", { priority: 20, health_score: 99 }), domain("b", { health_score: 85 }), domain("c", { health_score: 92 })];
@@ -102,7 +91,7 @@ describe("strategies", () => {
 
   it("weighted: picks in proportion to weight over many seeded draws, never a zero weight", () => {
     const pool = [domain("a", { weight: 1 }), domain("b", { weight: 3 }), domain("c", { weight: 6 }), domain("d", { weight: 0 })];
-    const random = seeded(42);
+    const random = seededRandom(42);
     const draws = 20_000;
     const counts: Record<string, number> = {};
     for (let sequence = 0; sequence < draws; sequence++) {
@@ -378,7 +367,7 @@ describe("invariants over random pools", () => {
           const decision = chooseRoute(
             pool,
             list,
-            request({ recipient_email: "x@gmail.com", strategy, sequence, fallback_enabled, exclude_domain_ids: excludeDomains, exclude_provider_ids: excludeProviders, random: seeded(sequence) }),
+            request({ recipient_email: "x@gmail.com", strategy, sequence, fallback_enabled, exclude_domain_ids: excludeDomains, exclude_provider_ids: excludeProviders, random: seededRandom(sequence) }),
           );
           expect(decision.reasons.length).toBeGreaterThan(0);
           if (!decision.ok) return;
