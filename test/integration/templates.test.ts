@@ -123,6 +123,9 @@ describe("template versions", () => {
     const older = await call(`/${v1.id}/versions?limit=2&cursor=${versions.json.next_cursor}`);
     expect(older.json.data.map((v: { version: number }) => v.version)).toEqual([1]);
     expect(older.json.next_cursor).toBeNull();
+    const tampered = await call(`/${v1.id}/versions?cursor=${btoa("latest")}`);
+    expect(tampered.status).toBe(422);
+    expect(tampered.json.errors).toMatchObject([{ location: "query", path: "cursor" }]);
 
     const first = await call(`/${v1.id}/versions/1`);
     expect(first.json).toMatchObject({ version: 1, subject_template: "Welcome, {{ recipient_name }}!" });

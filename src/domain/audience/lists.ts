@@ -1,9 +1,9 @@
-import { and, asc, count, eq, gt } from "drizzle-orm";
+import { and, count, eq } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { listMemberships, type SubscriberList, subscriberLists } from "../../db/schema";
 import { notFound } from "../../lib/errors";
 import { newId } from "../../lib/ids";
-import { decodeCursor, type Page, toPage } from "../../lib/pagination";
+import { keysetPage, type Page } from "../../lib/pagination";
 
 export type ListWithCount = SubscriberList & { subscriber_count: number };
 
@@ -34,14 +34,10 @@ export const getListWithCount = async (db: Database, workspaceId: string, id: st
   withCount(db, await getList(db, workspaceId, id));
 
 export async function listLists(db: Database, workspaceId: string, limit: number, cursor?: string): Promise<Page<ListWithCount>> {
-  const after = decodeCursor(cursor);
-  const rows = await db
-    .select()
-    .from(subscriberLists)
-    .where(and(eq(subscriberLists.workspace_id, workspaceId), after ? gt(subscriberLists.id, after) : undefined))
-    .orderBy(asc(subscriberLists.id))
-    .limit(limit + 1);
-  const page = toPage(rows, limit, (l) => l.id);
+  const page = await keysetPage(
+    (after) => db.select().from(subscriberLists).where(and(eq(subscriberLists.workspace_id, workspaceId), after)),
+    { key: subscriberLists.id, limit, cursor },
+  );
   return { ...page, data: await Promise.all(page.data.map((l) => withCount(db, l))) };
 }
 

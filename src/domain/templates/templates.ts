@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, lt, type SQL } from "drizzle-orm";
+import { and, eq, type SQL } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import {
   type EmailTemplate,
@@ -10,7 +10,7 @@ import {
 } from "../../db/schema";
 import { conflict, notFound } from "../../lib/errors";
 import { newId } from "../../lib/ids";
-import { decodeCursor, type Page, toPage } from "../../lib/pagination";
+import { keysetPage, type Page } from "../../lib/pagination";
 import { firstFreeSlug, slugify } from "../../lib/slug";
 import { compileDesign } from "../builder/custom-blocks";
 import type { Design } from "../builder/design";
@@ -140,21 +140,17 @@ export async function listTemplates(
   limit: number,
   cursor?: string,
 ): Promise<Page<EmailTemplate>> {
-  const after = decodeCursor(cursor);
   const conditions: (SQL | undefined)[] = [
     eq(emailTemplates.workspace_id, workspaceId),
     filter.category ? eq(emailTemplates.category, filter.category) : undefined,
     filter.template_type ? eq(emailTemplates.template_type, filter.template_type) : undefined,
     filter.is_active === undefined ? undefined : eq(emailTemplates.is_active, filter.is_active),
-    after ? gt(emailTemplates.id, after) : undefined,
   ];
-  const rows = await db
-    .select()
-    .from(emailTemplates)
-    .where(and(...conditions))
-    .orderBy(asc(emailTemplates.id))
-    .limit(limit + 1);
-  return toPage(rows, limit, (t) => t.id);
+  return keysetPage((after) => db.select().from(emailTemplates).where(and(...conditions, after)), {
+    key: emailTemplates.id,
+    limit,
+    cursor,
+  });
 }
 
 /**
@@ -233,19 +229,10 @@ export async function listVersions(
   cursor?: string,
 ): Promise<Page<TemplateVersion>> {
   await getTemplate(db, workspaceId, templateId);
-  const before = decodeCursor(cursor);
-  const rows = await db
-    .select()
-    .from(emailTemplateVersions)
-    .where(
-      and(
-        eq(emailTemplateVersions.template_id, templateId),
-        before ? lt(emailTemplateVersions.version, Number(before)) : undefined,
-      ),
-    )
-    .orderBy(desc(emailTemplateVersions.version))
-    .limit(limit + 1);
-  return toPage(rows, limit, (v) => String(v.version));
+  return keysetPage(
+    (after) => db.select().from(emailTemplateVersions).where(and(eq(emailTemplateVersions.template_id, templateId), after)),
+    { key: emailTemplateVersions.version, order: "desc", limit, cursor },
+  );
 }
 
 export async function getVersion(db: Database, workspaceId: string, templateId: string, version: number): Promise<TemplateVersion> {
