@@ -5,6 +5,7 @@ import { createDb } from "../../src/db/client";
 import { listImportErrors, listImports, subscriberLists, workspaces } from "../../src/db/schema";
 import { ApiError } from "../../src/lib/errors";
 import { newId } from "../../src/lib/ids";
+import { findInWorkspace } from "../../src/lib/lookups";
 import { decodeCursor, encodeCursor, keysetPage, type Page } from "../../src/lib/pagination";
 
 const db = createDb(env.DB);
@@ -156,3 +157,30 @@ describe("keysetPage", () => {
   });
 });
 
+describe("findInWorkspace", () => {
+  it("finds a row of the workspace and 404s on another workspace's id or an unknown one", async () => {
+    const owner = await newWorkspace();
+    const [listId] = await newLists(owner, 1);
+    expect(await findInWorkspace(db, subscriberLists, owner, listId, "List")).toMatchObject({ id: listId, workspace_id: owner });
+
+    const stranger = await newWorkspace();
+    for (const [workspaceId, id] of [
+      [stranger, listId],
+      [owner, "lst_unknown"],
+    ]) {
+      const error = await findInWorkspace(db, subscriberLists, workspaceId, id, "List").catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ApiError);
+      expect(error).toMatchObject({ status: 404, detail: "List not found" });
+    }
+  });
+
+  it("narrows by a further condition, e.g. the parent named in the path", async () => {
+    const owner = await newWorkspace();
+    const [listId, otherListId] = await newLists(owner, 2);
+    const importId = newId("imp");
+    await db.insert(listImports).values({ id: importId, workspace_id: owner, list_id: listId });
+    const underList = (id: string) => findInWorkspace(db, listImports, owner, importId, "Import", eq(listImports.list_id, id));
+    expect(await underList(listId)).toMatchObject({ id: importId });
+    await expect(underList(otherListId)).rejects.toMatchObject({ status: 404 });
+  });
+});

@@ -3,6 +3,7 @@ import type { Database } from "../../db/client";
 import { listMemberships, type SubscriberList, subscriberLists } from "../../db/schema";
 import { notFound } from "../../lib/errors";
 import { newId } from "../../lib/ids";
+import { findInWorkspace } from "../../lib/lookups";
 import { keysetPage, type Page } from "../../lib/pagination";
 
 export type ListWithCount = SubscriberList & { subscriber_count: number };
@@ -21,13 +22,7 @@ export async function createList(db: Database, workspaceId: string, input: { nam
 }
 
 export async function getList(db: Database, workspaceId: string, id: string): Promise<SubscriberList> {
-  const list = await db
-    .select()
-    .from(subscriberLists)
-    .where(and(eq(subscriberLists.workspace_id, workspaceId), eq(subscriberLists.id, id)))
-    .get();
-  if (!list) throw notFound("List");
-  return list;
+  return findInWorkspace(db, subscriberLists, workspaceId, id, "List");
 }
 
 export const getListWithCount = async (db: Database, workspaceId: string, id: string) =>

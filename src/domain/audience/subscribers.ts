@@ -10,8 +10,9 @@ import {
 } from "../../db/schema";
 import { chunk, rowsPerInsert } from "../../lib/chunk";
 import { randomBase62 } from "../../lib/crypto";
-import { conflict, notFound } from "../../lib/errors";
+import { conflict } from "../../lib/errors";
 import { newId } from "../../lib/ids";
+import { findInWorkspace } from "../../lib/lookups";
 import { keysetPage, type Page } from "../../lib/pagination";
 import { normalizeEmail } from "./emails";
 import { suppressionsFor } from "./suppressions";
@@ -41,12 +42,7 @@ async function withPreferences(db: Database, workspaceId: string, rows: Subscrib
 }
 
 export async function getSubscriber(db: Database, workspaceId: string, id: string): Promise<SubscriberWithPreferences> {
-  const row = await db
-    .select()
-    .from(subscribers)
-    .where(and(eq(subscribers.workspace_id, workspaceId), eq(subscribers.id, id)))
-    .get();
-  if (!row) throw notFound("Subscriber");
+  const row = await findInWorkspace(db, subscribers, workspaceId, id, "Subscriber");
   return (await withPreferences(db, workspaceId, [row]))[0];
 }
 

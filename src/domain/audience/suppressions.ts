@@ -2,8 +2,9 @@ import { and, eq, or, sql } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { type Suppression, suppressions } from "../../db/schema";
 import { sha256Hex } from "../../lib/crypto";
-import { conflict, notFound } from "../../lib/errors";
+import { conflict } from "../../lib/errors";
 import { newId } from "../../lib/ids";
+import { findInWorkspace } from "../../lib/lookups";
 import { keysetPage, type Page } from "../../lib/pagination";
 import { domainOf } from "./emails";
 
@@ -48,12 +49,7 @@ export async function listSuppressions(db: Database, workspaceId: string, limit:
 
 /** Erasure suppressions protect a deleted person; they cannot be lifted through the API. */
 export async function removeSuppression(db: Database, workspaceId: string, id: string): Promise<void> {
-  const row = await db
-    .select()
-    .from(suppressions)
-    .where(and(eq(suppressions.workspace_id, workspaceId), eq(suppressions.id, id)))
-    .get();
-  if (!row) throw notFound("Suppression");
+  const row = await findInWorkspace(db, suppressions, workspaceId, id, "Suppression");
   if (row.reason === "erased") throw conflict("An erased address stays suppressed");
   await db.delete(suppressions).where(eq(suppressions.id, id));
 }

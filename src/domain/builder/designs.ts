@@ -1,8 +1,8 @@
 import { and, eq } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { visualBuilderDesigns } from "../../db/schema";
-import { notFound } from "../../lib/errors";
 import { newId } from "../../lib/ids";
+import { findInWorkspace } from "../../lib/lookups";
 import { keysetPage, type Page } from "../../lib/pagination";
 import type { Design } from "./design";
 
@@ -17,13 +17,7 @@ export async function createDesign(db: Database, workspaceId: string, input: { n
 }
 
 export async function getDesign(db: Database, workspaceId: string, id: string): Promise<StoredDesign> {
-  const row = await db
-    .select()
-    .from(visualBuilderDesigns)
-    .where(and(eq(visualBuilderDesigns.workspace_id, workspaceId), eq(visualBuilderDesigns.id, id)))
-    .get();
-  if (!row) throw notFound("Design");
-  return row;
+  return findInWorkspace(db, visualBuilderDesigns, workspaceId, id, "Design");
 }
 
 export async function listDesigns(db: Database, workspaceId: string, limit: number, cursor?: string): Promise<Page<StoredDesign>> {

@@ -1,8 +1,9 @@
 import { and, eq } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { type DedicatedIp, dedicatedIps } from "../../db/schema";
-import { conflict, notFound } from "../../lib/errors";
+import { conflict } from "../../lib/errors";
 import { newId } from "../../lib/ids";
+import { findInWorkspace } from "../../lib/lookups";
 import { keysetPage, type Page } from "../../lib/pagination";
 import type { DnsResolver } from "../dns/doh-resolver";
 import { checkBlocklists, checkPtr } from "./ip-checks";
@@ -28,13 +29,7 @@ export async function createDedicatedIp(db: Database, workspaceId: string, input
 }
 
 export async function getDedicatedIp(db: Database, workspaceId: string, id: string): Promise<DedicatedIp> {
-  const ip = await db
-    .select()
-    .from(dedicatedIps)
-    .where(and(eq(dedicatedIps.workspace_id, workspaceId), eq(dedicatedIps.id, id)))
-    .get();
-  if (!ip) throw notFound("Dedicated IP");
-  return ip;
+  return findInWorkspace(db, dedicatedIps, workspaceId, id, "Dedicated IP");
 }
 
 export async function listDedicatedIps(db: Database, workspaceId: string, limit: number, cursor?: string): Promise<Page<DedicatedIp>> {

@@ -2,8 +2,9 @@ import { and, eq, isNull } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { type SendingDomain, sendingDomains } from "../../db/schema";
 import { openSecret, sealSecret } from "../../lib/crypto";
-import { conflict, notFound } from "../../lib/errors";
+import { conflict } from "../../lib/errors";
 import { newId } from "../../lib/ids";
+import { findInWorkspace } from "../../lib/lookups";
 import { keysetPage, type Page } from "../../lib/pagination";
 import type { DnsResolver } from "../dns/doh-resolver";
 import { listProviderRows } from "../providers/providers";
@@ -108,13 +109,7 @@ export const openDkimPrivateKey = (encryptionKey: string, domain: SendingDomain)
   openSecret(encryptionKey, domain.dkim_private_key, dkimBinding(domain.id));
 
 export async function getDomain(db: Database, workspaceId: string, id: string): Promise<SendingDomain> {
-  const domain = await db
-    .select()
-    .from(sendingDomains)
-    .where(and(eq(sendingDomains.workspace_id, workspaceId), eq(sendingDomains.id, id)))
-    .get();
-  if (!domain) throw notFound("Sending domain");
-  return domain;
+  return findInWorkspace(db, sendingDomains, workspaceId, id, "Sending domain");
 }
 
 export async function listDomains(db: Database, workspaceId: string, limit: number, cursor?: string): Promise<Page<SendingDomain>> {

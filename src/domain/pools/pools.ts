@@ -1,8 +1,9 @@
 import { and, asc, eq, inArray } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { dedicatedIps, type RoutingConfig, sendingDomains, type SendingPool, type SendingPoolMember, sendingPoolMembers, sendingPools } from "../../db/schema";
-import { ApiError, conflict, notFound } from "../../lib/errors";
+import { ApiError, conflict } from "../../lib/errors";
 import { newId } from "../../lib/ids";
+import { findInWorkspace } from "../../lib/lookups";
 import { keysetPage, type Page } from "../../lib/pagination";
 
 export interface PoolMemberInput {
@@ -106,12 +107,7 @@ const membersOf = (db: Database, poolIds: string[]) =>
     : db.select().from(sendingPoolMembers).where(inArray(sendingPoolMembers.pool_id, poolIds)).orderBy(asc(sendingPoolMembers.id));
 
 export async function getPool(db: Database, workspaceId: string, id: string): Promise<PoolWithMembers> {
-  const pool = await db
-    .select()
-    .from(sendingPools)
-    .where(and(eq(sendingPools.workspace_id, workspaceId), eq(sendingPools.id, id)))
-    .get();
-  if (!pool) throw notFound("Sending pool");
+  const pool = await findInWorkspace(db, sendingPools, workspaceId, id, "Sending pool");
   return { ...pool, members: await membersOf(db, [id]) };
 }
 

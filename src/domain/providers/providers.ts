@@ -1,8 +1,9 @@
 import { and, asc, eq, ne } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { type EmailProvider, emailProviders, type ProviderSettings } from "../../db/schema";
-import { ApiError, notFound } from "../../lib/errors";
+import { ApiError } from "../../lib/errors";
 import { newId } from "../../lib/ids";
+import { findInWorkspace } from "../../lib/lookups";
 import { keysetPage, type Page } from "../../lib/pagination";
 import { openSecret, sealSecret } from "../../lib/crypto";
 import { credentialKeysSet, type ProviderCredentials, providerCredentialSchemas, type ProviderType } from "../../providers/credentials";
@@ -110,13 +111,7 @@ export async function createProvider(db: Database, env: Env, keys: SecretsContex
 }
 
 export async function getProviderRow(db: Database, workspaceId: string, id: string): Promise<EmailProvider> {
-  const provider = await db
-    .select()
-    .from(emailProviders)
-    .where(and(eq(emailProviders.workspace_id, workspaceId), eq(emailProviders.id, id)))
-    .get();
-  if (!provider) throw notFound("Provider");
-  return provider;
+  return findInWorkspace(db, emailProviders, workspaceId, id, "Provider");
 }
 
 export const getProvider = async (db: Database, keys: SecretsContext, workspaceId: string, id: string) =>

@@ -10,6 +10,7 @@ import {
 } from "../../db/schema";
 import { conflict, notFound } from "../../lib/errors";
 import { newId } from "../../lib/ids";
+import { findInWorkspace } from "../../lib/lookups";
 import { keysetPage, type Page } from "../../lib/pagination";
 import { firstFreeSlug, slugify } from "../../lib/slug";
 import { compileDesign } from "../builder/custom-blocks";
@@ -118,13 +119,7 @@ export async function createTemplate(db: Database, workspaceId: string, input: N
 }
 
 export async function getTemplate(db: Database, workspaceId: string, id: string): Promise<EmailTemplate> {
-  const template = await db
-    .select()
-    .from(emailTemplates)
-    .where(and(eq(emailTemplates.workspace_id, workspaceId), eq(emailTemplates.id, id)))
-    .get();
-  if (!template) throw notFound("Template");
-  return template;
+  return findInWorkspace(db, emailTemplates, workspaceId, id, "Template");
 }
 
 export interface TemplateFilter {

@@ -2,8 +2,8 @@ import { and, eq, isNull } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { type ApiKey, apiKeys, type Workspace, workspaces } from "../../db/schema";
 import { randomBase62, secretsEqual, sha256Hex } from "../../lib/crypto";
-import { notFound } from "../../lib/errors";
 import { newId } from "../../lib/ids";
+import { findInWorkspace } from "../../lib/lookups";
 import { keysetPage, type Page } from "../../lib/pagination";
 
 export const API_KEY_PREFIX = "fc_";
@@ -84,11 +84,5 @@ export async function revokeApiKey(db: Database, workspaceId: string, id: string
     .where(and(eq(apiKeys.id, id), eq(apiKeys.workspace_id, workspaceId), isNull(apiKeys.revoked_at)))
     .returning();
   if (revoked) return revoked;
-  const existing = await db
-    .select()
-    .from(apiKeys)
-    .where(and(eq(apiKeys.id, id), eq(apiKeys.workspace_id, workspaceId)))
-    .get();
-  if (!existing) throw notFound("API key");
-  return existing;
+  return findInWorkspace(db, apiKeys, workspaceId, id, "API key");
 }
