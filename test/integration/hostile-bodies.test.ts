@@ -240,6 +240,24 @@ describe("a JSON route", { timeout: 60_000 }, () => {
     expect(checked).toBeGreaterThan(0);
   });
 
+  it("answers 422 to a wrong type in each declared property, naming every one", async () => {
+    await onEveryRoute(async (op) => {
+      const properties = Object.entries<JsonSchema>(ctx.resolve(op.schema).properties ?? {});
+      const body: Record<string, unknown> = {};
+      for (const [name, schema] of properties) {
+        const allowed = allowedTypes(schema, ctx.resolve);
+        if (allowed && schema.$ref) allowed.add("null");
+        const wrong = allowed && Object.values(VALUES_BY_TYPE).flat().find((v) => !admits(allowed, v));
+        if (wrong !== undefined) body[name] = wrong;
+      }
+      if (Object.keys(body).length === 0) return undefined;
+      const res = await send(op, { body: JSON.stringify(body) });
+      const named = new Set((res.json?.errors ?? []).map((e: { path: string }) => e.path.split(".")[0]));
+      const unnamed = Object.keys(body).filter((name) => !named.has(name));
+      return expectProblem(res, 422, "validation_failed") ?? (unnamed.length ? `not named: ${unnamed.join(", ")} in ${describeResponse(res)}` : undefined);
+    });
+  });
+
   it("answers 422 to a __proto__ key anywhere, naming where it is", async () => {
     await onEveryRoute(async (op) => {
       const body = JSON.stringify(ctx.samples.get(op)).replace(/^\{/, '{"__proto__":{"polluted":"yes"},').replace(/,\}$/, "}");
