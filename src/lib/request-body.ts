@@ -1,23 +1,22 @@
 import { ApiError, type FieldError } from "./errors";
 
 /**
- * The largest body a JSON endpoint reads. A template at its field limits (512 KiB of HTML and of text, up to 3 bytes
+ * The largest body a route that takes JSON reads (whatever its Content-Type). A template at its field limits (512 KiB of HTML and of text, up to 3 bytes
  * a character in UTF-8) and a bulk upsert of 1,000 subscribers with a few KB of attributes each both fit.
  */
-export const MAX_JSON_BODY_BYTES = 4 * 1024 * 1024;
+export const MAX_BODY_BYTES = 4 * 1024 * 1024;
 
 /** Arrays and objects nested in one another. The deepest legitimate body (a design's blocks, a segment's filters) is far shallower. */
 export const MAX_JSON_DEPTH = 64;
 
-const tooLarge = () =>
-  new ApiError("content_too_large", `The body is larger than ${MAX_JSON_BODY_BYTES / 1024 / 1024} MiB (${MAX_JSON_BODY_BYTES} bytes)`);
+const tooLarge = (limit: number) => new ApiError("content_too_large", `The body is larger than ${limit} bytes`);
 
 /**
  * The whole body, refused as soon as it passes the limit: a declared Content-Length over it is refused unread, and a
  * body without one (chunked) is read only up to it.
  */
 export async function readBodyUpTo(request: Request, limit: number): Promise<Uint8Array> {
-  if (Number(request.headers.get("content-length")) > limit) throw tooLarge();
+  if (Number(request.headers.get("content-length")) > limit) throw tooLarge(limit);
   if (!request.body) return new Uint8Array();
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -28,7 +27,7 @@ export async function readBodyUpTo(request: Request, limit: number): Promise<Uin
     size += value.byteLength;
     if (size > limit) {
       await reader.cancel();
-      throw tooLarge();
+      throw tooLarge(limit);
     }
     chunks.push(value);
   }
@@ -100,7 +99,7 @@ export function findJsonHazard(root: unknown): FieldError | undefined {
 
 /** A JSON body read within the limits: 413 over the size, 400 if it is not UTF-8 JSON, 422 if too deep or with `__proto__`. */
 export async function readJsonBody(request: Request): Promise<string> {
-  const text = decodeUtf8(await readBodyUpTo(request, MAX_JSON_BODY_BYTES));
+  const text = decodeUtf8(await readBodyUpTo(request, MAX_BODY_BYTES));
   const value = parseJson(text);
   const hazard = findJsonHazard(value);
   if (hazard) throw new ApiError("validation_failed", `Invalid body: ${hazard.path ? `${hazard.path}: ` : ""}${hazard.message}`, [hazard]);

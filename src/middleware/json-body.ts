@@ -3,7 +3,7 @@ import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import { matchedRoutes } from "hono/route";
 import { ApiError } from "../lib/errors";
-import { MAX_JSON_BODY_BYTES, readBodyUpTo, readJsonBody } from "../lib/request-body";
+import { MAX_BODY_BYTES, readBodyUpTo, readJsonBody } from "../lib/request-body";
 import type { AppBindings } from "../lib/router";
 
 interface BodyRule {
@@ -49,7 +49,7 @@ const unsupported = (rule: BodyRule, sent: string | undefined) => {
 /**
  * The gate in front of every route whose OpenAPI body includes JSON, before authentication and validation: the
  * Content-Type must be one the route declares (415 otherwise, and for a required body sent without one, which the
- * validator would otherwise read as `{}`); a JSON body is read within MAX_JSON_BODY_BYTES (413), must parse (400), and
+ * validator would otherwise read as `{}`); a JSON body is read within MAX_BODY_BYTES (413), must parse (400), and
  * must not nest deeper than the schemas can safely walk nor carry a `__proto__` key (422). Other bodies of these
  * routes (the preference center's forms) are size-capped too; routes that take no JSON (CSV import) are left alone.
  */
@@ -63,12 +63,12 @@ export function jsonBodies(app: OpenAPIHono<AppBindings>) {
 
     const contentType = c.req.header("content-type");
     if (!contentType) {
-      if (rule.required || (await readBodyUpTo(c.req.raw, MAX_JSON_BODY_BYTES)).byteLength > 0) throw unsupported(rule, undefined);
+      if (rule.required || (await readBodyUpTo(c.req.raw, MAX_BODY_BYTES)).byteLength > 0) throw unsupported(rule, undefined);
       return next();
     }
     const essence = essenceOf(contentType);
     if (!accepts(rule, essence)) throw unsupported(rule, essence);
-    const body = isJson(essence) ? await readJsonBody(c.req.raw) : await readBodyUpTo(c.req.raw, MAX_JSON_BODY_BYTES);
+    const body = isJson(essence) ? await readJsonBody(c.req.raw) : await readBodyUpTo(c.req.raw, MAX_BODY_BYTES);
     // The validators read the body again; they get the bytes already read and checked.
     c.req.raw = new Request(c.req.raw, { body });
     return next();

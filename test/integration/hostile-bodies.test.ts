@@ -2,7 +2,7 @@ import { env, exports } from "cloudflare:workers";
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { signPreferenceToken } from "../../src/domain/preferences/tokens";
-import { MAX_JSON_BODY_BYTES, MAX_JSON_DEPTH } from "../../src/lib/request-body";
+import { MAX_BODY_BYTES, MAX_JSON_DEPTH } from "../../src/lib/request-body";
 import { ADMIN_TOKEN, createWorkspace } from "../factories/api";
 import {
   VALUES_BY_TYPE,
@@ -197,13 +197,13 @@ describe("a JSON route", { timeout: 60_000 }, () => {
     await onEveryRoute(async (op) => expectProblem(await send(op, { body: new Uint8Array([0x22, 0xff, 0xfe, 0x22]) }), 400, "bad_request"));
   });
 
-  it(`answers 413 to a body over ${MAX_JSON_BODY_BYTES} bytes, whether it declares its length or streams it`, async () => {
-    const huge = JSON.stringify("x".repeat(MAX_JSON_BODY_BYTES));
+  it(`answers 413 to a body over ${MAX_BODY_BYTES} bytes, whether it declares its length or streams it`, async () => {
+    const huge = JSON.stringify("x".repeat(MAX_BODY_BYTES));
     await onEveryRoute(async (op) => expectProblem(await send(op, { body: huge }), 413, "content_too_large"));
     const streamed = () =>
       new ReadableStream<Uint8Array>({
         start(controller) {
-          for (let sent = 0; sent <= MAX_JSON_BODY_BYTES; sent += 65_536) controller.enqueue(new Uint8Array(65_536).fill(0x20));
+          for (let sent = 0; sent <= MAX_BODY_BYTES; sent += 65_536) controller.enqueue(new Uint8Array(65_536).fill(0x20));
           controller.close();
         },
       });
