@@ -172,7 +172,8 @@ describe("the fuzzing set-up", () => {
 describe("a JSON route", { timeout: 60_000 }, () => {
   it("answers 415 to a body without a Content-Type, and to a required body that is missing", async () => {
     await onEveryRoute(async (op) => {
-      const withBody = await send(op, { body: JSON.stringify(ctx.samples.get(op)), contentType: null });
+      // Bytes, not a string: a string body would get a default text/plain Content-Type.
+      const withBody = await send(op, { body: new TextEncoder().encode(JSON.stringify(ctx.samples.get(op))), contentType: null });
       return expectProblem(withBody, 415, "unsupported_media_type");
     });
     await onEveryRoute(async (op) => {
