@@ -26,7 +26,8 @@ type Mutation = "wrong_type" | "null" | "array_for_object" | "huge_string" | "od
 
 /**
  * Server errors the fuzzing finds in route or domain code outside the body gate, each pinned to its route, the kind of
- * body and the field. They are tolerated here only until their causes are fixed; then the entry goes.
+ * body and the field. They are tolerated here only until their causes are fixed; then the entry goes. Empty: since the
+ * body gate, thousands of runs have found none.
  */
 const KNOWN_5XX: { route: string; mutation: Mutation; path: string; reason: string }[] = [];
 
