@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { blockTypes } from "../../src/domain/builder/design";
+import { blockTypes } from "../../src/domain/builder/design-schema";
 import { api, createWorkspace } from "../factories/api";
 import { everyBlockContext, everyBlockDesign, specExampleDesign } from "../fixtures/designs";
 

@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { designToTemplate } from "../../src/domain/builder/compile";
 import { templateToDesign, NotABuilderTemplateError } from "../../src/domain/builder/decompile";
-import { blockTypes, DesignSchema } from "../../src/domain/builder/design";
+import { blockTypes, DesignSchema } from "../../src/domain/builder/design-schema";
 import { stripBuilderMarkers } from "../../src/domain/builder/markers";
 import { renderTemplate } from "../../src/domain/templates/render";
 import { parseLiquid } from "../../src/domain/templates/liquid";

@@ -13,7 +13,7 @@ import { newId } from "../../lib/ids";
 import { decodeCursor, type Page, toPage } from "../../lib/pagination";
 import { firstFreeSlug, slugify } from "../../lib/slug";
 import { compileDesign } from "../builder/custom-blocks";
-import type { Design } from "../builder/design";
+import type { Design } from "../builder/design-schema";
 import { checkTemplateSyntax, type RenderedEmail, renderTemplate, variablesUsedBy } from "./render";
 import { asTemplateValidationError } from "./template-errors";
 import { type TemplateWarning, templateWarnings } from "./warnings";

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import type { EmailTemplate } from "../../db/schema";
 import { templateCategories, templateTypes } from "../../db/schema/enums";
-import { DesignSchema } from "../../domain/builder/design";
+import { DesignSchema } from "../../domain/builder/design-schema";
 import type { TemplateVersion } from "../../domain/templates/templates";
 import { TemplateVariableSchema } from "../../domain/templates/variables";
 import { SLUG_MESSAGE, SLUG_PATTERN } from "../../lib/slug";

@@ -1,8 +1,8 @@
 import { z } from "@hono/zod-openapi";
 import { templateCategories } from "../../db/schema/enums";
-import { BlockSchema, blockTypes, DesignSchema } from "../../domain/builder/design";
+import { BlockSchema, blockTypes, DesignSchema } from "../../domain/builder/design-schema";
 import type { CustomBlock } from "../../domain/builder/custom-blocks";
-import type { StoredDesign } from "../../domain/builder/designs";
+import type { StoredDesign } from "../../domain/builder/saved-designs";
 import { SLUG_MESSAGE, SLUG_PATTERN } from "../../lib/slug";
 import { WorkspaceParamsSchema } from "../workspaces/workspaces.schemas";
 

@@ -4,7 +4,7 @@ import { visualBuilderDesigns } from "../../db/schema";
 import { notFound } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { decodeCursor, type Page, toPage } from "../../lib/pagination";
-import type { Design } from "./design";
+import type { Design } from "./design-schema";
 
 export type StoredDesign = typeof visualBuilderDesigns.$inferSelect;
 
