@@ -95,11 +95,28 @@ describe("template CRUD", () => {
     expect((await call("")).json.data).toEqual([]);
   });
 
+  it("answers every /templates/{template_id} path for the template's slug as for its id", async () => {
+    const { call } = await setup();
+    const { json: tpl } = await call("", "POST", codeTemplate({ slug: "welcome" }));
+    expect((await call("/welcome")).json).toEqual(tpl);
+    const patched = await call("/welcome", "PATCH", { subject_template: "Hello {{ recipient_name }}" });
+    expect(patched.status).toBe(200);
+    expect(patched.json).toMatchObject({ id: tpl.id, version: 2 });
+    expect((await call("/welcome/versions")).json.data.map((v: { version: number }) => v.version)).toEqual([2, 1]);
+    expect((await call("/welcome/versions/1")).json).toMatchObject({ template_id: tpl.id, version: 1 });
+    const preview = await call("/welcome/preview", "POST", { context: { recipient_name: "Ada" } });
+    expect(preview.json.subject).toBe("Hello Ada");
+    expect((await call("/welcome", "DELETE")).status).toBe(204);
+    expect((await call(`/${tpl.id}`)).status).toBe(404);
+    expect((await call("/welcome")).status).toBe(404);
+  });
+
   it("is invisible to other workspaces", async () => {
     const mine = await setup();
     const theirs = await setup();
     const tpl = await theirs.call("", "POST", codeTemplate());
-    for (const [path, method] of [[`/${tpl.json.id}`, "GET"], [`/${tpl.json.id}`, "PATCH"], [`/${tpl.json.id}`, "DELETE"], [`/${tpl.json.id}/versions`, "GET"]]) {
+    const paths = [`/${tpl.json.id}`, `/${tpl.json.slug}`].flatMap((p) => [[p, "GET"], [p, "PATCH"], [p, "DELETE"], [`${p}/versions`, "GET"], [`${p}/versions/1`, "GET"]]);
+    for (const [path, method] of paths) {
       const res = await mine.call(path, method, method === "PATCH" ? { name: "stolen" } : undefined);
       expect(res.status, `${method} ${path}`).toBe(404);
     }

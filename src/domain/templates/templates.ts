@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, lt, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, gt, lt, or, type SQL } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import {
   type EmailTemplate,
@@ -117,11 +117,15 @@ export async function createTemplate(db: Database, workspaceId: string, input: N
   return template;
 }
 
-export async function getTemplate(db: Database, workspaceId: string, id: string): Promise<EmailTemplate> {
+/**
+ * A template by id or slug, as every `/templates/{template_id}` path names it. Ids (`tpl_…`) hold an underscore,
+ * which no slug may, so one value never names two templates.
+ */
+export async function getTemplate(db: Database, workspaceId: string, idOrSlug: string): Promise<EmailTemplate> {
   const template = await db
     .select()
     .from(emailTemplates)
-    .where(and(eq(emailTemplates.workspace_id, workspaceId), eq(emailTemplates.id, id)))
+    .where(and(eq(emailTemplates.workspace_id, workspaceId), or(eq(emailTemplates.id, idOrSlug), eq(emailTemplates.slug, idOrSlug))))
     .get();
   if (!template) throw notFound("Template");
   return template;
@@ -165,10 +169,11 @@ export async function listTemplates(
 export async function updateTemplate(
   db: Database,
   workspaceId: string,
-  id: string,
+  idOrSlug: string,
   changes: TemplateChanges,
 ): Promise<EmailTemplate> {
-  const current = await getTemplate(db, workspaceId, id);
+  const current = await getTemplate(db, workspaceId, idOrSlug);
+  const { id } = current;
   const type = changes.template_type ?? current.template_type;
 
   if (changes.body_html !== undefined && type === "visual") {
@@ -213,8 +218,8 @@ export async function updateTemplate(
 }
 
 /** Refused while a campaign uses the template: the campaign would lose the content it sends. */
-export async function deleteTemplate(db: Database, workspaceId: string, id: string): Promise<void> {
-  await getTemplate(db, workspaceId, id);
+export async function deleteTemplate(db: Database, workspaceId: string, idOrSlug: string): Promise<void> {
+  const { id } = await getTemplate(db, workspaceId, idOrSlug);
   const user = await db
     .select({ id: emailCampaigns.id, name: emailCampaigns.name })
     .from(emailCampaigns)
@@ -228,11 +233,11 @@ export async function deleteTemplate(db: Database, workspaceId: string, id: stri
 export async function listVersions(
   db: Database,
   workspaceId: string,
-  templateId: string,
+  templateIdOrSlug: string,
   limit: number,
   cursor?: string,
 ): Promise<Page<TemplateVersion>> {
-  await getTemplate(db, workspaceId, templateId);
+  const { id: templateId } = await getTemplate(db, workspaceId, templateIdOrSlug);
   const before = decodeCursor(cursor);
   const rows = await db
     .select()
@@ -248,7 +253,8 @@ export async function listVersions(
   return toPage(rows, limit, (v) => String(v.version));
 }
 
-export async function getVersion(db: Database, workspaceId: string, templateId: string, version: number): Promise<TemplateVersion> {
+export async function getVersion(db: Database, workspaceId: string, templateIdOrSlug: string, version: number): Promise<TemplateVersion> {
+  const { id: templateId } = await getTemplate(db, workspaceId, templateIdOrSlug);
   const row = await db
     .select()
     .from(emailTemplateVersions)

@@ -96,7 +96,10 @@ export const TemplateListQuerySchema = z.object({
 });
 
 export const TemplateParamsSchema = WorkspaceParamsSchema.extend({
-  template_id: z.string().openapi({ param: { name: "template_id", in: "path" } }),
+  template_id: z
+    .string()
+    .min(1)
+    .openapi({ param: { name: "template_id", in: "path" }, description: "Template id or slug", example: "welcome" }),
 });
 
 export const TemplateVersionParamsSchema = TemplateParamsSchema.extend({
