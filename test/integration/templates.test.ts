@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { api, createWorkspace } from "../factories/api";
+import { MAX_LIQUID_NESTING } from "../../src/domain/templates/liquid";
 import { everyBlockDesign, specExampleDesign } from "../fixtures/designs";
 
 async function setup(postal_address: string | null = "Acme Inc.\n1 Main St\nSpringfield") {
@@ -279,6 +280,34 @@ describe("POST /templates/{id}/preview", () => {
     expect(nested.status).toBe(422);
 
     expect((await preview(call, { body_html: "<p>still fine</p>" })).status).toBe(200);
+  });
+
+  it("refuses Liquid nested past the limit with 422 at save, naming the line and column", async () => {
+    const { call } = await setup();
+    const nested = (tag: string, end: string, depth: number) => `${tag}\n`.repeat(depth) + "x" + end.repeat(depth);
+    for (const depth of [MAX_LIQUID_NESTING + 1, 1_000, 10_000]) {
+      for (const [tag, end] of [["{% if a %}", "{% endif %}"], ["{% for i in (1..2) %}", "{% endfor %}"], ["{% capture c %}", "{% endcapture %}"]]) {
+        const res = await call("", "POST", codeTemplate({ body_html: nested(tag, end, depth) }));
+        expect(res.status, `${tag} ${depth} deep`).toBe(422);
+        expect(res.json.errors[0], `${tag} ${depth} deep`).toMatchObject({ path: "body_html", line: MAX_LIQUID_NESTING + 1, column: 1 });
+      }
+    }
+    const liquidTag = `<p>\n{% liquid\n${"if a\n".repeat(10_000)}echo "x"\n${"endif\n".repeat(10_000)}%}`;
+    const inLiquidTag = await call("", "POST", codeTemplate({ body_html: liquidTag }));
+    expect(inLiquidTag.status).toBe(422);
+    // The {% liquid %} tag on line 2 is the first level, so the 100th `if` (on line 102) is one too many.
+    expect(inLiquidTag.json.errors[0]).toMatchObject({ path: "body_html", line: 2 + MAX_LIQUID_NESTING });
+    const deepest = await preview(call, { body_html: nested("{% if a %}", "{% endif %}", MAX_LIQUID_NESTING) }, { a: true });
+    expect(deepest.status).toBe(200);
+    expect(deepest.json.html.trim()).toBe("x");
+    expect((await call("")).json.data).toHaveLength(1);
+  });
+
+  it("refuses a body of megabytes with 422", async () => {
+    const { call } = await setup();
+    const res = await call("", "POST", codeTemplate({ body_html: `<p>${"x".repeat(4 * 1024 * 1024)}</p>` }));
+    expect(res.status).toBe(422);
+    expect(res.json.errors[0].path).toBe("body_html");
   });
 
   it("warns about each thing a sender should fix", async () => {

@@ -1,4 +1,4 @@
-import { Context, Liquid, LiquidError, type Template } from "liquidjs";
+import { Context, Liquid, LiquidError, type Template, TokenKind, Tokenizer } from "liquidjs";
 import { renderTemplatesSync } from "./compiled-render";
 import { escapeOutput, stringify } from "./html-escape";
 import { accelerate } from "./fast-values";
@@ -91,8 +91,55 @@ function firstLine(message: string): string {
   return message.split("\n")[0].replace(/, line:\d+, col:\d+$/, "");
 }
 
+/**
+ * How deep block tags ({% if %}, {% for %}, {% capture %} …) may nest. liquidjs parses, and this module
+ * accelerates and renders, nested tags by recursion; a bound well inside the stack keeps a pathological
+ * template a 422 instead of an overflow, and no real email nests a tenth as deep.
+ */
+export const MAX_LIQUID_NESTING = 100;
+
+const BLOCK_TAGS = new Set(["if", "unless", "for", "case", "capture", "tablerow", "block", "liquid"]);
+/** Tags whose body is not Liquid: tags inside them do not nest. */
+const VERBATIM_TAGS = new Set(["raw", "comment"]);
+
+/** A tag token, at the top level or a line of a {% liquid %} tag (whose token class liquidjs does not export). */
+type TagLike = { kind: TokenKind; name: string; tokenizer: Tokenizer; getPosition(): [number, number] };
+
+/** Throws where block tags first nest deeper than MAX_LIQUID_NESTING; reads tokens only, without parsing. */
+function checkNesting(source: string, engine: Liquid): void {
+  const { options } = engine;
+  const scan = (tokens: readonly unknown[], depth: number): void => {
+    let verbatim: string | null = null;
+    for (const token of tokens as TagLike[]) {
+      if (token.kind !== TokenKind.Tag) continue;
+      const { name } = token;
+      if (verbatim) {
+        if (name === `end${verbatim}`) verbatim = null;
+        continue;
+      }
+      if (VERBATIM_TAGS.has(name)) {
+        verbatim = name;
+      } else if (name.startsWith("end")) {
+        depth--;
+      } else if (BLOCK_TAGS.has(name)) {
+        if (++depth > MAX_LIQUID_NESTING) {
+          const [line, column] = token.getPosition();
+          throw new TemplateSyntaxError(`tags nest deeper than ${MAX_LIQUID_NESTING} levels`, line, column);
+        }
+        // A {% liquid %} tag's lines are tags of their own, nested inside it; it has no end tag.
+        if (name === "liquid") {
+          scan(token.tokenizer.readLiquidTagTokens(options), depth);
+          depth--;
+        }
+      }
+    }
+  };
+  scan(new Tokenizer(source, options.operators).readTopLevelTokens(options), 0);
+}
+
 export function parseLiquid(source: string, flavour: LiquidFlavour): Template[] {
   try {
+    checkNesting(source, engines[flavour]);
     return accelerate(engines[flavour].parse(source));
   } catch (err) {
     if (err instanceof LiquidError) {

@@ -7,7 +7,7 @@ import { TemplateVariableSchema } from "../../domain/templates/variables";
 import { SLUG_MESSAGE, SLUG_PATTERN } from "../../lib/slug";
 import { WorkspaceParamsSchema } from "../workspaces/workspaces.schemas";
 
-const MAX_HTML = 512 * 1024;
+export const MAX_HTML = 512 * 1024;
 
 const variables = z
   .array(TemplateVariableSchema)
