@@ -112,6 +112,31 @@ describe("template CRUD", () => {
     expect((await call("/welcome")).status).toBe(404);
   });
 
+  it("refuses tags that load other templates at save with 422 naming the tag and its line, and changes nothing", async () => {
+    const { call } = await setup();
+    const cases: [Record<string, unknown>, string, string, number][] = [
+      [{ body_html: "<p>Hi</p>\n{% render 'footer' %}" }, "body_html", "render", 2],
+      [{ body_html: "<p>Hi</p>\n\n{% include 'footer' %}" }, "body_html", "include", 3],
+      [{ body_html: "{% layout 'base' %}<p>Hi</p>" }, "body_html", "layout", 1],
+      [{ body_html: "<p>Hi</p>\n{% liquid\n  assign x = 1\n  render 'footer'\n%}" }, "body_html", "render", 4],
+      [{ body_text: "Hi\n{% include footer_name %}" }, "body_text", "include", 2],
+      [{ subject_template: "{% render 'subject' %}" }, "subject_template", "render", 1],
+    ];
+    for (const [fields, path, tag, line] of cases) {
+      const res = await call("", "POST", codeTemplate(fields));
+      expect(res.status, JSON.stringify(fields)).toBe(422);
+      expect(res.json.errors[0], JSON.stringify(fields)).toMatchObject({ path, line });
+      expect(res.json.detail).toContain(`{% ${tag} %}`);
+    }
+    expect((await call("")).json.data).toEqual([]);
+
+    const { json: tpl } = await call("", "POST", codeTemplate());
+    const patched = await call(`/${tpl.id}`, "PATCH", { body_html: "<p>Hi</p>\n{% render 'footer' %}" });
+    expect(patched.status).toBe(422);
+    expect(patched.json.errors[0]).toMatchObject({ path: "body_html", line: 2 });
+    expect((await call(`/${tpl.id}`)).json).toEqual(tpl);
+  });
+
   it("is invisible to other workspaces", async () => {
     const mine = await setup();
     const theirs = await setup();

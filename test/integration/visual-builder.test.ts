@@ -110,6 +110,16 @@ describe("visual-builder designs", () => {
     expect(res.json.template_html).toContain('data-fc-block="loop"');
   });
 
+  it("refuses a design whose text loads another template with 422, not a render failure", async () => {
+    const { call } = await setup();
+    for (const [tag, source] of [["render", "{% render 'footer' %}"], ["include", "{% include 'footer' %}"], ["layout", "{% layout 'base' %}"]]) {
+      const design = { ...specExampleDesign, blocks: [{ type: "text", props: { text: `Hi ${source}` } }] };
+      const res = await call("/visual-builder/render", "POST", { design });
+      expect(res.status, tag).toBe(422);
+      expect(res.json.detail, tag).toContain(`{% ${tag} %}`);
+    }
+  });
+
   it("converts a design into a visual template linked to it", async () => {
     const { call } = await setup();
     const { json: stored } = await call("/visual-builder/designs", "POST", { name: "Launch", design: everyBlockDesign });

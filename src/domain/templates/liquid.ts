@@ -36,6 +36,9 @@ class BoundedEmitter {
 }
 
 const options = {
+  // No file system: an empty in-memory one, so nothing can ever reach liquidjs's default loader, which
+  // in workerd fails with "document is not defined". Tags that load files are refused at parse below.
+  templates: {},
   parseLimit: RENDER_LIMITS.parseLimit,
   memoryLimit: RENDER_LIMITS.memoryLimit,
   ownPropertyOnly: true,
@@ -99,14 +102,19 @@ function firstLine(message: string): string {
 export const MAX_LIQUID_NESTING = 100;
 
 const BLOCK_TAGS = new Set(["if", "unless", "for", "case", "capture", "tablerow", "block", "liquid"]);
+/** Tags that load another template from a file; a Flarecast template has no files to load. */
+const FILE_TAGS = new Set(["render", "include", "layout"]);
 /** Tags whose body is not Liquid: tags inside them do not nest. */
 const VERBATIM_TAGS = new Set(["raw", "comment"]);
 
 /** A tag token, at the top level or a line of a {% liquid %} tag (whose token class liquidjs does not export). */
 type TagLike = { kind: TokenKind; name: string; tokenizer: Tokenizer; getPosition(): [number, number] };
 
-/** Throws where block tags first nest deeper than MAX_LIQUID_NESTING; reads tokens only, without parsing. */
-function checkNesting(source: string, engine: Liquid): void {
+/**
+ * Throws at the first tag that loads a file (render, include, layout) and where block tags first nest deeper
+ * than MAX_LIQUID_NESTING; reads tokens only, without parsing.
+ */
+function checkTags(source: string, engine: Liquid): void {
   const { options } = engine;
   const scan = (tokens: readonly unknown[], depth: number): void => {
     let verbatim: string | null = null;
@@ -116,6 +124,10 @@ function checkNesting(source: string, engine: Liquid): void {
       if (verbatim) {
         if (name === `end${verbatim}`) verbatim = null;
         continue;
+      }
+      if (FILE_TAGS.has(name)) {
+        const [line, column] = token.getPosition();
+        throw new TemplateSyntaxError(`the {% ${name} %} tag is not supported: a template cannot load other templates or files`, line, column);
       }
       if (VERBATIM_TAGS.has(name)) {
         verbatim = name;
@@ -139,7 +151,7 @@ function checkNesting(source: string, engine: Liquid): void {
 
 export function parseLiquid(source: string, flavour: LiquidFlavour): Template[] {
   try {
-    checkNesting(source, engines[flavour]);
+    checkTags(source, engines[flavour]);
     return accelerate(engines[flavour].parse(source));
   } catch (err) {
     if (err instanceof LiquidError) {

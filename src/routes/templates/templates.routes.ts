@@ -20,7 +20,7 @@ import {
 const tags = ["Templates"];
 
 const TEMPLATE_LIMITS_TEXT =
-  `Liquid that does not parse is refused with 422 naming the field, line and column, as is Liquid whose block tags nest deeper than ${MAX_LIQUID_NESTING} levels. ` +
+  `Liquid that does not parse is refused with 422 naming the field, line and column, as is Liquid whose block tags nest deeper than ${MAX_LIQUID_NESTING} levels, and any {% render %}, {% include %} or {% layout %} tag (a template cannot load another). ` +
   `body_html and body_text hold at most ${MAX_HTML.toLocaleString("en")} characters. In visual_definition: ${DESIGN_LIMITS_TEXT}`;
 const base = "/workspaces/{ws}/email-marketing/templates";
 
