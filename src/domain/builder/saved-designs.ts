@@ -4,7 +4,7 @@ import { visualBuilderDesigns } from "../../db/schema";
 import { newId } from "../../lib/ids";
 import { findInWorkspace } from "../../lib/lookups";
 import { keysetPage, type Page } from "../../lib/pagination";
-import type { Design } from "./design";
+import type { Design } from "./design-schema";
 
 export type StoredDesign = typeof visualBuilderDesigns.$inferSelect;
 
