@@ -2,13 +2,19 @@ import { createRoute, type RouteConfig } from "@hono/zod-openapi";
 import { requireAdminToken, requireWorkspaceKey } from "../middleware/auth";
 import { problemResponses } from "../lib/openapi";
 
+/** A route with a JSON body can also be refused by the body gate in front of it (src/middleware/json-body.ts). */
+const bodyProblems = (route: RouteConfig) =>
+  route.request?.body?.content && "application/json" in route.request.body.content
+    ? problemResponses("bad_request", "content_too_large", "unsupported_media_type", "validation_failed")
+    : {};
+
 /** An operator route: admin token required, and documented as such. */
 export function adminRoute<const R extends RouteConfig>(route: R) {
   return createRoute({
     ...route,
     middleware: [requireAdminToken] as const,
     security: [{ adminToken: [] }],
-    responses: { ...problemResponses("unauthorized"), ...route.responses },
+    responses: { ...problemResponses("unauthorized"), ...bodyProblems(route), ...route.responses },
   });
 }
 
@@ -18,6 +24,6 @@ export function workspaceRoute<const R extends RouteConfig>(route: R) {
     ...route,
     middleware: [requireWorkspaceKey] as const,
     security: [{ workspaceKey: [] }],
-    responses: { ...problemResponses("unauthorized", "not_found"), ...route.responses },
+    responses: { ...problemResponses("unauthorized", "not_found"), ...bodyProblems(route), ...route.responses },
   });
 }
