@@ -1,5 +1,7 @@
 import type { RouteHandler } from "@hono/zod-openapi";
-import * as imports from "../../domain/audience/imports";
+import { startCsvImport } from "../../domain/audience/import-upload";
+import * as imports from "../../domain/audience/import-reports";
+import { exportColumns, exportListCsv } from "../../domain/audience/list-export";
 import { getList } from "../../domain/audience/lists";
 import { invalidField } from "../../lib/errors";
 import type { AppBindings } from "../../lib/router";
@@ -29,7 +31,7 @@ export const createImport: RouteHandler<typeof routes.createImport, AppBindings>
   const { list_id } = c.req.valid("param");
   checkContentType(c.req.header("content-type"));
   await getList(c.var.db, c.var.workspace.id, list_id);
-  const started = await imports.startCsvImport(c.var.db, c.env.IMPORT_QUEUE, c.var.workspace.id, list_id, c.req.raw.body);
+  const started = await startCsvImport(c.var.db, c.env.IMPORT_QUEUE, c.var.workspace.id, list_id, c.req.raw.body);
   const location = `/workspaces/${c.req.param("ws")}/email-marketing/lists/${list_id}/imports/${started.import.id}`;
   return c.json({ ...(await importResponse(c, started.import, 100)), columns: started.columns }, 202, { Location: location });
 };
@@ -45,8 +47,8 @@ export const exportList: RouteHandler<typeof routes.exportList, AppBindings> = a
   const { list_id } = c.req.valid("param");
   const { escape_formulae } = c.req.valid("query");
   await getList(c.var.db, c.var.workspace.id, list_id);
-  const columns = await imports.exportColumns(c.var.db, list_id);
-  const stream = imports.exportListCsv(c.var.db, c.var.workspace.id, list_id, columns, { escapeFormulae: escape_formulae });
+  const columns = await exportColumns(c.var.db, list_id);
+  const stream = exportListCsv(c.var.db, c.var.workspace.id, list_id, columns, { escapeFormulae: escape_formulae });
   return c.body(stream, 200, {
     "content-type": "text/csv; charset=utf-8",
     "content-disposition": `attachment; filename="${list_id}.csv"`,

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { MAX_STORED_ERRORS } from "../../domain/audience/imports";
+import { MAX_STORED_ERRORS } from "../../domain/audience/import-reports";
 import { jsonContent, problemResponses } from "../../lib/openapi";
 import { ListParamsSchema } from "../lists/lists.schemas";
 import { workspaceRoute } from "../route-kinds";

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { importStatuses } from "../../db/schema";
-import type { ImportErrorRow, ListImport } from "../../domain/audience/imports";
-import { MAX_STORED_ERRORS } from "../../domain/audience/imports";
+import type { ImportErrorRow, ListImport } from "../../domain/audience/import-reports";
+import { MAX_STORED_ERRORS } from "../../domain/audience/import-reports";
 import type { Page } from "../../lib/pagination";
 import { ListParamsSchema } from "../lists/lists.schemas";
 
