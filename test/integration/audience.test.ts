@@ -70,6 +70,16 @@ describe("subscribers and lists", () => {
     expect((await w.call(`/lists/${list.id}`)).json.subscriber_count).toBe(2);
   });
 
+  it("keeps attribute values as the JSON types sent", async () => {
+    const w = await workspace();
+    const { json: list } = await w.call("/lists", "POST", { name: "Typed" });
+    const attributes = { age: 70, score: -3.5, vip: true, off: false, zip: "02134", count: "70", none: null, nested: { tags: ["a", 1, false] } };
+    const res = await w.call(`/lists/${list.id}/subscribers`, "POST", { subscribers: [{ email: "typed@example.com", attributes }] });
+    expect(res.json).toMatchObject({ created: 1 });
+    const [sub] = (await w.call("/subscribers?email=typed@example.com")).json.data;
+    expect(sub.attributes).toStrictEqual(attributes);
+  });
+
   it("never resubscribes an unsubscribed address through an upsert", async () => {
     const w = await workspace();
     const { json: list } = await w.call("/lists", "POST", { name: "A" });

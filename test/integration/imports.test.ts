@@ -137,7 +137,7 @@ describe("POST .../lists/{list_id}/imports", () => {
     const queue = captureImportQueue();
     const res = await upload(path("/imports"), key, "\uFEFFEmail;Name;Plan\r\nsemi@example.com;Semi Colon;pro\r\n", "text/csv; charset=utf-8");
     expect(res.status).toBe(202);
-    expect(res.json.columns).toEqual({ email: "Email", name: "Name", status: null, attributes: ["Plan"] });
+    expect(res.json.columns).toEqual({ email: "Email", name: "Name", status: null, attributes: ["Plan"], types: { Plan: "auto" } });
     await deliver(queue.chunks);
     expect(await subscriberByEmail(workspace.id, key, "semi@example.com")).toMatchObject({ name: "Semi Colon", attributes: { Plan: "pro" } });
   });
@@ -327,6 +327,55 @@ describe("POST .../lists/{list_id}/imports", () => {
     expect(parsed.meta.fields).toEqual(["email", "name", "status", "n"]);
     expect(parsed.data).toHaveLength(1197);
     expect(new Set(parsed.data.map((r) => r.email)).size).toBe(1197);
+  });
+
+  it("keeps numbers and booleans, leaves zip codes and phone numbers strings, and reads columns as the types declared", async () => {
+    const { workspace, key, path } = await setup();
+    const queue = captureImportQueue();
+    const csv = [
+      "email,age,score,vip,zip,phone,version,joined,tags",
+      "ada@example.com,70,-3.5,TRUE,02134,+15551234567,1.10,2024-03-05,a;b",
+      "bob@example.com,007,0,false,10115,5551234,2,2024-03-05T10:00:00+02:00,",
+    ].join("\n");
+
+    const inferred = await upload(path("/imports"), key, csv);
+    expect(inferred.status).toBe(202);
+    expect(inferred.json.columns.types).toEqual({ age: "auto", score: "auto", vip: "auto", zip: "auto", phone: "auto", version: "auto", joined: "auto", tags: "auto" });
+    await deliver(queue.chunks);
+    expect((await subscriberByEmail(workspace.id, key, "ada@example.com")).attributes).toEqual({
+      age: 70,
+      score: -3.5,
+      vip: true,
+      zip: "02134",
+      phone: "+15551234567",
+      version: "1.10",
+      joined: "2024-03-05",
+      tags: "a;b",
+    });
+    expect((await subscriberByEmail(workspace.id, key, "bob@example.com")).attributes).toMatchObject({ age: "007", score: 0, vip: false, zip: 10115, version: 2 });
+
+    queue.chunks.length = 0;
+    const typed = await upload(path("/imports?types=age:number&types=zip:string&types=joined:date&types=vip:boolean"), key, `${csv}\ncyd@example.com,old,1,maybe,1,1,1,yesterday,`);
+    expect(typed.status).toBe(202);
+    expect(typed.json.columns.types).toMatchObject({ age: "number", zip: "string", joined: "date", vip: "boolean", score: "auto" });
+    await deliver(queue.chunks);
+    expect((await subscriberByEmail(workspace.id, key, "ada@example.com")).attributes).toMatchObject({ age: 70, zip: "02134", joined: "2024-03-05T00:00:00.000Z" });
+    expect((await subscriberByEmail(workspace.id, key, "bob@example.com")).attributes).toMatchObject({ age: 7, zip: "10115", joined: "2024-03-05T08:00:00.000Z" });
+    const report = await api(path(`/imports/${typed.json.id}`), { token: key });
+    expect(report.json).toMatchObject({ updated_count: 2, created_count: 0, error_count: 1 });
+    expect(report.json.errors).toEqual([{ row_number: 4, value: "old", reason: 'invalid_number: column "age" expects a number' }]);
+    expect(await subscriberByEmail(workspace.id, key, "cyd@example.com")).toBeUndefined();
+
+    const unknown = await upload(path("/imports?types=agee:number"), key, csv);
+    expect(unknown.status).toBe(422);
+    expect(unknown.json.errors).toEqual([{ location: "query", path: "types", message: expect.stringMatching(/no attribute column "agee".*age, score/) }]);
+    const badType = await upload(path("/imports?types=age:integer"), key, csv);
+    expect(badType.status).toBe(422);
+    expect(badType.json.errors[0]).toMatchObject({ location: "query", path: expect.stringMatching(/^types/) });
+    const twice = await upload(path("/imports?types=age:number&types=age:string"), key, csv);
+    expect(twice.status).toBe(422);
+    const email = await upload(path("/imports?types=email:string"), key, csv);
+    expect(email.status).toBe(422);
   });
 
   it("counts a redelivered chunk once", async () => {
@@ -525,7 +574,13 @@ describe("GET .../lists/{list_id}/export", () => {
     const second = await api(`/workspaces/${workspace.id}/email-marketing/lists`, { method: "POST", token: key, body: { name: "Copy" } });
     const again = await upload(path("/imports", second.json.id), key, exported.text);
     expect(again.status).toBe(202);
-    expect(again.json.columns).toEqual({ email: "email", name: "name", status: "status", attributes: ["company", "motto"] });
+    expect(again.json.columns).toEqual({
+      email: "email",
+      name: "name",
+      status: "status",
+      attributes: ["company", "motto"],
+      types: { company: "auto", motto: "auto" },
+    });
     await deliver(queue.chunks.slice(1));
     expect((await api(path(`/imports/${again.json.id}`, second.json.id), { token: key })).json).toMatchObject({
       status: "completed",
@@ -554,7 +609,7 @@ describe("GET .../lists/{list_id}/export", () => {
     const res = await upload(path("/imports", second.json.id), key, exported.text);
     expect(res.json.columns).toMatchObject({ status: "status", attributes: ["plan", "attributes.status", "tags"] });
     await deliver(queue.chunks);
-    expect(await subscriberByEmail(workspace.id, key, "odd@example.com")).toMatchObject({ attributes: { status: "vip", plan: "3", tags: '["a","b"]' } });
+    expect(await subscriberByEmail(workspace.id, key, "odd@example.com")).toMatchObject({ attributes: { status: "vip", plan: 3, tags: '["a","b"]' } });
   });
 
   it("exports an empty list as just the header row", async () => {

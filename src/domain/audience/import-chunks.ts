@@ -3,6 +3,7 @@ import type { ImportChunkMessage } from "../../../queues/messages";
 import type { Database } from "../../db/client";
 import { listImportErrors, listImports } from "../../db/schema";
 import { chunk, rowsPerInsert } from "../../lib/chunk";
+import { type AttributeValue, typeCell } from "./attribute-values";
 import { normalizeEmail } from "./emails";
 import { excerpt, type ListImport, MAX_STORED_ERRORS } from "./import-reports";
 import { type SubscriberInput, upsertSubscribers } from "./bulk-upsert";
@@ -26,6 +27,24 @@ interface ChunkResult {
 /** Values of a `status` column: rows marked as not subscribed are skipped, whatever the subscriber's state. */
 const SUBSCRIBED = new Set(["", "active", "subscribed"]);
 const NOT_SUBSCRIBED = new Set(["unsubscribed", "bounced", "complained"]);
+
+/** The row's non-empty cells as attributes of their column's type, or the first cell that is not of it. */
+function typedAttributes(
+  msg: ImportChunkMessage,
+  values: readonly string[],
+): { attributes: Record<string, AttributeValue> } | { error: Omit<ReportedRow, "row"> } {
+  const attributes: Record<string, AttributeValue> = {};
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i].trim();
+    if (value === "") continue;
+    const key = msg.attribute_keys[i];
+    const type = msg.attribute_types?.[i] ?? "auto";
+    const cell = typeCell(value, type);
+    if (!cell.ok) return { error: { value, reason: `invalid_${type}: column "${key}" expects ${cell.expected}` } };
+    attributes[key] = cell.value;
+  }
+  return { attributes };
+}
 
 /** A chunk is recorded done by this marker in the error table (row numbers of real rows are ≥ 2). */
 const markerRow = (chunkNumber: number) => -(chunkNumber + 1);
@@ -89,11 +108,12 @@ export async function processImportChunk(db: Database, msg: ImportChunkMessage):
       result.errors.push({ row, value: name, reason: `name_too_long: more than ${MAX_NAME_CHARS} characters` });
       continue;
     }
-    const attributes: Record<string, string> = {};
-    values.forEach((v, i) => {
-      const value = v.trim();
-      if (value !== "") attributes[msg.attribute_keys[i]] = value;
-    });
+    const typed = typedAttributes(msg, values);
+    if ("error" in typed) {
+      result.errors.push({ row, ...typed.error });
+      continue;
+    }
+    const { attributes } = typed;
     if (JSON.stringify(attributes).length > MAX_ATTRIBUTES_JSON) {
       result.errors.push({ row, value: shown, reason: `attributes_too_large: more than ${MAX_ATTRIBUTES_JSON / 1024} KB of attributes` });
       continue;

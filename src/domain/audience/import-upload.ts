@@ -4,6 +4,7 @@ import type { Database } from "../../db/client";
 import { listImports } from "../../db/schema";
 import { ApiError, invalidField } from "../../lib/errors";
 import { newId } from "../../lib/ids";
+import type { AttributeType } from "./attribute-values";
 import { type CsvRecord, CsvRecordReader, isBlankRecord, toCsvLine, Utf8Validator, utf8Length } from "./csv";
 import { type HeaderMap, type ImportColumns, mapHeader } from "./csv-columns";
 import { excerpt, type ListImport } from "./import-reports";
@@ -46,6 +47,7 @@ class ChunkSender {
     private readonly workspaceId: string,
     private readonly listId: string,
     private readonly attributeKeys: string[],
+    private readonly attributeTypes: AttributeType[],
   ) {}
 
   async addRow(row: ChunkRow, bytes: number) {
@@ -73,12 +75,13 @@ class ChunkSender {
       list_id: this.listId,
       chunk: this.chunks++,
       attribute_keys: this.attributeKeys,
+      attribute_types: this.attributeTypes,
       rows: this.rows,
       rejected: this.rejected,
     };
     this.rows = [];
     this.rejected = [];
-    const bytes = this.bytes + 1024 + utf8Length(JSON.stringify(this.attributeKeys));
+    const bytes = this.bytes + 1024 + utf8Length(JSON.stringify([this.attributeKeys, this.attributeTypes]));
     this.bytes = 0;
     if (this.pendingBytes + bytes > SEND_BATCH_BYTES || this.pending.length >= 100) await this.sendPending();
     body.import_id = (await this.ensureImport()).id;
@@ -175,6 +178,7 @@ export async function startCsvImport(
   workspaceId: string,
   listId: string,
   body: ReadableStream<Uint8Array> | null,
+  declaredTypes: ReadonlyMap<string, AttributeType> = new Map(),
 ): Promise<StartedImport> {
   if (!body) throw invalidField("body", "", "The CSV is empty: send a header row with an email column, then one row per subscriber");
   const text = new BodyText(body);
@@ -195,8 +199,8 @@ export async function startCsvImport(
         if (!header) {
           if (isBlankRecord(record.fields)) continue;
           if (record.problem) throw invalidField("body", "", `The header row on line ${record.line} has malformed quotes`);
-          header = mapHeader(record.fields);
-          sender = new ChunkSender(db, queue, workspaceId, listId, header.attributeKeys);
+          header = mapHeader(record.fields, declaredTypes);
+          sender = new ChunkSender(db, queue, workspaceId, listId, header.attributeKeys, header.attributeTypes);
           continue;
         }
         await addRecord(sender as ChunkSender, header, record);

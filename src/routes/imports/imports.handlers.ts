@@ -31,7 +31,7 @@ export const createImport: RouteHandler<typeof routes.createImport, AppBindings>
   const { list_id } = c.req.valid("param");
   checkContentType(c.req.header("content-type"));
   await getList(c.var.db, c.var.workspace.id, list_id);
-  const started = await startCsvImport(c.var.db, c.env.IMPORT_QUEUE, c.var.workspace.id, list_id, c.req.raw.body);
+  const started = await startCsvImport(c.var.db, c.env.IMPORT_QUEUE, c.var.workspace.id, list_id, c.req.raw.body, c.req.valid("query").types);
   const location = `/workspaces/${c.req.param("ws")}/email-marketing/lists/${list_id}/imports/${started.import.id}`;
   return c.json({ ...(await importResponse(c, started.import, 100)), columns: started.columns }, 202, { Location: location });
 };

@@ -3,7 +3,7 @@ import { MAX_STORED_ERRORS } from "../../domain/audience/import-reports";
 import { jsonContent, problemResponses } from "../../lib/openapi";
 import { ListParamsSchema } from "../lists/lists.schemas";
 import { workspaceRoute } from "../route-kinds";
-import { CsvBodySchema, ExportQuerySchema, ImportAcceptedSchema, ImportErrorsQuerySchema, ImportParamsSchema, ListImportSchema } from "./imports.schemas";
+import { CsvBodySchema, ExportQuerySchema, ImportAcceptedSchema, ImportErrorsQuerySchema, ImportParamsSchema, ImportQuerySchema, ListImportSchema } from "./imports.schemas";
 
 const tags = ["Lists"];
 const base = "/workspaces/{ws}/email-marketing/lists/{list_id}";
@@ -25,6 +25,7 @@ export const createImport = workspaceRoute({
   tags,
   request: {
     params: ListParamsSchema,
+    query: ImportQuerySchema,
     body: { content: { "text/csv": { schema: CsvBodySchema } }, required: true, description: "The CSV file" },
   },
   responses: {

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { importStatuses } from "../../db/schema";
+import { type AttributeType, attributeTypes } from "../../domain/audience/attribute-values";
 import type { ImportErrorRow, ListImport } from "../../domain/audience/import-reports";
 import { MAX_STORED_ERRORS } from "../../domain/audience/import-reports";
 import type { Page } from "../../lib/pagination";
@@ -13,11 +14,51 @@ export const CsvBodySchema = z.string().openapi({
   description:
     "UTF-8 CSV with a header row. `email` is required; `name` sets the subscriber's name; an optional `status` column " +
     "skips rows marked unsubscribed, bounced or complained (active or empty imports the row; an import never changes an " +
-    "existing subscriber's status); every other column becomes an attribute of that name (`attributes.<key>` names one explicitly). " +
+    "existing subscriber's status); every other column becomes an attribute of that name (`attributes.<key>` names one explicitly), its values read as the " +
+    "type the `types` parameter gives the column, or else inferred (numbers and true/false; see `types`). " +
     "Comma-, semicolon- or tab-separated (detected from the header row); values may be quoted as in RFC 4180, with " +
     "delimiters, doubled quotes and line breaks inside quotes. Values are trimmed; an empty cell leaves the subscriber's " +
     "existing name or attribute as it is.",
   example: 'email,name,company\nada@example.com,Ada Lovelace,"Analytical Engines, Ltd."\n',
+});
+
+const declaredTypes = attributeTypes.filter((t) => t !== "auto");
+const COLUMN_TYPE = new RegExp(`^.+:(${declaredTypes.join("|")})$`);
+
+export const ImportQuerySchema = z.object({
+  types: z
+    .union([z.string(), z.array(z.string())])
+    .optional()
+    .transform((v) => (v === undefined ? [] : typeof v === "string" ? [v] : v))
+    .pipe(
+      z
+        .array(z.string().max(120).regex(COLUMN_TYPE, `expected <column>:<type>, the type one of ${declaredTypes.join(", ")}`))
+        .max(200)
+        .transform((pairs, ctx) => {
+          const types = new Map<string, AttributeType>();
+          for (const pair of pairs) {
+            const at = pair.lastIndexOf(":");
+            const column = pair.slice(0, at).trim();
+            if (types.has(column)) ctx.addIssue({ code: "custom", message: `the column "${column}" is given a type more than once` });
+            types.set(column, pair.slice(at + 1) as AttributeType);
+          }
+          return types;
+        }),
+    )
+    .openapi({
+      param: { name: "types", in: "query", style: "form", explode: true },
+      type: "array",
+      items: { type: "string" },
+      description:
+        "How to read an attribute column, as `<column>:<type>` with the column named as in the header row; repeat the " +
+        "parameter for more columns (`?types=age:number&types=signed_up:date`). Types: `number`, `boolean` (true/false, " +
+        "yes/no, 1/0), `date` (ISO 8601 date or date-time, stored as an RFC 3339 UTC timestamp; without an offset, UTC) " +
+        "and `string` (as written). A value that cannot be read as its column's type is a row error naming the column. " +
+        "Columns without a type are inferred: a value is a number only when written the way the number prints " +
+        "(`70`, `-3.5`; not `007`, `+1`, `1.50` or `1e5`, so zip codes and phone numbers stay strings), `true`/`false` " +
+        "(any case) are booleans, anything else is a string.",
+      example: ["age:number"],
+    }),
 });
 
 export const ImportErrorsQuerySchema = z.object({
@@ -105,6 +146,9 @@ export const ImportAcceptedSchema = ListImportSchema.extend({
       name: z.string().nullable(),
       status: z.string().nullable(),
       attributes: z.array(z.string()).openapi({ description: "Columns imported as attributes, as named in the header row" }),
+      types: z
+        .record(z.string(), z.enum(attributeTypes))
+        .openapi({ description: "How each attribute column is read, by name: as declared in `types`, or `auto` (inferred)" }),
     })
     .openapi({ description: "How the header row was read" }),
 }).openapi("ListImportAccepted");
