@@ -1,5 +1,6 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
+import fc from "fast-check";
 import Papa from "papaparse";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { type ImportChunkMessage, QUEUES } from "../../queues/messages";
@@ -110,12 +111,14 @@ describe("POST .../lists/{list_id}/imports", () => {
       chunks_done: 1,
       errors_truncated: false,
       errors_next_cursor: null,
+      skipped_truncated: false,
+      skipped_next_cursor: null,
     });
     expect(report.json.completed_at).toBeTruthy();
+    expect(report.json.skipped).toEqual([{ row_number: 9, value: "ada@EXAMPLE.com", reason: "duplicate: same address as row 2" }]);
     expect(report.json.errors).toEqual([
       { row_number: 5, value: "not-an-email", reason: "invalid_email" },
       { row_number: 6, value: null, reason: "missing_email" },
-      { row_number: 9, value: "ada@EXAMPLE.com", reason: "duplicate of row 2" },
       { row_number: 10, value: "x@example.com,X,Co,note,stray", reason: expect.stringMatching(/^unexpected_value: column 5 /) },
       { row_number: 12, value: '"broken@example.com,Unterminated\n"', reason: expect.stringMatching(/^unterminated_quote/) },
     ]);
@@ -261,14 +264,14 @@ describe("POST .../lists/{list_id}/imports", () => {
 
     const report = await api(path(`/imports/${res.json.id}`, other.json.id), { token: key });
     expect(report.json).toMatchObject({ status: "completed", created_count: 1, updated_count: 3, skipped_count: 5, error_count: 1, processed_rows: 10 });
-    expect(report.json.errors).toEqual([
-      { row_number: 5, value: "blocked@example.com", reason: "suppressed (manual)" },
-      { row_number: 6, value: "someone@blocked.example", reason: "suppressed (manual)" },
+    expect(report.json.skipped).toEqual([
+      { row_number: 5, value: "blocked@example.com", reason: "suppressed: manual" },
+      { row_number: 6, value: "someone@blocked.example", reason: "suppressed: manual" },
       { row_number: 7, value: "erased@example.com", reason: "erased" },
       { row_number: 9, value: "new-unsub@example.com", reason: expect.stringMatching(/^status_unsubscribed: /) },
       { row_number: 10, value: "new-bounce@example.com", reason: expect.stringMatching(/^status_bounced: /) },
-      { row_number: 11, value: "pending", reason: expect.stringMatching(/^invalid_status: /) },
     ]);
+    expect(report.json.errors).toEqual([{ row_number: 11, value: "pending", reason: expect.stringMatching(/^invalid_status: /) }]);
     expect(await subscriberByEmail(ws, key, "unsub@example.com")).toMatchObject({ status: "unsubscribed", name: "Unsub Renamed" });
     expect(await subscriberByEmail(ws, key, "bounce@example.com")).toMatchObject({ status: "bounced" });
     expect(await subscriberByEmail(ws, key, "complain@example.com")).toMatchObject({ status: "complained" });
@@ -312,10 +315,8 @@ describe("POST .../lists/{list_id}/imports", () => {
       skipped_count: 1,
       error_count: 1,
     });
-    expect(done.json.errors).toEqual([
-      { row_number: 12, value: "user0@example.com", reason: "duplicate of row 2" },
-      { row_number: 1152, value: "nope", reason: "invalid_email" },
-    ]);
+    expect(done.json.skipped).toEqual([{ row_number: 12, value: "user0@example.com", reason: "duplicate: same address as row 2" }]);
+    expect(done.json.errors).toEqual([{ row_number: 1152, value: "nope", reason: "invalid_email" }]);
     expect(await subscriberByEmail(workspace.id, key, "user1@example.com")).toMatchObject({ name: "Later Chunk Duplicate" });
     expect(await subscriberByEmail(workspace.id, key, "user0@example.com")).toMatchObject({ name: "User 0" });
 
@@ -376,6 +377,41 @@ describe("POST .../lists/{list_id}/imports", () => {
     expect(twice.status).toBe(422);
     const email = await upload(path("/imports?types=email:string"), key, csv);
     expect(email.status).toBe(422);
+  });
+
+  it("counts every row once: created + updated + skipped + errors is the file's rows, and each count is its list's length", async () => {
+    const { workspace, key, path } = await setup();
+    expect((await api(path("/subscribers"), { method: "POST", token: key, body: { subscribers: [{ email: "old@example.com" }] } })).status).toBe(200);
+    expect((await api(`/workspaces/${workspace.id}/email-marketing/suppressions`, { method: "POST", token: key, body: { email: "blocked@example.com" } })).status).toBe(201);
+    const line = fc.constantFrom(
+      "new@example.com,,1",
+      "NEW@example.com,,2",
+      "old@example.com,active,3",
+      "other@example.com,,x",
+      "blocked@example.com,,4",
+      "gone@example.com,unsubscribed,5",
+      "not-an-email,,6",
+      ",,7",
+      "maybe@example.com,pending,8",
+      "stray@example.com,,9,extra",
+    );
+    const queue = captureImportQueue();
+    await fc.assert(
+      fc.asyncProperty(fc.array(line, { minLength: 1, maxLength: 15 }), async (lines) => {
+        queue.chunks.length = 0;
+        const res = await upload(path("/imports?types=n:number"), key, ["email,status,n", ...lines].join("\n"));
+        expect(res.status).toBe(202);
+        await deliver(queue.chunks);
+        const report = (await api(path(`/imports/${res.json.id}`), { token: key })).json;
+        expect(report).toMatchObject({ status: "completed", total_rows: lines.length, processed_rows: lines.length });
+        expect(report.created_count + report.updated_count + report.skipped_count + report.error_count).toBe(lines.length);
+        expect(report.errors).toHaveLength(report.error_count);
+        expect(report.skipped).toHaveLength(report.skipped_count);
+        const listed = [...report.errors, ...report.skipped].map((r: { row_number: number }) => r.row_number);
+        expect(new Set(listed).size).toBe(listed.length);
+      }),
+      { numRuns: 15 },
+    );
   });
 
   it("counts a redelivered chunk once", async () => {

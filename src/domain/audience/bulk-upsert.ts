@@ -5,6 +5,7 @@ import { randomBase62 } from "../../lib/crypto";
 import { newId } from "../../lib/ids";
 import { normalizeEmail } from "./emails";
 import { setPreferences } from "./subscribers";
+import { duplicateOf, suppressionReason } from "./row-outcomes";
 import { suppressionsFor } from "./suppressions";
 
 /** A bound JSON array stays well under D1's 2 MB value limit. */
@@ -35,17 +36,33 @@ export interface SubscriberInput {
   preferences?: Record<string, boolean>;
 }
 
+export interface RowReport {
+  index: number;
+  email: string | null;
+  /** A code, then `: ` and details when there are any. */
+  reason: string;
+}
+
+/**
+ * Every row lands in exactly one of created, updated, skipped and invalid, so the four add up to the rows sent.
+ * `errors` lists the invalid rows and `skipped_rows` the skipped ones; `warnings` are about rows that were
+ * imported (created or updated) with something left out.
+ */
 export interface UpsertOutcome {
   created: number;
   updated: number;
   skipped: number;
-  errors: { index: number; email: string | null; reason: string }[];
+  invalid: number;
+  errors: RowReport[];
+  skipped_rows: RowReport[];
+  warnings: RowReport[];
 }
 
 /**
- * Adds subscribers to a list, creating or updating them by email. Invalid and duplicate rows are reported;
- * suppressed and erased addresses are skipped with their reason, never re-added. An existing subscriber's
- * status is left alone: adding an unsubscribed address to a list does not resubscribe it.
+ * Adds subscribers to a list, creating or updating them by email. Invalid rows are reported; repeats of an
+ * address earlier in the request and suppressed or erased addresses are skipped with their reason, never
+ * re-added. An existing subscriber's status is left alone: adding an unsubscribed address to a list does not
+ * resubscribe it.
  */
 export async function upsertSubscribers(
   db: Database,
@@ -53,16 +70,15 @@ export async function upsertSubscribers(
   listId: string,
   inputs: readonly SubscriberInput[],
 ): Promise<UpsertOutcome> {
-  const outcome: UpsertOutcome = { created: 0, updated: 0, skipped: 0, errors: [] };
+  const outcome: UpsertOutcome = { created: 0, updated: 0, skipped: 0, invalid: 0, errors: [], skipped_rows: [], warnings: [] };
   const accepted = new Map<string, { index: number; input: SubscriberInput }>();
   inputs.forEach((input, index) => {
     const email = normalizeEmail(input.email);
     const shown = typeof input.email === "string" ? input.email : null;
+    const first = email === null ? undefined : accepted.get(email);
     if (!email) outcome.errors.push({ index, email: shown, reason: "invalid_email" });
-    else if (accepted.has(email)) {
-      outcome.skipped++;
-      outcome.errors.push({ index, email, reason: `duplicate of row ${accepted.get(email)?.index}` });
-    } else accepted.set(email, { index, input });
+    else if (first) outcome.skipped_rows.push({ index, email, reason: duplicateOf(first.index) });
+    else accepted.set(email, { index, input });
   });
 
   const suppressed = await suppressionsFor(db, workspaceId, [...accepted.keys()]);
@@ -70,8 +86,7 @@ export async function upsertSubscribers(
     const hit = suppressed.get(email);
     if (!hit) continue;
     accepted.delete(email);
-    outcome.skipped++;
-    outcome.errors.push({ index, email, reason: hit.reason === "erased" ? "erased" : `suppressed (${hit.reason})` });
+    outcome.skipped_rows.push({ index, email, reason: suppressionReason(hit.reason) });
   }
 
   const existing = new Map<string, Subscriber>();
@@ -129,22 +144,23 @@ export async function upsertSubscribers(
   }
   if (statements.length > 0) await d1.batch(statements);
 
-  const byPreferences = new Map<string, { prefs: Record<string, boolean>; ids: string[] }>();
-  for (const [email, { input }] of accepted) {
+  const byPreferences = new Map<string, { prefs: Record<string, boolean>; ids: string[]; rows: { index: number; email: string }[] }>();
+  for (const [email, { index, input }] of accepted) {
     if (!input.preferences || Object.keys(input.preferences).length === 0) continue;
     const key = JSON.stringify(input.preferences);
-    const group = byPreferences.get(key) ?? { prefs: input.preferences, ids: [] };
+    const group = byPreferences.get(key) ?? { prefs: input.preferences, ids: [], rows: [] };
     group.ids.push(idsByEmail.get(email) as string);
+    group.rows.push({ index, email });
     byPreferences.set(key, group);
   }
-  for (const { prefs, ids } of byPreferences.values()) {
+  for (const { prefs, ids, rows: members } of byPreferences.values()) {
     const unknown = await setPreferences(db, workspaceId, ids, prefs);
     for (const slug of unknown) {
-      for (const [email, { index, input }] of accepted) {
-        if (input.preferences && slug in input.preferences) outcome.errors.push({ index, email, reason: `unknown category "${slug}" ignored` });
-      }
+      for (const { index, email } of members) outcome.warnings.push({ index, email, reason: `unknown_category: "${slug}" does not exist and was ignored` });
     }
   }
-  outcome.errors.sort((a, b) => a.index - b.index);
+  outcome.skipped = outcome.skipped_rows.length;
+  outcome.invalid = outcome.errors.length;
+  for (const list of [outcome.errors, outcome.skipped_rows, outcome.warnings]) list.sort((a, b) => a.index - b.index);
   return outcome;
 }

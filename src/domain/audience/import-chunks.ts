@@ -6,7 +6,8 @@ import { chunk, rowsPerInsert } from "../../lib/chunk";
 import { type AttributeValue, typeCell } from "./attribute-values";
 import { normalizeEmail } from "./emails";
 import { excerpt, type ListImport, MAX_STORED_ERRORS } from "./import-reports";
-import { type SubscriberInput, upsertSubscribers } from "./bulk-upsert";
+import { duplicateOf } from "./row-outcomes";
+import { type RowReport, type SubscriberInput, upsertSubscribers } from "./bulk-upsert";
 
 const MAX_NAME_CHARS = 200;
 const MAX_ATTRIBUTES_JSON = 16_384;
@@ -100,7 +101,7 @@ export async function processImportChunk(db: Database, msg: ImportChunkMessage):
     }
     const first = firstRowOf.get(email);
     if (first !== undefined) {
-      result.skipped.push({ row, value: shown, reason: `duplicate of row ${first}` });
+      result.skipped.push({ row, value: shown, reason: duplicateOf(first) });
       continue;
     }
     const name = rawName.trim();
@@ -127,9 +128,9 @@ export async function processImportChunk(db: Database, msg: ImportChunkMessage):
     const outcome = await upsertSubscribers(db, msg.workspace_id, msg.list_id, inputs);
     result.created = outcome.created;
     result.updated = outcome.updated;
-    for (const e of outcome.errors) {
-      result.skipped.push({ row: rowOf[e.index], value: inputs[e.index].email as string, reason: e.reason });
-    }
+    const reported = (e: RowReport) => ({ row: rowOf[e.index], value: inputs[e.index].email as string, reason: e.reason });
+    result.skipped.push(...outcome.skipped_rows.map(reported));
+    result.errors.push(...outcome.errors.map(reported));
   }
   await recordChunk(db, msg, current, result);
 }

@@ -1,8 +1,9 @@
-import { and, asc, count, eq, gt } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, not, sql } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { listImportErrors, listImports } from "../../db/schema";
 import { invalidField, notFound } from "../../lib/errors";
 import { decodeCursor, type Page, toPage } from "../../lib/pagination";
+import { SKIPPED_REASONS } from "./row-outcomes";
 
 export type ListImport = typeof listImports.$inferSelect;
 
@@ -29,25 +30,41 @@ export interface ImportErrorRow {
   reason: string;
 }
 
-/** A page of the error report, by row number. */
-export async function importErrors(db: Database, importId: string, limit: number, cursor?: string): Promise<Page<ImportErrorRow>> {
+export type ReportedRows = "errors" | "skipped";
+
+/** The code of a stored reason (the text before its first colon) names the row's bucket: see row-outcomes. */
+const reasonCode = sql`case when instr(${listImportErrors.reason}, ':') > 0 then substr(${listImportErrors.reason}, 1, instr(${listImportErrors.reason}, ':') - 1) else ${listImportErrors.reason} end`;
+const skipped = inArray(reasonCode, [...SKIPPED_REASONS]);
+const bucket = (rows: ReportedRows) => (rows === "skipped" ? skipped : not(skipped));
+
+/** A page of the invalid or of the skipped rows of the report, by row number. */
+export async function reportedRows(
+  db: Database,
+  importId: string,
+  rows: ReportedRows,
+  limit: number,
+  cursor?: string,
+): Promise<Page<ImportErrorRow>> {
   const key = decodeCursor(cursor);
   const after = key === undefined ? 0 : Number(key);
-  if (!Number.isSafeInteger(after)) throw invalidField("query", "errors_cursor", "cursor is not one this API issued");
-  const rows = await db
+  if (!Number.isSafeInteger(after)) throw invalidField("query", `${rows}_cursor`, "cursor is not one this API issued");
+  const page = await db
     .select({ row_number: listImportErrors.row_number, value: listImportErrors.value, reason: listImportErrors.reason })
     .from(listImportErrors)
-    .where(and(eq(listImportErrors.import_id, importId), gt(listImportErrors.row_number, Math.max(0, after))))
+    .where(and(eq(listImportErrors.import_id, importId), gt(listImportErrors.row_number, Math.max(0, after)), bucket(rows)))
     .orderBy(asc(listImportErrors.row_number))
     .limit(limit + 1);
-  return toPage(rows, limit, (r) => String(r.row_number));
+  return toPage(page, limit, (r) => String(r.row_number));
 }
 
-/** Error rows stored for the import; fewer than its skipped + error counts means the report was capped. */
-export async function storedErrorCount(db: Database, importId: string): Promise<number> {
-  const [{ n }] = await db
-    .select({ n: count() })
+/** Rows stored in each part of the report; fewer than the import's count means that part was capped. */
+export async function storedReportCounts(db: Database, importId: string): Promise<Record<ReportedRows, number>> {
+  const [counts] = await db
+    .select({
+      errors: sql<number>`coalesce(sum(case when ${skipped} then 0 else 1 end), 0)`,
+      skipped: sql<number>`coalesce(sum(case when ${skipped} then 1 else 0 end), 0)`,
+    })
     .from(listImportErrors)
     .where(and(eq(listImportErrors.import_id, importId), gt(listImportErrors.row_number, 0)));
-  return n;
+  return counts;
 }

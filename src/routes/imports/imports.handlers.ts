@@ -22,9 +22,22 @@ function checkContentType(header: string | undefined) {
   }
 }
 
-async function importResponse(c: { var: AppBindings["Variables"] }, row: imports.ListImport, limit: number, cursor?: string) {
-  const [errors, stored] = await Promise.all([imports.importErrors(c.var.db, row.id, limit, cursor), imports.storedErrorCount(c.var.db, row.id)]);
-  return toImportResponse(row, errors, stored);
+interface ReportPaging {
+  errors_limit: number;
+  errors_cursor?: string;
+  skipped_limit: number;
+  skipped_cursor?: string;
+}
+
+const FIRST_PAGES: ReportPaging = { errors_limit: 100, skipped_limit: 100 };
+
+async function importResponse(c: { var: AppBindings["Variables"] }, row: imports.ListImport, paging: ReportPaging) {
+  const [errors, skipped, stored] = await Promise.all([
+    imports.reportedRows(c.var.db, row.id, "errors", paging.errors_limit, paging.errors_cursor),
+    imports.reportedRows(c.var.db, row.id, "skipped", paging.skipped_limit, paging.skipped_cursor),
+    imports.storedReportCounts(c.var.db, row.id),
+  ]);
+  return toImportResponse(row, { errors, skipped }, stored);
 }
 
 export const createImport: RouteHandler<typeof routes.createImport, AppBindings> = async (c) => {
@@ -33,14 +46,13 @@ export const createImport: RouteHandler<typeof routes.createImport, AppBindings>
   await getList(c.var.db, c.var.workspace.id, list_id);
   const started = await startCsvImport(c.var.db, c.env.IMPORT_QUEUE, c.var.workspace.id, list_id, c.req.raw.body, c.req.valid("query").types);
   const location = `/workspaces/${c.req.param("ws")}/email-marketing/lists/${list_id}/imports/${started.import.id}`;
-  return c.json({ ...(await importResponse(c, started.import, 100)), columns: started.columns }, 202, { Location: location });
+  return c.json({ ...(await importResponse(c, started.import, FIRST_PAGES)), columns: started.columns }, 202, { Location: location });
 };
 
 export const getImport: RouteHandler<typeof routes.getImport, AppBindings> = async (c) => {
   const { list_id, import_id } = c.req.valid("param");
-  const { errors_limit, errors_cursor } = c.req.valid("query");
   const row = await imports.getImport(c.var.db, c.var.workspace.id, list_id, import_id);
-  return c.json(await importResponse(c, row, errors_limit, errors_cursor), 200);
+  return c.json(await importResponse(c, row, c.req.valid("query")), 200);
 };
 
 export const exportList: RouteHandler<typeof routes.exportList, AppBindings> = async (c) => {

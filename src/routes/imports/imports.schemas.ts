@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { importStatuses } from "../../db/schema";
 import { type AttributeType, attributeTypes } from "../../domain/audience/attribute-values";
-import type { ImportErrorRow, ListImport } from "../../domain/audience/import-reports";
+import type { ImportErrorRow, ListImport, ReportedRows } from "../../domain/audience/import-reports";
 import { MAX_STORED_ERRORS } from "../../domain/audience/import-reports";
 import type { Page } from "../../lib/pagination";
 import { ListParamsSchema } from "../lists/lists.schemas";
@@ -61,19 +61,27 @@ export const ImportQuerySchema = z.object({
     }),
 });
 
-export const ImportErrorsQuerySchema = z.object({
-  errors_limit: z.coerce
+const reportLimit = (name: string, what: string) =>
+  z.coerce
     .number()
     .int()
     .min(1)
     .max(1000)
     .default(100)
-    .openapi({ param: { name: "errors_limit", in: "query" }, description: "Error rows per page, 1 to 1,000", example: 100 }),
-  errors_cursor: z
+    .openapi({ param: { name, in: "query" }, description: `${what} per page, 1 to 1,000`, example: 100 });
+
+const reportCursor = (name: string, from: string) =>
+  z
     .string()
     .max(200)
     .optional()
-    .openapi({ param: { name: "errors_cursor", in: "query" }, description: "`errors_next_cursor` of the previous response" }),
+    .openapi({ param: { name, in: "query" }, description: `\`${from}\` of the previous response` });
+
+export const ImportReportQuerySchema = z.object({
+  errors_limit: reportLimit("errors_limit", "Invalid rows"),
+  errors_cursor: reportCursor("errors_cursor", "errors_next_cursor"),
+  skipped_limit: reportLimit("skipped_limit", "Skipped rows"),
+  skipped_cursor: reportCursor("skipped_cursor", "skipped_next_cursor"),
 });
 
 export const ExportQuerySchema = z.object({
@@ -97,12 +105,14 @@ export const ImportErrorSchema = z
         "A quoted value that spans lines moves later rows down by as many lines.",
       example: 7,
     }),
-    value: z.string().nullable().openapi({ description: "The offending value (the email, or the whole row re-quoted), cut at 500 characters" }),
+    value: z.string().nullable().openapi({ description: "The offending value (the email, the cell, or the whole row re-quoted), cut at 500 characters" }),
     reason: z.string().openapi({
       description:
-        "Why the row was not imported: missing_email, invalid_email, `duplicate of row N`, `suppressed (<reason>)`, erased, " +
-        "status_unsubscribed, status_bounced, status_complained, invalid_status, name_too_long, attributes_too_large, unexpected_value, malformed_quotes, unterminated_quote, row_too_large, " +
-        "row_too_long, not_utf8, upload_interrupted or not_imported; a colon may follow with details",
+        "Why the row was not imported: a code, then a colon and details when there are any. Skipped rows: duplicate " +
+        "(`duplicate: same address as row N`), suppressed (`suppressed: <reason>`), erased, status_unsubscribed, " +
+        "status_bounced, status_complained. Invalid rows: missing_email, invalid_email, invalid_status, name_too_long, " +
+        "invalid_number, invalid_boolean, invalid_date (naming the column), attributes_too_large, unexpected_value, " +
+        "malformed_quotes, unterminated_quote, row_too_large, row_too_long, not_utf8, upload_interrupted or not_imported",
       example: "invalid_email",
     }),
   })
@@ -120,22 +130,34 @@ export const ListImportSchema = z
     created_count: z.number().int().openapi({ description: "New subscribers" }),
     updated_count: z.number().int().openapi({
       description:
-        "Existing subscribers updated and added to the list; an unsubscribed, bounced or complained subscriber keeps its status",
+        "Existing subscribers updated and added to the list (including an address repeated in a later chunk of the file); " +
+        "an unsubscribed, bounced or complained subscriber keeps its status",
     }),
-    skipped_count: z.number().int().openapi({ description: "Duplicates of an earlier row of the same chunk, suppressed or erased addresses, and rows whose status column says unsubscribed, bounced or complained" }),
-    error_count: z.number().int().openapi({ description: "Rows that could not be imported: missing or invalid email or status, malformed CSV, too long" }),
+    skipped_count: z.number().int().openapi({
+      description:
+        "Rows skipped on purpose, listed in `skipped`: repeats of an address earlier in the same chunk of 500 rows, " +
+        "suppressed or erased addresses, and rows whose status column says unsubscribed, bounced or complained",
+    }),
+    error_count: z.number().int().openapi({
+      description: "Invalid rows, listed in `errors`: missing or invalid email, status or typed value, malformed CSV, too long",
+    }),
     chunks_total: z.number().int().openapi({ description: "Chunks of up to 500 rows the file was split into (0 until the upload has been read)" }),
     chunks_done: z.number().int(),
     created_at: z.string(),
     updated_at: z.string(),
     completed_at: z.string().nullable(),
     errors: z.array(ImportErrorSchema).openapi({
-      description: `Every skipped or failed row, by row number, up to the first ${MAX_STORED_ERRORS.toLocaleString("en")} stored; paged with errors_limit and errors_cursor`,
+      description: "The invalid rows, by row number; paged with errors_limit and errors_cursor",
     }),
     errors_next_cursor: z.string().nullable().openapi({ description: "Pass as `errors_cursor` for the next page of errors; null on the last page" }),
     errors_truncated: z.boolean().openapi({
-      description: `True when more rows were skipped or failed than the ${MAX_STORED_ERRORS.toLocaleString("en")} error rows stored; the counts stay exact`,
+      description: `True when fewer invalid rows are stored than error_count: at most ${MAX_STORED_ERRORS.toLocaleString("en")} reported rows are kept per import, and the counts stay exact`,
     }),
+    skipped: z.array(ImportErrorSchema).openapi({
+      description: "The skipped rows, by row number; paged with skipped_limit and skipped_cursor",
+    }),
+    skipped_next_cursor: z.string().nullable().openapi({ description: "Pass as `skipped_cursor` for the next page; null on the last page" }),
+    skipped_truncated: z.boolean().openapi({ description: "True when fewer skipped rows are stored than skipped_count" }),
   })
   .openapi("ListImport");
 
@@ -155,8 +177,8 @@ export const ImportAcceptedSchema = ListImportSchema.extend({
 
 export function toImportResponse(
   row: ListImport,
-  errors: Page<ImportErrorRow>,
-  storedErrors: number,
+  pages: Record<ReportedRows, Page<ImportErrorRow>>,
+  stored: Record<ReportedRows, number>,
 ): z.infer<typeof ListImportSchema> {
   return {
     id: row.id,
@@ -173,8 +195,11 @@ export function toImportResponse(
     created_at: row.created_at,
     updated_at: row.updated_at,
     completed_at: row.completed_at,
-    errors: errors.data,
-    errors_next_cursor: errors.next_cursor,
-    errors_truncated: storedErrors < row.skipped_count + row.error_count,
+    errors: pages.errors.data,
+    errors_next_cursor: pages.errors.next_cursor,
+    errors_truncated: stored.errors < row.error_count,
+    skipped: pages.skipped.data,
+    skipped_next_cursor: pages.skipped.next_cursor,
+    skipped_truncated: stored.skipped < row.skipped_count,
   };
 }

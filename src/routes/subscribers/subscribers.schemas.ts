@@ -92,13 +92,29 @@ export const BulkSubscribersSchema = z
   .strict()
   .openapi("BulkSubscribers");
 
+const RowReportSchema = z
+  .object({
+    index: z.number().int().openapi({ description: "The row's position in `subscribers`, from 0" }),
+    email: z.string().nullable(),
+    reason: z.string().openapi({ description: "A code, then a colon and details when there are any", example: "invalid_email" }),
+  })
+  .openapi("BulkSubscriberRowReport");
+
 export const BulkOutcomeSchema = z
   .object({
     created: z.number().int(),
     updated: z.number().int(),
-    skipped: z.number().int().openapi({ description: "Duplicates in the request, and suppressed or erased addresses" }),
-    errors: z.array(z.object({ index: z.number().int(), email: z.string().nullable(), reason: z.string() })),
+    skipped: z.number().int().openapi({
+      description: "Rows skipped on purpose, listed in `skipped_rows`: repeats of an address earlier in the request (`duplicate`), suppressed or erased addresses",
+    }),
+    invalid: z.number().int().openapi({ description: "Rows that could not be read, listed in `errors` (invalid_email)" }),
+    errors: z.array(RowReportSchema).openapi({ description: "The invalid rows" }),
+    skipped_rows: z.array(RowReportSchema).openapi({ description: "The skipped rows, with why (duplicate, suppressed, erased)" }),
+    warnings: z.array(RowReportSchema).openapi({
+      description: "Rows that were created or updated with something left out, such as a preference for a category that does not exist (unknown_category)",
+    }),
   })
+  .openapi({ description: "Every row is counted once: created + updated + skipped + invalid equals the rows sent" })
   .openapi("BulkSubscribersOutcome");
 
 export const SubscriberSummarySchema = SubscriberSchema.omit({ preferences: true }).openapi("SubscriberSummary");
