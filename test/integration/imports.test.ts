@@ -502,6 +502,31 @@ describe("POST .../lists/{list_id}/imports", () => {
   });
 });
 
+describe("GET .../lists/{list_id}/imports", () => {
+  it("pages through the list's imports oldest first, and only that list's", async () => {
+    const { workspace, key, path } = await setup();
+    const other = await api(`/workspaces/${workspace.id}/email-marketing/lists`, { method: "POST", token: key, body: { name: "Other" } });
+    const queue = captureImportQueue();
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) ids.push((await upload(path("/imports"), key, `email\nlisted${i}@example.com\nbad\n`)).json.id);
+    expect((await upload(path("/imports", other.json.id), key, "email\nelsewhere@example.com\n")).status).toBe(202);
+    await deliver(queue.chunks);
+    ids.sort(); // ids sort by creation time
+
+    const first = await api(path("/imports?limit=2"), { token: key });
+    expect(first.status).toBe(200);
+    expect(first.json.data.map((i: { id: string }) => i.id)).toEqual(ids.slice(0, 2));
+    expect(first.json.data[0]).toMatchObject({ list_id: first.json.data[0].list_id, status: "completed", total_rows: 2, created_count: 1, error_count: 1 });
+    expect(first.json.data[0]).not.toHaveProperty("errors");
+    const second = await api(path(`/imports?limit=2&cursor=${first.json.next_cursor}`), { token: key });
+    expect(second.json).toEqual({ data: [expect.objectContaining({ id: ids[2] })], next_cursor: null });
+
+    expect((await api(path("/imports", "lst_nope"), { token: key })).status).toBe(404);
+    const stranger = await setup();
+    expect((await api(path("/imports"), { token: stranger.key })).status).toBe(404);
+  });
+});
+
 describe("bad imports", () => {
   it("answer 422 problem+json naming the problem, and store nothing", async () => {
     const { key, path, listId } = await setup();

@@ -24,6 +24,18 @@ export async function getImport(db: Database, workspaceId: string, listId: strin
   return row;
 }
 
+/** A list's imports, oldest first. */
+export async function listImportsOf(db: Database, workspaceId: string, listId: string, limit: number, cursor?: string): Promise<Page<ListImport>> {
+  const after = decodeCursor(cursor);
+  const rows = await db
+    .select()
+    .from(listImports)
+    .where(and(eq(listImports.workspace_id, workspaceId), eq(listImports.list_id, listId), after ? gt(listImports.id, after) : undefined))
+    .orderBy(asc(listImports.id))
+    .limit(limit + 1);
+  return toPage(rows, limit, (r) => r.id);
+}
+
 export interface ImportErrorRow {
   row_number: number;
   value: string | null;

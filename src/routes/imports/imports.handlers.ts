@@ -6,7 +6,7 @@ import { getList } from "../../domain/audience/lists";
 import { invalidField } from "../../lib/errors";
 import type { AppBindings } from "../../lib/router";
 import type * as routes from "./imports.routes";
-import { toImportResponse } from "./imports.schemas";
+import { toImportResponse, toImportSummary } from "./imports.schemas";
 
 const CSV_TYPES = new Set(["text/csv", "application/csv"]);
 
@@ -47,6 +47,14 @@ export const createImport: RouteHandler<typeof routes.createImport, AppBindings>
   const started = await startCsvImport(c.var.db, c.env.IMPORT_QUEUE, c.var.workspace.id, list_id, c.req.raw.body, c.req.valid("query").types);
   const location = `/workspaces/${c.req.param("ws")}/email-marketing/lists/${list_id}/imports/${started.import.id}`;
   return c.json({ ...(await importResponse(c, started.import, FIRST_PAGES)), columns: started.columns }, 202, { Location: location });
+};
+
+export const listImports: RouteHandler<typeof routes.listImports, AppBindings> = async (c) => {
+  const { list_id } = c.req.valid("param");
+  const { limit, cursor } = c.req.valid("query");
+  await getList(c.var.db, c.var.workspace.id, list_id);
+  const page = await imports.listImportsOf(c.var.db, c.var.workspace.id, list_id, limit, cursor);
+  return c.json({ data: page.data.map(toImportSummary), next_cursor: page.next_cursor }, 200);
 };
 
 export const getImport: RouteHandler<typeof routes.getImport, AppBindings> = async (c) => {

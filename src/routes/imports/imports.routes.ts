@@ -1,9 +1,19 @@
 import { z } from "@hono/zod-openapi";
 import { MAX_STORED_ERRORS } from "../../domain/audience/import-reports";
 import { jsonContent, problemResponses } from "../../lib/openapi";
+import { PaginationQuerySchema, pageSchema } from "../../lib/pagination";
 import { ListParamsSchema } from "../lists/lists.schemas";
 import { workspaceRoute } from "../route-kinds";
-import { CsvBodySchema, ExportQuerySchema, ImportAcceptedSchema, ImportReportQuerySchema, ImportParamsSchema, ImportQuerySchema, ListImportSchema } from "./imports.schemas";
+import {
+  CsvBodySchema,
+  ExportQuerySchema,
+  ImportAcceptedSchema,
+  ImportParamsSchema,
+  ImportQuerySchema,
+  ImportReportQuerySchema,
+  ListImportSchema,
+  ListImportSummarySchema,
+} from "./imports.schemas";
 
 const tags = ["Lists"];
 const base = "/workspaces/{ws}/email-marketing/lists/{list_id}";
@@ -37,6 +47,20 @@ export const createImport = workspaceRoute({
       description: "The import, queued",
     },
     ...problemResponses("bad_request", "validation_failed"),
+  },
+});
+
+export const listImports = workspaceRoute({
+  method: "get",
+  path: `${base}/imports`,
+  operationId: "listListImports",
+  summary: "The list's CSV imports, oldest first",
+  description: "Each import's status and counts; its rows reported as invalid or skipped are at the import's own URL.",
+  tags,
+  request: { params: ListParamsSchema, query: PaginationQuerySchema },
+  responses: {
+    200: jsonContent(pageSchema(ListImportSummarySchema).openapi("ListImportPage"), "A page of imports, oldest first"),
+    ...problemResponses("validation_failed"),
   },
 });
 

@@ -161,6 +161,32 @@ export const ListImportSchema = z
   })
   .openapi("ListImport");
 
+export const ListImportSummarySchema = ListImportSchema.omit({
+  errors: true,
+  errors_next_cursor: true,
+  errors_truncated: true,
+  skipped: true,
+  skipped_next_cursor: true,
+  skipped_truncated: true,
+}).openapi("ListImportSummary");
+
+export const toImportSummary = (row: ListImport): z.infer<typeof ListImportSummarySchema> => ({
+  id: row.id,
+  list_id: row.list_id,
+  status: row.status,
+  total_rows: row.total_rows,
+  processed_rows: row.processed_rows,
+  created_count: row.created_count,
+  updated_count: row.updated_count,
+  skipped_count: row.skipped_count,
+  error_count: row.error_count,
+  chunks_total: row.chunks_total,
+  chunks_done: row.chunks_done,
+  created_at: row.created_at,
+  updated_at: row.updated_at,
+  completed_at: row.completed_at,
+});
+
 export const ImportAcceptedSchema = ListImportSchema.extend({
   columns: z
     .object({
@@ -181,20 +207,7 @@ export function toImportResponse(
   stored: Record<ReportedRows, number>,
 ): z.infer<typeof ListImportSchema> {
   return {
-    id: row.id,
-    list_id: row.list_id,
-    status: row.status,
-    total_rows: row.total_rows,
-    processed_rows: row.processed_rows,
-    created_count: row.created_count,
-    updated_count: row.updated_count,
-    skipped_count: row.skipped_count,
-    error_count: row.error_count,
-    chunks_total: row.chunks_total,
-    chunks_done: row.chunks_done,
-    created_at: row.created_at,
-    updated_at: row.updated_at,
-    completed_at: row.completed_at,
+    ...toImportSummary(row),
     errors: pages.errors.data,
     errors_next_cursor: pages.errors.next_cursor,
     errors_truncated: stored.errors < row.error_count,
