@@ -12,10 +12,23 @@ import { chunk, rowsPerInsert } from "../../lib/chunk";
 import { conflict, notFound } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { decodeCursor, type Page, toPage } from "../../lib/pagination";
+import { preferencesUrl, type TokenSubscriber, type UrlEnv, unsubscribeUrl } from "../preferences/tokens";
 import { normalizeEmail } from "./emails";
 
 export type SubscriberWithPreferences = Subscriber & { preferences: Record<string, boolean> };
 type Frequency = Subscriber["frequency"];
+
+export interface SubscriberLinks {
+  preferences_url: string;
+  unsubscribe_url: string;
+}
+
+/** The subscriber's preference page and one-click unsubscribe target, as the preference center verifies them. */
+export async function subscriberLinks(env: UrlEnv, workspaceId: string, subscriber: TokenSubscriber): Promise<SubscriberLinks> {
+  const target = { workspaceId, subscriber };
+  const [preferences_url, unsubscribe_url] = await Promise.all([preferencesUrl(env, target), unsubscribeUrl(env, target)]);
+  return { preferences_url, unsubscribe_url };
+}
 
 /** Per-category opt-outs are rows with subscribed = false; a category without a row is subscribed. */
 async function preferencesOf(db: Database, workspaceId: string, ids: string[]): Promise<Map<string, Record<string, boolean>>> {

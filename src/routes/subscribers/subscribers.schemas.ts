@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { subscriberStatuses, subscriptionFrequencies, unsubscribeSources } from "../../db/schema/enums";
 import type { Subscriber } from "../../db/schema";
-import type { SubscriberWithPreferences } from "../../domain/audience/subscribers";
+import type { SubscriberLinks, SubscriberWithPreferences } from "../../domain/audience/subscribers";
 import { WorkspaceParamsSchema } from "../workspaces/workspaces.schemas";
 
 const attributes = z
@@ -26,6 +26,16 @@ export const SubscriberSchema = z
     unsubscribe_source: z.enum(unsubscribeSources).nullable(),
     created_at: z.string(),
     updated_at: z.string(),
+    preferences_url: z.string().openapi({
+      description: "The subscriber's preference page (`GET /preferences/{token}`), for an email's footer; a GET changes nothing",
+      example: "https://flarecast.example.com/preferences/AZk3...",
+    }),
+    unsubscribe_url: z.string().openapi({
+      description:
+        "RFC 8058 one-click unsubscribe (`POST /preferences/{token}/unsubscribe`), for `List-Unsubscribe` with " +
+        "`List-Unsubscribe-Post: List-Unsubscribe=One-Click`",
+      example: "https://flarecast.example.com/preferences/AZk3.../unsubscribe",
+    }),
   })
   .openapi("Subscriber");
 
@@ -117,7 +127,9 @@ export const BulkOutcomeSchema = z
   .openapi({ description: "Every row is counted once: created + updated + skipped + invalid equals the rows sent" })
   .openapi("BulkSubscribersOutcome");
 
-export const SubscriberSummarySchema = SubscriberSchema.omit({ preferences: true }).openapi("SubscriberSummary");
+export const SubscriberSummarySchema = SubscriberSchema.omit({ preferences: true, preferences_url: true, unsubscribe_url: true }).openapi(
+  "SubscriberSummary",
+);
 
 export const toSubscriberSummary = (s: Subscriber): z.infer<typeof SubscriberSummarySchema> => ({
   id: s.id,
@@ -132,8 +144,10 @@ export const toSubscriberSummary = (s: Subscriber): z.infer<typeof SubscriberSum
   updated_at: s.updated_at,
 });
 
-export const toSubscriberResponse = (s: SubscriberWithPreferences): z.infer<typeof SubscriberSchema> => ({
+export const toSubscriberResponse = (s: SubscriberWithPreferences, links: SubscriberLinks): z.infer<typeof SubscriberSchema> => ({
   ...toSubscriberSummary(s),
   preferences: s.preferences,
+  preferences_url: links.preferences_url,
+  unsubscribe_url: links.unsubscribe_url,
 });
 
