@@ -5,15 +5,19 @@ import {
   listMemberships,
   type Subscriber,
   subscriberCategoryPreferences,
+  subscriberLists,
   subscribers,
   subscriptionChanges,
 } from "../../db/schema";
 import { chunk, rowsPerInsert } from "../../lib/chunk";
-import { conflict, notFound } from "../../lib/errors";
+import { randomBase62 } from "../../lib/crypto";
+import { conflict, invalidField, notFound } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { decodeCursor, type Page, toPage } from "../../lib/pagination";
 import { preferencesUrl, type TokenSubscriber, type UrlEnv, unsubscribeUrl } from "../preferences/tokens";
 import { normalizeEmail } from "./emails";
+import { suppressionReason } from "./row-outcomes";
+import { suppressionsFor } from "./suppressions";
 
 export type SubscriberWithPreferences = Subscriber & { preferences: Record<string, boolean> };
 type Frequency = Subscriber["frequency"];
@@ -118,7 +122,95 @@ export async function setPreferences(db: Database, workspaceId: string, subscrib
   return slugs.filter((s) => !known.has(s));
 }
 
+/**
+ * The address, normalized, if a subscriber may take it: a valid address that no other subscriber of the
+ * workspace has (409) and that is not suppressed or erased (409, as a bulk upsert skips it).
+ */
+async function claimableEmail(db: Database, workspaceId: string, raw: string): Promise<string> {
+  const email = normalizeEmail(raw);
+  if (!email) throw invalidField("body", "email", "Not a valid email address");
+  const hit = (await suppressionsFor(db, workspaceId, [email])).get(email);
+  if (hit) throw conflict(`${email} cannot be added (${suppressionReason(hit.reason)}): a suppressed or erased address is never subscribed again`);
+  const taken = await db
+    .select({ id: subscribers.id })
+    .from(subscribers)
+    .where(and(eq(subscribers.workspace_id, workspaceId), eq(subscribers.email, email)))
+    .get();
+  if (taken) throw conflict(`The subscriber ${taken.id} already has the address ${email}`);
+  return email;
+}
+
+/** A concurrent request that took the address first makes the unique index refuse the write: that is a 409 too. */
+async function unlessTaken<T>(email: string, write: Promise<T>): Promise<T> {
+  try {
+    return await write;
+  } catch (err) {
+    if (err instanceof Error && /UNIQUE constraint failed/i.test(`${err.message} ${(err.cause as Error | undefined)?.message ?? ""}`)) {
+      throw conflict(`Another subscriber already has the address ${email}`);
+    }
+    throw err;
+  }
+}
+
+async function unknownCategories(db: Database, workspaceId: string, slugs: string[]): Promise<string[]> {
+  if (slugs.length === 0) return [];
+  const known = await db
+    .select({ slug: categories.slug })
+    .from(categories)
+    .where(and(eq(categories.workspace_id, workspaceId), inArray(categories.slug, slugs)));
+  const found = new Set(known.map((c) => c.slug));
+  return slugs.filter((slug) => !found.has(slug));
+}
+
+export interface NewSubscriber {
+  email: string;
+  name?: string | null;
+  attributes?: Record<string, unknown>;
+  frequency?: Frequency;
+  preferences?: Record<string, boolean>;
+  /** Lists to add the subscriber to; none is fine. */
+  list_ids?: string[];
+}
+
+/** Creates one subscriber, in the given lists or in none. Nothing is written unless all of it is valid. */
+export async function createSubscriber(db: Database, workspaceId: string, input: NewSubscriber): Promise<SubscriberWithPreferences> {
+  const listIds = [...new Set(input.list_ids ?? [])];
+  if (listIds.length > 0) {
+    const found = await db
+      .select({ id: subscriberLists.id })
+      .from(subscriberLists)
+      .where(and(eq(subscriberLists.workspace_id, workspaceId), inArray(subscriberLists.id, listIds)));
+    const known = new Set(found.map((l) => l.id));
+    const missing = (input.list_ids ?? []).findIndex((id) => !known.has(id));
+    if (missing >= 0) throw invalidField("body", `list_ids.${missing}`, "No such list in this workspace");
+  }
+  const email = await claimableEmail(db, workspaceId, input.email);
+  const unknown = await unknownCategories(db, workspaceId, Object.keys(input.preferences ?? {}));
+  if (unknown.length > 0) throw conflict(`Unknown categories: ${unknown.join(", ")}; create them first`);
+
+  const id = newId("sub");
+  const values = {
+    id,
+    workspace_id: workspaceId,
+    email,
+    name: input.name ?? null,
+    attributes: input.attributes ?? {},
+    preference_token: randomBase62(24),
+    ...(input.frequency ? { frequency: input.frequency } : {}),
+  };
+  await unlessTaken(
+    email,
+    db.batch([
+      db.insert(subscribers).values(values),
+      ...listIds.map((list_id) => db.insert(listMemberships).values({ workspace_id: workspaceId, list_id, subscriber_id: id })),
+    ]),
+  );
+  if (input.preferences) await setPreferences(db, workspaceId, [id], input.preferences);
+  return getSubscriber(db, workspaceId, id);
+}
+
 export interface SubscriberChanges {
+  email?: string;
   name?: string | null;
   attributes?: Record<string, unknown>;
   status?: "active" | "unsubscribed";
@@ -139,6 +231,9 @@ export async function updateSubscriber(
   const current = await getSubscriber(db, workspaceId, id);
   const now = new Date().toISOString();
   const set: Partial<Subscriber> = {};
+  if (changes.email !== undefined && normalizeEmail(changes.email) !== current.email) {
+    set.email = await claimableEmail(db, workspaceId, changes.email);
+  }
   if (changes.name !== undefined) set.name = changes.name;
   if (changes.attributes !== undefined) set.attributes = changes.attributes;
   if (changes.frequency !== undefined) set.frequency = changes.frequency;
@@ -171,7 +266,7 @@ export async function updateSubscriber(
   }
   if (Object.keys(set).length > 0) statements.push(db.update(subscribers).set(set).where(eq(subscribers.id, id)));
   const [first, ...rest] = statements;
-  if (first) await db.batch([first, ...rest]);
+  if (first) await unlessTaken(set.email ?? current.email, db.batch([first, ...rest]));
   return getSubscriber(db, workspaceId, id);
 }
 

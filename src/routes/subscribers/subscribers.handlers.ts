@@ -15,6 +15,9 @@ export const listSubscribers: RouteHandler<typeof routes.listSubscribers, AppBin
   return c.json({ data: await Promise.all(page.data.map((s) => respond(c, s))), next_cursor: page.next_cursor }, 200);
 };
 
+export const createSubscriber: RouteHandler<typeof routes.createSubscriber, AppBindings> = async (c) =>
+  c.json(await respond(c, await subscribers.createSubscriber(c.var.db, c.var.workspace.id, c.req.valid("json"))), 201);
+
 export const getSubscriber: RouteHandler<typeof routes.getSubscriber, AppBindings> = async (c) =>
   c.json(await respond(c, await subscribers.getSubscriber(c.var.db, c.var.workspace.id, c.req.valid("param").subscriber_id)), 200);
 

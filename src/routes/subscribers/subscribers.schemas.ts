@@ -71,8 +71,29 @@ export const SubscriberExportSchema = z
   })
   .openapi("SubscriberExport");
 
+const email = z.string().max(320).openapi({ description: "Trimmed and lowercased", example: "ada@example.com" });
+
+export const CreateSubscriberSchema = z
+  .object({
+    email,
+    name: z.string().trim().max(200).nullable().optional(),
+    attributes: attributes.optional(),
+    frequency: z.enum(subscriptionFrequencies).optional(),
+    preferences: preferences.optional(),
+    list_ids: z
+      .array(z.string().max(100))
+      .max(100)
+      .optional()
+      .openapi({ description: "Lists to add the subscriber to; leave out to create a subscriber in no list" }),
+  })
+  .strict()
+  .openapi("CreateSubscriber");
+
 export const UpdateSubscriberSchema = z
   .object({
+    email: email.openapi({
+      description: "A new address, trimmed and lowercased; 409 if another subscriber has it or it is suppressed",
+    }),
     name: z.string().trim().max(200).nullable(),
     attributes,
     status: z.enum(["active", "unsubscribed"]).openapi({ description: "Unsubscribe, or resubscribe an unsubscribed address" }),
