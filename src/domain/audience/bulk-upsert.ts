@@ -4,8 +4,8 @@ import { type Subscriber, subscribers } from "../../db/schema";
 import { randomBase62 } from "../../lib/crypto";
 import { newId } from "../../lib/ids";
 import { normalizeEmail } from "./emails";
-import { setPreferences } from "./subscribers";
 import { duplicateOf, suppressionReason } from "./row-outcomes";
+import { setPreferences } from "./subscribers";
 import { suppressionsFor } from "./suppressions";
 
 /** A bound JSON array stays well under D1's 2 MB value limit. */

@@ -4,10 +4,10 @@ import type { Database } from "../../db/client";
 import { listImportErrors, listImports } from "../../db/schema";
 import { chunk, rowsPerInsert } from "../../lib/chunk";
 import { type AttributeValue, typeCell } from "./attribute-values";
+import { type RowReport, type SubscriberInput, upsertSubscribers } from "./bulk-upsert";
 import { normalizeEmail } from "./emails";
 import { excerpt, type ListImport, MAX_STORED_ERRORS } from "./import-reports";
 import { duplicateOf } from "./row-outcomes";
-import { type RowReport, type SubscriberInput, upsertSubscribers } from "./bulk-upsert";
 
 const MAX_NAME_CHARS = 200;
 const MAX_ATTRIBUTES_JSON = 16_384;
