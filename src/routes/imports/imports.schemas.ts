@@ -14,8 +14,9 @@ export const CsvBodySchema = z.string().openapi({
   description:
     "UTF-8 CSV with a header row. `email` is required; `name` sets the subscriber's name; an optional `status` column " +
     "skips rows marked unsubscribed, bounced or complained (active or empty imports the row; an import never changes an " +
-    "existing subscriber's status); every other column becomes an attribute of that name (`attributes.<key>` names one explicitly), its values read as the " +
-    "type the `types` parameter gives the column, or else inferred (numbers and true/false; see `types`). " +
+    "existing subscriber's status); every other column becomes an attribute of that name (`attributes.<key>` names " +
+    "one explicitly), its values read as the type the `types` parameter gives the column, or else inferred (numbers " +
+    "and true/false; see `types`). " +
     "Comma-, semicolon- or tab-separated (detected from the header row); values may be quoted as in RFC 4180, with " +
     "delimiters, doubled quotes and line breaks inside quotes. Values are trimmed; an empty cell leaves the subscriber's " +
     "existing name or attribute as it is.",
