@@ -1,4 +1,4 @@
-import { failImportChunk, processImportChunk } from "../src/domain/audience/imports";
+import { failImportChunk, processImportChunk } from "../src/domain/audience/import-chunks";
 import { type ConsumerContext, consumeBatch, type HandlerMap } from "./consumer";
 import { IMPORT_MAX_RETRIES, type ImportChunkMessage, ImportChunkMessageSchema } from "./messages";
 

@@ -1,4 +1,5 @@
 import { env } from "cloudflare:workers";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { newId } from "../../src/lib/ids";
 import { api, createWorkspace } from "../factories/api";
@@ -52,12 +53,13 @@ describe("subscribers and lists", () => {
       created: 2,
       updated: 0,
       skipped: 2,
-      errors: [
-        { index: 1, email: "not-an-email", reason: "invalid_email" },
-        { index: 2, email: "ada@example.com", reason: "duplicate of row 0" },
-        { index: 3, email: "blocked@example.com", reason: "suppressed (manual)" },
-        { index: 4, email: "bob@example.com", reason: 'unknown category "ghosts" ignored' },
+      invalid: 1,
+      errors: [{ index: 1, email: "not-an-email", reason: "invalid_email" }],
+      skipped_rows: [
+        { index: 2, email: "ada@example.com", reason: "duplicate: same address as row 0" },
+        { index: 3, email: "blocked@example.com", reason: "suppressed: manual" },
       ],
+      warnings: [{ index: 4, email: "bob@example.com", reason: 'unknown_category: "ghosts" does not exist and was ignored' }],
     });
     const ada = await w.call("/subscribers?email=ada@example.com");
     expect(ada.json.data).toHaveLength(1);
@@ -68,6 +70,49 @@ describe("subscribers and lists", () => {
     expect(again.json).toMatchObject({ created: 0, updated: 1 });
     expect((await w.call(`/subscribers/${ada.json.data[0].id}`)).json.attributes).toEqual({ vip: true });
     expect((await w.call(`/lists/${list.id}`)).json.subscriber_count).toBe(2);
+  });
+
+  it("puts every row of a bulk upsert in exactly one of created, updated, skipped and invalid, and lists warnings apart", async () => {
+    const w = await workspace();
+    const { json: list } = await w.call("/lists", "POST", { name: "Sums" });
+    await w.call("/categories", "POST", { slug: "news", name: "News" });
+    await w.call("/suppressions", "POST", { email: "blocked@example.com" });
+    const row = fc.record(
+      {
+        email: fc.constantFrom("a@example.com", "A@Example.com ", "b@example.com", "c@example.com", "blocked@example.com", "nope", "", "x@"),
+        preferences: fc.constantFrom({ news: false }, { ghosts: true }, { ghosts: false, news: true }),
+      },
+      { requiredKeys: ["email"] },
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(row, { minLength: 1, maxLength: 12 }), async (rows) => {
+        const res = await w.call(`/lists/${list.id}/subscribers`, "POST", { subscribers: rows });
+        expect(res.status).toBe(200);
+        const out = res.json;
+        expect(out.created + out.updated + out.skipped + out.invalid).toBe(rows.length);
+        expect(out.errors).toHaveLength(out.invalid);
+        expect(out.skipped_rows).toHaveLength(out.skipped);
+        const notImported = [...out.errors, ...out.skipped_rows].map((r: { index: number }) => r.index);
+        expect(new Set(notImported).size).toBe(notImported.length);
+        const imported = rows.map((_, i) => i).filter((i) => !notImported.includes(i));
+        expect(imported).toHaveLength(out.created + out.updated);
+        const warned = out.warnings.map((r: { index: number }) => r.index);
+        for (const i of warned) expect(imported).toContain(i);
+        // One warning per unknown category of a row: a row is never warned about another row's preferences.
+        expect(warned).toEqual(imported.filter((i) => rows[i].preferences && "ghosts" in (rows[i].preferences ?? {})));
+      }),
+      { numRuns: 12 },
+    );
+  }, 60_000); // many requests in one test: the default 5 s is too short on a busy machine
+
+  it("keeps attribute values as the JSON types sent", async () => {
+    const w = await workspace();
+    const { json: list } = await w.call("/lists", "POST", { name: "Typed" });
+    const attributes = { age: 70, score: -3.5, vip: true, off: false, zip: "02134", count: "70", none: null, nested: { tags: ["a", 1, false] } };
+    const res = await w.call(`/lists/${list.id}/subscribers`, "POST", { subscribers: [{ email: "typed@example.com", attributes }] });
+    expect(res.json).toMatchObject({ created: 1 });
+    const [sub] = (await w.call("/subscribers?email=typed@example.com")).json.data;
+    expect(sub.attributes).toStrictEqual(attributes);
   });
 
   it("never resubscribes an unsubscribed address through an upsert", async () => {

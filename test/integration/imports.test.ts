@@ -1,5 +1,6 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
+import fc from "fast-check";
 import Papa from "papaparse";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { type ImportChunkMessage, QUEUES } from "../../queues/messages";
@@ -110,12 +111,14 @@ describe("POST .../lists/{list_id}/imports", () => {
       chunks_done: 1,
       errors_truncated: false,
       errors_next_cursor: null,
+      skipped_truncated: false,
+      skipped_next_cursor: null,
     });
     expect(report.json.completed_at).toBeTruthy();
+    expect(report.json.skipped).toEqual([{ row_number: 9, value: "ada@EXAMPLE.com", reason: "duplicate: same address as row 2" }]);
     expect(report.json.errors).toEqual([
       { row_number: 5, value: "not-an-email", reason: "invalid_email" },
       { row_number: 6, value: null, reason: "missing_email" },
-      { row_number: 9, value: "ada@EXAMPLE.com", reason: "duplicate of row 2" },
       { row_number: 10, value: "x@example.com,X,Co,note,stray", reason: expect.stringMatching(/^unexpected_value: column 5 /) },
       { row_number: 12, value: '"broken@example.com,Unterminated\n"', reason: expect.stringMatching(/^unterminated_quote/) },
     ]);
@@ -137,7 +140,7 @@ describe("POST .../lists/{list_id}/imports", () => {
     const queue = captureImportQueue();
     const res = await upload(path("/imports"), key, "\uFEFFEmail;Name;Plan\r\nsemi@example.com;Semi Colon;pro\r\n", "text/csv; charset=utf-8");
     expect(res.status).toBe(202);
-    expect(res.json.columns).toEqual({ email: "Email", name: "Name", status: null, attributes: ["Plan"] });
+    expect(res.json.columns).toEqual({ email: "Email", name: "Name", status: null, attributes: ["Plan"], types: { Plan: "auto" } });
     await deliver(queue.chunks);
     expect(await subscriberByEmail(workspace.id, key, "semi@example.com")).toMatchObject({ name: "Semi Colon", attributes: { Plan: "pro" } });
   });
@@ -261,14 +264,14 @@ describe("POST .../lists/{list_id}/imports", () => {
 
     const report = await api(path(`/imports/${res.json.id}`, other.json.id), { token: key });
     expect(report.json).toMatchObject({ status: "completed", created_count: 1, updated_count: 3, skipped_count: 5, error_count: 1, processed_rows: 10 });
-    expect(report.json.errors).toEqual([
-      { row_number: 5, value: "blocked@example.com", reason: "suppressed (manual)" },
-      { row_number: 6, value: "someone@blocked.example", reason: "suppressed (manual)" },
+    expect(report.json.skipped).toEqual([
+      { row_number: 5, value: "blocked@example.com", reason: "suppressed: manual" },
+      { row_number: 6, value: "someone@blocked.example", reason: "suppressed: manual" },
       { row_number: 7, value: "erased@example.com", reason: "erased" },
       { row_number: 9, value: "new-unsub@example.com", reason: expect.stringMatching(/^status_unsubscribed: /) },
       { row_number: 10, value: "new-bounce@example.com", reason: expect.stringMatching(/^status_bounced: /) },
-      { row_number: 11, value: "pending", reason: expect.stringMatching(/^invalid_status: /) },
     ]);
+    expect(report.json.errors).toEqual([{ row_number: 11, value: "pending", reason: expect.stringMatching(/^invalid_status: /) }]);
     expect(await subscriberByEmail(ws, key, "unsub@example.com")).toMatchObject({ status: "unsubscribed", name: "Unsub Renamed" });
     expect(await subscriberByEmail(ws, key, "bounce@example.com")).toMatchObject({ status: "bounced" });
     expect(await subscriberByEmail(ws, key, "complain@example.com")).toMatchObject({ status: "complained" });
@@ -312,10 +315,8 @@ describe("POST .../lists/{list_id}/imports", () => {
       skipped_count: 1,
       error_count: 1,
     });
-    expect(done.json.errors).toEqual([
-      { row_number: 12, value: "user0@example.com", reason: "duplicate of row 2" },
-      { row_number: 1152, value: "nope", reason: "invalid_email" },
-    ]);
+    expect(done.json.skipped).toEqual([{ row_number: 12, value: "user0@example.com", reason: "duplicate: same address as row 2" }]);
+    expect(done.json.errors).toEqual([{ row_number: 1152, value: "nope", reason: "invalid_email" }]);
     expect(await subscriberByEmail(workspace.id, key, "user1@example.com")).toMatchObject({ name: "Later Chunk Duplicate" });
     expect(await subscriberByEmail(workspace.id, key, "user0@example.com")).toMatchObject({ name: "User 0" });
 
@@ -328,6 +329,90 @@ describe("POST .../lists/{list_id}/imports", () => {
     expect(parsed.data).toHaveLength(1197);
     expect(new Set(parsed.data.map((r) => r.email)).size).toBe(1197);
   });
+
+  it("keeps numbers and booleans, leaves zip codes and phone numbers strings, and reads columns as the types declared", async () => {
+    const { workspace, key, path } = await setup();
+    const queue = captureImportQueue();
+    const csv = [
+      "email,age,score,vip,zip,phone,version,joined,tags",
+      "ada@example.com,70,-3.5,TRUE,02134,+15551234567,1.10,2024-03-05,a;b",
+      "bob@example.com,007,0,false,10115,5551234,2,2024-03-05T10:00:00+02:00,",
+    ].join("\n");
+
+    const inferred = await upload(path("/imports"), key, csv);
+    expect(inferred.status).toBe(202);
+    expect(inferred.json.columns.types).toEqual({ age: "auto", score: "auto", vip: "auto", zip: "auto", phone: "auto", version: "auto", joined: "auto", tags: "auto" });
+    await deliver(queue.chunks);
+    expect((await subscriberByEmail(workspace.id, key, "ada@example.com")).attributes).toEqual({
+      age: 70,
+      score: -3.5,
+      vip: true,
+      zip: "02134",
+      phone: "+15551234567",
+      version: "1.10",
+      joined: "2024-03-05",
+      tags: "a;b",
+    });
+    expect((await subscriberByEmail(workspace.id, key, "bob@example.com")).attributes).toMatchObject({ age: "007", score: 0, vip: false, zip: 10115, version: 2 });
+
+    queue.chunks.length = 0;
+    const typed = await upload(path("/imports?types=age:number&types=zip:string&types=joined:date&types=vip:boolean"), key, `${csv}\ncyd@example.com,old,1,maybe,1,1,1,yesterday,`);
+    expect(typed.status).toBe(202);
+    expect(typed.json.columns.types).toMatchObject({ age: "number", zip: "string", joined: "date", vip: "boolean", score: "auto" });
+    await deliver(queue.chunks);
+    expect((await subscriberByEmail(workspace.id, key, "ada@example.com")).attributes).toMatchObject({ age: 70, zip: "02134", joined: "2024-03-05T00:00:00.000Z" });
+    expect((await subscriberByEmail(workspace.id, key, "bob@example.com")).attributes).toMatchObject({ age: 7, zip: "10115", joined: "2024-03-05T08:00:00.000Z" });
+    const report = await api(path(`/imports/${typed.json.id}`), { token: key });
+    expect(report.json).toMatchObject({ updated_count: 2, created_count: 0, error_count: 1 });
+    expect(report.json.errors).toEqual([{ row_number: 4, value: "old", reason: 'invalid_number: column "age" expects a number' }]);
+    expect(await subscriberByEmail(workspace.id, key, "cyd@example.com")).toBeUndefined();
+
+    const unknown = await upload(path("/imports?types=agee:number"), key, csv);
+    expect(unknown.status).toBe(422);
+    expect(unknown.json.errors).toEqual([{ location: "query", path: "types", message: expect.stringMatching(/no attribute column "agee".*age, score/) }]);
+    const badType = await upload(path("/imports?types=age:integer"), key, csv);
+    expect(badType.status).toBe(422);
+    expect(badType.json.errors[0]).toMatchObject({ location: "query", path: expect.stringMatching(/^types/) });
+    const twice = await upload(path("/imports?types=age:number&types=age:string"), key, csv);
+    expect(twice.status).toBe(422);
+    const email = await upload(path("/imports?types=email:string"), key, csv);
+    expect(email.status).toBe(422);
+  });
+
+  it("counts every row once: created + updated + skipped + errors is the file's rows, and each count is its list's length", async () => {
+    const { workspace, key, path } = await setup();
+    expect((await api(path("/subscribers"), { method: "POST", token: key, body: { subscribers: [{ email: "old@example.com" }] } })).status).toBe(200);
+    expect((await api(`/workspaces/${workspace.id}/email-marketing/suppressions`, { method: "POST", token: key, body: { email: "blocked@example.com" } })).status).toBe(201);
+    const line = fc.constantFrom(
+      "new@example.com,,1",
+      "NEW@example.com,,2",
+      "old@example.com,active,3",
+      "other@example.com,,x",
+      "blocked@example.com,,4",
+      "gone@example.com,unsubscribed,5",
+      "not-an-email,,6",
+      ",,7",
+      "maybe@example.com,pending,8",
+      "stray@example.com,,9,extra",
+    );
+    const queue = captureImportQueue();
+    await fc.assert(
+      fc.asyncProperty(fc.array(line, { minLength: 1, maxLength: 15 }), async (lines) => {
+        queue.chunks.length = 0;
+        const res = await upload(path("/imports?types=n:number"), key, ["email,status,n", ...lines].join("\n"));
+        expect(res.status).toBe(202);
+        await deliver(queue.chunks);
+        const report = (await api(path(`/imports/${res.json.id}`), { token: key })).json;
+        expect(report).toMatchObject({ status: "completed", total_rows: lines.length, processed_rows: lines.length });
+        expect(report.created_count + report.updated_count + report.skipped_count + report.error_count).toBe(lines.length);
+        expect(report.errors).toHaveLength(report.error_count);
+        expect(report.skipped).toHaveLength(report.skipped_count);
+        const listed = [...report.errors, ...report.skipped].map((r: { row_number: number }) => r.row_number);
+        expect(new Set(listed).size).toBe(listed.length);
+      }),
+      { numRuns: 10 },
+    );
+  }, 60_000); // many requests in one test: the default 5 s is too short on a busy machine
 
   it("counts a redelivered chunk once", async () => {
     const { key, path } = await setup();
@@ -414,6 +499,31 @@ describe("POST .../lists/{list_id}/imports", () => {
       .bind(res.json.id)
       .all<{ n: number }>();
     expect(results[0].n).toBe(10_000);
+  });
+});
+
+describe("GET .../lists/{list_id}/imports", () => {
+  it("pages through the list's imports oldest first, and only that list's", async () => {
+    const { workspace, key, path } = await setup();
+    const other = await api(`/workspaces/${workspace.id}/email-marketing/lists`, { method: "POST", token: key, body: { name: "Other" } });
+    const queue = captureImportQueue();
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) ids.push((await upload(path("/imports"), key, `email\nlisted${i}@example.com\nbad\n`)).json.id);
+    expect((await upload(path("/imports", other.json.id), key, "email\nelsewhere@example.com\n")).status).toBe(202);
+    await deliver(queue.chunks);
+    ids.sort(); // ids sort by creation time
+
+    const first = await api(path("/imports?limit=2"), { token: key });
+    expect(first.status).toBe(200);
+    expect(first.json.data.map((i: { id: string }) => i.id)).toEqual(ids.slice(0, 2));
+    expect(first.json.data[0]).toMatchObject({ list_id: first.json.data[0].list_id, status: "completed", total_rows: 2, created_count: 1, error_count: 1 });
+    expect(first.json.data[0]).not.toHaveProperty("errors");
+    const second = await api(path(`/imports?limit=2&cursor=${first.json.next_cursor}`), { token: key });
+    expect(second.json).toEqual({ data: [expect.objectContaining({ id: ids[2] })], next_cursor: null });
+
+    expect((await api(path("/imports", "lst_nope"), { token: key })).status).toBe(404);
+    const stranger = await setup();
+    expect((await api(path("/imports"), { token: stranger.key })).status).toBe(404);
   });
 });
 
@@ -525,7 +635,13 @@ describe("GET .../lists/{list_id}/export", () => {
     const second = await api(`/workspaces/${workspace.id}/email-marketing/lists`, { method: "POST", token: key, body: { name: "Copy" } });
     const again = await upload(path("/imports", second.json.id), key, exported.text);
     expect(again.status).toBe(202);
-    expect(again.json.columns).toEqual({ email: "email", name: "name", status: "status", attributes: ["company", "motto"] });
+    expect(again.json.columns).toEqual({
+      email: "email",
+      name: "name",
+      status: "status",
+      attributes: ["company", "motto"],
+      types: { company: "auto", motto: "auto" },
+    });
     await deliver(queue.chunks.slice(1));
     expect((await api(path(`/imports/${again.json.id}`, second.json.id), { token: key })).json).toMatchObject({
       status: "completed",
@@ -554,7 +670,7 @@ describe("GET .../lists/{list_id}/export", () => {
     const res = await upload(path("/imports", second.json.id), key, exported.text);
     expect(res.json.columns).toMatchObject({ status: "status", attributes: ["plan", "attributes.status", "tags"] });
     await deliver(queue.chunks);
-    expect(await subscriberByEmail(workspace.id, key, "odd@example.com")).toMatchObject({ attributes: { status: "vip", plan: "3", tags: '["a","b"]' } });
+    expect(await subscriberByEmail(workspace.id, key, "odd@example.com")).toMatchObject({ attributes: { status: "vip", plan: 3, tags: '["a","b"]' } });
   });
 
   it("exports an empty list as just the header row", async () => {

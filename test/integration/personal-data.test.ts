@@ -87,7 +87,7 @@ describe("GDPR", () => {
 
     expect((await call(`/subscribers/${sub.id}`)).status).toBe(404);
     const again = await call(`/lists/${list.id}/subscribers`, "POST", { subscribers: [{ email: EMAIL.toUpperCase() }] });
-    expect(again.json).toMatchObject({ created: 0, skipped: 1, errors: [{ index: 0, reason: "erased" }] });
+    expect(again.json).toMatchObject({ created: 0, skipped: 1, skipped_rows: [{ index: 0, reason: "erased" }] });
 
     const { results: sends } = await env.DB.prepare("select status, email from campaign_recipients").all<{ status: string; email: string }>();
     expect(sends.map((s) => s.status)).toContain("opened");

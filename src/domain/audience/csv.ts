@@ -182,3 +182,13 @@ export class Utf8Validator {
     return this.need > 0;
   }
 }
+
+/** Bytes of the string as UTF-8, without encoding it. */
+export const utf8Length = (s: string) => {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    n += c < 0x80 ? 1 : c < 0x800 ? 2 : c >= 0xd800 && c <= 0xdbff ? (i++, 4) : 3;
+  }
+  return n;
+};

@@ -5,20 +5,35 @@ import {
   listMemberships,
   type Subscriber,
   subscriberCategoryPreferences,
+  subscriberLists,
   subscribers,
   subscriptionChanges,
 } from "../../db/schema";
 import { chunk, rowsPerInsert } from "../../lib/chunk";
 import { randomBase62 } from "../../lib/crypto";
-import { conflict } from "../../lib/errors";
+import { conflict, invalidField } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { findInWorkspace } from "../../lib/lookups";
 import { keysetPage, type Page } from "../../lib/pagination";
+import { preferencesUrl, type TokenSubscriber, type UrlEnv, unsubscribeUrl } from "../preferences/tokens";
 import { normalizeEmail } from "./emails";
+import { suppressionReason } from "./row-outcomes";
 import { suppressionsFor } from "./suppressions";
 
 export type SubscriberWithPreferences = Subscriber & { preferences: Record<string, boolean> };
 type Frequency = Subscriber["frequency"];
+
+export interface SubscriberLinks {
+  preferences_url: string;
+  unsubscribe_url: string;
+}
+
+/** The subscriber's preference page and one-click unsubscribe target, as the preference center verifies them. */
+export async function subscriberLinks(env: UrlEnv, workspaceId: string, subscriber: TokenSubscriber): Promise<SubscriberLinks> {
+  const target = { workspaceId, subscriber };
+  const [preferences_url, unsubscribe_url] = await Promise.all([preferencesUrl(env, target), unsubscribeUrl(env, target)]);
+  return { preferences_url, unsubscribe_url };
+}
 
 /** Per-category opt-outs are rows with subscribed = false; a category without a row is subscribed. */
 async function preferencesOf(db: Database, workspaceId: string, ids: string[]): Promise<Map<string, Record<string, boolean>>> {
@@ -78,7 +93,7 @@ export async function listSubscribers(
 }
 
 /** Writes opt-in/opt-out rows for the given category slugs; unknown slugs are returned, not written. */
-async function setPreferences(db: Database, workspaceId: string, subscriberIds: string[], preferences: Record<string, boolean>) {
+export async function setPreferences(db: Database, workspaceId: string, subscriberIds: string[], preferences: Record<string, boolean>) {
   const slugs = Object.keys(preferences);
   if (slugs.length === 0 || subscriberIds.length === 0) return [];
   const now = new Date().toISOString();
@@ -102,7 +117,95 @@ async function setPreferences(db: Database, workspaceId: string, subscriberIds: 
   return slugs.filter((s) => !known.has(s));
 }
 
+/**
+ * The address, normalized, if a subscriber may take it: a valid address that no other subscriber of the
+ * workspace has (409) and that is not suppressed or erased (409, as a bulk upsert skips it).
+ */
+async function claimableEmail(db: Database, workspaceId: string, raw: string): Promise<string> {
+  const email = normalizeEmail(raw);
+  if (!email) throw invalidField("body", "email", "Not a valid email address");
+  const hit = (await suppressionsFor(db, workspaceId, [email])).get(email);
+  if (hit) throw conflict(`${email} cannot be added (${suppressionReason(hit.reason)}): a suppressed or erased address is never subscribed again`);
+  const taken = await db
+    .select({ id: subscribers.id })
+    .from(subscribers)
+    .where(and(eq(subscribers.workspace_id, workspaceId), eq(subscribers.email, email)))
+    .get();
+  if (taken) throw conflict(`The subscriber ${taken.id} already has the address ${email}`);
+  return email;
+}
+
+/** A concurrent request that took the address first makes the unique index refuse the write: that is a 409 too. */
+async function unlessTaken<T>(email: string, write: Promise<T>): Promise<T> {
+  try {
+    return await write;
+  } catch (err) {
+    if (err instanceof Error && /UNIQUE constraint failed/i.test(`${err.message} ${(err.cause as Error | undefined)?.message ?? ""}`)) {
+      throw conflict(`Another subscriber already has the address ${email}`);
+    }
+    throw err;
+  }
+}
+
+async function unknownCategories(db: Database, workspaceId: string, slugs: string[]): Promise<string[]> {
+  if (slugs.length === 0) return [];
+  const known = await db
+    .select({ slug: categories.slug })
+    .from(categories)
+    .where(and(eq(categories.workspace_id, workspaceId), inArray(categories.slug, slugs)));
+  const found = new Set(known.map((c) => c.slug));
+  return slugs.filter((slug) => !found.has(slug));
+}
+
+export interface NewSubscriber {
+  email: string;
+  name?: string | null;
+  attributes?: Record<string, unknown>;
+  frequency?: Frequency;
+  preferences?: Record<string, boolean>;
+  /** Lists to add the subscriber to; none is fine. */
+  list_ids?: string[];
+}
+
+/** Creates one subscriber, in the given lists or in none. Nothing is written unless all of it is valid. */
+export async function createSubscriber(db: Database, workspaceId: string, input: NewSubscriber): Promise<SubscriberWithPreferences> {
+  const listIds = [...new Set(input.list_ids ?? [])];
+  if (listIds.length > 0) {
+    const found = await db
+      .select({ id: subscriberLists.id })
+      .from(subscriberLists)
+      .where(and(eq(subscriberLists.workspace_id, workspaceId), inArray(subscriberLists.id, listIds)));
+    const known = new Set(found.map((l) => l.id));
+    const missing = (input.list_ids ?? []).findIndex((id) => !known.has(id));
+    if (missing >= 0) throw invalidField("body", `list_ids.${missing}`, "No such list in this workspace");
+  }
+  const email = await claimableEmail(db, workspaceId, input.email);
+  const unknown = await unknownCategories(db, workspaceId, Object.keys(input.preferences ?? {}));
+  if (unknown.length > 0) throw conflict(`Unknown categories: ${unknown.join(", ")}; create them first`);
+
+  const id = newId("sub");
+  const values = {
+    id,
+    workspace_id: workspaceId,
+    email,
+    name: input.name ?? null,
+    attributes: input.attributes ?? {},
+    preference_token: randomBase62(24),
+    ...(input.frequency ? { frequency: input.frequency } : {}),
+  };
+  await unlessTaken(
+    email,
+    db.batch([
+      db.insert(subscribers).values(values),
+      ...listIds.map((list_id) => db.insert(listMemberships).values({ workspace_id: workspaceId, list_id, subscriber_id: id })),
+    ]),
+  );
+  if (input.preferences) await setPreferences(db, workspaceId, [id], input.preferences);
+  return getSubscriber(db, workspaceId, id);
+}
+
 export interface SubscriberChanges {
+  email?: string;
   name?: string | null;
   attributes?: Record<string, unknown>;
   status?: "active" | "unsubscribed";
@@ -123,6 +226,9 @@ export async function updateSubscriber(
   const current = await getSubscriber(db, workspaceId, id);
   const now = new Date().toISOString();
   const set: Partial<Subscriber> = {};
+  if (changes.email !== undefined && normalizeEmail(changes.email) !== current.email) {
+    set.email = await claimableEmail(db, workspaceId, changes.email);
+  }
   if (changes.name !== undefined) set.name = changes.name;
   if (changes.attributes !== undefined) set.attributes = changes.attributes;
   if (changes.frequency !== undefined) set.frequency = changes.frequency;
@@ -155,153 +261,11 @@ export async function updateSubscriber(
   }
   if (Object.keys(set).length > 0) statements.push(db.update(subscribers).set(set).where(eq(subscribers.id, id)));
   const [first, ...rest] = statements;
-  if (first) await db.batch([first, ...rest]);
+  if (first) await unlessTaken(set.email ?? current.email, db.batch([first, ...rest]));
   return getSubscriber(db, workspaceId, id);
 }
 
 export async function deleteSubscriber(db: Database, workspaceId: string, id: string): Promise<void> {
   await getSubscriber(db, workspaceId, id);
   await db.delete(subscribers).where(and(eq(subscribers.workspace_id, workspaceId), eq(subscribers.id, id)));
-}
-
-/** A bound JSON array stays well under D1's 2 MB value limit. */
-const MAX_JSON_PARAM_BYTES = 512 * 1024;
-
-function chunkByJsonBytes<T>(items: readonly T[], maxBytes: number): T[][] {
-  const out: T[][] = [];
-  let current: T[] = [];
-  let bytes = 2;
-  for (const item of items) {
-    const size = new TextEncoder().encode(JSON.stringify(item)).length + 1;
-    if (current.length > 0 && bytes + size > maxBytes) {
-      out.push(current);
-      current = [];
-      bytes = 2;
-    }
-    current.push(item);
-    bytes += size;
-  }
-  if (current.length > 0) out.push(current);
-  return out;
-}
-
-export interface SubscriberInput {
-  email: unknown;
-  name?: string | null;
-  attributes?: Record<string, unknown>;
-  preferences?: Record<string, boolean>;
-}
-
-export interface UpsertOutcome {
-  created: number;
-  updated: number;
-  skipped: number;
-  errors: { index: number; email: string | null; reason: string }[];
-}
-
-/**
- * Adds subscribers to a list, creating or updating them by email. Invalid and duplicate rows are reported;
- * suppressed and erased addresses are skipped with their reason, never re-added. An existing subscriber's
- * status is left alone: adding an unsubscribed address to a list does not resubscribe it.
- */
-export async function upsertSubscribers(
-  db: Database,
-  workspaceId: string,
-  listId: string,
-  inputs: readonly SubscriberInput[],
-): Promise<UpsertOutcome> {
-  const outcome: UpsertOutcome = { created: 0, updated: 0, skipped: 0, errors: [] };
-  const accepted = new Map<string, { index: number; input: SubscriberInput }>();
-  inputs.forEach((input, index) => {
-    const email = normalizeEmail(input.email);
-    const shown = typeof input.email === "string" ? input.email : null;
-    if (!email) outcome.errors.push({ index, email: shown, reason: "invalid_email" });
-    else if (accepted.has(email)) {
-      outcome.skipped++;
-      outcome.errors.push({ index, email, reason: `duplicate of row ${accepted.get(email)?.index}` });
-    } else accepted.set(email, { index, input });
-  });
-
-  const suppressed = await suppressionsFor(db, workspaceId, [...accepted.keys()]);
-  for (const [email, { index }] of accepted) {
-    const hit = suppressed.get(email);
-    if (!hit) continue;
-    accepted.delete(email);
-    outcome.skipped++;
-    outcome.errors.push({ index, email, reason: hit.reason === "erased" ? "erased" : `suppressed (${hit.reason})` });
-  }
-
-  const existing = new Map<string, Subscriber>();
-  if (accepted.size > 0) {
-    const rows = await db
-      .select()
-      .from(subscribers)
-      .where(and(eq(subscribers.workspace_id, workspaceId), sql`${subscribers.email} in (select value from json_each(${JSON.stringify([...accepted.keys()])}))`));
-    for (const row of rows) existing.set(row.email, row);
-  }
-
-  const now = new Date().toISOString();
-  const rows: [string, string, string | null, string, string, string][] = [];
-  const idsByEmail = new Map<string, string>();
-  for (const [email, { input }] of accepted) {
-    const found = existing.get(email);
-    const id = found?.id ?? newId("sub");
-    idsByEmail.set(email, id);
-    rows.push([
-      id,
-      email,
-      input.name !== undefined ? (input.name ?? null) : (found?.name ?? null),
-      JSON.stringify({ ...found?.attributes, ...input.attributes }),
-      found?.preference_token ?? randomBase62(24),
-      found?.created_at ?? now,
-    ]);
-    if (found) outcome.updated++;
-    else outcome.created++;
-  }
-
-  // The rows travel as one bound JSON array per statement (json_each), not as 13 bound parameters a row: a
-  // chunk of 500 is 2 statements instead of 92, and drizzle builds none of them. Memberships are inserted by
-  // email, so that a concurrent upsert that created the same address first cannot fail the foreign key.
-  const d1 = db.$client;
-  const statements: D1PreparedStatement[] = [];
-  for (const part of chunkByJsonBytes(rows, MAX_JSON_PARAM_BYTES)) {
-    const json = JSON.stringify(part);
-    statements.push(
-      d1
-        .prepare(
-          `insert into subscribers (id, workspace_id, email, name, attributes, preference_token, created_at, updated_at)
-           select value ->> 0, ?1, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, ?2 from json_each(?3) where true
-           on conflict (workspace_id, email) do update set name = excluded.name, attributes = excluded.attributes, updated_at = excluded.updated_at`,
-        )
-        .bind(workspaceId, now, json),
-      d1
-        .prepare(
-          `insert into list_memberships (workspace_id, list_id, subscriber_id, created_at)
-           select ?1, ?2, s.id, ?3 from subscribers s
-           where s.workspace_id = ?1 and s.email in (select value ->> 1 from json_each(?4))
-           on conflict do nothing`,
-        )
-        .bind(workspaceId, listId, now, json),
-    );
-  }
-  if (statements.length > 0) await d1.batch(statements);
-
-  const byPreferences = new Map<string, { prefs: Record<string, boolean>; ids: string[] }>();
-  for (const [email, { input }] of accepted) {
-    if (!input.preferences || Object.keys(input.preferences).length === 0) continue;
-    const key = JSON.stringify(input.preferences);
-    const group = byPreferences.get(key) ?? { prefs: input.preferences, ids: [] };
-    group.ids.push(idsByEmail.get(email) as string);
-    byPreferences.set(key, group);
-  }
-  for (const { prefs, ids } of byPreferences.values()) {
-    const unknown = await setPreferences(db, workspaceId, ids, prefs);
-    for (const slug of unknown) {
-      for (const [email, { index, input }] of accepted) {
-        if (input.preferences && slug in input.preferences) outcome.errors.push({ index, email, reason: `unknown category "${slug}" ignored` });
-      }
-    }
-  }
-  outcome.errors.sort((a, b) => a.index - b.index);
-  return outcome;
 }

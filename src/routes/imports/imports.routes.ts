@@ -1,9 +1,19 @@
 import { z } from "@hono/zod-openapi";
-import { MAX_STORED_ERRORS } from "../../domain/audience/imports";
+import { MAX_STORED_ERRORS } from "../../domain/audience/import-reports";
 import { jsonContent, problemResponses } from "../../lib/openapi";
+import { PaginationQuerySchema, pageSchema } from "../../lib/pagination";
 import { ListParamsSchema } from "../lists/lists.schemas";
 import { workspaceRoute } from "../route-kinds";
-import { CsvBodySchema, ExportQuerySchema, ImportAcceptedSchema, ImportErrorsQuerySchema, ImportParamsSchema, ListImportSchema } from "./imports.schemas";
+import {
+  CsvBodySchema,
+  ExportQuerySchema,
+  ImportAcceptedSchema,
+  ImportParamsSchema,
+  ImportQuerySchema,
+  ImportReportQuerySchema,
+  ListImportSchema,
+  ListImportSummarySchema,
+} from "./imports.schemas";
 
 const tags = ["Lists"];
 const base = "/workspaces/{ws}/email-marketing/lists/{list_id}";
@@ -17,14 +27,17 @@ export const createImport = workspaceRoute({
     "Send the file as the request body with `Content-Type: text/csv`. The header row is checked at once (422 if the " +
     "body is empty, not UTF-8 text, or has no `email` column); the rows are then read as they stream in and imported " +
     "in the background in chunks of 500. Poll the import's URL (the `Location` header) for progress. Addresses are " +
-    "deduplicated within each chunk (a later duplicate is reported as `duplicate of row N`); an address repeated in " +
+    "deduplicated within each chunk (a later duplicate is skipped as `duplicate: same address as row N`); an address repeated in " +
     "another chunk updates the same subscriber. Suppressed and erased addresses are skipped, and an existing " +
     "subscriber keeps its status: an import never re-subscribes an unsubscribed, bounced or complained address " +
     "(and a row whose `status` column says unsubscribed, bounced or complained is skipped). " +
-    "Every row that is not imported is reported with its row number (the file's line, header = 1), value and reason.",
+    "Every row lands in exactly one of created, updated, skipped and invalid (`error_count`), so once the import is " +
+    "completed they add up to `total_rows`; each skipped and each invalid row is listed with its row number (the file's " +
+    "line, header = 1), value and reason.",
   tags,
   request: {
     params: ListParamsSchema,
+    query: ImportQuerySchema,
     body: { content: { "text/csv": { schema: CsvBodySchema } }, required: true, description: "The CSV file" },
   },
   responses: {
@@ -37,17 +50,32 @@ export const createImport = workspaceRoute({
   },
 });
 
+export const listImports = workspaceRoute({
+  method: "get",
+  path: `${base}/imports`,
+  operationId: "listListImports",
+  summary: "The list's CSV imports, oldest first",
+  description: "Each import's status and counts; its rows reported as invalid or skipped are at the import's own URL.",
+  tags,
+  request: { params: ListParamsSchema, query: PaginationQuerySchema },
+  responses: {
+    200: jsonContent(pageSchema(ListImportSummarySchema).openapi("ListImportPage"), "A page of imports, oldest first"),
+    ...problemResponses("validation_failed"),
+  },
+});
+
 export const getImport = workspaceRoute({
   method: "get",
   path: `${base}/imports/{import_id}`,
   operationId: "getListImport",
   summary: "Progress and error report of a CSV import",
   description:
-    "Counts are exact and update as chunks finish; `status` is `completed` when every row has been handled. `errors` " +
-    `lists each skipped or failed row by row number (the file's line on which the row starts, header = line 1), a page at a time; ` +
-    `at most ${MAX_STORED_ERRORS.toLocaleString("en")} error rows are kept per import (\`errors_truncated\`).`,
+    "Counts are exact and update as chunks finish; `status` is `completed` when every row has been handled, and then " +
+    "created + updated + skipped + error counts equal `total_rows`. `errors` lists the invalid rows and `skipped` the skipped " +
+    "ones, by row number (the file's line on which the row starts, header = line 1), a page at a time; at most " +
+    `${MAX_STORED_ERRORS.toLocaleString("en")} reported rows are kept per import (\`errors_truncated\`, \`skipped_truncated\`).`,
   tags,
-  request: { params: ImportParamsSchema, query: ImportErrorsQuerySchema },
+  request: { params: ImportParamsSchema, query: ImportReportQuerySchema },
   responses: { 200: jsonContent(ListImportSchema, "The import"), ...problemResponses("validation_failed") },
 });
 

@@ -1,6 +1,6 @@
 import type { RouteHandler } from "@hono/zod-openapi";
 import * as lists from "../../domain/audience/lists";
-import { upsertSubscribers } from "../../domain/audience/subscribers";
+import { upsertSubscribers } from "../../domain/audience/bulk-upsert";
 import type { AppBindings } from "../../lib/router";
 import type * as routes from "./lists.routes";
 import { toListResponse } from "./lists.schemas";

@@ -67,7 +67,10 @@ export const addSubscribers = workspaceRoute({
   operationId: "addSubscribersToList",
   summary: "Add or update up to 1,000 subscribers in a list",
   description:
-    "Each row is created or updated by email and added to the list. Invalid emails, duplicates and suppressed or erased addresses are reported per row in `errors` with their index; an unsubscribed address keeps its status.",
+    "Each row is created or updated by email and added to the list, and lands in exactly one of created, updated, skipped " +
+    "and invalid, so the four add up to the rows sent. Invalid rows are listed in `errors`, skipped ones (a repeat of an " +
+    "address earlier in the request, a suppressed or erased address) in `skipped_rows`, and rows imported with something " +
+    "left out (an unknown category) in `warnings`, each with its index. An unsubscribed address keeps its status.",
   tags,
   request: { params: ListParamsSchema, body: jsonBody(BulkSubscribersSchema) },
   responses: { 200: jsonContent(BulkOutcomeSchema, "What happened to each row"), ...problemResponses("bad_request", "validation_failed") },

@@ -4,6 +4,7 @@ import * as routes from "./subscribers.routes";
 
 export const subscribersRouter = createRouter()
   .openapi(routes.listSubscribers, handlers.listSubscribers)
+  .openapi(routes.createSubscriber, handlers.createSubscriber)
   .openapi(routes.getSubscriber, handlers.getSubscriber)
   .openapi(routes.updateSubscriber, handlers.updateSubscriber)
   .openapi(routes.deleteSubscriber, handlers.deleteSubscriber)

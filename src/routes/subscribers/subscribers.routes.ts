@@ -3,6 +3,7 @@ import { PaginationQuerySchema, pageSchema } from "../../lib/pagination";
 import { workspaceRoute } from "../route-kinds";
 import { WorkspaceParamsSchema } from "../workspaces/workspaces.schemas";
 import {
+  CreateSubscriberSchema,
   DeleteSubscriberQuerySchema,
   SubscriberExportSchema,
   SubscriberListQuerySchema,
@@ -27,6 +28,22 @@ export const listSubscribers = workspaceRoute({
   },
 });
 
+export const createSubscriber = workspaceRoute({
+  method: "post",
+  path: base,
+  operationId: "createSubscriber",
+  summary: "Create a subscriber, in some lists or in none",
+  description:
+    "The address is trimmed and lowercased. 409 if a subscriber of the workspace already has it, or if it is suppressed " +
+    "or erased (a bulk upsert skips such an address for the same reason); 409 for an unknown category in `preferences`.",
+  tags,
+  request: { params: WorkspaceParamsSchema, body: jsonBody(CreateSubscriberSchema) },
+  responses: {
+    201: jsonContent(SubscriberSchema, "The subscriber"),
+    ...problemResponses("bad_request", "conflict", "validation_failed"),
+  },
+});
+
 export const getSubscriber = workspaceRoute({
   method: "get",
   path: `${base}/{subscriber_id}`,
@@ -41,8 +58,10 @@ export const updateSubscriber = workspaceRoute({
   method: "patch",
   path: `${base}/{subscriber_id}`,
   operationId: "updateSubscriber",
-  summary: "Change a subscriber: profile, status, frequency, category preferences",
-  description: "Status changes are recorded with source `api`. Bounced and complained addresses cannot be reactivated (409).",
+  summary: "Change a subscriber: address, profile, status, frequency, category preferences",
+  description:
+    "Status changes are recorded with source `api`. Bounced and complained addresses cannot be reactivated (409). A new " +
+    "`email` is normalized as on create, and refused (409) when another subscriber of the workspace has it or it is suppressed.",
   tags,
   request: { params: SubscriberParamsSchema, body: jsonBody(UpdateSubscriberSchema) },
   responses: {

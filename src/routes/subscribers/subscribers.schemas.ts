@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { subscriberStatuses, subscriptionFrequencies, unsubscribeSources } from "../../db/schema/enums";
 import type { Subscriber } from "../../db/schema";
-import type { SubscriberWithPreferences } from "../../domain/audience/subscribers";
+import type { SubscriberLinks, SubscriberWithPreferences } from "../../domain/audience/subscribers";
 import { WorkspaceParamsSchema } from "../workspaces/workspaces.schemas";
 
 const attributes = z
@@ -26,6 +26,16 @@ export const SubscriberSchema = z
     unsubscribe_source: z.enum(unsubscribeSources).nullable(),
     created_at: z.string(),
     updated_at: z.string(),
+    preferences_url: z.string().openapi({
+      description: "The subscriber's preference page (`GET /preferences/{token}`), for an email's footer; a GET changes nothing",
+      example: "https://flarecast.example.com/preferences/AZk3...",
+    }),
+    unsubscribe_url: z.string().openapi({
+      description:
+        "RFC 8058 one-click unsubscribe (`POST /preferences/{token}/unsubscribe`), for `List-Unsubscribe` with " +
+        "`List-Unsubscribe-Post: List-Unsubscribe=One-Click`",
+      example: "https://flarecast.example.com/preferences/AZk3.../unsubscribe",
+    }),
   })
   .openapi("Subscriber");
 
@@ -61,8 +71,29 @@ export const SubscriberExportSchema = z
   })
   .openapi("SubscriberExport");
 
+const email = z.string().max(320).openapi({ description: "Trimmed and lowercased", example: "ada@example.com" });
+
+export const CreateSubscriberSchema = z
+  .object({
+    email,
+    name: z.string().trim().max(200).nullable().optional(),
+    attributes: attributes.optional(),
+    frequency: z.enum(subscriptionFrequencies).optional(),
+    preferences: preferences.optional(),
+    list_ids: z
+      .array(z.string().max(100))
+      .max(100)
+      .optional()
+      .openapi({ description: "Lists to add the subscriber to; leave out to create a subscriber in no list" }),
+  })
+  .strict()
+  .openapi("CreateSubscriber");
+
 export const UpdateSubscriberSchema = z
   .object({
+    email: email.openapi({
+      description: "A new address, trimmed and lowercased; 409 if another subscriber has it or it is suppressed",
+    }),
     name: z.string().trim().max(200).nullable(),
     attributes,
     status: z.enum(["active", "unsubscribed"]).openapi({ description: "Unsubscribe, or resubscribe an unsubscribed address" }),
@@ -92,16 +123,34 @@ export const BulkSubscribersSchema = z
   .strict()
   .openapi("BulkSubscribers");
 
+const RowReportSchema = z
+  .object({
+    index: z.number().int().openapi({ description: "The row's position in `subscribers`, from 0" }),
+    email: z.string().nullable(),
+    reason: z.string().openapi({ description: "A code, then a colon and details when there are any", example: "invalid_email" }),
+  })
+  .openapi("BulkSubscriberRowReport");
+
 export const BulkOutcomeSchema = z
   .object({
     created: z.number().int(),
     updated: z.number().int(),
-    skipped: z.number().int().openapi({ description: "Duplicates in the request, and suppressed or erased addresses" }),
-    errors: z.array(z.object({ index: z.number().int(), email: z.string().nullable(), reason: z.string() })),
+    skipped: z.number().int().openapi({
+      description: "Rows skipped on purpose, listed in `skipped_rows`: repeats of an address earlier in the request (`duplicate`), suppressed or erased addresses",
+    }),
+    invalid: z.number().int().openapi({ description: "Rows that could not be read, listed in `errors` (invalid_email)" }),
+    errors: z.array(RowReportSchema).openapi({ description: "The invalid rows" }),
+    skipped_rows: z.array(RowReportSchema).openapi({ description: "The skipped rows, with why (duplicate, suppressed, erased)" }),
+    warnings: z.array(RowReportSchema).openapi({
+      description: "Rows that were created or updated with something left out, such as a preference for a category that does not exist (unknown_category)",
+    }),
   })
+  .openapi({ description: "Every row is counted once: created + updated + skipped + invalid equals the rows sent" })
   .openapi("BulkSubscribersOutcome");
 
-export const SubscriberSummarySchema = SubscriberSchema.omit({ preferences: true }).openapi("SubscriberSummary");
+export const SubscriberSummarySchema = SubscriberSchema.omit({ preferences: true, preferences_url: true, unsubscribe_url: true }).openapi(
+  "SubscriberSummary",
+);
 
 export const toSubscriberSummary = (s: Subscriber): z.infer<typeof SubscriberSummarySchema> => ({
   id: s.id,
@@ -116,8 +165,10 @@ export const toSubscriberSummary = (s: Subscriber): z.infer<typeof SubscriberSum
   updated_at: s.updated_at,
 });
 
-export const toSubscriberResponse = (s: SubscriberWithPreferences): z.infer<typeof SubscriberSchema> => ({
+export const toSubscriberResponse = (s: SubscriberWithPreferences, links: SubscriberLinks): z.infer<typeof SubscriberSchema> => ({
   ...toSubscriberSummary(s),
   preferences: s.preferences,
+  preferences_url: links.preferences_url,
+  unsubscribe_url: links.unsubscribe_url,
 });
 
