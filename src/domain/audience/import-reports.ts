@@ -1,8 +1,8 @@
-import { and, asc, eq, gt, inArray, not, sql } from "drizzle-orm";
+import { and, eq, gt, inArray, not, sql } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { listImportErrors, listImports } from "../../db/schema";
-import { invalidField, notFound } from "../../lib/errors";
-import { decodeCursor, type Page, toPage } from "../../lib/pagination";
+import { findInWorkspace } from "../../lib/lookups";
+import { keysetPage, type Page } from "../../lib/pagination";
 import { SKIPPED_REASONS } from "./row-outcomes";
 
 export type ListImport = typeof listImports.$inferSelect;
@@ -15,25 +15,15 @@ const MAX_REPORTED_VALUE = 500;
 export const excerpt = (value: string) => (value.length > MAX_REPORTED_VALUE ? `${value.slice(0, MAX_REPORTED_VALUE - 1)}…` : value);
 
 export async function getImport(db: Database, workspaceId: string, listId: string, importId: string): Promise<ListImport> {
-  const row = await db
-    .select()
-    .from(listImports)
-    .where(and(eq(listImports.workspace_id, workspaceId), eq(listImports.list_id, listId), eq(listImports.id, importId)))
-    .get();
-  if (!row) throw notFound("Import");
-  return row;
+  return findInWorkspace(db, listImports, workspaceId, importId, "Import", eq(listImports.list_id, listId));
 }
 
 /** A list's imports, oldest first. */
 export async function listImportsOf(db: Database, workspaceId: string, listId: string, limit: number, cursor?: string): Promise<Page<ListImport>> {
-  const after = decodeCursor(cursor);
-  const rows = await db
-    .select()
-    .from(listImports)
-    .where(and(eq(listImports.workspace_id, workspaceId), eq(listImports.list_id, listId), after ? gt(listImports.id, after) : undefined))
-    .orderBy(asc(listImports.id))
-    .limit(limit + 1);
-  return toPage(rows, limit, (r) => r.id);
+  return keysetPage(
+    (after) => db.select().from(listImports).where(and(eq(listImports.workspace_id, workspaceId), eq(listImports.list_id, listId), after)),
+    { key: listImports.id, limit, cursor },
+  );
 }
 
 export interface ImportErrorRow {
@@ -57,16 +47,15 @@ export async function reportedRows(
   limit: number,
   cursor?: string,
 ): Promise<Page<ImportErrorRow>> {
-  const key = decodeCursor(cursor);
-  const after = key === undefined ? 0 : Number(key);
-  if (!Number.isSafeInteger(after)) throw invalidField("query", `${rows}_cursor`, "cursor is not one this API issued");
-  const page = await db
-    .select({ row_number: listImportErrors.row_number, value: listImportErrors.value, reason: listImportErrors.reason })
-    .from(listImportErrors)
-    .where(and(eq(listImportErrors.import_id, importId), gt(listImportErrors.row_number, Math.max(0, after)), bucket(rows)))
-    .orderBy(asc(listImportErrors.row_number))
-    .limit(limit + 1);
-  return toPage(page, limit, (r) => String(r.row_number));
+  // Rows at 0 and below are the import's internal chunk markers, not report rows.
+  return keysetPage(
+    (after) =>
+      db
+        .select({ row_number: listImportErrors.row_number, value: listImportErrors.value, reason: listImportErrors.reason })
+        .from(listImportErrors)
+        .where(and(eq(listImportErrors.import_id, importId), gt(listImportErrors.row_number, 0), bucket(rows), after)),
+    { key: listImportErrors.row_number, limit, cursor, cursorParam: `${rows}_cursor` },
+  );
 }
 
 /** Rows stored in each part of the report; fewer than the import's count means that part was capped. */
