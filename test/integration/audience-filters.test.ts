@@ -1,0 +1,85 @@
+import { describe, expect, it } from "vitest";
+import { api, createWorkspace } from "../factories/api";
+
+async function workspaceWith(people: { email: string; attributes?: Record<string, unknown> }[]) {
+  const { workspace, key } = await createWorkspace();
+  const call = (path: string, method = "GET", body?: unknown) => api(`/workspaces/${workspace.id}/email-marketing${path}`, { method, token: key, body });
+  const { json: list } = await call("/lists", "POST", { name: "Everyone" });
+  if (people.length > 0) {
+    const added = await call(`/lists/${list.id}/subscribers`, "POST", { subscribers: people });
+    expect(added.json.created).toBe(people.length);
+  }
+  const preview = (body: unknown) => call("/audience/preview", "POST", body);
+  /** The local parts of the matching addresses, sorted. */
+  const who = async (audience_filters: unknown) => {
+    const res = await preview({ audience_filters });
+    expect(res.status, res.text).toBe(200);
+    return res.json.sample.map((s: { email: string }) => s.email.split("@")[0]).sort();
+  };
+  return { call, preview, who, list };
+}
+
+describe("typed filter comparisons", () => {
+  const people = [
+    { email: "number@x.io", attributes: { age: 70, plan: "pro", score: 95, beta: true, signup: "2026-01-01T05:00:00Z" } },
+    { email: "text@x.io", attributes: { age: "70", plan: "pro", score: "91", beta: "true", signup: "2026-01-01T00:00:00.000-05:00" } },
+    { email: "words@x.io", attributes: { age: "unknown", plan: "pro", score: "high", beta: "yes", signup: "soon" } },
+    { email: "small@x.io", attributes: { age: "9", plan: "free", score: 99, beta: false, signup: "2025-12-31T23:59:59Z" } },
+    { email: "empty@x.io", attributes: { age: null, nested: { age: 70 } } },
+  ];
+
+  it("compares numbers numerically, numeric strings included, and never matches non-numbers", async () => {
+    const w = await workspaceWith(people);
+    const age = (op: string, value: unknown) => w.who({ field: "attributes.age", op, value });
+    expect(await age("gt", 1_000_000)).toEqual([]);
+    expect(await age("eq", 70)).toEqual(["number", "text"]);
+    expect(await age("gt", 10)).toEqual(["number", "text"]);
+    expect(await age("lt", 10)).toEqual(["small"]);
+    expect(await age("lte", 70)).toEqual(["number", "small", "text"]);
+    expect(await age("in", [9, 70])).toEqual(["number", "small", "text"]);
+    expect(await age("neq", 70)).toEqual(["empty", "small", "words"]);
+    expect(await w.who({ and: [{ field: "attributes.plan", op: "eq", value: "pro" }, { field: "attributes.score", op: "gte", value: 90 }] })).toEqual(["number", "text"]);
+  });
+
+  it("compares strings as strings, booleans as booleans and dates as instants", async () => {
+    const w = await workspaceWith(people);
+    expect(await w.who({ field: "attributes.age", op: "eq", value: "70" })).toEqual(["text"]);
+    expect(await w.who({ field: "attributes.age", op: "gt", value: "8" })).toEqual(["small", "words"]);
+    expect(await w.who({ field: "attributes.beta", op: "eq", value: true })).toEqual(["number", "text"]);
+    expect(await w.who({ field: "attributes.beta", op: "in", value: [false] })).toEqual(["small"]);
+    expect(await w.who({ field: "attributes.beta", op: "neq", value: true })).toEqual(["empty", "small", "words"]);
+    expect(await w.who({ field: "attributes.signup", op: "eq", value: "2026-01-01T05:00:00.000Z" })).toEqual(["number", "text"]);
+    expect(await w.who({ field: "attributes.signup", op: "gt", value: "2026-01-01T04:00:00+00:00" })).toEqual(["number", "text"]);
+    expect(await w.who({ field: "attributes.signup", op: "lt", value: "2026-01-01T01:00:00+01:00" })).toEqual(["small"]);
+    expect(await w.who({ field: "attributes.signup", op: "in", value: ["soon", "2026-01-01T06:00:00+01:00"] })).toEqual(["number", "text", "words"]);
+    expect(await w.who({ field: "attributes.age", op: "exists" })).toEqual(["empty", "number", "small", "text", "words"]);
+  });
+
+  it("compares created_at with bounds written at any offset as instants", async () => {
+    const w = await workspaceWith(people.slice(0, 2));
+    const hour = 3_600_000;
+    const at = (ms: number, offsetHours: number) => {
+      const local = new Date(ms + offsetHours * hour).toISOString().slice(0, 19);
+      const sign = offsetHours < 0 ? "-" : "+";
+      return `${local}${sign}${String(Math.abs(offsetHours)).padStart(2, "0")}:00`;
+    };
+    const now = Date.now();
+    expect(await w.who({ field: "created_at", op: "gt", value: at(now - hour, 14) })).toEqual(["number", "text"]);
+    expect(await w.who({ field: "created_at", op: "lt", value: at(now + hour, -5) })).toEqual(["number", "text"]);
+    expect(await w.who({ field: "created_at", op: "gt", value: at(now + hour, -5) })).toEqual([]);
+    expect(await w.who({ field: "created_at", op: "lte", value: at(now - hour, 14) })).toEqual([]);
+  });
+
+  it("refuses comparisons that have no meaning for the field", async () => {
+    const w = await workspaceWith([]);
+    const path = async (audience_filters: unknown) => {
+      const res = await w.preview({ audience_filters });
+      expect(res.status).toBe(422);
+      return res.json.errors.map((e: { path: string }) => e.path);
+    };
+    expect(await path({ field: "attributes.beta", op: "gt", value: true })).toContain("audience_filters.value");
+    expect(await path({ field: "email", op: "eq", value: 7 })).toContain("audience_filters.value");
+    expect(await path({ field: "name", op: "contains", value: "" })).toContain("audience_filters.value");
+    expect(await path({ field: "created_at", op: "gt", value: "2026-01-01" })).toContain("audience_filters.value");
+  });
+});
