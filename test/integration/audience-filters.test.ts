@@ -83,3 +83,56 @@ describe("typed filter comparisons", () => {
     expect(await path({ field: "created_at", op: "gt", value: "2026-01-01" })).toContain("audience_filters.value");
   });
 });
+
+describe("filter size limits", () => {
+  const dateLeaf = (i: number) => ({ field: `attributes.k${i % 3}`, op: "in", value: [i, `v${i}`, true, `2026-01-0${(i % 9) + 1}T00:00:00+14:00`] });
+  const nested = (depth: number, inner: unknown, group: (child: unknown) => unknown) => {
+    let filter = inner;
+    for (let i = 0; i < depth; i++) filter = group(filter);
+    return filter;
+  };
+
+  it("runs the deepest and widest filters the schema allows on D1", async () => {
+    const w = await workspaceWith([{ email: "a@x.io", attributes: { k0: 0, k1: "v1", k2: "2026-01-03T00:00:00+14:00" } }]);
+    let leaf = 0;
+    const leaves = (n: number) => Array.from({ length: n }, () => dateLeaf(leaf++));
+    // Eight groups deep, each a five-wide `and` or `or` whose first member is the next group: 40 conditions.
+    let deepAndWide: unknown = { or: leaves(5) };
+    for (let level = 1; level < 8; level++) deepAndWide = { [level % 2 ? "and" : "or"]: [deepAndWide, ...leaves(5)] };
+    const shapes = [
+      deepAndWide,
+      nested(7, { and: leaves(40) }, (child) => ({ not: child })),
+      nested(8, { field: "attributes.k2", op: "lte", value: "2026-01-02T10:00:00Z" }, (child) => ({ not: child })),
+      { or: leaves(40) },
+    ];
+    for (const audience_filters of shapes) {
+      const res = await w.preview({ audience_filters, list_id: w.list.id });
+      expect(res.status, res.text).toBe(200);
+    }
+  });
+
+  it("answers one level or one condition more with 422 and the path", async () => {
+    const w = await workspaceWith([]);
+    const tooDeep = await w.preview({ audience_filters: nested(9, { field: "name", op: "exists" }, (child) => ({ not: child })) });
+    expect(tooDeep.status).toBe(422);
+    expect(tooDeep.json.errors).toEqual([expect.objectContaining({ path: `audience_filters${".not".repeat(8)}`, message: "groups nest at most 8 deep" })]);
+    const tooDeepInAnd = await w.preview({ audience_filters: { and: [{ field: "name", op: "exists" }, nested(8, { field: "name", op: "exists" }, (child) => ({ or: [child] }))] } });
+    expect(tooDeepInAnd.json.errors[0].path).toBe(`audience_filters.and.1${".or.0".repeat(7)}`);
+    const tooMany = await w.preview({ audience_filters: { or: [{ and: Array.from({ length: 21 }, dateLeaf) }, { and: Array.from({ length: 20 }, dateLeaf) }] } });
+    expect(tooMany.status).toBe(422);
+    expect(tooMany.json.errors[0]).toMatchObject({ path: "audience_filters", message: expect.stringContaining("at most 40 conditions") });
+  });
+
+  it("answers bodies nested thousands deep with 422, not a stack overflow", async () => {
+    const w = await workspaceWith([]);
+    for (const [depth, group] of [
+      [1_000, (child: unknown) => ({ and: [child] })],
+      [10_000, (child: unknown) => ({ not: child })],
+      [10_000, (child: unknown) => ({ or: [child, { field: "name", op: "exists" }] })],
+    ] as const) {
+      const res = await w.preview({ audience_filters: nested(depth, { field: "name", op: "exists" }, group) });
+      expect(res.status, res.text.slice(0, 300)).toBe(422);
+      expect(res.json.errors[0].message).toBe("groups nest at most 8 deep");
+    }
+  });
+});

@@ -1,8 +1,6 @@
 import { asc, count, sql } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { type Subscriber, subscribers } from "../../db/schema";
-import { D1_MAX_BOUND_PARAMETERS } from "../../lib/chunk";
-import { invalidField } from "../../lib/errors";
 import { getList } from "./lists";
 import { type AudienceFilter, audienceCondition } from "./segments";
 
@@ -24,20 +22,11 @@ export async function previewAudience(db: Database, workspaceId: string, query: 
   if (query.list_id) await getList(db, workspaceId, query.list_id);
   const where = audienceCondition({ workspaceId, now }, query.list_id, query.audience_filters);
 
-  const counting = db
-    .select({ count: count(), active: sql<number>`coalesce(sum(${subscribers.status} = 'active'), 0)` })
-    .from(subscribers)
-    .where(where);
-  const params = counting.toSQL().params.length;
-  if (params > D1_MAX_BOUND_PARAMETERS) {
-    throw invalidField(
-      "body",
-      "audience_filters",
-      `the filter needs ${params} query parameters and D1 allows ${D1_MAX_BOUND_PARAMETERS}; use "in" lists instead of many eq conditions`,
-    );
-  }
   const [[totals], sample] = await Promise.all([
-    counting,
+    db
+      .select({ count: count(), active: sql<number>`coalesce(sum(${subscribers.status} = 'active'), 0)` })
+      .from(subscribers)
+      .where(where),
     db.select().from(subscribers).where(where).orderBy(asc(subscribers.id)).limit(SAMPLE_SIZE),
   ]);
   return { count: totals.count, active_count: Number(totals.active), sample };
