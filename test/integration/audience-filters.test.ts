@@ -136,3 +136,22 @@ describe("filter size limits", () => {
     }
   });
 });
+
+describe("filter references", () => {
+  it("answers an unknown or another workspace's list with 422 and its path", async () => {
+    const w = await workspaceWith([{ email: "a@x.io" }]);
+    const other = await workspaceWith([]);
+    const member = (list_id: string) => ({ list: { op: "member", list_id } });
+    const res = await w.preview({
+      list_id: other.list.id,
+      audience_filters: { and: [member(w.list.id), { not: member("lst_nope") }, { or: [member(other.list.id)] }] },
+    });
+    expect(res.status).toBe(422);
+    expect(res.json.errors.map((e: { path: string }) => e.path)).toEqual([
+      "list_id",
+      "audience_filters.and.1.not.list.list_id",
+      "audience_filters.and.2.or.0.list.list_id",
+    ]);
+    expect(await w.who({ and: [member(w.list.id), { not: { list: { op: "not_member", list_id: w.list.id } } }] })).toEqual(["a"]);
+  });
+});

@@ -1,8 +1,7 @@
 import { asc, count, sql } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { type Subscriber, subscribers } from "../../db/schema";
-import { getList } from "./lists";
-import { type AudienceFilter, audienceCondition } from "./segments";
+import { type AudienceFilter, assertListReferences, audienceCondition, listReferences } from "./segments";
 
 export interface AudienceQuery {
   list_id?: string | null;
@@ -19,7 +18,10 @@ export interface AudiencePreview {
 const SAMPLE_SIZE = 5;
 
 export async function previewAudience(db: Database, workspaceId: string, query: AudienceQuery, now: Date): Promise<AudiencePreview> {
-  if (query.list_id) await getList(db, workspaceId, query.list_id);
+  await assertListReferences(db, workspaceId, [
+    ...(query.list_id ? [{ list_id: query.list_id, path: "list_id" }] : []),
+    ...(query.audience_filters ? listReferences(query.audience_filters, "audience_filters") : []),
+  ]);
   const where = audienceCondition({ workspaceId, now }, query.list_id, query.audience_filters);
 
   const [[totals], sample] = await Promise.all([

@@ -1,7 +1,9 @@
 import { z } from "@hono/zod-openapi";
 import { and, eq, type SQL, sql } from "drizzle-orm";
-import { subscribers } from "../../db/schema";
+import type { Database } from "../../db/client";
+import { subscriberLists, subscribers } from "../../db/schema";
 import { subscriberStatuses } from "../../db/schema/enums";
+import { ApiError } from "../../lib/errors";
 import { engagementEventType, engagementSince, instantOf } from "./filter-match";
 
 /**
@@ -288,3 +290,37 @@ export function audienceCondition(scope: FilterScope, listId?: string | null, fi
     filter ? compileFilter(filter, scope) : undefined,
   ) as SQL;
 }
+
+export interface ListReference {
+  list_id: string;
+  /** Where the id sits in the request body, e.g. `audience_filters.and.1.list.list_id`. */
+  path: string;
+}
+
+/** The lists a filter's membership conditions name, with their paths under `pathPrefix`. */
+export function listReferences(filter: AudienceFilter, pathPrefix: string): ListReference[] {
+  if ("and" in filter) return filter.and.flatMap((f, i) => listReferences(f, `${pathPrefix}.and.${i}`));
+  if ("or" in filter) return filter.or.flatMap((f, i) => listReferences(f, `${pathPrefix}.or.${i}`));
+  if ("not" in filter) return listReferences(filter.not, `${pathPrefix}.not`);
+  if ("list" in filter) return [{ list_id: filter.list.list_id, path: `${pathPrefix}.list.list_id` }];
+  return [];
+}
+
+/** A 422 naming every reference to a list that is not the workspace's, so that a typo never silently matches nobody. */
+export async function assertListReferences(db: Database, workspaceId: string, references: ListReference[]): Promise<void> {
+  if (references.length === 0) return;
+  const ids = [...new Set(references.map((r) => r.list_id))];
+  const found = await db
+    .select({ id: subscriberLists.id })
+    .from(subscriberLists)
+    .where(and(eq(subscriberLists.workspace_id, workspaceId), sql`${subscriberLists.id} IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`));
+  const known = new Set(found.map((l) => l.id));
+  const errors = references
+    .filter((r) => !known.has(r.list_id))
+    .map((r) => ({ location: "body" as const, path: r.path, message: `no list ${r.list_id} in this workspace` }));
+  if (errors.length > 0) throw new ApiError("validation_failed", errors.map((e) => `${e.path}: ${e.message}`).join("; "), errors);
+}
+
+/** For every body that carries a filter (the audience preview, campaigns): its list references must exist. */
+export const assertFilterReferences = (db: Database, workspaceId: string, filter: AudienceFilter, pathPrefix: string) =>
+  assertListReferences(db, workspaceId, listReferences(filter, pathPrefix));
