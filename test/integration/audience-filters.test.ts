@@ -96,14 +96,14 @@ describe("filter size limits", () => {
     const w = await workspaceWith([{ email: "a@x.io", attributes: { k0: 0, k1: "v1", k2: "2026-01-03T00:00:00+14:00" } }]);
     let leaf = 0;
     const leaves = (n: number) => Array.from({ length: n }, () => dateLeaf(leaf++));
-    // Eight groups deep, each a five-wide `and` or `or` whose first member is the next group: 40 conditions.
-    let deepAndWide: unknown = { or: leaves(5) };
-    for (let level = 1; level < 8; level++) deepAndWide = { [level % 2 ? "and" : "or"]: [deepAndWide, ...leaves(5)] };
+    // Eight groups deep, each an `and` or `or` whose first member is the next group: 30 conditions.
+    let deepAndWide: unknown = { or: leaves(2) };
+    for (let level = 1; level < 8; level++) deepAndWide = { [level % 2 ? "and" : "or"]: [deepAndWide, ...leaves(4)] };
     const shapes = [
       deepAndWide,
-      nested(7, { and: leaves(40) }, (child) => ({ not: child })),
+      nested(7, { and: leaves(30) }, (child) => ({ not: child })),
       nested(8, { field: "attributes.k2", op: "lte", value: "2026-01-02T10:00:00Z" }, (child) => ({ not: child })),
-      { or: leaves(40) },
+      { or: leaves(30) },
     ];
     for (const audience_filters of shapes) {
       const res = await w.preview({ audience_filters, list_id: w.list.id });
@@ -118,9 +118,9 @@ describe("filter size limits", () => {
     expect(tooDeep.json.errors).toEqual([expect.objectContaining({ path: `audience_filters${".not".repeat(8)}`, message: "groups nest at most 8 deep" })]);
     const tooDeepInAnd = await w.preview({ audience_filters: { and: [{ field: "name", op: "exists" }, nested(8, { field: "name", op: "exists" }, (child) => ({ or: [child] }))] } });
     expect(tooDeepInAnd.json.errors[0].path).toBe(`audience_filters.and.1${".or.0".repeat(7)}`);
-    const tooMany = await w.preview({ audience_filters: { or: [{ and: Array.from({ length: 21 }, dateLeaf) }, { and: Array.from({ length: 20 }, dateLeaf) }] } });
+    const tooMany = await w.preview({ audience_filters: { or: [{ and: Array.from({ length: 16 }, dateLeaf) }, { and: Array.from({ length: 15 }, dateLeaf) }] } });
     expect(tooMany.status).toBe(422);
-    expect(tooMany.json.errors[0]).toMatchObject({ path: "audience_filters", message: expect.stringContaining("at most 40 conditions") });
+    expect(tooMany.json.errors[0]).toMatchObject({ path: "audience_filters", message: expect.stringContaining("at most 30 conditions") });
   });
 
   it("answers bodies nested thousands deep with 422, not a stack overflow", async () => {
