@@ -1,4 +1,9 @@
+import { env } from "cloudflare:workers";
+import { count } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
+import { createDb } from "../../src/db/client";
+import { subscribers } from "../../src/db/schema";
+import { type AudienceFilter, audienceCondition } from "../../src/domain/audience/segments";
 import { api, createWorkspace } from "../factories/api";
 
 async function workspaceWith(people: { email: string; attributes?: Record<string, unknown> }[]) {
@@ -68,6 +73,15 @@ describe("typed filter comparisons", () => {
     expect(await w.who({ field: "created_at", op: "lt", value: at(now + hour, -5) })).toEqual(["number", "text"]);
     expect(await w.who({ field: "created_at", op: "gt", value: at(now + hour, -5) })).toEqual([]);
     expect(await w.who({ field: "created_at", op: "lte", value: at(now - hour, 14) })).toEqual([]);
+  });
+
+  it("reads an in-list once per statement, not once per subscriber", async () => {
+    const filter: AudienceFilter = { or: [{ field: "attributes.country", op: "in", value: ["UK", 3, true, "2026-01-01T00:00:00Z"] }, { field: "email", op: "in", value: ["a@x.io"] }] };
+    const query = createDb(env.DB).select({ n: count() }).from(subscribers).where(audienceCondition({ workspaceId: "ws_1", now: new Date() }, null, filter)).toSQL();
+    const plan = await env.DB.prepare(`EXPLAIN QUERY PLAN ${query.sql}`).bind(...query.params).all<{ detail: string }>();
+    const details = plan.results.map((row) => row.detail);
+    expect(details.filter((d) => d.startsWith("LIST SUBQUERY"))).toHaveLength(3);
+    expect(details.filter((d) => d.includes("CORRELATED LIST SUBQUERY"))).toEqual([]);
   });
 
   it("refuses comparisons that have no meaning for the field", async () => {
