@@ -82,7 +82,7 @@ function secondFraction(digits: string | undefined): number {
 }
 
 /** A number, or a string that is a JSON number such as "70" or "-1.5e3"; anything else has no numeric value. */
-export function numberOf(value: unknown): number | undefined {
+function numberOf(value: unknown): number | undefined {
   if (typeof value === "number") return value;
   if (typeof value !== "string") return undefined;
   try {
@@ -101,7 +101,7 @@ function booleanOf(value: unknown): boolean | undefined {
 }
 
 /** SQLite's lower(): ASCII letters only. */
-export const asciiLower = (text: string) => text.replace(/[A-Z]+/g, (letters) => letters.toLowerCase());
+const asciiLower = (text: string) => text.replace(/[A-Z]+/g, (letters) => letters.toLowerCase());
 
 /** SQLite's BINARY collation, i.e. UTF-8 byte order, which is code point order (not UTF-16 code unit order). */
 function compareText(a: string, b: string): number {

@@ -162,14 +162,17 @@ const emailDomain = sql`substr(${subscribers.email}, instr(${subscribers.email},
 
 const comparators: Record<Ordering, SQL> = { eq: sql.raw("="), gt: sql.raw(">"), gte: sql.raw(">="), lt: sql.raw("<"), lte: sql.raw("<=") };
 
-/** Milliseconds since the epoch of a SQL text that is a date in the sense of `instantOf`, else NULL. */
+/**
+ * Milliseconds since the epoch of a SQL text that is a date in the sense of `instantOf`, else NULL. julianday()
+ * alone would also read "2026-01-01", "now" or a bare number (as a Julian day), so the text's shape is checked first.
+ */
 const instantSql = (text: SQL) =>
   sql`CASE WHEN substr(${text}, 1, 10) GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]' AND substr(${text}, 11, 9) GLOB 'T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]' AND NOT substr(${text}, 20) GLOB '*[^0-9Z:.+-]*' THEN CAST(round((julianday(${text}) - 2440587.5) * 86400000) AS INTEGER) END`;
 
 /**
  * An attribute condition reads the attribute's JSON type and value once, in a subquery that binds the key path and
- * the filter value as one parameter each, and compares by the kind of the filter value (see `instantOf`,
- * `numberOf` in filter-match.ts for the rules the SQL mirrors).
+ * the filter value as one parameter each, and compares by the kind of the filter value; filter-match.ts states the
+ * same rules in TypeScript.
  */
 function attributeCondition(key: string, c: FieldCondition): SQL {
   const path = `$."${key}"`;
