@@ -191,7 +191,7 @@ describe("the audience filter's SQL and its in-memory evaluation", () => {
           expect(selected.map((s) => s.id).sort(), JSON.stringify({ filter, stored })).toEqual(expected.map((s) => s.id).sort());
         }
       }),
-      { numRuns: 150 },
+      { numRuns: 100 },
     );
   });
 });
