@@ -171,7 +171,7 @@ describe("subscribers and lists", () => {
     const b = await workspace();
     expect((await b.call(`/subscribers/${a.idOf("ada@acme.io")}`)).status).toBe(404);
     expect((await b.call(`/lists/${a.list.id}`)).status).toBe(404);
-    expect((await b.call("/audience/preview", "POST", { list_id: a.list.id })).status).toBe(404);
+    expect((await b.call("/audience/preview", "POST", { list_id: a.list.id })).status).toBe(422);
     expect((await b.call("/subscribers")).json.data).toEqual([]);
   });
 });

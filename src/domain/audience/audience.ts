@@ -1,10 +1,7 @@
 import { asc, count, sql } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { type Subscriber, subscribers } from "../../db/schema";
-import { D1_MAX_BOUND_PARAMETERS } from "../../lib/chunk";
-import { invalidField } from "../../lib/errors";
-import { getList } from "./lists";
-import { type AudienceFilter, audienceCondition } from "./segments";
+import { type AudienceFilter, assertListReferences, audienceCondition, listReferences } from "./segments";
 
 export interface AudienceQuery {
   list_id?: string | null;
@@ -21,23 +18,17 @@ export interface AudiencePreview {
 const SAMPLE_SIZE = 5;
 
 export async function previewAudience(db: Database, workspaceId: string, query: AudienceQuery, now: Date): Promise<AudiencePreview> {
-  if (query.list_id) await getList(db, workspaceId, query.list_id);
+  await assertListReferences(db, workspaceId, [
+    ...(query.list_id ? [{ list_id: query.list_id, path: "list_id" }] : []),
+    ...(query.audience_filters ? listReferences(query.audience_filters, "audience_filters") : []),
+  ]);
   const where = audienceCondition({ workspaceId, now }, query.list_id, query.audience_filters);
 
-  const counting = db
-    .select({ count: count(), active: sql<number>`coalesce(sum(${subscribers.status} = 'active'), 0)` })
-    .from(subscribers)
-    .where(where);
-  const params = counting.toSQL().params.length;
-  if (params > D1_MAX_BOUND_PARAMETERS) {
-    throw invalidField(
-      "body",
-      "audience_filters",
-      `the filter needs ${params} query parameters and D1 allows ${D1_MAX_BOUND_PARAMETERS}; use "in" lists instead of many eq conditions`,
-    );
-  }
   const [[totals], sample] = await Promise.all([
-    counting,
+    db
+      .select({ count: count(), active: sql<number>`coalesce(sum(${subscribers.status} = 'active'), 0)` })
+      .from(subscribers)
+      .where(where),
     db.select().from(subscribers).where(where).orderBy(asc(subscribers.id)).limit(SAMPLE_SIZE),
   ]);
   return { count: totals.count, active_count: Number(totals.active), sample };
