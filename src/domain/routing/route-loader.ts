@@ -17,7 +17,8 @@ import { providerAllowance } from "../providers/provider-limits";
 import { ispScores } from "../reputation/isp-metrics";
 import { HEALTH_WINDOW_DAYS } from "../reputation/target-health";
 import { throttleFor } from "../warming/throttle";
-import { chooseRoute, type DomainCandidate, type ProviderCandidate, type RoutingDecision } from "./router";
+import { chooseRoute } from "./router";
+import type { DomainCandidate, ProviderCandidate, RoutingDecision } from "./types";
 
 export interface RoutingState {
   config: RoutingConfig;
