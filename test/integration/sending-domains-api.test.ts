@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { createDb } from "../../src/db/client";
 import { recordDeliveryOutcomes } from "../../src/domain/reputation/isp-metrics";
 import { api, createWorkspace } from "../factories/api";
-import { asStandIn, publish, uniqueDomain } from "../stand-ins/doh-zone";
+import { asStandIn, failName, publish, uniqueDomain } from "../stand-ins/doh-zone";
 import { STAND_IN_CREDENTIALS as CREDS } from "../stand-ins/provider-credentials";
 
 const infra = (ws: string, path: string) => `/workspaces/${ws}/email-infrastructure/${path}`;
@@ -145,13 +145,28 @@ describe("dedicated IPs", () => {
     expect(checked.status, checked.text).toBe(200);
     expect(checked.json.ptr.verified).toBe(true);
     expect(checked.json.listed_on).toEqual(["zen.spamhaus.org"]);
-    expect(checked.json.ip).toMatchObject({ status: "verified", ptr_verified: true });
+    expect(checked.json.blocklist_summary).toBe("listed");
+    expect(checked.json.ip).toMatchObject({ status: "verified", ptr_verified: true, blocklist_summary: "listed" });
     expect(checked.json.ip.blacklist_status).toHaveLength(3);
 
     expect((await api(infra(workspace.id, "dedicated-ips"), { method: "POST", token: key, body: { ip_address: ip } })).status).toBe(409);
     const bad = await api(infra(workspace.id, "dedicated-ips"), { method: "POST", token: key, body: { ip_address: "300.1.1.1" } });
     expect(bad.status).toBe(422);
     expect(bad.json.errors[0].path).toBe("ip_address");
+  });
+  it("says unknown, not clean, when a blocklist zone could not be checked", async () => {
+    const { workspace, key } = await workspaceWithProvider();
+    const octet = 1 + Math.floor(Math.random() * 250);
+    const created = await api(infra(workspace.id, "dedicated-ips"), { method: "POST", token: key, body: { ip_address: `203.0.113.${octet}` } });
+    expect(created.json.blocklist_summary).toBe("unknown");
+    await failName(`${octet}.113.0.203.bl.spamcop.net`);
+    const checked = await api(`${infra(workspace.id, "dedicated-ips")}/${created.json.id}/check`, { method: "POST", token: key });
+    expect(checked.status, checked.text).toBe(200);
+    expect(checked.json).toMatchObject({ listed_on: [], unknown_on: ["bl.spamcop.net"], blocklist_summary: "unknown" });
+    expect(checked.json.ip.blacklist_status).toContainEqual(
+      expect.objectContaining({ zone: "bl.spamcop.net", status: "unknown", listed: null, detail: "lookup failed: resolver answered SERVFAIL" }),
+    );
+    expect(checked.json.ip.blacklist_status.filter((b: { status: string }) => b.status === "not_listed")).toHaveLength(2);
   });
 });
 

@@ -20,6 +20,10 @@ export const getDedicatedIp: RouteHandler<typeof routes.getDedicatedIp, AppBindi
 export const checkDedicatedIp: RouteHandler<typeof routes.checkDedicatedIp, AppBindings> = async (c) => {
   const resolver = dohResolver(c.var.config.DNS_RESOLVER_URL);
   const { ip, ptr } = await ips.checkDedicatedIp(c.var.db, resolver, c.var.config.DNSBL_ZONES, c.var.workspace.id, c.req.valid("param").ip_id, new Date());
-  const listedOn = ip.blacklist_status.filter((b) => b.listed).map((b) => b.zone);
-  return c.json({ ptr, listed_on: listedOn, ip: toDedicatedIpResponse(ip) }, 200);
+  const response = toDedicatedIpResponse(ip);
+  const zonesWhere = (status: string) => response.blacklist_status.filter((b) => b.status === status).map((b) => b.zone);
+  return c.json(
+    { ptr, listed_on: zonesWhere("listed"), unknown_on: zonesWhere("unknown"), blocklist_summary: response.blocklist_summary, ip: response },
+    200,
+  );
 };
