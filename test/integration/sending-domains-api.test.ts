@@ -56,6 +56,31 @@ describe("sending domains", () => {
     }
   });
 
+  it("has one sending domain per host, however the host is split, cased or dotted (409 naming the existing one)", async () => {
+    const { workspace, key } = await workspaceWithProvider();
+    const domain = uniqueDomain();
+    const add = (body: object) => api(infra(workspace.id, "domains"), { method: "POST", token: key, body });
+    const split = await add({ domain, subdomain: "mail" });
+    expect(split.status, split.text).toBe(201);
+    for (const body of [{ domain: `mail.${domain}` }, { domain: `MAIL.${domain.toUpperCase()}.` }, { domain: `${domain}.`, subdomain: "Mail." }]) {
+      const again = await add(body);
+      expect(again.status, JSON.stringify(body)).toBe(409);
+      expect(again.json.detail).toContain(split.json.id);
+      expect(again.json.detail).toContain(`mail.${domain}`);
+    }
+    const whole = await add({ domain: `news.${domain}` });
+    expect(whole.status).toBe(201);
+    expect(whole.json).toMatchObject({ domain: `news.${domain}`, subdomain: null, sending_host: `news.${domain}` });
+    const resplit = await add({ domain, subdomain: "news" });
+    expect(resplit.status).toBe(409);
+    expect(resplit.json.detail).toContain(whole.json.id);
+    const deeper = await add({ domain: `${domain}.`, subdomain: "a.mail" });
+    expect(deeper.status).toBe(201);
+    expect((await add({ domain: `mail.${domain}`, subdomain: "a" })).status).toBe(409);
+    const list = await api(infra(workspace.id, "domains"), { token: key });
+    expect(list.json.data.map((d: { sending_host: string }) => d.sending_host).sort()).toEqual([`a.mail.${domain}`, `mail.${domain}`, `news.${domain}`]);
+  });
+
   it("verifies the published records, and says which record is wrong when one is", async () => {
     const { workspace, key } = await workspaceWithProvider();
     const created = await api(infra(workspace.id, "domains"), { method: "POST", token: key, body: { domain: uniqueDomain() } });

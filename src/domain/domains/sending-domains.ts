@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, isNull } from "drizzle-orm";
+import { and, asc, eq, gt, sql } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { type SendingDomain, sendingDomains } from "../../db/schema";
 import { openSecret, sealSecret } from "../../lib/crypto";
@@ -8,7 +8,7 @@ import { decodeCursor, type Page, toPage } from "../../lib/pagination";
 import type { DnsResolver } from "../dns/doh-resolver";
 import { listProviderRows } from "../providers/providers";
 import { generateDkimKeyPair, newDkimSelector } from "./dkim";
-import { buildDnsRecords } from "./dns-records";
+import { buildDnsRecords, normalizeDomain } from "./dns-records";
 import { returnPathFor, spfIncludeFor } from "./provider-dns";
 import { type DomainVerification, verifyDomain } from "./verification";
 
@@ -60,22 +60,31 @@ async function demoteOtherDefaults(db: Database, workspaceId: string, keepId: st
   }
 }
 
-export async function createDomain(db: Database, encryptionKey: string, workspaceId: string, input: DomainInput, now: Date): Promise<SendingDomain> {
-  const domain = input.domain.toLowerCase();
-  const subdomain = input.subdomain?.toLowerCase() || null;
-  const host = sendingHost({ domain, subdomain });
-  const existing = await db
-    .select({ id: sendingDomains.id })
+/** The host of a row as SQL, so that a host given whole and the same host given as domain + subdomain compare equal. */
+const storedHost = sql<string>`case when coalesce(${sendingDomains.subdomain}, '') = '' then ${sendingDomains.domain} else ${sendingDomains.subdomain} || '.' || ${sendingDomains.domain} end`;
+
+/** The workspace's domains that send from `host`, oldest id first. */
+const domainsAtHost = (db: Database, workspaceId: string, host: string) =>
+  db
+    .select()
     .from(sendingDomains)
-    .where(
-      and(
-        eq(sendingDomains.workspace_id, workspaceId),
-        eq(sendingDomains.domain, domain),
-        subdomain ? eq(sendingDomains.subdomain, subdomain) : isNull(sendingDomains.subdomain),
-      ),
-    )
-    .get();
-  if (existing) throw conflict(`${host} is already a sending domain of this workspace`);
+    .where(and(eq(sendingDomains.workspace_id, workspaceId), eq(storedHost, host)))
+    .orderBy(asc(sendingDomains.id))
+    .all();
+
+const hostTaken = (existing: SendingDomain) =>
+  conflict(`${sendingHost(existing)} is already the sending host of sending domain ${existing.id} (domain ${existing.domain}${existing.subdomain ? `, subdomain ${existing.subdomain}` : ""})`);
+
+/**
+ * One row per sending host: the host decides the DNS names (the DKIM selector's record above all), so a second
+ * row for it, however its domain and subdomain are split, would publish a second key under the same name.
+ */
+export async function createDomain(db: Database, encryptionKey: string, workspaceId: string, input: DomainInput, now: Date): Promise<SendingDomain> {
+  const domain = normalizeDomain(input.domain);
+  const subdomain = input.subdomain ? normalizeDomain(input.subdomain) || null : null;
+  const host = sendingHost({ domain, subdomain });
+  const [existing] = await domainsAtHost(db, workspaceId, host);
+  if (existing) throw hostTaken(existing);
 
   const id = newId("dom");
   const keys = await generateDkimKeyPair();
@@ -98,7 +107,14 @@ export async function createDomain(db: Database, encryptionKey: string, workspac
       default_reply_to: input.default_reply_to ?? null,
       is_default: input.is_default ?? false,
     })
+    .onConflictDoNothing()
     .returning();
+  // Two requests for one host may both pass the check above while their keys are made; the oldest id keeps it.
+  const [first] = await domainsAtHost(db, workspaceId, host);
+  if (!created || first.id !== id) {
+    if (created) await db.delete(sendingDomains).where(eq(sendingDomains.id, id));
+    throw hostTaken(first);
+  }
   if (created.is_default) await demoteOtherDefaults(db, workspaceId, id);
   return created;
 }

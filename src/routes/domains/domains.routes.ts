@@ -26,7 +26,7 @@ export const createDomain = workspaceRoute({
   operationId: "createSendingDomain",
   summary: "Add a sending domain",
   description:
-    "Generates a 2048-bit DKIM key pair (the private key is encrypted at rest and never returned) and answers the DNS records to publish: SPF authorising the workspace's providers, the DKIM key, a starting DMARC policy and the return-path CNAME. Then call verify.",
+    "Generates a 2048-bit DKIM key pair (the private key is encrypted at rest and never returned) and answers the DNS records to publish: SPF authorising the workspace's providers, the DKIM key, a starting DMARC policy and the return-path CNAME. Then call verify. A host that is already a sending domain of the workspace (example.com + mail and mail.example.com are one host) is a 409 naming that domain.",
   tags,
   request: { params: WorkspaceParamsSchema, body: jsonBody(CreateDomainSchema) },
   responses: { 201: jsonContent(DomainSchema, "The domain and its DNS records"), ...problemResponses("bad_request", "validation_failed", "conflict") },
