@@ -234,6 +234,42 @@ describe("sending pools", () => {
     expect((await api(infra(workspace.id, "pools"), { method: "POST", token: key, body: { name: "Marketing", routing_config: { strategy: "priority" } } })).status).toBe(409);
   });
 
+  it("refuses preferred providers that are neither a provider type nor one of the workspace's providers (422 with the path)", async () => {
+    const { workspace, key } = await workspaceWithProvider();
+    const other = await workspaceWithProvider();
+    const mine = (await api(infra(workspace.id, "providers"), { token: key })).json.data[0].id;
+    const theirs = (await api(infra(other.workspace.id, "providers"), { token: other.key })).json.data[0].id;
+    const create = (preferred: string[]) =>
+      api(infra(workspace.id, "pools"), { method: "POST", token: key, body: { name: `P ${preferred.join()}`, routing_config: { strategy: "priority", preferred_providers: preferred } } });
+    const bad = await create(["ses", "prv_nope", theirs, mine]);
+    expect(bad.status, bad.text).toBe(422);
+    expect(bad.json.errors.map((e: { path: string }) => e.path)).toEqual(["routing_config.preferred_providers.1", "routing_config.preferred_providers.2"]);
+    expect((await api(infra(workspace.id, "pools"), { token: key })).json.data).toEqual([]);
+    expect((await create(["capture", mine])).status).toBe(201);
+  });
+
+  it("refuses a route preview whose identity or preferred provider is not the workspace's (422 with the path)", async () => {
+    const { workspace, key } = await workspaceWithProvider();
+    const other = await workspaceWithProvider();
+    const theirDomain = await api(infra(other.workspace.id, "domains"), { method: "POST", token: other.key, body: { domain: uniqueDomain() } });
+    const theirIdentity = await api(infra(other.workspace.id, "identities"), {
+      method: "POST",
+      token: other.key,
+      body: { domain_id: theirDomain.json.id, email: `hi@${theirDomain.json.sending_host}` },
+    });
+    const pool = await api(infra(workspace.id, "pools"), { method: "POST", token: key, body: { name: "Main", routing_config: { strategy: "priority" } } });
+    const route = (body: object) => api(`${infra(workspace.id, "pools")}/${pool.json.id}/route`, { method: "POST", token: key, body: { recipient_email: "ada@gmail.com", ...body } });
+    for (const id of ["idn_nope", theirIdentity.json.id]) {
+      const res = await route({ sending_identity_id: id });
+      expect(res.status, res.text).toBe(422);
+      expect(res.json.errors[0].path).toBe("sending_identity_id");
+    }
+    const provider = await route({ preferred_providers: ["postmark", "prv_nope"] });
+    expect(provider.status).toBe(422);
+    expect(provider.json.errors[0].path).toBe("preferred_providers.1");
+    expect((await route({})).status).toBe(200);
+  });
+
   it("routes a recipient through the pool and explains the choice", async () => {
     const { workspace, key } = await workspaceWithProvider();
     const domain = uniqueDomain();

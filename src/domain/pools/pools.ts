@@ -4,6 +4,7 @@ import { dedicatedIps, type RoutingConfig, sendingDomains, type SendingPool, typ
 import { ApiError, conflict, notFound } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { decodeCursor, type Page, toPage } from "../../lib/pagination";
+import { checkPreferredProviders } from "../providers/providers";
 
 export interface PoolMemberInput {
   domain_id?: string;
@@ -66,6 +67,7 @@ export async function createPool(db: Database, workspaceId: string, input: PoolI
     .get();
   if (taken) throw conflict(`a pool named ${input.name} already exists`);
   await checkMembers(db, workspaceId, input.members);
+  await checkPreferredProviders(db, workspaceId, input.routing_config.preferred_providers, "routing_config.preferred_providers");
   const id = newId("pool");
   if (input.is_default) await db.update(sendingPools).set({ is_default: false }).where(eq(sendingPools.workspace_id, workspaceId));
   const [pool] = await db
