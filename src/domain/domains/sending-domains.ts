@@ -1,11 +1,12 @@
 import { and, asc, eq, gt, sql } from "drizzle-orm";
 import type { Database } from "../../db/client";
-import { type SendingDomain, sendingDomains } from "../../db/schema";
+import { type SendingDomain, sendingDomains, sendingIdentities, warmingProgress } from "../../db/schema";
 import { openSecret, sealSecret } from "../../lib/crypto";
 import { conflict, notFound } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { decodeCursor, type Page, toPage } from "../../lib/pagination";
 import type { DnsResolver } from "../dns/doh-resolver";
+import { assertDomainUnused } from "../pools/usage";
 import { listProviderRows } from "../providers/providers";
 import { generateDkimKeyPair, newDkimSelector } from "./dkim";
 import { buildDnsRecords, normalizeDomain } from "./dns-records";
@@ -117,6 +118,35 @@ export async function createDomain(db: Database, encryptionKey: string, workspac
   }
   if (created.is_default) await demoteOtherDefaults(db, workspaceId, id);
   return created;
+}
+
+/** What may change on a domain: the host, its keys and its records are what receivers checked, so they stay. */
+export type DomainChanges = Partial<Pick<DomainInput, "default_from_name" | "default_reply_to" | "is_default">>;
+
+export async function updateDomain(db: Database, workspaceId: string, id: string, changes: DomainChanges): Promise<SendingDomain> {
+  const current = await getDomain(db, workspaceId, id);
+  const set: Partial<typeof sendingDomains.$inferInsert> = {};
+  if (changes.default_from_name !== undefined) set.default_from_name = changes.default_from_name;
+  if (changes.default_reply_to !== undefined) set.default_reply_to = changes.default_reply_to;
+  if (changes.is_default !== undefined) set.is_default = changes.is_default;
+  if (Object.keys(set).length === 0) return current;
+  const [updated] = await db.update(sendingDomains).set(set).where(eq(sendingDomains.id, id)).returning();
+  if (updated.is_default) await demoteOtherDefaults(db, workspaceId, id);
+  return updated;
+}
+
+/**
+ * Removes the domain, its identities and its warming history. Refused while a pool lists it or a campaign that
+ * may still send uses it: take it out of the pool (or finish the campaign) first.
+ */
+export async function deleteDomain(db: Database, workspaceId: string, id: string): Promise<void> {
+  const domain = await getDomain(db, workspaceId, id);
+  await assertDomainUnused(db, workspaceId, id, `Sending domain ${sendingHost(domain)}`);
+  await db.batch([
+    db.delete(sendingIdentities).where(eq(sendingIdentities.domain_id, id)),
+    db.delete(warmingProgress).where(and(eq(warmingProgress.target_type, "domain"), eq(warmingProgress.target_id, id))),
+    db.delete(sendingDomains).where(eq(sendingDomains.id, id)),
+  ]);
 }
 
 /** The DKIM private key in clear, for signing outgoing mail. */

@@ -17,6 +17,14 @@ export const createDedicatedIp: RouteHandler<typeof routes.createDedicatedIp, Ap
 export const getDedicatedIp: RouteHandler<typeof routes.getDedicatedIp, AppBindings> = async (c) =>
   c.json(toDedicatedIpResponse(await ips.getDedicatedIp(c.var.db, c.var.workspace.id, c.req.valid("param").ip_id)), 200);
 
+export const updateDedicatedIp: RouteHandler<typeof routes.updateDedicatedIp, AppBindings> = async (c) =>
+  c.json(toDedicatedIpResponse(await ips.updateDedicatedIp(c.var.db, c.var.workspace.id, c.req.valid("param").ip_id, c.req.valid("json"))), 200);
+
+export const deleteDedicatedIp: RouteHandler<typeof routes.deleteDedicatedIp, AppBindings> = async (c) => {
+  await ips.deleteDedicatedIp(c.var.db, c.var.workspace.id, c.req.valid("param").ip_id);
+  return c.body(null, 204);
+};
+
 export const checkDedicatedIp: RouteHandler<typeof routes.checkDedicatedIp, AppBindings> = async (c) => {
   const resolver = dohResolver(c.var.config.DNS_RESOLVER_URL);
   const { ip, ptr } = await ips.checkDedicatedIp(c.var.db, resolver, c.var.config.DNSBL_ZONES, c.var.workspace.id, c.req.valid("param").ip_id, new Date());

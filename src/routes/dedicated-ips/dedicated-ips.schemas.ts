@@ -37,6 +37,7 @@ export const DedicatedIpSchema = z
   })
   .openapi("DedicatedIp");
 
+const HOSTNAME = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 const IPV4 = z.ipv4();
 const IPV6 = z.ipv6();
 
@@ -50,12 +51,26 @@ export const CreateDedicatedIpSchema = z
       .string()
       .trim()
       .toLowerCase()
-      .regex(/^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, "must be a host name such as mta1.example.com")
+      .regex(HOSTNAME, "must be a host name such as mta1.example.com")
       .nullable()
       .optional(),
   })
   .strict()
   .openapi("CreateDedicatedIp");
+
+export const UpdateDedicatedIpSchema = z
+  .object({
+    hostname: z
+      .string()
+      .trim()
+      .toLowerCase()
+      .regex(HOSTNAME, "must be a host name such as mta1.example.com")
+      .nullable()
+      .openapi({ description: "A new hostname voids the PTR check: an IP not yet sending goes back to pending until checked again" }),
+  })
+  .partial()
+  .strict()
+  .openapi("UpdateDedicatedIp", { description: "The address cannot change: add another IP instead" });
 
 export const DedicatedIpCheckSchema = z
   .object({

@@ -78,6 +78,18 @@ export const CreateDomainSchema = z
   .strict()
   .openapi("CreateSendingDomain");
 
+export const UpdateDomainSchema = z
+  .object({
+    default_from_name: z.string().trim().min(1).max(200).nullable(),
+    default_reply_to: z.email().nullable(),
+    is_default: z.boolean(),
+  })
+  .partial()
+  .strict()
+  .openapi("UpdateSendingDomain", {
+    description: "The host, DKIM key and DNS records cannot change (receivers check them): add another domain instead",
+  });
+
 export const DomainVerificationSchema = z
   .object({
     status: z.enum(["verified", "failed", "verifying"]),

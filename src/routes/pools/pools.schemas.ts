@@ -37,6 +37,18 @@ export const CreatePoolSchema = z
   .strict()
   .openapi("CreateSendingPool");
 
+export const UpdatePoolSchema = z
+  .object({
+    name: z.string().trim().min(1).max(200),
+    description: z.string().max(1000).nullable(),
+    routing_config: RoutingConfigSchema,
+    members: z.array(PoolMemberInputSchema).max(50).openapi({ description: "Replaces the whole member list" }),
+    is_default: z.boolean(),
+  })
+  .partial()
+  .strict()
+  .openapi("UpdateSendingPool");
+
 export const PoolMemberSchema = z
   .object({
     id: z.string(),
