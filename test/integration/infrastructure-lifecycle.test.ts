@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createDb } from "../../src/db/client";
-import { emailCampaigns } from "../../src/db/schema";
+import { campaignRecipients, emailCampaigns } from "../../src/db/schema";
 import { newId } from "../../src/lib/ids";
 import { api, createWorkspace } from "../factories/api";
 import { uniqueDomain } from "../stand-ins/doh-zone";
@@ -60,6 +60,15 @@ describe("sending domains: change and remove", () => {
     expect(inCampaign.status).toBe(409);
     expect(inCampaign.json.detail).toContain(campaign);
     await env.DB.prepare("update email_campaigns set status = 'sent' where id = ?").bind(campaign).run();
+
+    const routed = await insertCampaign(mine.workspace.id, "paused", {});
+    await createDb(env.DB)
+      .insert(campaignRecipients)
+      .values({ id: newId("rcp"), workspace_id: mine.workspace.id, campaign_id: routed, email: "ada@example.com", sending_domain_id: domain.json.id });
+    const routedThrough = await as(`domains/${domain.json.id}`, "DELETE");
+    expect(routedThrough.status).toBe(409);
+    expect(routedThrough.json.detail).toContain(routed);
+    await env.DB.prepare("update email_campaigns set status = 'cancelled' where id = ?").bind(routed).run();
 
     expect((await as(`domains/${domain.json.id}`, "DELETE")).status).toBe(204);
     expect((await as(`domains/${domain.json.id}`)).status).toBe(404);

@@ -286,6 +286,8 @@ describe("sending pools", () => {
     expect(unverified.status, unverified.text).toBe(200);
     expect(unverified.json.ok).toBe(false);
     expect(unverified.json.reasons.join(" ")).toMatch(/pending|not verified|status/i);
+    expect(unverified.json.provider_id).toBeNull();
+    expect(unverified.json.reasons.filter((r: string) => /^provider \S+: (preferred|priority)/.test(r))).toEqual([]);
 
     await publish(...Object.values(created.json.dns_records as Record<string, { name: string; type: "TXT" | "CNAME"; value: string }>).map(asStandIn));
     await api(`${infra(workspace.id, "domains")}/${created.json.id}/verify`, { method: "POST", token: key });
