@@ -2,7 +2,8 @@
 // <batches> <decisions per batch>`. Calls the real chooseRoute (src/domain/routing/router.ts) and prints the
 // figures as JSON on stdout.
 import { classifyIsp, type Isp } from "../../src/domain/reputation/isp";
-import { chooseRoute, type DomainCandidate, type ProviderCandidate, type RoutingRequest } from "../../src/domain/routing/router";
+import { chooseRoute } from "../../src/domain/routing/router";
+import type { DomainCandidate, ProviderCandidate, RoutingRequest } from "../../src/domain/routing/types";
 import { seededRandom } from "../../test/fixtures/seeded-random.mjs";
 
 const BATCHES = Number(process.argv[2] ?? 30);

@@ -1,6 +1,8 @@
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { checkBlocklists, checkPtr, parseIp } from "../../src/domain/dedicated-ips/ip-checks";
-import { failName, publish, standInResolver, uniqueDomain } from "../stand-ins/doh-zone";
+import { blocklistCheckOf, checkBlocklists, checkPtr, parseIp, summarizeBlocklists } from "../../src/domain/dedicated-ips/ip-checks";
+import { dohResolver } from "../../src/domain/dns/doh-resolver";
+import { delayName, downResolver, failName, publish, standInResolver, uniqueDomain } from "../stand-ins/doh-zone";
 
 const now = new Date("2026-11-28T12:00:00Z");
 const resolver = standInResolver();
@@ -107,7 +109,7 @@ describe("checkPtr", () => {
 });
 
 describe("checkBlocklists", () => {
-  it("is listed where a zone answers 127.0.0.x, and not where it answers NXDOMAIN, a refusal or nothing", async () => {
+  it("is listed where a zone answers 127.0.0.x, not listed where it answers NXDOMAIN, and unknown where it refuses or fails", async () => {
     const { ip, reversed } = randomIpv4();
     const [listing, clean, refusing, failing] = ["listing", "clean", "refusing", "failing"].map((label) => `${label}.${uniqueDomain("bl")}`);
     await publish(
@@ -119,16 +121,42 @@ describe("checkBlocklists", () => {
 
     const checks = await checkBlocklists(resolver, ip, [listing, clean, refusing, failing], now);
     expect(checks).toEqual([
-      { zone: listing, listed: true, checked_at: "2026-11-28T12:00:00.000Z", detail: "listed: 127.0.0.2, 127.0.0.4" },
-      { zone: clean, listed: false, checked_at: "2026-11-28T12:00:00.000Z" },
+      { zone: listing, status: "listed", listed: true, checked_at: "2026-11-28T12:00:00.000Z", detail: "listed: 127.0.0.2, 127.0.0.4" },
+      { zone: clean, status: "not_listed", listed: false, checked_at: "2026-11-28T12:00:00.000Z" },
       {
         zone: refusing,
-        listed: false,
+        status: "unknown",
+        listed: null,
         checked_at: "2026-11-28T12:00:00.000Z",
         detail: expect.stringContaining("query refused (127.255.255.254): queries through public resolvers are refused"),
       },
-      { zone: failing, listed: false, checked_at: "2026-11-28T12:00:00.000Z", detail: "lookup failed: resolver answered SERVFAIL" },
+      { zone: failing, status: "unknown", listed: null, checked_at: "2026-11-28T12:00:00.000Z", detail: "lookup failed: resolver answered SERVFAIL" },
     ]);
+    expect(summarizeBlocklists(checks)).toBe("listed");
+    expect(summarizeBlocklists(checks.slice(1))).toBe("unknown");
+    expect(summarizeBlocklists(checks.slice(1, 2))).toBe("clean");
+    expect(summarizeBlocklists([])).toBe("unknown");
+  });
+
+  it("is unknown, never clean, when the resolver times out or cannot be reached", async () => {
+    const { ip, reversed } = randomIpv4();
+    const zone = uniqueDomain("bl");
+    await delayName(`${reversed}.${zone}`, 3_000);
+    const slow = await checkBlocklists(dohResolver(env.DNS_RESOLVER_URL, { timeoutMs: 200 }), ip, [zone], now);
+    expect(slow).toEqual([{ zone, status: "unknown", listed: null, checked_at: now.toISOString(), detail: "lookup failed: resolver did not answer within 200 ms" }]);
+    const down = await checkBlocklists(downResolver(), ip, [zone], now);
+    expect(down).toMatchObject([{ status: "unknown", listed: null, detail: expect.stringMatching(/^lookup failed: resolver unreachable/) }]);
+    expect(summarizeBlocklists([...slow, ...down])).toBe("unknown");
+  });
+
+  it("reads checks stored before they had a status: a failed or refused lookup was stored as listed: false", () => {
+    const at = now.toISOString();
+    expect(blocklistCheckOf({ zone: "a", listed: false, checked_at: at, detail: "lookup failed: resolver answered SERVFAIL" } as never)).toMatchObject({
+      status: "unknown",
+      listed: null,
+    });
+    expect(blocklistCheckOf({ zone: "a", listed: false, checked_at: at } as never)).toMatchObject({ status: "not_listed", listed: false });
+    expect(blocklistCheckOf({ zone: "a", listed: true, checked_at: at, detail: "listed: 127.0.0.2" } as never)).toMatchObject({ status: "listed", listed: true });
   });
 
   it("looks an IPv6 address up by its nibbles", async () => {
@@ -143,10 +171,10 @@ describe("checkBlocklists", () => {
     const zone = uniqueDomain("bl");
     await publish({ name: `${reversed}.${zone}`, type: "A", value: "192.0.2.1" });
     expect(await checkBlocklists(resolver, ip, [zone], now)).toMatchObject([
-      { listed: false, detail: "unexpected answer: 192.0.2.1" },
+      { status: "unknown", listed: null, detail: "unexpected answer: 192.0.2.1" },
     ]);
     expect(await checkBlocklists(resolver, "10.0.0", [zone], now)).toMatchObject([
-      { listed: false, detail: "10.0.0 is not an IP address" },
+      { status: "unknown", listed: null, detail: "10.0.0 is not an IP address" },
     ]);
     expect(await checkPtr(resolver, "10.0.0", "mta1.example.com")).toMatchObject({ verified: false, reason: "10.0.0 is not an IPv4 or IPv6 address" });
   });

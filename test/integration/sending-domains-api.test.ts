@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { createDb } from "../../src/db/client";
 import { recordDeliveryOutcomes } from "../../src/domain/reputation/isp-metrics";
 import { api, createWorkspace } from "../factories/api";
-import { asStandIn, publish, uniqueDomain } from "../stand-ins/doh-zone";
+import { asStandIn, failName, publish, uniqueDomain } from "../stand-ins/doh-zone";
 import { STAND_IN_CREDENTIALS as CREDS } from "../stand-ins/provider-credentials";
 
 const infra = (ws: string, path: string) => `/workspaces/${ws}/email-infrastructure/${path}`;
@@ -54,6 +54,31 @@ describe("sending domains", () => {
       expect(res.status, bad).toBe(422);
       expect(res.json.errors[0].path).toBe("domain");
     }
+  });
+
+  it("has one sending domain per host, however the host is split, cased or dotted (409 naming the existing one)", async () => {
+    const { workspace, key } = await workspaceWithProvider();
+    const domain = uniqueDomain();
+    const add = (body: object) => api(infra(workspace.id, "domains"), { method: "POST", token: key, body });
+    const split = await add({ domain, subdomain: "mail" });
+    expect(split.status, split.text).toBe(201);
+    for (const body of [{ domain: `mail.${domain}` }, { domain: `MAIL.${domain.toUpperCase()}.` }, { domain: `${domain}.`, subdomain: "Mail." }]) {
+      const again = await add(body);
+      expect(again.status, JSON.stringify(body)).toBe(409);
+      expect(again.json.detail).toContain(split.json.id);
+      expect(again.json.detail).toContain(`mail.${domain}`);
+    }
+    const whole = await add({ domain: `news.${domain}` });
+    expect(whole.status).toBe(201);
+    expect(whole.json).toMatchObject({ domain: `news.${domain}`, subdomain: null, sending_host: `news.${domain}` });
+    const resplit = await add({ domain, subdomain: "news" });
+    expect(resplit.status).toBe(409);
+    expect(resplit.json.detail).toContain(whole.json.id);
+    const deeper = await add({ domain: `${domain}.`, subdomain: "a.mail" });
+    expect(deeper.status).toBe(201);
+    expect((await add({ domain: `mail.${domain}`, subdomain: "a" })).status).toBe(409);
+    const list = await api(infra(workspace.id, "domains"), { token: key });
+    expect(list.json.data.map((d: { sending_host: string }) => d.sending_host).sort()).toEqual([`a.mail.${domain}`, `mail.${domain}`, `news.${domain}`]);
   });
 
   it("verifies the published records, and says which record is wrong when one is", async () => {
@@ -145,13 +170,28 @@ describe("dedicated IPs", () => {
     expect(checked.status, checked.text).toBe(200);
     expect(checked.json.ptr.verified).toBe(true);
     expect(checked.json.listed_on).toEqual(["zen.spamhaus.org"]);
-    expect(checked.json.ip).toMatchObject({ status: "verified", ptr_verified: true });
+    expect(checked.json.blocklist_summary).toBe("listed");
+    expect(checked.json.ip).toMatchObject({ status: "verified", ptr_verified: true, blocklist_summary: "listed" });
     expect(checked.json.ip.blacklist_status).toHaveLength(3);
 
     expect((await api(infra(workspace.id, "dedicated-ips"), { method: "POST", token: key, body: { ip_address: ip } })).status).toBe(409);
     const bad = await api(infra(workspace.id, "dedicated-ips"), { method: "POST", token: key, body: { ip_address: "300.1.1.1" } });
     expect(bad.status).toBe(422);
     expect(bad.json.errors[0].path).toBe("ip_address");
+  });
+  it("says unknown, not clean, when a blocklist zone could not be checked", async () => {
+    const { workspace, key } = await workspaceWithProvider();
+    const octet = 1 + Math.floor(Math.random() * 250);
+    const created = await api(infra(workspace.id, "dedicated-ips"), { method: "POST", token: key, body: { ip_address: `203.0.113.${octet}` } });
+    expect(created.json.blocklist_summary).toBe("unknown");
+    await failName(`${octet}.113.0.203.bl.spamcop.net`);
+    const checked = await api(`${infra(workspace.id, "dedicated-ips")}/${created.json.id}/check`, { method: "POST", token: key });
+    expect(checked.status, checked.text).toBe(200);
+    expect(checked.json).toMatchObject({ listed_on: [], unknown_on: ["bl.spamcop.net"], blocklist_summary: "unknown" });
+    expect(checked.json.ip.blacklist_status).toContainEqual(
+      expect.objectContaining({ zone: "bl.spamcop.net", status: "unknown", listed: null, detail: "lookup failed: resolver answered SERVFAIL" }),
+    );
+    expect(checked.json.ip.blacklist_status.filter((b: { status: string }) => b.status === "not_listed")).toHaveLength(2);
   });
 });
 
@@ -194,6 +234,42 @@ describe("sending pools", () => {
     expect((await api(infra(workspace.id, "pools"), { method: "POST", token: key, body: { name: "Marketing", routing_config: { strategy: "priority" } } })).status).toBe(409);
   });
 
+  it("refuses preferred providers that are neither a provider type nor one of the workspace's providers (422 with the path)", async () => {
+    const { workspace, key } = await workspaceWithProvider();
+    const other = await workspaceWithProvider();
+    const mine = (await api(infra(workspace.id, "providers"), { token: key })).json.data[0].id;
+    const theirs = (await api(infra(other.workspace.id, "providers"), { token: other.key })).json.data[0].id;
+    const create = (preferred: string[]) =>
+      api(infra(workspace.id, "pools"), { method: "POST", token: key, body: { name: `P ${preferred.join()}`, routing_config: { strategy: "priority", preferred_providers: preferred } } });
+    const bad = await create(["ses", "prv_nope", theirs, mine]);
+    expect(bad.status, bad.text).toBe(422);
+    expect(bad.json.errors.map((e: { path: string }) => e.path)).toEqual(["routing_config.preferred_providers.1", "routing_config.preferred_providers.2"]);
+    expect((await api(infra(workspace.id, "pools"), { token: key })).json.data).toEqual([]);
+    expect((await create(["capture", mine])).status).toBe(201);
+  });
+
+  it("refuses a route preview whose identity or preferred provider is not the workspace's (422 with the path)", async () => {
+    const { workspace, key } = await workspaceWithProvider();
+    const other = await workspaceWithProvider();
+    const theirDomain = await api(infra(other.workspace.id, "domains"), { method: "POST", token: other.key, body: { domain: uniqueDomain() } });
+    const theirIdentity = await api(infra(other.workspace.id, "identities"), {
+      method: "POST",
+      token: other.key,
+      body: { domain_id: theirDomain.json.id, email: `hi@${theirDomain.json.sending_host}` },
+    });
+    const pool = await api(infra(workspace.id, "pools"), { method: "POST", token: key, body: { name: "Main", routing_config: { strategy: "priority" } } });
+    const route = (body: object) => api(`${infra(workspace.id, "pools")}/${pool.json.id}/route`, { method: "POST", token: key, body: { recipient_email: "ada@gmail.com", ...body } });
+    for (const id of ["idn_nope", theirIdentity.json.id]) {
+      const res = await route({ sending_identity_id: id });
+      expect(res.status, res.text).toBe(422);
+      expect(res.json.errors[0].path).toBe("sending_identity_id");
+    }
+    const provider = await route({ preferred_providers: ["postmark", "prv_nope"] });
+    expect(provider.status).toBe(422);
+    expect(provider.json.errors[0].path).toBe("preferred_providers.1");
+    expect((await route({})).status).toBe(200);
+  });
+
   it("routes a recipient through the pool and explains the choice", async () => {
     const { workspace, key } = await workspaceWithProvider();
     const domain = uniqueDomain();
@@ -210,6 +286,8 @@ describe("sending pools", () => {
     expect(unverified.status, unverified.text).toBe(200);
     expect(unverified.json.ok).toBe(false);
     expect(unverified.json.reasons.join(" ")).toMatch(/pending|not verified|status/i);
+    expect(unverified.json.provider_id).toBeNull();
+    expect(unverified.json.reasons.filter((r: string) => /^provider \S+: (preferred|priority)/.test(r))).toEqual([]);
 
     await publish(...Object.values(created.json.dns_records as Record<string, { name: string; type: "TXT" | "CNAME"; value: string }>).map(asStandIn));
     await api(`${infra(workspace.id, "domains")}/${created.json.id}/verify`, { method: "POST", token: key });

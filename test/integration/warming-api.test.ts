@@ -2,6 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { throttleFor } from "../../src/domain/warming/throttle";
 import { api, createWorkspace } from "../factories/api";
+import { insertDomain, insertIp } from "../factories/infrastructure";
 import { asStandIn, publish, uniqueDomain } from "../stand-ins/doh-zone";
 
 const infra = (ws: string, path: string) => `/workspaces/${ws}/email-infrastructure/${path}`;
@@ -107,5 +108,85 @@ describe("dedicated IP warming API", () => {
     expect(started.json).toMatchObject({ target_type: "ip", target_id: created.json.id, warming_day: 1, daily_limit: 50 });
     const progress = await api(`${infra(workspace.id, "dedicated-ips")}/${created.json.id}/warming/progress`, { token: key });
     expect(Object.keys(progress.json).sort()).toEqual(Object.keys(started.json).sort());
+  });
+});
+
+describe("pausing warming by hand", () => {
+  it.each(["domain", "ip"] as const)("pauses a warming %s until resume, with the operator's reason and an alert", async (type) => {
+    const { workspace, key } = await createWorkspace();
+    const target = type === "domain" ? await insertDomain(workspace.id) : await insertIp(workspace.id);
+    const path = `${infra(workspace.id, type === "domain" ? "domains" : "dedicated-ips")}/${target.id}/warming`;
+    const notWarming = await api(`${path}/pause`, { method: "POST", token: key });
+    expect(notWarming.status).toBe(409);
+    expect((await api(`${path}/start`, { method: "POST", token: key, body: { schedule: "moderate" } })).status).toBe(200);
+
+    const paused = await api(`${path}/pause`, { method: "POST", token: key, body: { reason: "checking a complaint spike" } });
+    expect(paused.status, paused.text).toBe(200);
+    expect(paused.json).toMatchObject({ status: "paused", warming_status: "paused", daily_limit: 0, pause_reason: "checking a complaint spike" });
+    expect(await throttleFor(env, target).acquire(1)).toMatchObject({ granted: 0 });
+    const alert = await env.DB.prepare("select alert_type, severity from alerts where target_id = ?").bind(target.id).first();
+    expect(alert).toEqual({ alert_type: "warming_paused", severity: "warning" });
+
+    const again = await api(`${path}/pause`, { method: "POST", token: key, body: { reason: "another" } });
+    expect(again.json.pause_reason).toBe("checking a complaint spike");
+    const resumed = await api(`${path}/resume`, { method: "POST", token: key });
+    expect(resumed.json).toMatchObject({ warming_status: "warming", daily_limit: 100 });
+    const defaultReason = await api(`${path}/pause`, { method: "POST", token: key });
+    expect(defaultReason.json.pause_reason).toBe("paused by operator");
+
+    const other = await createWorkspace();
+    const foreignPath = `${infra(other.workspace.id, type === "domain" ? "domains" : "dedicated-ips")}/${target.id}/warming/pause`;
+    expect((await api(foreignPath, { method: "POST", token: other.key })).status).toBe(404);
+    const badBody = await api(`${path}/pause`, { method: "POST", token: key, body: { reason: "" } });
+    expect(badBody.status).toBe(422);
+    expect(badBody.json.errors[0].path).toBe("reason");
+  });
+});
+
+describe("changing and deleting warming schedules", () => {
+  const schedules = (ws: string) => infra(ws, "warming-schedules");
+
+  it("changes a custom schedule, but not its steps while something warms on it, and never a built-in", async () => {
+    const { workspace, key } = await createWorkspace();
+    const created = await api(schedules(workspace.id), { method: "POST", token: key, body: { name: "Gentle", steps: [{ day: 1, volume: 20 }, { day: 3, volume: 80 }] } });
+    const renamed = await api(`${schedules(workspace.id)}/${created.json.id}`, { method: "PATCH", token: key, body: { name: "Softer", slug: "softer", steps: [{ day: 1, volume: 10 }, { day: 3, volume: 90 }] } });
+    expect(renamed.status, renamed.text).toBe(200);
+    expect(renamed.json).toMatchObject({ name: "Softer", slug: "softer", daily_volumes: [10, 30, 90] });
+    const badSteps = await api(`${schedules(workspace.id)}/${created.json.id}`, { method: "PATCH", token: key, body: { steps: [{ day: 2, volume: 10 }] } });
+    expect(badSteps.status).toBe(422);
+    expect(badSteps.json.errors[0].path).toBe("steps.0.day");
+    expect((await api(`${schedules(workspace.id)}/${created.json.id}`, { method: "PATCH", token: key, body: { slug: "moderate" } })).status).toBe(409);
+
+    const domain = await insertDomain(workspace.id);
+    await api(`${infra(workspace.id, "domains")}/${domain.id}/warming/start`, { method: "POST", token: key, body: { schedule: "softer" } });
+    const inUse = await api(`${schedules(workspace.id)}/${created.json.id}`, { method: "PATCH", token: key, body: { steps: [{ day: 1, volume: 5 }] } });
+    expect(inUse.status).toBe(409);
+    expect(inUse.json.detail).toContain(domain.id);
+    expect((await api(`${schedules(workspace.id)}/${created.json.id}`, { method: "PATCH", token: key, body: { description: "for cold lists" } })).status).toBe(200);
+
+    const builtin = await api(`${schedules(workspace.id)}/wsc_moderate`, { method: "PATCH", token: key, body: { name: "Mine" } });
+    expect(builtin.status).toBe(409);
+    expect((await api(`${schedules(workspace.id)}/wsc_moderate`, { method: "DELETE", token: key })).status).toBe(409);
+    const other = await createWorkspace();
+    expect((await api(`${schedules(other.workspace.id)}/${created.json.id}`, { method: "PATCH", token: other.key, body: { name: "x" } })).status).toBe(404);
+    expect((await api(`${schedules(other.workspace.id)}/${created.json.id}`, { method: "DELETE", token: other.key })).status).toBe(404);
+  });
+
+  it("deletes a custom schedule unless a domain or IP is warming or paused on it (409)", async () => {
+    const { workspace, key } = await createWorkspace();
+    const created = await api(schedules(workspace.id), { method: "POST", token: key, body: { name: "Short", steps: [{ day: 1, volume: 20 }] } });
+    const ip = await insertIp(workspace.id);
+    const warming = `${infra(workspace.id, "dedicated-ips")}/${ip.id}/warming`;
+    await api(`${warming}/start`, { method: "POST", token: key, body: { schedule: created.json.id } });
+    await api(`${warming}/pause`, { method: "POST", token: key });
+    const refused = await api(`${schedules(workspace.id)}/${created.json.id}`, { method: "DELETE", token: key });
+    expect(refused.status).toBe(409);
+    expect(refused.json.detail).toContain(ip.id);
+
+    await env.DB.prepare("update dedicated_ips set warming_status = 'completed', status = 'active' where id = ?").bind(ip.id).run();
+    expect((await api(`${schedules(workspace.id)}/${created.json.id}`, { method: "DELETE", token: key })).status).toBe(204);
+    const listed = await api(schedules(workspace.id), { token: key });
+    expect(listed.json.data.map((s: { id: string }) => s.id)).not.toContain(created.json.id);
+    expect((await api(`${infra(workspace.id, "dedicated-ips")}/${ip.id}`, { token: key })).json).toMatchObject({ warming_status: "completed", warming_schedule_id: null });
   });
 });

@@ -1,13 +1,8 @@
+/// <reference types="vite/client" />
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import {
-  chooseRoute,
-  type DomainCandidate,
-  MAX_FALLBACKS,
-  type ProviderCandidate,
-  type RoutingDecision,
-  type RoutingRequest,
-} from "../../src/domain/routing/router";
+import { chooseRoute, MAX_FALLBACKS } from "../../src/domain/routing/router";
+import type { DomainCandidate, ProviderCandidate, RoutingDecision, RoutingRequest } from "../../src/domain/routing/types";
 import { seededRandom } from "../fixtures/seeded-random.mjs";
 
 function domain(letter: string, overrides: Partial<DomainCandidate> = {}): DomainCandidate {
@@ -222,9 +217,19 @@ describe("sendable domains", () => {
     const d = chooseRoute([domain("a", { warming_status: "paused" }), domain("b", { remaining_today: 0 })], providers, request());
     expect(d).toEqual({
       ok: false,
-      reasons: ["skipped mail.a.com: warming paused", "skipped mail.b.com: at daily cap", "no sendable domain", "provider ses-1: priority 1"],
+      reasons: ["skipped mail.a.com: warming paused", "skipped mail.b.com: at daily cap", "no sendable domain"],
     });
     expect(chooseRoute([], [], request())).toEqual({ ok: false, reasons: ["no sendable domain", "no provider in the pool"] });
+  });
+
+  it("names no provider as preferred when no domain can send (a pool whose only domain is pending)", () => {
+    const d = chooseRoute([domain("a", { status: "pending" })], [provider("capture-1")], request({ preferred_providers: ["capture"] }));
+    expect(d).toEqual({ ok: false, reasons: ["skipped mail.a.com: status pending", "no sendable domain"] });
+  });
+
+  it("names no domain as picked when no provider can send", () => {
+    const d = chooseRoute([domain("a")], [provider("ses-1", { healthy: false })], request());
+    expect(d).toEqual({ ok: false, reasons: ["provider ses-1 unhealthy, next: none", "no provider available"] });
   });
 });
 
@@ -338,11 +343,53 @@ describe("invariants over random pools", () => {
     identities: fc.integer({ min: 0, max: 2 }),
   });
   const providerArb = fc.record({
-    id: fc.constantFrom("ses-1", "ses-2", "postmark-1", "mailgun-1"),
+    id: fc.constantFrom("ses-1", "ses-2", "postmark-1", "mailgun-1", "capture-1"),
     healthy: fc.boolean(),
     remaining_today: fc.option(fc.integer({ min: 0, max: 2 }), { nil: null }),
     remaining_this_second: fc.option(fc.integer({ min: 0, max: 2 }), { nil: null }),
     priority: fc.integer({ min: 1, max: 3 }),
+  });
+
+  it("explains a route by the domain, provider and identity it chose, and a failed route by no choice at all", () => {
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(domainArb, { selector: (d) => d.letter, maxLength: 4 }),
+        fc.uniqueArray(providerArb, { selector: (p) => p.id, maxLength: 4 }),
+        fc.constantFrom("round_robin", "weighted", "priority"),
+        fc.subarray(["ses", "capture", "postmark-1", "mailgun-1"]),
+        fc.boolean(),
+        fc.option(fc.constantFrom("idn_a1", "idn_b2", "idn_zz"), { nil: null }),
+        (ds, ps, strategy, preferred, fallback_enabled, pinned) => {
+          const pool = ds.map((d) =>
+            domain(d.letter, {
+              ...d,
+              isp_scores: d.gmail === undefined ? {} : { gmail: d.gmail },
+              identities: domain(d.letter).identities.slice(0, d.identities),
+            }),
+          );
+          const list = ps.map((p) => provider(p.id, p));
+          const decision = chooseRoute(
+            pool,
+            list,
+            request({ recipient_email: "x@gmail.com", strategy, preferred_providers: preferred, fallback_enabled, sending_identity_id: pinned, random: seededRandom(1) }),
+          );
+          const providerPicks = decision.reasons.filter((r) => /^provider \S+: (preferred|priority)/.test(r));
+          const domainPicks = decision.reasons.filter((r) => r.includes(" → "));
+          const identityPicks = decision.reasons.filter((r) => r.startsWith("identity "));
+          if (!decision.ok) {
+            expect([...providerPicks, ...domainPicks, ...identityPicks]).toEqual([]);
+            return;
+          }
+          expect(providerPicks).toHaveLength(1);
+          expect(providerPicks[0]).toMatch(new RegExp(`^provider ${decision.provider_id}: `));
+          const chosen = pool.find((d) => d.domain_id === decision.domain_id) as DomainCandidate;
+          expect(domainPicks).toHaveLength(1);
+          expect(domainPicks[0]).toMatch(new RegExp(`→ ${chosen.domain.replaceAll(".", "\\.")}( |$)`));
+          const identity = chosen.identities.find((i) => i.identity_id === decision.identity_id);
+          expect(identityPicks).toEqual([expect.stringMatching(new RegExp(`^identity ${identity?.email} `))]);
+        },
+      ),
+    );
   });
 
   it("only ever routes to a sendable domain and an available provider, never to an excluded one", () => {
@@ -396,5 +443,23 @@ describe("invariants over random pools", () => {
         },
       ),
     );
+  });
+});
+
+describe("routing modules", () => {
+  it("import each other without a cycle", () => {
+    const sources = import.meta.glob<string>("../../src/domain/routing/*.ts", { query: "?raw", import: "default", eager: true });
+    const name = (path: string) => path.replace(/^.*\//, "").replace(/\.ts$/, "");
+    const imports = new Map(
+      Object.entries(sources).map(([path, source]) => [name(path), [...source.matchAll(/from "\.\/([\w-]+)"/g)].map((m) => m[1])]),
+    );
+    expect(imports.size).toBeGreaterThan(2);
+    const cycles: string[] = [];
+    const visit = (module: string, trail: string[]) => {
+      if (trail.includes(module)) return void cycles.push([...trail, module].join(" → "));
+      for (const next of imports.get(module) ?? []) visit(next, [...trail, module]);
+    };
+    for (const module of imports.keys()) visit(module, []);
+    expect(cycles).toEqual([]);
   });
 });

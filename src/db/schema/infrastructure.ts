@@ -28,7 +28,10 @@ export interface DnsRecord {
 
 export interface BlacklistCheck {
   zone: string;
-  listed: boolean;
+  /** unknown: the zone could not be asked or would not answer (error, timeout, refusal), so it says nothing. */
+  status: "listed" | "not_listed" | "unknown";
+  /** null when unknown. */
+  listed: boolean | null;
   checked_at: string;
   detail?: string;
 }

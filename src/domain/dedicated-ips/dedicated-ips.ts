@@ -1,11 +1,12 @@
 import { and, eq } from "drizzle-orm";
 import type { Database } from "../../db/client";
-import { type DedicatedIp, dedicatedIps } from "../../db/schema";
-import { conflict } from "../../lib/errors";
+import { type DedicatedIp, dedicatedIps, warmingProgress } from "../../db/schema";
+import { conflict, notFound } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { findInWorkspace } from "../../lib/lookups";
 import { keysetPage, type Page } from "../../lib/pagination";
 import type { DnsResolver } from "../dns/doh-resolver";
+import { assertIpUnused } from "../pools/usage";
 import { checkBlocklists, checkPtr } from "./ip-checks";
 
 export interface DedicatedIpInput {
@@ -42,6 +43,33 @@ export async function listDedicatedIps(db: Database, workspaceId: string, limit:
 
 /** Statuses the PTR check decides; warming, active and paused belong to warming and the operator. */
 const DNS_STATUSES = new Set<DedicatedIp["status"]>(["pending", "verifying", "verified", "failed"]);
+
+/**
+ * The address is the IP itself and stays. A new hostname voids the PTR check, which compared against the old
+ * one: an IP not yet sending goes back to pending until it is checked again.
+ */
+export async function updateDedicatedIp(db: Database, workspaceId: string, id: string, changes: { hostname?: string | null }): Promise<DedicatedIp> {
+  const current = await getDedicatedIp(db, workspaceId, id);
+  if (changes.hostname === undefined) return current;
+  const hostname = changes.hostname?.toLowerCase() ?? null;
+  if (hostname === current.hostname) return current;
+  const [updated] = await db
+    .update(dedicatedIps)
+    .set({ hostname, ptr_verified: false, status: DNS_STATUSES.has(current.status) ? "pending" : current.status })
+    .where(eq(dedicatedIps.id, id))
+    .returning();
+  return updated;
+}
+
+/** Removes the IP and its warming history; refused while a pool sends through it. */
+export async function deleteDedicatedIp(db: Database, workspaceId: string, id: string): Promise<void> {
+  const ip = await getDedicatedIp(db, workspaceId, id);
+  await assertIpUnused(db, workspaceId, id, `Dedicated IP ${ip.ip_address}`);
+  await db.batch([
+    db.delete(warmingProgress).where(and(eq(warmingProgress.target_type, "ip"), eq(warmingProgress.target_id, id))),
+    db.delete(dedicatedIps).where(eq(dedicatedIps.id, id)),
+  ]);
+}
 
 /**
  * Verifies the IP's reverse DNS (PTR naming its hostname, which resolves back to it: receivers reject mail

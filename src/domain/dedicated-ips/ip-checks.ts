@@ -55,7 +55,7 @@ export async function checkBlocklists(
 ): Promise<BlacklistCheck[]> {
   const checkedAt = now.toISOString();
   const address = parseIp(ip);
-  if (!address) return zones.map((zone) => ({ zone, listed: false, checked_at: checkedAt, detail: `${ip} is not an IP address` }));
+  if (!address) return zones.map((zone) => ({ zone, ...unknown(`${ip} is not an IP address`), checked_at: checkedAt }));
   return Promise.all(
     zones.map(async (zone) => ({
       zone,
@@ -65,18 +65,44 @@ export async function checkBlocklists(
   );
 }
 
-function judgeListing(answer: DnsAnswer): { listed: boolean; detail?: string } {
-  if (answer.status === "error") return { listed: false, detail: `lookup failed: ${answer.error}` };
+type Listing = Pick<BlacklistCheck, "status" | "listed" | "detail">;
+
+const unknown = (detail: string): Listing => ({ status: "unknown", listed: null, detail });
+
+/** Only an answer the zone gave about the IP decides; an error, a refusal or a stray answer leaves it unknown. */
+function judgeListing(answer: DnsAnswer): Listing {
+  if (answer.status === "error") return unknown(`lookup failed: ${answer.error}`);
   // RFC 5782 §2.1: listed entries answer with an address in 127.0.0.0/8; the last octet carries the list's code.
   const codes = answer.values.filter((value) => /^127\.0\.0\.\d{1,3}$/.test(value));
-  if (codes.length > 0) return { listed: true, detail: `listed: ${codes.join(", ")}` };
+  if (codes.length > 0) return { status: "listed", listed: true, detail: `listed: ${codes.join(", ")}` };
   const refusals = answer.values.filter((value) => value.startsWith("127.255.255."));
   if (refusals.length > 0) {
     const why = REFUSAL_REASONS[refusals[0]] ?? "the zone returned an error code";
-    return { listed: false, detail: `query refused (${refusals.join(", ")}): ${why}` };
+    return unknown(`query refused (${refusals.join(", ")}): ${why}`);
   }
-  if (answer.values.length > 0) return { listed: false, detail: `unexpected answer: ${answer.values.join(", ")}` };
-  return { listed: false };
+  if (answer.values.length > 0) return unknown(`unexpected answer: ${answer.values.join(", ")}`);
+  return { status: "not_listed", listed: false };
+}
+
+export type BlocklistSummary = "listed" | "clean" | "unknown";
+
+/**
+ * One word for all zones: listed if any zone lists the IP; clean only when every zone was asked and answered
+ * that it does not; otherwise (a zone could not be checked, or none was) unknown.
+ */
+export function summarizeBlocklists(checks: readonly BlacklistCheck[]): BlocklistSummary {
+  if (checks.some((c) => c.status === "listed")) return "listed";
+  return checks.length > 0 && checks.every((c) => c.status === "not_listed") ? "clean" : "unknown";
+}
+
+/**
+ * A stored check in today's shape. Checks stored before `status` existed said listed: false for lookups that
+ * failed or were refused, and only those carried a detail without being listed.
+ */
+export function blocklistCheckOf(stored: BlacklistCheck): BlacklistCheck {
+  if (stored.status) return stored;
+  if (stored.listed) return { ...stored, status: "listed", listed: true };
+  return stored.detail ? { ...stored, status: "unknown", listed: null } : { ...stored, status: "not_listed", listed: false };
 }
 
 interface IpAddress {

@@ -1,10 +1,11 @@
 import { and, eq } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { type SendingIdentity, sendingIdentities } from "../../db/schema";
-import { conflict, invalidField } from "../../lib/errors";
+import { conflict, invalidField, notFound } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { keysetPage, type Page } from "../../lib/pagination";
 import { domainOf, normalizeEmail } from "../audience/emails";
+import { assertIdentityUnused } from "../pools/usage";
 import { getDomain, sendingHost } from "./sending-domains";
 
 export interface IdentityInput {
@@ -76,4 +77,41 @@ export async function listIdentities(
         ),
     { key: sendingIdentities.id, limit, cursor },
   );
+}
+
+export async function getIdentity(db: Database, workspaceId: string, id: string): Promise<SendingIdentity> {
+  const identity = await db
+    .select()
+    .from(sendingIdentities)
+    .where(and(eq(sendingIdentities.workspace_id, workspaceId), eq(sendingIdentities.id, id)))
+    .get();
+  if (!identity) throw notFound("Sending identity");
+  return identity;
+}
+
+/** The address stays: it is what campaigns and DMARC alignment were set up with; a new address is a new identity. */
+export type IdentityChanges = Partial<Pick<IdentityInput, "display_name" | "reply_to" | "is_default">>;
+
+export async function updateIdentity(db: Database, workspaceId: string, id: string, changes: IdentityChanges): Promise<SendingIdentity> {
+  const current = await getIdentity(db, workspaceId, id);
+  const set: Partial<typeof sendingIdentities.$inferInsert> = {};
+  if (changes.display_name !== undefined) set.display_name = changes.display_name;
+  if (changes.reply_to !== undefined) set.reply_to = changes.reply_to;
+  if (changes.is_default !== undefined) set.is_default = changes.is_default;
+  if (Object.keys(set).length === 0) return current;
+  if (changes.is_default) {
+    await db
+      .update(sendingIdentities)
+      .set({ is_default: false })
+      .where(and(eq(sendingIdentities.workspace_id, workspaceId), eq(sendingIdentities.domain_id, current.domain_id)));
+  }
+  const [updated] = await db.update(sendingIdentities).set(set).where(eq(sendingIdentities.id, id)).returning();
+  return updated;
+}
+
+/** Refused while a campaign that may still send uses the identity as its from address. */
+export async function deleteIdentity(db: Database, workspaceId: string, id: string): Promise<void> {
+  const identity = await getIdentity(db, workspaceId, id);
+  await assertIdentityUnused(db, workspaceId, id, `Sending identity ${identity.email}`);
+  await db.delete(sendingIdentities).where(eq(sendingIdentities.id, id));
 }

@@ -1,15 +1,16 @@
-import { and, eq, isNull } from "drizzle-orm";
+import { and, asc, eq, isNull, sql } from "drizzle-orm";
 import type { Database } from "../../db/client";
-import { type SendingDomain, sendingDomains } from "../../db/schema";
+import { type SendingDomain, sendingDomains, sendingIdentities, warmingProgress } from "../../db/schema";
 import { openSecret, sealSecret } from "../../lib/crypto";
 import { conflict } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { findInWorkspace } from "../../lib/lookups";
 import { keysetPage, type Page } from "../../lib/pagination";
 import type { DnsResolver } from "../dns/doh-resolver";
+import { assertDomainUnused } from "../pools/usage";
 import { listProviderRows } from "../providers/providers";
 import { generateDkimKeyPair, newDkimSelector } from "./dkim";
-import { buildDnsRecords } from "./dns-records";
+import { buildDnsRecords, normalizeDomain } from "./dns-records";
 import { returnPathFor, spfIncludeFor } from "./provider-dns";
 import { type DomainVerification, verifyDomain } from "./verification";
 
@@ -61,22 +62,31 @@ async function demoteOtherDefaults(db: Database, workspaceId: string, keepId: st
   }
 }
 
-export async function createDomain(db: Database, encryptionKey: string, workspaceId: string, input: DomainInput, now: Date): Promise<SendingDomain> {
-  const domain = input.domain.toLowerCase();
-  const subdomain = input.subdomain?.toLowerCase() || null;
-  const host = sendingHost({ domain, subdomain });
-  const existing = await db
-    .select({ id: sendingDomains.id })
+/** The host of a row as SQL, so that a host given whole and the same host given as domain + subdomain compare equal. */
+const storedHost = sql<string>`case when coalesce(${sendingDomains.subdomain}, '') = '' then ${sendingDomains.domain} else ${sendingDomains.subdomain} || '.' || ${sendingDomains.domain} end`;
+
+/** The workspace's domains that send from `host`, oldest id first. */
+const domainsAtHost = (db: Database, workspaceId: string, host: string) =>
+  db
+    .select()
     .from(sendingDomains)
-    .where(
-      and(
-        eq(sendingDomains.workspace_id, workspaceId),
-        eq(sendingDomains.domain, domain),
-        subdomain ? eq(sendingDomains.subdomain, subdomain) : isNull(sendingDomains.subdomain),
-      ),
-    )
-    .get();
-  if (existing) throw conflict(`${host} is already a sending domain of this workspace`);
+    .where(and(eq(sendingDomains.workspace_id, workspaceId), eq(storedHost, host)))
+    .orderBy(asc(sendingDomains.id))
+    .all();
+
+const hostTaken = (existing: SendingDomain) =>
+  conflict(`${sendingHost(existing)} is already the sending host of sending domain ${existing.id} (domain ${existing.domain}${existing.subdomain ? `, subdomain ${existing.subdomain}` : ""})`);
+
+/**
+ * One row per sending host: the host decides the DNS names (the DKIM selector's record above all), so a second
+ * row for it, however its domain and subdomain are split, would publish a second key under the same name.
+ */
+export async function createDomain(db: Database, encryptionKey: string, workspaceId: string, input: DomainInput, now: Date): Promise<SendingDomain> {
+  const domain = normalizeDomain(input.domain);
+  const subdomain = input.subdomain ? normalizeDomain(input.subdomain) || null : null;
+  const host = sendingHost({ domain, subdomain });
+  const [existing] = await domainsAtHost(db, workspaceId, host);
+  if (existing) throw hostTaken(existing);
 
   const id = newId("dom");
   const keys = await generateDkimKeyPair();
@@ -99,9 +109,45 @@ export async function createDomain(db: Database, encryptionKey: string, workspac
       default_reply_to: input.default_reply_to ?? null,
       is_default: input.is_default ?? false,
     })
+    .onConflictDoNothing()
     .returning();
+  // Two requests for one host may both pass the check above while their keys are made; the oldest id keeps it.
+  const [first] = await domainsAtHost(db, workspaceId, host);
+  if (!created || first.id !== id) {
+    if (created) await db.delete(sendingDomains).where(eq(sendingDomains.id, id));
+    throw hostTaken(first);
+  }
   if (created.is_default) await demoteOtherDefaults(db, workspaceId, id);
   return created;
+}
+
+/** What may change on a domain: the host, its keys and its records are what receivers checked, so they stay. */
+export type DomainChanges = Partial<Pick<DomainInput, "default_from_name" | "default_reply_to" | "is_default">>;
+
+export async function updateDomain(db: Database, workspaceId: string, id: string, changes: DomainChanges): Promise<SendingDomain> {
+  const current = await getDomain(db, workspaceId, id);
+  const set: Partial<typeof sendingDomains.$inferInsert> = {};
+  if (changes.default_from_name !== undefined) set.default_from_name = changes.default_from_name;
+  if (changes.default_reply_to !== undefined) set.default_reply_to = changes.default_reply_to;
+  if (changes.is_default !== undefined) set.is_default = changes.is_default;
+  if (Object.keys(set).length === 0) return current;
+  const [updated] = await db.update(sendingDomains).set(set).where(eq(sendingDomains.id, id)).returning();
+  if (updated.is_default) await demoteOtherDefaults(db, workspaceId, id);
+  return updated;
+}
+
+/**
+ * Removes the domain, its identities and its warming history. Refused while a pool lists it or a campaign that
+ * may still send uses it: take it out of the pool (or finish the campaign) first.
+ */
+export async function deleteDomain(db: Database, workspaceId: string, id: string): Promise<void> {
+  const domain = await getDomain(db, workspaceId, id);
+  await assertDomainUnused(db, workspaceId, id, `Sending domain ${sendingHost(domain)}`);
+  await db.batch([
+    db.delete(sendingIdentities).where(eq(sendingIdentities.domain_id, id)),
+    db.delete(warmingProgress).where(and(eq(warmingProgress.target_type, "domain"), eq(warmingProgress.target_id, id))),
+    db.delete(sendingDomains).where(eq(sendingDomains.id, id)),
+  ]);
 }
 
 /** The DKIM private key in clear, for signing outgoing mail. */

@@ -1,10 +1,12 @@
-import { and, asc, eq, inArray } from "drizzle-orm";
+import { and, asc, eq, inArray, ne } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { dedicatedIps, type RoutingConfig, sendingDomains, type SendingPool, type SendingPoolMember, sendingPoolMembers, sendingPools } from "../../db/schema";
 import { ApiError, conflict } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { findInWorkspace } from "../../lib/lookups";
 import { keysetPage, type Page } from "../../lib/pagination";
+import { checkPreferredProviders } from "../providers/providers";
+import { assertPoolUnused } from "./usage";
 
 export interface PoolMemberInput {
   domain_id?: string;
@@ -60,13 +62,9 @@ async function checkMembers(db: Database, workspaceId: string, members: PoolMemb
 }
 
 export async function createPool(db: Database, workspaceId: string, input: PoolInput): Promise<PoolWithMembers> {
-  const taken = await db
-    .select({ id: sendingPools.id })
-    .from(sendingPools)
-    .where(and(eq(sendingPools.workspace_id, workspaceId), eq(sendingPools.name, input.name)))
-    .get();
-  if (taken) throw conflict(`a pool named ${input.name} already exists`);
+  await assertNameFree(db, workspaceId, input.name);
   await checkMembers(db, workspaceId, input.members);
+  await checkPreferredProviders(db, workspaceId, input.routing_config.preferred_providers, "routing_config.preferred_providers");
   const id = newId("pool");
   if (input.is_default) await db.update(sendingPools).set({ is_default: false }).where(eq(sendingPools.workspace_id, workspaceId));
   const [pool] = await db
@@ -80,25 +78,66 @@ export async function createPool(db: Database, workspaceId: string, input: PoolI
       is_default: input.is_default ?? false,
     })
     .returning();
-  const members =
-    input.members.length === 0
-      ? []
-      : await db
-          .insert(sendingPoolMembers)
-          .values(
-            input.members.map((m) => ({
-              id: newId("pmem"),
-              workspace_id: workspaceId,
-              pool_id: id,
-              member_type: m.domain_id ? ("domain" as const) : ("ip" as const),
-              domain_id: m.domain_id ?? null,
-              dedicated_ip_id: m.dedicated_ip_id ?? null,
-              weight: m.weight ?? 1,
-              priority: m.priority ?? 100,
-            })),
-          )
-          .returning();
-  return { ...pool, members };
+  return { ...pool, members: await insertMembers(db, workspaceId, id, input.members) };
+}
+
+const insertMembers = async (db: Database, workspaceId: string, poolId: string, members: PoolMemberInput[]) =>
+  members.length === 0
+    ? []
+    : db
+        .insert(sendingPoolMembers)
+        .values(
+          members.map((m) => ({
+            id: newId("pmem"),
+            workspace_id: workspaceId,
+            pool_id: poolId,
+            member_type: m.domain_id ? ("domain" as const) : ("ip" as const),
+            domain_id: m.domain_id ?? null,
+            dedicated_ip_id: m.dedicated_ip_id ?? null,
+            weight: m.weight ?? 1,
+            priority: m.priority ?? 100,
+          })),
+        )
+        .returning();
+
+async function assertNameFree(db: Database, workspaceId: string, name: string, exceptId?: string) {
+  const taken = await db
+    .select({ id: sendingPools.id })
+    .from(sendingPools)
+    .where(and(eq(sendingPools.workspace_id, workspaceId), eq(sendingPools.name, name), exceptId ? ne(sendingPools.id, exceptId) : undefined))
+    .get();
+  if (taken) throw conflict(`a pool named ${name} already exists`);
+}
+
+/** `members`, when given, replaces the whole list: a pool's contents are read as one set by routing. */
+export async function updatePool(db: Database, workspaceId: string, id: string, changes: Partial<PoolInput>): Promise<PoolWithMembers> {
+  const current = await getPool(db, workspaceId, id);
+  if (changes.name !== undefined && changes.name !== current.name) await assertNameFree(db, workspaceId, changes.name, id);
+  if (changes.members !== undefined) await checkMembers(db, workspaceId, changes.members);
+  if (changes.routing_config !== undefined) {
+    await checkPreferredProviders(db, workspaceId, changes.routing_config.preferred_providers, "routing_config.preferred_providers");
+  }
+  const set: Partial<typeof sendingPools.$inferInsert> = {};
+  if (changes.name !== undefined) set.name = changes.name;
+  if (changes.description !== undefined) set.description = changes.description;
+  if (changes.routing_config !== undefined) set.routing_config = changes.routing_config;
+  if (changes.is_default !== undefined) set.is_default = changes.is_default;
+  if (changes.is_default) {
+    await db.update(sendingPools).set({ is_default: false }).where(and(eq(sendingPools.workspace_id, workspaceId), ne(sendingPools.id, id)));
+  }
+  if (Object.keys(set).length > 0) await db.update(sendingPools).set(set).where(eq(sendingPools.id, id));
+  if (changes.members !== undefined) {
+    await db.delete(sendingPoolMembers).where(eq(sendingPoolMembers.pool_id, id));
+    await insertMembers(db, workspaceId, id, changes.members);
+  }
+  return getPool(db, workspaceId, id);
+}
+
+/** Refused while a campaign that may still send routes through the pool; its members' domains and IPs stay. */
+export async function deletePool(db: Database, workspaceId: string, id: string): Promise<void> {
+  const pool = await getPool(db, workspaceId, id);
+  await assertPoolUnused(db, workspaceId, id, `Sending pool ${pool.name}`);
+  await db.batch([db.delete(sendingPoolMembers).where(eq(sendingPoolMembers.pool_id, id)), db.delete(sendingPools).where(eq(sendingPools.id, id))]);
 }
 
 const membersOf = (db: Database, poolIds: string[]) =>

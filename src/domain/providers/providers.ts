@@ -1,7 +1,8 @@
-import { and, asc, eq, ne } from "drizzle-orm";
+import { and, asc, eq, inArray, ne } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { type EmailProvider, emailProviders, type ProviderSettings } from "../../db/schema";
-import { ApiError } from "../../lib/errors";
+import { providerTypes } from "../../db/schema/enums";
+import { ApiError, notFound } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { findInWorkspace } from "../../lib/lookups";
 import { keysetPage, type Page } from "../../lib/pagination";
@@ -116,6 +117,29 @@ export async function getProviderRow(db: Database, workspaceId: string, id: stri
 
 export const getProvider = async (db: Database, keys: SecretsContext, workspaceId: string, id: string) =>
   toView(keys, await getProviderRow(db, workspaceId, id));
+
+/**
+ * Entries of a preferred_providers list name a provider type (ses, postmark …) or one of the workspace's
+ * providers by id; anything else would be ignored by the router without a word, so it is refused with its path.
+ */
+export async function checkPreferredProviders(db: Database, workspaceId: string, entries: readonly string[] | undefined, path: string): Promise<void> {
+  const ids = [...new Set((entries ?? []).filter((entry) => !(providerTypes as readonly string[]).includes(entry)))];
+  if (ids.length === 0) return;
+  const known = new Set(
+    (
+      await db
+        .select({ id: emailProviders.id })
+        .from(emailProviders)
+        .where(and(eq(emailProviders.workspace_id, workspaceId), inArray(emailProviders.id, ids)))
+    ).map((p) => p.id),
+  );
+  const errors = (entries ?? []).flatMap((entry, i) =>
+    (providerTypes as readonly string[]).includes(entry) || known.has(entry)
+      ? []
+      : [{ location: "body" as const, path: `${path}.${i}`, message: `no provider with this id in the workspace, and not a provider type (${providerTypes.join(", ")})` }],
+  );
+  if (errors.length > 0) throw new ApiError("validation_failed", "some preferred providers are unknown", errors);
+}
 
 export async function listProviderRows(db: Database, workspaceId: string): Promise<EmailProvider[]> {
   return db.select().from(emailProviders).where(eq(emailProviders.workspace_id, workspaceId)).orderBy(asc(emailProviders.priority), asc(emailProviders.id));

@@ -10,14 +10,15 @@ import {
   sendingPoolMembers,
   sendingPools,
 } from "../../db/schema";
-import { notFound } from "../../lib/errors";
+import { invalidField, notFound } from "../../lib/errors";
 import { sendingHost } from "../domains/sending-domains";
-import { listProviderRows } from "../providers/providers";
+import { checkPreferredProviders, listProviderRows } from "../providers/providers";
 import { providerAllowance } from "../providers/provider-limits";
 import { ispScores } from "../reputation/isp-metrics";
 import { HEALTH_WINDOW_DAYS } from "../reputation/target-health";
 import { throttleFor } from "../warming/throttle";
-import { chooseRoute, type DomainCandidate, type ProviderCandidate, type RoutingDecision } from "./router";
+import { chooseRoute } from "./router";
+import type { DomainCandidate, ProviderCandidate, RoutingDecision } from "./types";
 
 export interface RoutingState {
   config: RoutingConfig;
@@ -135,6 +136,15 @@ export async function routeRecipient(
   now: Date,
 ): Promise<RoutingDecision> {
   const state = await loadRoutingState(db, env, workspaceId, poolId, now);
+  await checkPreferredProviders(db, workspaceId, request.preferred_providers, "preferred_providers");
+  if (request.sending_identity_id) {
+    const identity = await db
+      .select({ id: sendingIdentities.id })
+      .from(sendingIdentities)
+      .where(and(eq(sendingIdentities.workspace_id, workspaceId), eq(sendingIdentities.id, request.sending_identity_id)))
+      .get();
+    if (!identity) throw invalidField("body", "sending_identity_id", "no sending identity with this id in the workspace");
+  }
   return chooseRoute(state.domains, state.providers, {
     recipient_email: request.recipient_email,
     strategy: state.config.strategy,

@@ -1,74 +1,7 @@
 import { healthTier, ROUTING_HEALTH_FLOOR } from "../reputation/health-score";
 import { classifyIsp, type Isp } from "../reputation/isp";
 import { strategyOrder } from "./strategies";
-
-export interface SendingIdentityCandidate {
-  identity_id: string;
-  email: string;
-  is_default: boolean;
-}
-
-export interface DomainCandidate {
-  domain_id: string;
-  domain: string;
-  status: "pending" | "verifying" | "verified" | "failed" | "paused" | "warming" | "active";
-  warming_status: "not_started" | "warming" | "paused" | "completed";
-  health_score: number | null;
-  /** Sends left today under DomainThrottle; null = uncapped. */
-  remaining_today: number | null;
-  weight: number;
-  priority: number;
-  identities: SendingIdentityCandidate[];
-  isp_scores: Partial<Record<Isp, number>>;
-  dedicated_ip?: { ip_id: string; remaining_today: number | null; paused: boolean } | null;
-}
-
-export interface ProviderCandidate {
-  provider_id: string;
-  provider_type: string;
-  priority: number;
-  is_default: boolean;
-  /** False when the last probe failed or sends failed recently. */
-  healthy: boolean;
-  remaining_today: number | null;
-  remaining_this_second: number | null;
-}
-
-export interface RoutingRequest {
-  recipient_email: string;
-  strategy: "round_robin" | "weighted" | "priority";
-  /** Provider ids or provider types, most preferred first. */
-  preferred_providers?: string[];
-  fallback_enabled: boolean;
-  sending_identity_id?: string | null;
-  /** The recipient's ordinal within the send: drives round robin deterministically. */
-  sequence: number;
-  /** [0,1) source for the weighted draw; Math.random when absent. */
-  random?: () => number;
-  /** Providers and domains that already failed for this recipient (failover). */
-  exclude_provider_ids?: string[];
-  exclude_domain_ids?: string[];
-}
-
-export interface RouteChoice {
-  domain_id: string;
-  identity_id: string;
-  provider_id: string;
-}
-
-export type RoutingDecision =
-  | {
-      ok: true;
-      domain_id: string;
-      identity_id: string;
-      provider_id: string;
-      ip_id: string | null;
-      isp: Isp;
-      reasons: string[];
-      /** The next choices, in order, for failover; empty with fallback disabled. */
-      fallbacks: RouteChoice[];
-    }
-  | { ok: false; reasons: string[] };
+import type { DomainCandidate, ProviderCandidate, RouteChoice, RoutingDecision, RoutingRequest, SendingIdentityCandidate } from "./types";
 
 /**
  * Enough routes for any realistic chain of failures on one recipient; a caller that exhausts them can ask
@@ -142,6 +75,8 @@ interface DomainPlan {
   domains: DomainCandidate[];
   /** The identity the request pinned; otherwise each domain's default identity is used. */
   pinned: SendingIdentityCandidate | null;
+  /** Why the first domain is the pick: stated only once a provider is found too, so a failed route never names a pick. */
+  picked: string[];
 }
 
 const identityOn = (plan: DomainPlan, d: DomainCandidate) => plan.pinned ?? defaultIdentity(d);
@@ -171,7 +106,7 @@ function planDomains(domains: readonly DomainCandidate[], request: RoutingReques
   const chosenSlot = groups.findIndex((g) => g !== undefined);
   if (chosenSlot === -1) {
     reasons.push("no sendable domain");
-    return { domains: [], pinned: null };
+    return { domains: [], pinned: null, picked: [] };
   }
 
   const chosenTier = Math.floor(chosenSlot / BANDS);
@@ -195,8 +130,7 @@ function planDomains(domains: readonly DomainCandidate[], request: RoutingReques
   const chosenCount = (groups[chosenSlot] as DomainCandidate[]).length;
   if (chosenCount < tierSize) reasons.push(`${isp} affinity narrows ${tierSize} domains to ${chosenCount} (${AFFINITY_BANDS[chosenSlot % BANDS]})`);
   const chosen = ordered[0];
-  reasons.push(pickReason, describeAffinity(chosen, isp), describeHealth(chosen));
-  return { domains: ordered, pinned: null };
+  return { domains: ordered, pinned: null, picked: [pickReason, describeAffinity(chosen, isp), describeHealth(chosen)] };
 }
 
 /** A pinned identity routes through its own domain or not at all: the sender's From address is not ours to change. */
@@ -208,13 +142,12 @@ function planPinned(domains: readonly DomainCandidate[], request: RoutingRequest
     const why = whyUnsendable(d, request.exclude_domain_ids ?? NONE);
     if (why) {
       reasons.push(`pinned identity ${identity.email} is on ${d.domain}, which is unsendable: ${why}`);
-      return { domains: [], pinned: identity };
+      return { domains: [], pinned: identity, picked: [] };
     }
-    reasons.push(`pinned identity ${identity.email} → ${d.domain}`, describeAffinity(d, isp), describeHealth(d));
-    return { domains: [d], pinned: identity };
+    return { domains: [d], pinned: identity, picked: [`pinned identity ${identity.email} → ${d.domain}`, describeAffinity(d, isp), describeHealth(d)] };
   }
   reasons.push(`pinned identity ${identityId} is not on any domain of the pool`);
-  return { domains: [], pinned: null };
+  return { domains: [], pinned: null, picked: [] };
 }
 
 function whyProviderUnavailable(p: ProviderCandidate, excluded: readonly string[]): string | null {
@@ -282,14 +215,14 @@ function planProviders(providers: readonly ProviderCandidate[], request: Routing
     }
     reasons.push(`provider ${provider.provider_id} ${unavailable}, next: ${next}`);
   }
-  const first = available[0];
-  if (first) {
-    const rank = preferenceOf(first, preferred);
-    reasons.push(`provider ${first.provider_id}: ${rank < preferred.length ? `preferred (${preferred[rank]})` : `priority ${first.priority}`}`);
-  } else {
-    reasons.push(ranked.length ? "no provider available" : "no provider in the pool");
-  }
+  if (available.length === 0) reasons.push(ranked.length ? "no provider available" : "no provider in the pool");
   return available;
+}
+
+/** Why the first available provider is the pick; said only when the route is made. */
+function providerPick(first: ProviderCandidate, preferred: readonly string[]): string {
+  const rank = preferenceOf(first, preferred);
+  return `provider ${first.provider_id}: ${rank < preferred.length ? `preferred (${preferred[rank]})` : `priority ${first.priority}`}`;
 }
 
 /** Provider failover on the chosen domain first (the spec's failover), then the other domains. */
@@ -314,11 +247,18 @@ export function chooseRoute(domains: DomainCandidate[], providers: ProviderCandi
   const reasons: string[] = [];
   const isp = classifyIsp(request.recipient_email);
   const plan = request.sending_identity_id ? planPinned(domains, request, isp, reasons) : planDomains(domains, request, isp, reasons);
-  const available = planProviders(providers, request, reasons);
+  const providerReasons: string[] = [];
+  const available = planProviders(providers, request, providerReasons);
   const domain = plan.domains[0];
-  if (!domain || available.length === 0) return { ok: false, reasons };
+  // A route needs both a domain and a provider: without either, neither half is a choice, and no reason may say it is.
+  if (!domain || available.length === 0) return { ok: false, reasons: [...reasons, ...providerReasons] };
   const identity = identityOn(plan, domain);
-  reasons.push(`identity ${identity.email}${plan.pinned ? " (pinned)" : identity.is_default ? " (default)" : " (first on the domain)"}`);
+  reasons.push(
+    ...plan.picked,
+    ...providerReasons,
+    providerPick(available[0], request.preferred_providers ?? NONE),
+    `identity ${identity.email}${plan.pinned ? " (pinned)" : identity.is_default ? " (default)" : " (first on the domain)"}`,
+  );
   return {
     ok: true,
     domain_id: domain.domain_id,

@@ -1,4 +1,4 @@
-import type { DomainCandidate, RoutingRequest } from "./router";
+import type { DomainCandidate, RoutingRequest } from "./types";
 
 export type RoutingStrategy = RoutingRequest["strategy"];
 

@@ -1,11 +1,12 @@
 import { z } from "@hono/zod-openapi";
 import { and, asc, eq, inArray, isNull, or } from "drizzle-orm";
 import type { Database } from "../../db/client";
-import { type WarmingStep, warmingSchedules } from "../../db/schema";
+import { dedicatedIps, sendingDomains, type WarmingStep, warmingSchedules } from "../../db/schema";
 import { chunk, D1_MAX_BOUND_PARAMETERS } from "../../lib/chunk";
-import { ApiError, conflict } from "../../lib/errors";
+import { ApiError, conflict, notFound } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { firstFreeSlug, SLUG_MESSAGE, SLUG_PATTERN, slugify } from "../../lib/slug";
+import { TARGET_TYPES, targetTable } from "./targets";
 
 export type { WarmingStep };
 
@@ -156,8 +157,8 @@ async function slugTaken(db: Database, workspaceId: string, slug: string): Promi
 }
 
 /** The route validates too; this keeps a direct caller from storing steps the interpolation cannot read. */
-function validate(input: CreateWarmingScheduleInput): CreateWarmingScheduleInput {
-  const parsed = CreateWarmingScheduleSchema.safeParse(input);
+function validate<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
+  const parsed = schema.safeParse(input);
   if (parsed.success) return parsed.data;
   const errors = parsed.error.issues.map((issue) => ({ location: "body" as const, path: issue.path.map(String).join("."), message: issue.message }));
   throw new ApiError("validation_failed", `Invalid body: ${errors.map((e) => `${e.path}: ${e.message}`).join("; ")}`, errors);
@@ -173,7 +174,7 @@ export async function createSchedule(
   input: CreateWarmingScheduleInput,
   now: Date,
 ): Promise<ScheduleView> {
-  const { name, slug: requested, description, steps } = validate(input);
+  const { name, slug: requested, description, steps } = validate(CreateWarmingScheduleSchema, input);
   if (requested && isReserved(requested)) throw conflict(`"${requested}" is the slug of a built-in schedule`);
   const slug = requested ?? (await firstFreeSlug(slugify(name, "schedule"), (s) => slugTaken(db, workspaceId, s)));
   const [created] = await db
@@ -193,6 +194,71 @@ export async function createSchedule(
     .returning();
   if (!created) throw conflict(`A warming schedule with slug "${slug}" already exists`);
   return toView(created);
+}
+
+export const UpdateWarmingScheduleSchema = CreateWarmingScheduleSchema.partial().strict().openapi("UpdateWarmingSchedule");
+
+export type UpdateWarmingScheduleInput = z.infer<typeof UpdateWarmingScheduleSchema>;
+
+/** A workspace's own schedule by id, for a change: another workspace's is not found, a built-in is read-only. */
+async function ownSchedule(db: Database, workspaceId: string, id: string): Promise<ScheduleRow> {
+  const row = await db.select().from(warmingSchedules).where(and(visibleTo(workspaceId), eq(warmingSchedules.id, id))).get();
+  if (!row) throw notFound("Warming schedule");
+  if (row.is_builtin) throw conflict(`${row.slug} is a built-in schedule and cannot be changed or deleted: create your own instead`);
+  return row;
+}
+
+/** Domains and IPs whose warming (running or paused) follows the schedule, as "type id" labels; at most 5. */
+async function warmingOn(db: Database, scheduleId: string): Promise<string[]> {
+  const labels: string[] = [];
+  for (const type of TARGET_TYPES) {
+    const t = targetTable(type);
+    const rows = await db
+      .select({ id: t.id })
+      .from(t)
+      .where(and(eq(t.warming_schedule_id, scheduleId), inArray(t.warming_status, ["warming", "paused"])))
+      .limit(5);
+    labels.push(...rows.map((r) => `${type === "domain" ? "sending domain" : "dedicated IP"} ${r.id}`));
+  }
+  return labels.slice(0, 5);
+}
+
+/**
+ * Name, slug and description may always change. Steps may not while a domain or IP warms on the schedule (or is
+ * paused on it): its caps would shift under it mid-ramp; start it again on a new schedule instead.
+ */
+export async function updateSchedule(db: Database, workspaceId: string, id: string, input: UpdateWarmingScheduleInput, now: Date): Promise<ScheduleView> {
+  const current = await ownSchedule(db, workspaceId, id);
+  const changes = validate(UpdateWarmingScheduleSchema, input);
+  if (changes.slug !== undefined && changes.slug !== current.slug && (await slugTaken(db, workspaceId, changes.slug))) {
+    throw conflict(`A warming schedule with slug "${changes.slug}" already exists`);
+  }
+  if (changes.steps !== undefined) {
+    const users = await warmingOn(db, id);
+    if (users.length > 0) throw conflict(`The steps of ${current.slug} cannot change while it is used by ${users.join(", ")}`);
+  }
+  const set: Partial<typeof warmingSchedules.$inferInsert> = { updated_at: now.toISOString() };
+  if (changes.name !== undefined) set.name = changes.name;
+  if (changes.slug !== undefined) set.slug = changes.slug;
+  if (changes.description !== undefined) set.description = changes.description;
+  if (changes.steps !== undefined) set.steps = changes.steps;
+  const [updated] = await db.update(warmingSchedules).set(set).where(eq(warmingSchedules.id, id)).returning();
+  return toView(updated);
+}
+
+/**
+ * Refused while a domain or IP warms on the schedule (or is paused on it). Targets that completed it forget
+ * which schedule they followed; their warming is over.
+ */
+export async function deleteSchedule(db: Database, workspaceId: string, id: string): Promise<void> {
+  const current = await ownSchedule(db, workspaceId, id);
+  const users = await warmingOn(db, id);
+  if (users.length > 0) throw conflict(`${current.slug} is used by ${users.join(", ")}`);
+  await db.batch([
+    db.update(sendingDomains).set({ warming_schedule_id: null }).where(eq(sendingDomains.warming_schedule_id, id)),
+    db.update(dedicatedIps).set({ warming_schedule_id: null }).where(eq(dedicatedIps.warming_schedule_id, id)),
+    db.delete(warmingSchedules).where(eq(warmingSchedules.id, id)),
+  ]);
 }
 
 /** Steps of the given schedules by id, for jobs that walk many targets. */

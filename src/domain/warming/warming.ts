@@ -161,6 +161,23 @@ export async function pauseWarming(
   details: Record<string, unknown>,
   now: Date,
 ): Promise<void> {
+  await pause(db, env, target, reason, { severity: "critical", alert_type: "warming_auto_paused", details }, now);
+}
+
+/** An operator's pause: the same stop as an automatic one, until resume, with the operator's reason. */
+export async function pauseWarmingByOperator(db: Database, env: Env, target: WarmingTarget, reason: string | undefined, now: Date): Promise<WarmingProgressView> {
+  await pause(db, env, target, reason ?? "paused by operator", { severity: "warning", alert_type: "warming_paused", details: { by: "operator" } }, now);
+  return warmingProgress(db, env, target, now);
+}
+
+async function pause(
+  db: Database,
+  env: Env,
+  target: WarmingTarget,
+  reason: string,
+  alert: { severity: (typeof alertSeverities)[number]; alert_type: string; details: Record<string, unknown> },
+  now: Date,
+): Promise<void> {
   const row = await loadTarget(db, target);
   if (row.warming_status === "paused") return;
   if (row.warming_status !== "warming") throw conflict(`${targetLabel(target.type)} ${row.name} is not warming`);
@@ -176,10 +193,10 @@ export async function pauseWarming(
       db,
       target,
       {
-        severity: "critical",
-        alert_type: "warming_auto_paused",
+        severity: alert.severity,
+        alert_type: alert.alert_type,
         message: `Warming of ${row.name} paused on day ${row.warming_day}: ${reason}`,
-        details: { ...details, reason, warming_day: row.warming_day, schedule_id: row.warming_schedule_id },
+        details: { ...alert.details, reason, warming_day: row.warming_day, schedule_id: row.warming_schedule_id },
       },
       now,
     ),

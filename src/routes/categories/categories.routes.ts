@@ -26,6 +26,16 @@ export const CreateCategorySchema = z
   .strict()
   .openapi("CreateCategory");
 
+export const UpdateCategorySchema = z
+  .object({ name: z.string().trim().min(1).max(100), description: z.string().max(500).nullable() })
+  .partial()
+  .strict()
+  .openapi("UpdateCategory", { description: "The slug cannot change: campaigns name their category by it" });
+
+export const CategoryParamsSchema = WorkspaceParamsSchema.extend({
+  category_id: z.string().openapi({ param: { name: "category_id", in: "path" } }),
+});
+
 export const toCategoryResponse = (c: Category): z.infer<typeof CategorySchema> => ({
   id: c.id,
   slug: c.slug,
@@ -55,4 +65,26 @@ export const createCategory = workspaceRoute({
   tags,
   request: { params: WorkspaceParamsSchema, body: jsonBody(CreateCategorySchema) },
   responses: { 201: jsonContent(CategorySchema, "The category"), ...problemResponses("bad_request", "conflict", "validation_failed") },
+});
+
+export const updateCategory = workspaceRoute({
+  method: "patch",
+  path: `${path}/{category_id}`,
+  operationId: "updateCategory",
+  summary: "Rename or describe a category",
+  tags,
+  request: { params: CategoryParamsSchema, body: jsonBody(UpdateCategorySchema) },
+  responses: { 200: jsonContent(CategorySchema, "The category"), ...problemResponses("bad_request", "validation_failed") },
+});
+
+export const deleteCategory = workspaceRoute({
+  method: "delete",
+  path: `${path}/{category_id}`,
+  operationId: "deleteCategory",
+  summary: "Delete a category and every subscriber's preference for it",
+  description:
+    "Subscribers' opt-outs of the category are deleted with it. Refused (409) while a campaign that may still send (draft, scheduled, sending, paused) names the category, since its opted-out subscribers would then receive it.",
+  tags,
+  request: { params: CategoryParamsSchema },
+  responses: { 204: { description: "Deleted" }, ...problemResponses("conflict") },
 });

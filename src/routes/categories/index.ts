@@ -9,4 +9,14 @@ export const categoriesRouter = createRouter()
   })
   .openapi(routes.createCategory, async (c) =>
     c.json(routes.toCategoryResponse(await categories.createCategory(c.var.db, c.var.workspace.id, c.req.valid("json"))), 201),
-  );
+  )
+  .openapi(routes.updateCategory, async (c) =>
+    c.json(
+      routes.toCategoryResponse(await categories.updateCategory(c.var.db, c.var.workspace.id, c.req.valid("param").category_id, c.req.valid("json"))),
+      200,
+    ),
+  )
+  .openapi(routes.deleteCategory, async (c) => {
+    await categories.deleteCategory(c.var.db, c.var.workspace.id, c.req.valid("param").category_id);
+    return c.body(null, 204);
+  });

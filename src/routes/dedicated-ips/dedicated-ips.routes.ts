@@ -2,7 +2,7 @@ import { jsonBody, jsonContent, problemResponses } from "../../lib/openapi";
 import { PaginationQuerySchema, pageSchema } from "../../lib/pagination";
 import { workspaceRoute } from "../route-kinds";
 import { WorkspaceParamsSchema } from "../workspaces/workspaces.schemas";
-import { CreateDedicatedIpSchema, DedicatedIpCheckSchema, DedicatedIpParamsSchema, DedicatedIpSchema } from "./dedicated-ips.schemas";
+import { CreateDedicatedIpSchema, DedicatedIpCheckSchema, DedicatedIpParamsSchema, DedicatedIpSchema, UpdateDedicatedIpSchema } from "./dedicated-ips.schemas";
 
 const tags = ["Dedicated IPs"];
 const base = "/workspaces/{ws}/email-infrastructure/dedicated-ips";
@@ -38,6 +38,27 @@ export const getDedicatedIp = workspaceRoute({
   tags,
   request: { params: DedicatedIpParamsSchema },
   responses: { 200: jsonContent(DedicatedIpSchema, "The IP") },
+});
+
+export const updateDedicatedIp = workspaceRoute({
+  method: "patch",
+  path: `${base}/{ip_id}`,
+  operationId: "updateDedicatedIp",
+  summary: "Change a dedicated IP's hostname",
+  tags,
+  request: { params: DedicatedIpParamsSchema, body: jsonBody(UpdateDedicatedIpSchema) },
+  responses: { 200: jsonContent(DedicatedIpSchema, "The IP"), ...problemResponses("bad_request", "validation_failed") },
+});
+
+export const deleteDedicatedIp = workspaceRoute({
+  method: "delete",
+  path: `${base}/{ip_id}`,
+  operationId: "deleteDedicatedIp",
+  summary: "Remove a dedicated IP and its warming history",
+  description: "Refused (409) while a pool lists the IP: take it out of the pool first.",
+  tags,
+  request: { params: DedicatedIpParamsSchema },
+  responses: { 204: { description: "Deleted" }, ...problemResponses("conflict") },
 });
 
 export const checkDedicatedIp = workspaceRoute({

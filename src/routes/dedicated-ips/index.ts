@@ -6,4 +6,6 @@ export const dedicatedIpsRouter = createRouter()
   .openapi(routes.listDedicatedIps, handlers.listDedicatedIps)
   .openapi(routes.createDedicatedIp, handlers.createDedicatedIp)
   .openapi(routes.getDedicatedIp, handlers.getDedicatedIp)
+  .openapi(routes.updateDedicatedIp, handlers.updateDedicatedIp)
+  .openapi(routes.deleteDedicatedIp, handlers.deleteDedicatedIp)
   .openapi(routes.checkDedicatedIp, handlers.checkDedicatedIp);

@@ -20,6 +20,14 @@ export const createDomain: RouteHandler<typeof routes.createDomain, AppBindings>
 export const getDomain: RouteHandler<typeof routes.getDomain, AppBindings> = async (c) =>
   c.json(toDomainResponse(await domains.getDomain(c.var.db, c.var.workspace.id, c.req.valid("param").domain_id)), 200);
 
+export const updateDomain: RouteHandler<typeof routes.updateDomain, AppBindings> = async (c) =>
+  c.json(toDomainResponse(await domains.updateDomain(c.var.db, c.var.workspace.id, c.req.valid("param").domain_id, c.req.valid("json"))), 200);
+
+export const deleteDomain: RouteHandler<typeof routes.deleteDomain, AppBindings> = async (c) => {
+  await domains.deleteDomain(c.var.db, c.var.workspace.id, c.req.valid("param").domain_id);
+  return c.body(null, 204);
+};
+
 export const verifyDomain: RouteHandler<typeof routes.verifyDomain, AppBindings> = async (c) => {
   const resolver = dohResolver(c.var.config.DNS_RESOLVER_URL);
   const { domain, verification } = await domains.verifySendingDomain(c.var.db, resolver, c.var.workspace.id, c.req.valid("param").domain_id, new Date());

@@ -2,7 +2,7 @@ import { jsonBody, jsonContent, problemResponses } from "../../lib/openapi";
 import { PaginationQuerySchema, pageSchema } from "../../lib/pagination";
 import { workspaceRoute } from "../route-kinds";
 import { WorkspaceParamsSchema } from "../workspaces/workspaces.schemas";
-import { CreateDomainSchema, DomainParamsSchema, DomainSchema, DomainVerificationSchema, TargetHealthSchema } from "./domains.schemas";
+import { CreateDomainSchema, DomainParamsSchema, DomainSchema, DomainVerificationSchema, TargetHealthSchema, UpdateDomainSchema } from "./domains.schemas";
 
 const tags = ["Sending domains"];
 const base = "/workspaces/{ws}/email-infrastructure/domains";
@@ -26,7 +26,7 @@ export const createDomain = workspaceRoute({
   operationId: "createSendingDomain",
   summary: "Add a sending domain",
   description:
-    "Generates a 2048-bit DKIM key pair (the private key is encrypted at rest and never returned) and answers the DNS records to publish: SPF authorising the workspace's providers, the DKIM key, a starting DMARC policy and the return-path CNAME. Then call verify.",
+    "Generates a 2048-bit DKIM key pair (the private key is encrypted at rest and never returned) and answers the DNS records to publish: SPF authorising the workspace's providers, the DKIM key, a starting DMARC policy and the return-path CNAME. Then call verify. A host that is already a sending domain of the workspace (example.com + mail and mail.example.com are one host) is a 409 naming that domain.",
   tags,
   request: { params: WorkspaceParamsSchema, body: jsonBody(CreateDomainSchema) },
   responses: { 201: jsonContent(DomainSchema, "The domain and its DNS records"), ...problemResponses("bad_request", "validation_failed", "conflict") },
@@ -40,6 +40,29 @@ export const getDomain = workspaceRoute({
   tags,
   request: { params: DomainParamsSchema },
   responses: { 200: jsonContent(DomainSchema, "The domain") },
+});
+
+export const updateDomain = workspaceRoute({
+  method: "patch",
+  path: `${base}/{domain_id}`,
+  operationId: "updateSendingDomain",
+  summary: "Change a domain's default from name, reply-to or default flag",
+  description: "The host, DKIM key and DNS records stay as they are: receivers check them. Making a domain the default demotes the previous one.",
+  tags,
+  request: { params: DomainParamsSchema, body: jsonBody(UpdateDomainSchema) },
+  responses: { 200: jsonContent(DomainSchema, "The domain"), ...problemResponses("bad_request", "validation_failed") },
+});
+
+export const deleteDomain = workspaceRoute({
+  method: "delete",
+  path: `${base}/{domain_id}`,
+  operationId: "deleteSendingDomain",
+  summary: "Remove a sending domain, its identities and its warming history",
+  description:
+    "Refused (409) while a pool lists the domain or a campaign that may still send (draft, scheduled, sending, paused) uses one of its identities or has routed through it.",
+  tags,
+  request: { params: DomainParamsSchema },
+  responses: { 204: { description: "Deleted" }, ...problemResponses("conflict") },
 });
 
 export const verifyDomain = workspaceRoute({

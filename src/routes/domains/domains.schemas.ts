@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { domainStatuses, healthStatuses } from "../../db/schema/enums";
 import type { SendingDomain } from "../../db/schema";
+import { normalizeDomain } from "../../domain/domains/dns-records";
 import { sendingHost } from "../../domain/domains/sending-domains";
 import { warmingStateOf, warmingStateShape } from "../warming/warming-state.schemas";
 import { WorkspaceParamsSchema } from "../workspaces/workspaces.schemas";
@@ -54,21 +55,40 @@ export const DomainSchema = z
 
 export const CreateDomainSchema = z
   .object({
-    domain: z.string().trim().toLowerCase().refine(isDomainName, "must be a domain name such as example.com").openapi({ example: "example.com" }),
+    domain: z
+      .string()
+      .transform(normalizeDomain)
+      .refine(isDomainName, "must be a domain name such as example.com")
+      .openapi({ description: "Case and a trailing dot do not matter", example: "example.com" }),
     subdomain: z
       .string()
-      .trim()
-      .toLowerCase()
+      .transform(normalizeDomain)
       .refine((s) => s.split(".").every((l) => LABEL.test(l)), "must be DNS labels such as mail")
       .nullable()
       .optional()
-      .openapi({ description: "Send from this subdomain of the domain (recommended: keeps marketing reputation apart)", example: "mail" }),
+      .openapi({
+        description:
+          "Send from this subdomain of the domain (recommended: keeps marketing reputation apart). The sending host is the subdomain joined to the domain; a workspace has one sending domain per host, however it is split",
+        example: "mail",
+      }),
     default_from_name: z.string().trim().min(1).max(200).nullable().optional(),
     default_reply_to: z.email().nullable().optional(),
     is_default: z.boolean().optional(),
   })
   .strict()
   .openapi("CreateSendingDomain");
+
+export const UpdateDomainSchema = z
+  .object({
+    default_from_name: z.string().trim().min(1).max(200).nullable(),
+    default_reply_to: z.email().nullable(),
+    is_default: z.boolean(),
+  })
+  .partial()
+  .strict()
+  .openapi("UpdateSendingDomain", {
+    description: "The host, DKIM key and DNS records cannot change (receivers check them): add another domain instead",
+  });
 
 export const DomainVerificationSchema = z
   .object({

@@ -6,5 +6,7 @@ export const domainsRouter = createRouter()
   .openapi(routes.listDomains, handlers.listDomains)
   .openapi(routes.createDomain, handlers.createDomain)
   .openapi(routes.getDomain, handlers.getDomain)
+  .openapi(routes.updateDomain, handlers.updateDomain)
+  .openapi(routes.deleteDomain, handlers.deleteDomain)
   .openapi(routes.verifyDomain, handlers.verifyDomain)
   .openapi(routes.getDomainHealth, handlers.getDomainHealth);

@@ -12,3 +12,14 @@ export const listIdentities: RouteHandler<typeof routes.listIdentities, AppBindi
 
 export const createIdentity: RouteHandler<typeof routes.createIdentity, AppBindings> = async (c) =>
   c.json(toIdentityResponse(await identities.createIdentity(c.var.db, c.var.workspace.id, c.req.valid("json"))), 201);
+
+export const getIdentity: RouteHandler<typeof routes.getIdentity, AppBindings> = async (c) =>
+  c.json(toIdentityResponse(await identities.getIdentity(c.var.db, c.var.workspace.id, c.req.valid("param").identity_id)), 200);
+
+export const updateIdentity: RouteHandler<typeof routes.updateIdentity, AppBindings> = async (c) =>
+  c.json(toIdentityResponse(await identities.updateIdentity(c.var.db, c.var.workspace.id, c.req.valid("param").identity_id, c.req.valid("json"))), 200);
+
+export const deleteIdentity: RouteHandler<typeof routes.deleteIdentity, AppBindings> = async (c) => {
+  await identities.deleteIdentity(c.var.db, c.var.workspace.id, c.req.valid("param").identity_id);
+  return c.body(null, 204);
+};

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import type { SendingIdentity } from "../../db/schema";
+import { WorkspaceParamsSchema } from "../workspaces/workspaces.schemas";
 
 export const IdentitySchema = z
   .object({
@@ -24,6 +25,20 @@ export const CreateIdentitySchema = z
   })
   .strict()
   .openapi("CreateSendingIdentity");
+
+export const UpdateIdentitySchema = z
+  .object({
+    display_name: z.string().trim().min(1).max(200).nullable(),
+    reply_to: z.email().nullable(),
+    is_default: z.boolean(),
+  })
+  .partial()
+  .strict()
+  .openapi("UpdateSendingIdentity", { description: "The address cannot change: add another identity instead" });
+
+export const IdentityParamsSchema = WorkspaceParamsSchema.extend({
+  identity_id: z.string().openapi({ param: { name: "identity_id", in: "path" } }),
+});
 
 export const IdentityQuerySchema = z.object({
   domain_id: z.string().optional().openapi({ param: { name: "domain_id", in: "query" }, description: "Only this domain's identities" }),

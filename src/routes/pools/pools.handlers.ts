@@ -17,6 +17,14 @@ export const createPool: RouteHandler<typeof routes.createPool, AppBindings> = a
 export const getPool: RouteHandler<typeof routes.getPool, AppBindings> = async (c) =>
   c.json(toPoolResponse(await pools.getPool(c.var.db, c.var.workspace.id, c.req.valid("param").pool_id)), 200);
 
+export const updatePool: RouteHandler<typeof routes.updatePool, AppBindings> = async (c) =>
+  c.json(toPoolResponse(await pools.updatePool(c.var.db, c.var.workspace.id, c.req.valid("param").pool_id, c.req.valid("json"))), 200);
+
+export const deletePool: RouteHandler<typeof routes.deletePool, AppBindings> = async (c) => {
+  await pools.deletePool(c.var.db, c.var.workspace.id, c.req.valid("param").pool_id);
+  return c.body(null, 204);
+};
+
 export const routeThroughPool: RouteHandler<typeof routes.routeThroughPool, AppBindings> = async (c) => {
   const decision = await routeRecipient(c.var.db, c.env, c.var.workspace.id, c.req.valid("param").pool_id, c.req.valid("json"), new Date());
   return c.json(

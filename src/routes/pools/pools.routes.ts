@@ -2,7 +2,7 @@ import { jsonBody, jsonContent, problemResponses } from "../../lib/openapi";
 import { PaginationQuerySchema, pageSchema } from "../../lib/pagination";
 import { workspaceRoute } from "../route-kinds";
 import { WorkspaceParamsSchema } from "../workspaces/workspaces.schemas";
-import { CreatePoolSchema, PoolParamsSchema, PoolSchema, RouteRequestSchema, RoutingDecisionSchema } from "./pools.schemas";
+import { CreatePoolSchema, PoolParamsSchema, PoolSchema, RouteRequestSchema, RoutingDecisionSchema, UpdatePoolSchema } from "./pools.schemas";
 
 const tags = ["Sending pools"];
 const base = "/workspaces/{ws}/email-infrastructure/pools";
@@ -39,6 +39,28 @@ export const getPool = workspaceRoute({
   tags,
   request: { params: PoolParamsSchema },
   responses: { 200: jsonContent(PoolSchema, "The pool") },
+});
+
+export const updatePool = workspaceRoute({
+  method: "patch",
+  path: `${base}/{pool_id}`,
+  operationId: "updateSendingPool",
+  summary: "Rename a pool, change its routing or replace its members",
+  description: "Members and preferred providers are checked as on create (422 with the path); `members` replaces the whole list.",
+  tags,
+  request: { params: PoolParamsSchema, body: jsonBody(UpdatePoolSchema) },
+  responses: { 200: jsonContent(PoolSchema, "The pool"), ...problemResponses("bad_request", "validation_failed", "conflict") },
+});
+
+export const deletePool = workspaceRoute({
+  method: "delete",
+  path: `${base}/{pool_id}`,
+  operationId: "deleteSendingPool",
+  summary: "Remove a pool (its domains and IPs stay)",
+  description: "Refused (409) while a campaign that may still send (draft, scheduled, sending, paused) routes through it.",
+  tags,
+  request: { params: PoolParamsSchema },
+  responses: { 204: { description: "Deleted" }, ...problemResponses("conflict") },
 });
 
 export const routeThroughPool = workspaceRoute({

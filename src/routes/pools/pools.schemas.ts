@@ -10,7 +10,7 @@ export const RoutingConfigSchema = z
       .array(z.string().min(1))
       .max(20)
       .optional()
-      .openapi({ description: "Provider ids or provider types to try first, in order", example: ["ses", "prv_01JD8Z6W3B2C4D5E6F7G8H9J0K"] }),
+      .openapi({ description: "Provider types or ids of the workspace's providers to try first, in order; anything else is a 422", example: ["ses", "prv_01JD8Z6W3B2C4D5E6F7G8H9J0K"] }),
     fallback_enabled: z.boolean().default(true).openapi({ description: "Switch to the next provider when one fails" }),
   })
   .strict()
@@ -36,6 +36,18 @@ export const CreatePoolSchema = z
   })
   .strict()
   .openapi("CreateSendingPool");
+
+export const UpdatePoolSchema = z
+  .object({
+    name: z.string().trim().min(1).max(200),
+    description: z.string().max(1000).nullable(),
+    routing_config: RoutingConfigSchema,
+    members: z.array(PoolMemberInputSchema).max(50).openapi({ description: "Replaces the whole member list" }),
+    is_default: z.boolean(),
+  })
+  .partial()
+  .strict()
+  .openapi("UpdateSendingPool");
 
 export const PoolMemberSchema = z
   .object({
@@ -90,8 +102,12 @@ export const toPoolResponse = (p: PoolWithMembers): z.infer<typeof PoolSchema> =
 export const RouteRequestSchema = z
   .object({
     recipient_email: z.email().openapi({ example: "ada@gmail.com" }),
-    sending_identity_id: z.string().nullable().optional().openapi({ description: "Pin the from address, as a campaign can" }),
-    preferred_providers: z.array(z.string().min(1)).max(20).optional().openapi({ description: "Overrides the pool's preferred_providers" }),
+    sending_identity_id: z.string().nullable().optional().openapi({ description: "Pin the from address, as a campaign can: an identity of the workspace (else 422)" }),
+    preferred_providers: z
+      .array(z.string().min(1))
+      .max(20)
+      .optional()
+      .openapi({ description: "Overrides the pool's preferred_providers: provider types or the workspace's provider ids (else 422)" }),
     sequence: z.number().int().min(0).optional().openapi({ description: "The recipient's ordinal in a send; drives round robin" }),
     exclude_provider_ids: z.array(z.string()).max(20).optional().openapi({ description: "Providers that already failed for this recipient" }),
   })

@@ -1,9 +1,17 @@
 import { z } from "@hono/zod-openapi";
-import { CreateWarmingScheduleSchema } from "../../domain/warming/schedules";
+import { CreateWarmingScheduleSchema, UpdateWarmingScheduleSchema } from "../../domain/warming/schedules";
 import { jsonBody, jsonContent, problemResponses } from "../../lib/openapi";
 import { workspaceRoute } from "../route-kinds";
 import { WorkspaceParamsSchema } from "../workspaces/workspaces.schemas";
-import { DomainWarmingParamsSchema, IpWarmingParamsSchema, StartWarmingSchema, WarmingProgressSchema, WarmingScheduleSchema } from "./warming.schemas";
+import {
+  DomainWarmingParamsSchema,
+  IpWarmingParamsSchema,
+  PauseWarmingSchema,
+  ScheduleParamsSchema,
+  StartWarmingSchema,
+  WarmingProgressSchema,
+  WarmingScheduleSchema,
+} from "./warming.schemas";
 
 const tags = ["Warming"];
 const infra = "/workspaces/{ws}/email-infrastructure";
@@ -31,6 +39,30 @@ export const createSchedule = workspaceRoute({
   responses: { 201: jsonContent(WarmingScheduleSchema, "The schedule"), ...problemResponses("bad_request", "validation_failed", "conflict") },
 });
 
+export const updateSchedule = workspaceRoute({
+  method: "patch",
+  path: `${infra}/warming-schedules/{schedule_id}`,
+  operationId: "updateWarmingSchedule",
+  summary: "Change a custom warming schedule",
+  description:
+    "Name, slug and description may always change; steps may not while a domain or IP is warming (or paused) on the schedule (409). Built-in schedules are read-only (409).",
+  tags,
+  request: { params: ScheduleParamsSchema, body: jsonBody(UpdateWarmingScheduleSchema) },
+  responses: { 200: jsonContent(WarmingScheduleSchema, "The schedule"), ...problemResponses("bad_request", "validation_failed", "conflict") },
+});
+
+export const deleteSchedule = workspaceRoute({
+  method: "delete",
+  path: `${infra}/warming-schedules/{schedule_id}`,
+  operationId: "deleteWarmingSchedule",
+  summary: "Delete a custom warming schedule",
+  description:
+    "Refused (409) while a domain or IP is warming (or paused) on it, and for the built-in schedules. Domains and IPs that completed it keep their state but no longer name it.",
+  tags,
+  request: { params: ScheduleParamsSchema },
+  responses: { 204: { description: "Deleted" }, ...problemResponses("conflict") },
+});
+
 const warmingActions = <P extends typeof DomainWarmingParamsSchema | typeof IpWarmingParamsSchema>(kind: "domain" | "ip", params: P) => {
   const path = kind === "domain" ? `${infra}/domains/{domain_id}/warming` : `${infra}/dedicated-ips/{ip_id}/warming`;
   const noun = kind === "domain" ? "Domain" : "DedicatedIp";
@@ -54,6 +86,17 @@ const warmingActions = <P extends typeof DomainWarmingParamsSchema | typeof IpWa
       tags,
       request: { params },
       responses: { 200: jsonContent(WarmingProgressSchema, "Warming progress") },
+    }),
+    pause: workspaceRoute({
+      method: "post",
+      path: `${path}/pause`,
+      operationId: `pause${noun}Warming`,
+      summary: `Pause warming of a ${what} by hand`,
+      description:
+        "Today's cap drops to 0 and stays there until resume, exactly as an automatic pause; the reason (default: paused by operator) is kept and a warming_paused alert is raised. Pausing a paused warming changes nothing; one that is not warming is a 409. The body is optional.",
+      tags,
+      request: { params, body: { content: { "application/json": { schema: PauseWarmingSchema } }, required: false } },
+      responses: { 200: jsonContent(WarmingProgressSchema, "Warming progress"), ...problemResponses("bad_request", "validation_failed", "conflict") },
     }),
     resume: workspaceRoute({
       method: "post",

@@ -2,6 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { domainStatuses, warmingStatuses } from "../../db/schema/enums";
 import { DedicatedIpParamsSchema } from "../dedicated-ips/dedicated-ips.schemas";
 import { DomainParamsSchema } from "../domains/domains.schemas";
+import { WorkspaceParamsSchema } from "../workspaces/workspaces.schemas";
 
 const StepSchema = z.object({ day: z.number().int(), volume: z.number().int() });
 
@@ -18,12 +19,21 @@ export const WarmingScheduleSchema = z
   })
   .openapi("WarmingSchedule");
 
+export const ScheduleParamsSchema = WorkspaceParamsSchema.extend({
+  schedule_id: z.string().openapi({ param: { name: "schedule_id", in: "path" } }),
+});
+
 export const StartWarmingSchema = z
   .object({
     schedule: z.string().min(1).openapi({ description: "A schedule id or slug: conservative, moderate, aggressive or one of the workspace's own", example: "moderate" }),
   })
   .strict()
   .openapi("StartWarming");
+
+export const PauseWarmingSchema = z
+  .object({ reason: z.string().trim().min(1).max(500).optional().openapi({ example: "investigating a complaint spike" }) })
+  .strict()
+  .openapi("PauseWarming");
 
 const RateWindowSchema = z
   .object({
