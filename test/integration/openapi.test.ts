@@ -33,6 +33,36 @@ describe("GET /openapi.json", () => {
   });
 });
 
+/** Every schema object in the document with a `pattern`, and where it sits. */
+function patternsIn(node: unknown, path = "#"): { path: string; pattern: string; example?: unknown }[] {
+  if (Array.isArray(node)) return node.flatMap((item, i) => patternsIn(item, `${path}/${i}`));
+  if (typeof node !== "object" || node === null) return [];
+  const here = "pattern" in node && typeof node.pattern === "string" ? [{ path, pattern: node.pattern, example: (node as { example?: unknown }).example }] : [];
+  return [...here, ...Object.entries(node).flatMap(([key, value]) => patternsIn(value, `${path}/${key}`))];
+}
+
+describe("patterns in /openapi.json", () => {
+  it("are ECMA-262 regular expressions without flags, as JSON Schema validators compile them, and accept their examples", async () => {
+    const { json } = await api("/openapi.json");
+    const patterns = patternsIn(json.paths).concat(patternsIn(json.components));
+    expect(patterns.length).toBeGreaterThan(0);
+    for (const { path, pattern, example } of patterns) {
+      expect(() => new RegExp(pattern), path).not.toThrow();
+      expect(() => new RegExp(pattern, "u"), path).not.toThrow();
+      expect(pattern, `${path} ends in a regex literal's flags, which a pattern cannot carry`).not.toMatch(/\/[dgimsuvy]+$/);
+      if (typeof example === "string") expect(new RegExp(pattern, "u").test(example), `${path}: ${example}`).toBe(true);
+    }
+  });
+
+  it("accept a domain suppression as the API does, whatever its case", async () => {
+    const { json } = await api("/openapi.json");
+    const domain = new RegExp(json.components.schemas.CreateSuppression.properties.domain.pattern, "u");
+    expect(domain.test("example.com")).toBe(true);
+    expect(domain.test("Mail.Example.COM")).toBe(true);
+    expect(domain.test("not a domain")).toBe(false);
+  });
+});
+
 describe("GET /docs", () => {
   it("renders the API reference for the document", async () => {
     const res = await api("/docs");
