@@ -5,7 +5,7 @@ import { createDb } from "./db/client";
 import { readConfig } from "./env";
 import { onError, onNotFound } from "./lib/error-handler";
 import { securitySchemes } from "./lib/openapi";
-import { type AppBindings, createRouter } from "./lib/router";
+import { type AppBindings, createRouter } from "./lib/create-app";
 import { apiKeysRouter } from "./routes/api-keys";
 import { audienceRouter } from "./routes/audience";
 import { categoriesRouter } from "./routes/categories";

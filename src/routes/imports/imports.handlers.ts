@@ -2,7 +2,7 @@ import type { RouteHandler } from "@hono/zod-openapi";
 import * as imports from "../../domain/audience/imports";
 import { getList } from "../../domain/audience/lists";
 import { invalidField } from "../../lib/errors";
-import type { AppBindings } from "../../lib/router";
+import type { AppBindings } from "../../lib/create-app";
 import type * as routes from "./imports.routes";
 import { toImportResponse } from "./imports.schemas";
 

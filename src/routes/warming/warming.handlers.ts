@@ -3,7 +3,7 @@ import { getDedicatedIp } from "../../domain/dedicated-ips/dedicated-ips";
 import { getDomain } from "../../domain/domains/sending-domains";
 import { createSchedule as createWarmingSchedule, listSchedules as listWarmingSchedules } from "../../domain/warming/schedules";
 import { resumeWarming, startWarming, type WarmingTarget, warmingProgress } from "../../domain/warming/warming";
-import type { AppBindings } from "../../lib/router";
+import type { AppBindings } from "../../lib/create-app";
 import type * as routes from "./warming.routes";
 
 export const listSchedules: RouteHandler<typeof routes.listSchedules, AppBindings> = async (c) =>
