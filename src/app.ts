@@ -1,4 +1,3 @@
-import { Scalar } from "@scalar/hono-api-reference";
 import { createMiddleware } from "hono/factory";
 import { requestId } from "hono/request-id";
 import { createDb } from "./db/client";
@@ -10,6 +9,7 @@ import { apiKeysRouter } from "./routes/api-keys";
 import { audienceRouter } from "./routes/audience";
 import { categoriesRouter } from "./routes/categories";
 import { dedicatedIpsRouter } from "./routes/dedicated-ips";
+import { docsRouter } from "./routes/docs";
 import { domainsRouter } from "./routes/domains";
 import { healthRouter } from "./routes/health";
 import { identitiesRouter } from "./routes/identities";
@@ -77,7 +77,7 @@ export function createApp() {
     app.openAPIRegistry.registerComponent("securitySchemes", name, scheme);
   }
   app.doc31("/openapi.json", OPENAPI_DOCUMENT);
-  app.get("/docs", Scalar({ url: "/openapi.json", pageTitle: "Flarecast API" }));
+  app.route("/", docsRouter);
 
   app.onError(onError);
   app.notFound(onNotFound);

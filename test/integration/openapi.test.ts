@@ -1,8 +1,12 @@
 import { describe, expect, it } from "vitest";
+import packageJson from "../../package.json";
 import { createApp } from "../../src/app";
+import { API_REFERENCE_VERSION } from "../../src/routes/docs/api-reference-bundle";
+import { API_REFERENCE_ASSET } from "../../src/routes/docs";
 import { api } from "../factories/api";
 
-const UNDOCUMENTED = new Set(["/openapi.json", "/docs"]);
+/** Pages and assets for people, not API operations. */
+const UNDOCUMENTED = new Set(["/", "/openapi.json", "/docs", API_REFERENCE_ASSET]);
 
 describe("GET /openapi.json", () => {
   it("is an OpenAPI 3.1 document that lists every route the app serves", async () => {
@@ -60,12 +64,44 @@ describe("patterns in /openapi.json", () => {
   });
 });
 
+/** Every URL the page loads a script or a stylesheet from. */
+function loadedUrls(page: string): string[] {
+  const scripts = [...page.matchAll(/<script\b[^>]*\bsrc="([^"]*)"/g)].map((m) => m[1]);
+  const styles = [...page.matchAll(/<link\b[^>]*\bhref="([^"]*)"/g)].map((m) => m[1]);
+  const imports = [...page.matchAll(/@import\s+(?:url\()?["']?([^"')\s]+)/g)].map((m) => m[1]);
+  return [...scripts, ...styles, ...imports];
+}
+
 describe("GET /docs", () => {
-  it("renders the API reference for the document", async () => {
+  it("renders the API reference for the document from this origin only, so it works offline", async () => {
     const res = await api("/docs");
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toContain("text/html");
     expect(res.text).toContain("/openapi.json");
+    const urls = loadedUrls(res.text);
+    expect(urls).toEqual([API_REFERENCE_ASSET]);
+    for (const url of urls) expect(new URL(url, "http://flarecast.test").origin).toBe("http://flarecast.test");
+  });
+
+  it("serves the reference UI's script with a long-lived cache header, at a URL that names its version", async () => {
+    const res = await api(API_REFERENCE_ASSET);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toMatch(/^text\/javascript/);
+    expect(res.headers.get("cache-control")).toBe("public, max-age=31536000, immutable");
+    expect(res.text).toContain(`@scalar/api-reference@${API_REFERENCE_VERSION}`);
+    expect(res.text).toContain("createApiReference");
+    expect(packageJson.dependencies["@scalar/api-reference"]).toBe(API_REFERENCE_VERSION);
+  });
+});
+
+describe("GET /", () => {
+  it("says what this is and links the reference, the document and the health check", async () => {
+    const res = await api("/");
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toContain("text/html");
+    expect(res.text).toContain("Flarecast");
+    for (const link of ["/docs", "/openapi.json", "/health"]) expect(res.text).toContain(`href="${link}"`);
+    expect(loadedUrls(res.text)).toEqual([]);
   });
 });
 
