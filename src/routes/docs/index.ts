@@ -1,6 +1,6 @@
 import { html, raw } from "hono/html";
 import { createRouter } from "../../lib/create-app";
-import { API_REFERENCE_VERSION, apiReferenceBundle } from "./api-reference-bundle";
+import { API_REFERENCE_VERSION, loadApiReferenceBundle } from "./api-reference-bundle";
 
 /** The URL names the bundle's version, so a browser may keep it for a year: a new version is a new URL. */
 export const API_REFERENCE_ASSET = `/docs/assets/scalar-api-reference-${API_REFERENCE_VERSION}.js`;
@@ -59,8 +59,8 @@ const docsPage = html`<!doctype html>
 export const docsRouter = createRouter()
   .get("/", (c) => c.html(homePage))
   .get("/docs", (c) => c.html(docsPage))
-  .get(API_REFERENCE_ASSET, (c) =>
-    c.body(apiReferenceBundle, 200, {
+  .get(API_REFERENCE_ASSET, async (c) =>
+    c.body(await loadApiReferenceBundle(), 200, {
       "content-type": "text/javascript; charset=utf-8",
       "cache-control": "public, max-age=31536000, immutable",
     }),
