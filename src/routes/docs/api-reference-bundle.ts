@@ -1,4 +1,3 @@
-/// <reference path="./text-modules.d.ts" />
 // The API reference UI, served by the Worker itself so /docs needs no CDN. wrangler.toml's [[rules]] makes the
 // import below the file's text; the package is pinned exactly in package.json, and its version names the asset URL.
 
