@@ -1,3 +1,4 @@
+/// <reference types="vite/client" />
 import { describe, expect, it } from "vitest";
 
 /** The repository's own documents, keyed by their path from the repository root. */
