@@ -1,7 +1,7 @@
 // The benchmark design: 30 blocks in all (every block in the tree counts, containers, sections, columns and
 // the blocks inside conditionals and loops included), using every block type, modelled on
 // test/fixtures/designs.ts (copied, not imported, so the benchmark does not move when the fixture does).
-import type { AnyBlock, Design } from "../src/domain/builder/design";
+import type { AnyBlock, Design } from "../src/domain/builder/design-schema";
 
 export const thirtyBlockDesign: Design = {
   version: 1,

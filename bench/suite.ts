@@ -2,7 +2,7 @@
 // (node.ts). Only the clock differs between the two: see `Clock`.
 import { Liquid } from "liquidjs";
 import { designToTemplate } from "../src/domain/builder/compile";
-import { DesignSchema } from "../src/domain/builder/design";
+import { DesignSchema } from "../src/domain/builder/design-schema";
 import { stripBuilderMarkers } from "../src/domain/builder/markers";
 import { parseLiquid, RENDER_LIMITS, renderLiquid } from "../src/domain/templates/liquid";
 import { htmlToPlainText } from "../src/domain/templates/plain-text";

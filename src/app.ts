@@ -5,6 +5,7 @@ import { readConfig } from "./env";
 import { onError, onNotFound } from "./lib/error-handler";
 import { securitySchemes } from "./lib/openapi";
 import { type AppBindings, createRouter } from "./lib/create-app";
+import { jsonBodies } from "./middleware/json-body";
 import { apiKeysRouter } from "./routes/api-keys";
 import { audienceRouter } from "./routes/audience";
 import { categoriesRouter } from "./routes/categories";
@@ -52,6 +53,7 @@ export function createApp() {
   const app = createRouter();
   app.use(requestId());
   app.use(bindRequestContext);
+  app.use(jsonBodies(app));
 
   app.route("/", healthRouter);
   app.route("/", workspacesRouter);

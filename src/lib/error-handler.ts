@@ -10,7 +10,8 @@ const codeForStatus: Record<number, ProblemCode> = {
   401: "unauthorized",
   404: "not_found",
   409: "conflict",
-  415: "bad_request",
+  413: "content_too_large",
+  415: "unsupported_media_type",
   422: "validation_failed",
   429: "rate_limited",
 };

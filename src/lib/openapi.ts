@@ -16,6 +16,8 @@ const problemDescriptions: Record<ProblemCode, string> = {
   unauthorized: "Missing, invalid or revoked credentials",
   not_found: "No such object in this workspace",
   conflict: "The change conflicts with the object's current state",
+  content_too_large: "The body is larger than the API accepts (4 MiB for a JSON body)",
+  unsupported_media_type: "The body's Content-Type is missing or is not one the endpoint takes",
   validation_failed: "A field failed validation; `errors` names each one",
   rate_limited: "Too many requests; retry later",
   internal_error: "Unexpected server error",

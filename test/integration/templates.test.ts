@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { api, createWorkspace } from "../factories/api";
+import { MAX_LIQUID_NESTING } from "../../src/domain/templates/liquid";
 import { everyBlockDesign, specExampleDesign } from "../fixtures/designs";
 
 async function setup(postal_address: string | null = "Acme Inc.\n1 Main St\nSpringfield") {
@@ -95,11 +96,53 @@ describe("template CRUD", () => {
     expect((await call("")).json.data).toEqual([]);
   });
 
+  it("answers every /templates/{template_id} path for the template's slug as for its id", async () => {
+    const { call } = await setup();
+    const { json: tpl } = await call("", "POST", codeTemplate({ slug: "welcome" }));
+    expect((await call("/welcome")).json).toEqual(tpl);
+    const patched = await call("/welcome", "PATCH", { subject_template: "Hello {{ recipient_name }}" });
+    expect(patched.status).toBe(200);
+    expect(patched.json).toMatchObject({ id: tpl.id, version: 2 });
+    expect((await call("/welcome/versions")).json.data.map((v: { version: number }) => v.version)).toEqual([2, 1]);
+    expect((await call("/welcome/versions/1")).json).toMatchObject({ template_id: tpl.id, version: 1 });
+    const preview = await call("/welcome/preview", "POST", { context: { recipient_name: "Ada" } });
+    expect(preview.json.subject).toBe("Hello Ada");
+    expect((await call("/welcome", "DELETE")).status).toBe(204);
+    expect((await call(`/${tpl.id}`)).status).toBe(404);
+    expect((await call("/welcome")).status).toBe(404);
+  });
+
+  it("refuses tags that load other templates at save with 422 naming the tag and its line, and changes nothing", async () => {
+    const { call } = await setup();
+    const cases: [Record<string, unknown>, string, string, number][] = [
+      [{ body_html: "<p>Hi</p>\n{% render 'footer' %}" }, "body_html", "render", 2],
+      [{ body_html: "<p>Hi</p>\n\n{% include 'footer' %}" }, "body_html", "include", 3],
+      [{ body_html: "{% layout 'base' %}<p>Hi</p>" }, "body_html", "layout", 1],
+      [{ body_html: "<p>Hi</p>\n{% liquid\n  assign x = 1\n  render 'footer'\n%}" }, "body_html", "render", 4],
+      [{ body_text: "Hi\n{% include footer_name %}" }, "body_text", "include", 2],
+      [{ subject_template: "{% render 'subject' %}" }, "subject_template", "render", 1],
+    ];
+    for (const [fields, path, tag, line] of cases) {
+      const res = await call("", "POST", codeTemplate(fields));
+      expect(res.status, JSON.stringify(fields)).toBe(422);
+      expect(res.json.errors[0], JSON.stringify(fields)).toMatchObject({ path, line });
+      expect(res.json.detail).toContain(`{% ${tag} %}`);
+    }
+    expect((await call("")).json.data).toEqual([]);
+
+    const { json: tpl } = await call("", "POST", codeTemplate());
+    const patched = await call(`/${tpl.id}`, "PATCH", { body_html: "<p>Hi</p>\n{% render 'footer' %}" });
+    expect(patched.status).toBe(422);
+    expect(patched.json.errors[0]).toMatchObject({ path: "body_html", line: 2 });
+    expect((await call(`/${tpl.id}`)).json).toEqual(tpl);
+  });
+
   it("is invisible to other workspaces", async () => {
     const mine = await setup();
     const theirs = await setup();
     const tpl = await theirs.call("", "POST", codeTemplate());
-    for (const [path, method] of [[`/${tpl.json.id}`, "GET"], [`/${tpl.json.id}`, "PATCH"], [`/${tpl.json.id}`, "DELETE"], [`/${tpl.json.id}/versions`, "GET"]]) {
+    const paths = [`/${tpl.json.id}`, `/${tpl.json.slug}`].flatMap((p) => [[p, "GET"], [p, "PATCH"], [p, "DELETE"], [`${p}/versions`, "GET"], [`${p}/versions/1`, "GET"]]);
+    for (const [path, method] of paths) {
       const res = await mine.call(path, method, method === "PATCH" ? { name: "stolen" } : undefined);
       expect(res.status, `${method} ${path}`).toBe(404);
     }
@@ -123,6 +166,9 @@ describe("template versions", () => {
     const older = await call(`/${v1.id}/versions?limit=2&cursor=${versions.json.next_cursor}`);
     expect(older.json.data.map((v: { version: number }) => v.version)).toEqual([1]);
     expect(older.json.next_cursor).toBeNull();
+    const tampered = await call(`/${v1.id}/versions?cursor=${btoa("latest")}`);
+    expect(tampered.status).toBe(422);
+    expect(tampered.json.errors).toMatchObject([{ location: "query", path: "cursor" }]);
 
     const first = await call(`/${v1.id}/versions/1`);
     expect(first.json).toMatchObject({ version: 1, subject_template: "Welcome, {{ recipient_name }}!" });
@@ -262,6 +308,35 @@ describe("POST /templates/{id}/preview", () => {
     expect(nested.status).toBe(422);
 
     expect((await preview(call, { body_html: "<p>still fine</p>" })).status).toBe(200);
+  });
+
+  it("refuses Liquid nested past the limit with 422 at save, naming the line and column", async () => {
+    const { call } = await setup();
+    const nested = (tag: string, end: string, depth: number) => `${tag}\n`.repeat(depth) + "x" + end.repeat(depth);
+    for (const depth of [MAX_LIQUID_NESTING + 1, 1_000, 10_000]) {
+      for (const [tag, end] of [["{% if a %}", "{% endif %}"], ["{% for i in (1..2) %}", "{% endfor %}"], ["{% capture c %}", "{% endcapture %}"]]) {
+        const res = await call("", "POST", codeTemplate({ body_html: nested(tag, end, depth) }));
+        expect(res.status, `${tag} ${depth} deep`).toBe(422);
+        expect(res.json.errors[0], `${tag} ${depth} deep`).toMatchObject({ path: "body_html", line: MAX_LIQUID_NESTING + 1, column: 1 });
+      }
+    }
+    const liquidTag = `<p>\n{% liquid\n${"if a\n".repeat(10_000)}echo "x"\n${"endif\n".repeat(10_000)}%}`;
+    const inLiquidTag = await call("", "POST", codeTemplate({ body_html: liquidTag }));
+    expect(inLiquidTag.status).toBe(422);
+    // The {% liquid %} tag on line 2 is the first level, so the 100th `if` (on line 102) is one too many.
+    expect(inLiquidTag.json.errors[0]).toMatchObject({ path: "body_html", line: 2 + MAX_LIQUID_NESTING });
+    const deepest = await preview(call, { body_html: nested("{% if a %}", "{% endif %}", MAX_LIQUID_NESTING) }, { a: true });
+    expect(deepest.status).toBe(200);
+    expect(deepest.json.html.trim()).toBe("x");
+    expect((await call("")).json.data).toHaveLength(1);
+  });
+
+  it("refuses a body over the field's limit with 422", async () => {
+    const { call } = await setup();
+    // Over body_html's 512 KiB, under the 4 MiB every JSON body may have (beyond that the answer is 413).
+    const res = await call("", "POST", codeTemplate({ body_html: `<p>${"x".repeat(600 * 1024)}</p>` }));
+    expect(res.status).toBe(422);
+    expect(res.json.errors[0].path).toBe("body_html");
   });
 
   it("warns about each thing a sender should fix", async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { blockTypes } from "../../src/domain/builder/design";
+import { blockTypes, DESIGN_LIMITS } from "../../src/domain/builder/design-schema";
 import { api, createWorkspace } from "../factories/api";
 import { everyBlockContext, everyBlockDesign, specExampleDesign } from "../fixtures/designs";
 
@@ -110,6 +110,16 @@ describe("visual-builder designs", () => {
     expect(res.json.template_html).toContain('data-fc-block="loop"');
   });
 
+  it("refuses a design whose text loads another template with 422, not a render failure", async () => {
+    const { call } = await setup();
+    for (const [tag, source] of [["render", "{% render 'footer' %}"], ["include", "{% include 'footer' %}"], ["layout", "{% layout 'base' %}"]]) {
+      const design = { ...specExampleDesign, blocks: [{ type: "text", props: { text: `Hi ${source}` } }] };
+      const res = await call("/visual-builder/render", "POST", { design });
+      expect(res.status, tag).toBe(422);
+      expect(res.json.detail, tag).toContain(`{% ${tag} %}`);
+    }
+  });
+
   it("converts a design into a visual template linked to it", async () => {
     const { call } = await setup();
     const { json: stored } = await call("/visual-builder/designs", "POST", { name: "Launch", design: everyBlockDesign });
@@ -140,5 +150,107 @@ describe("visual-builder designs", () => {
       design: { ...specExampleDesign, blocks: [{ type: "custom", props: { slug: "promo-banner" } }] },
     });
     expect(usesTheirBlock.status).toBe(422);
+  });
+});
+
+/** `depth` blocks, each the only child of the one before: containers, with a text block at the bottom. */
+const nestedBlock = (depth: number): Record<string, unknown> => {
+  let block: Record<string, unknown> = { type: "text", props: { text: `at depth ${depth}` } };
+  for (let i = 1; i < depth; i++) block = { type: "container", props: {}, children: [block] };
+  return block;
+};
+const nestedDesign = (depth: number) => ({ ...specExampleDesign, blocks: [nestedBlock(depth)] });
+/** The path of the children list that one block too many sits in. */
+const tooDeepPath = (prefix: string) => `${prefix}.${Array(DESIGN_LIMITS.maxDepth).fill("0.children").join(".")}`;
+
+describe("design and block tree limits", () => {
+  const deepest = DESIGN_LIMITS.maxDepth;
+
+  it("renders, saves and converts the deepest design allowed", async () => {
+    const { call } = await setup();
+    const rendered = await call("/visual-builder/render", "POST", { design: nestedDesign(deepest) });
+    expect(rendered.status, rendered.text).toBe(200);
+    expect(rendered.json.html).toContain(`at depth ${deepest}`);
+
+    const saved = await call("/visual-builder/designs", "POST", { name: "Deep", design: nestedDesign(deepest) });
+    expect(saved.status, saved.text).toBe(201);
+    const converted = await call(`/visual-builder/designs/${saved.json.id}/convert-to-template`, "POST", { subject_template: "Deep" });
+    expect(converted.status, converted.text).toBe(201);
+    const preview = await call(`/email-marketing/templates/${converted.json.id}/preview`, "POST", {});
+    expect(preview.json.html).toContain(`at depth ${deepest}`);
+
+    expect((await call("/visual-builder/blocks", "POST", { name: "Deep", definition: nestedBlock(deepest) })).status).toBe(201);
+  });
+
+  it("refuses one level more with 422 and the path of the list that is too deep, on every route that takes a tree", async () => {
+    const { call } = await setup();
+    const tooDeep = nestedDesign(deepest + 1);
+    const { json: design } = await call("/visual-builder/designs", "POST", { name: "Fine", design: specExampleDesign });
+    const { json: template } = await call("/email-marketing/templates", "POST", {
+      name: "Fine",
+      template_type: "visual",
+      subject_template: "Hi",
+      visual_definition: specExampleDesign,
+    });
+    const cases: [string, string, unknown, string][] = [
+      ["/visual-builder/render", "POST", { design: tooDeep }, tooDeepPath("design.blocks")],
+      ["/visual-builder/designs", "POST", { name: "Deep", design: tooDeep }, tooDeepPath("design.blocks")],
+      [`/visual-builder/designs/${design.id}`, "PATCH", { design: tooDeep }, tooDeepPath("design.blocks")],
+      ["/visual-builder/blocks", "POST", { name: "Deep", definition: nestedBlock(deepest + 1) }, tooDeepPath("definition").replace("definition.0.", "definition.")],
+      [
+        "/email-marketing/templates",
+        "POST",
+        { name: "Deep", template_type: "visual", subject_template: "Hi", visual_definition: tooDeep },
+        tooDeepPath("visual_definition.blocks"),
+      ],
+      [`/email-marketing/templates/${template.id}`, "PATCH", { visual_definition: tooDeep }, tooDeepPath("visual_definition.blocks")],
+    ];
+    for (const [path, method, body, errorPath] of cases) {
+      const res = await call(path, method, body);
+      expect(res.status, `${method} ${path}`).toBe(422);
+      expect(res.json.errors.map((e: { path: string }) => e.path), `${method} ${path}`).toContain(errorPath);
+    }
+    expect((await call(`/visual-builder/designs/${design.id}`)).json.design).toEqual(specExampleDesign);
+    expect((await call(`/email-marketing/templates/${template.id}`)).json.version).toBe(1);
+  });
+
+  it("answers trees 1,000 and 10,000 deep with 422 on every route that takes one", async () => {
+    const { call, key, workspace } = await setup();
+    const { json: design } = await call("/visual-builder/designs", "POST", { name: "Fine", design: specExampleDesign });
+    const { json: template } = await call("/email-marketing/templates", "POST", {
+      name: "Fine",
+      template_type: "visual",
+      subject_template: "Hi",
+      visual_definition: specExampleDesign,
+    });
+    // Written out by hand: JSON.stringify itself overflows the stack on trees this deep.
+    const blockJson = (depth: number) => '{"type":"container","props":{},"children":['.repeat(depth - 1) + '{"type":"text","props":{"text":"x"}}' + "]}".repeat(depth - 1);
+    const designJson = (depth: number) =>
+      `{"version":1,"settings":${JSON.stringify(specExampleDesign.settings)},"blocks":[${blockJson(depth)}]}`;
+    for (const depth of [1_000, 10_000]) {
+      const cases: [string, string, string][] = [
+        ["/visual-builder/render", "POST", `{"design":${designJson(depth)}}`],
+        ["/visual-builder/designs", "POST", `{"name":"Deep","design":${designJson(depth)}}`],
+        [`/visual-builder/designs/${design.id}`, "PATCH", `{"design":${designJson(depth)}}`],
+        ["/visual-builder/blocks", "POST", `{"name":"Deep","definition":${blockJson(depth)}}`],
+        ["/email-marketing/templates", "POST", `{"name":"Deep","template_type":"visual","subject_template":"Hi","visual_definition":${designJson(depth)}}`],
+        [`/email-marketing/templates/${template.id}`, "PATCH", `{"visual_definition":${designJson(depth)}}`],
+      ];
+      for (const [path, method, rawBody] of cases) {
+        const res = await api(`/workspaces/${workspace.id}${path}`, { method, token: key, rawBody });
+        expect(res.status, `${method} ${path} ${depth} deep`).toBe(422);
+        // The JSON-body gate (64 levels) answers before the design's own limit can; one level past that is tested above.
+        expect(res.json.errors[0].message, `${method} ${path} ${depth} deep`).toMatch(/deep/);
+      }
+    }
+  });
+
+  it("refuses more blocks than a tree may hold", async () => {
+    const { call } = await setup();
+    const wide = (n: number) => Array.from({ length: n }, () => ({ type: "spacer", props: { height: 1 } }));
+    const containers = Array.from({ length: 20 }, () => ({ type: "container", props: {}, children: wide(99) }));
+    const res = await call("/visual-builder/render", "POST", { design: { ...specExampleDesign, blocks: containers } });
+    expect(res.status).toBe(422);
+    expect(res.json.errors[0].message).toContain(`at most ${DESIGN_LIMITS.maxBlocks} blocks`);
   });
 });

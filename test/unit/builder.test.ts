@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { designToTemplate } from "../../src/domain/builder/compile";
 import { templateToDesign, NotABuilderTemplateError } from "../../src/domain/builder/decompile";
-import { blockTypes, DesignSchema } from "../../src/domain/builder/design";
+import { blockTypes, DESIGN_LIMITS, DesignSchema } from "../../src/domain/builder/design-schema";
 import { stripBuilderMarkers } from "../../src/domain/builder/markers";
 import { renderTemplate } from "../../src/domain/templates/render";
 import { parseLiquid } from "../../src/domain/templates/liquid";
@@ -63,6 +63,16 @@ describe("designToTemplate", () => {
   });
 });
 
+describe("DesignSchema limits", () => {
+  it("refuses a tree 100,000 deep with the path where it passes the limit, without overflowing the stack", () => {
+    let block: Record<string, unknown> = { type: "spacer", props: { height: 1 } };
+    for (let i = 1; i < 100_000; i++) block = { type: "container", props: {}, children: [block] };
+    const result = DesignSchema.safeParse({ ...specExampleDesign, blocks: [block] });
+    expect(result.success).toBe(false);
+    expect(result.error?.issues.map((i) => i.path.join("."))).toEqual([["blocks", ...Array(DESIGN_LIMITS.maxDepth).fill("0.children")].join(".")]);
+  });
+});
+
 describe("templateToDesign", () => {
   it("recovers every valid design from its compiled template (500 generated designs)", () => {
     fc.assert(
@@ -74,7 +84,7 @@ describe("templateToDesign", () => {
       }),
       { numRuns: 500 },
     );
-  });
+  }, 30_000);
 
   it("recovers the every-block design", () => {
     expect(templateToDesign(designToTemplate(everyBlockDesign))).toEqual(everyBlockDesign);

@@ -3,9 +3,7 @@ import { describe, expect, it } from "vitest";
 import { ConfigError, readConfig } from "../../src/env";
 import { chunk, rowsPerInsert } from "../../src/lib/chunk";
 import { openSecret, randomBase62, sealSecret, secretsEqual } from "../../src/lib/crypto";
-import { ApiError } from "../../src/lib/errors";
 import { newId } from "../../src/lib/ids";
-import { decodeCursor, encodeCursor, toPage } from "../../src/lib/pagination";
 import { firstFreeSlug, slugify } from "../../src/lib/slug";
 import { isValidTimeZone } from "../../src/lib/timezones";
 
@@ -16,21 +14,6 @@ describe("newId", () => {
     expect(earlier).toMatch(/^cmp_[0-9A-HJKMNP-TV-Z]{26}$/);
     expect(earlier < later).toBe(true);
     expect(newId("cmp")).not.toBe(newId("cmp"));
-  });
-});
-
-describe("pagination", () => {
-  it("round-trips cursors and refuses ones it did not issue", () => {
-    expect(decodeCursor(encodeCursor("ws_01ABC"))).toBe("ws_01ABC");
-    expect(decodeCursor(undefined)).toBeUndefined();
-    expect(() => decodeCursor("%%%")).toThrow(ApiError);
-    expect(() => decodeCursor(btoa("\u0000\u0001"))).toThrow(ApiError);
-  });
-
-  it("uses the extra row only to tell that another page exists", () => {
-    const rows = [{ id: "a" }, { id: "b" }, { id: "c" }];
-    expect(toPage(rows, 2, (r) => r.id)).toEqual({ data: rows.slice(0, 2), next_cursor: encodeCursor("b") });
-    expect(toPage(rows.slice(0, 2), 2, (r) => r.id)).toEqual({ data: rows.slice(0, 2), next_cursor: null });
   });
 });
 

@@ -1,9 +1,10 @@
-import { and, asc, count, eq, gt } from "drizzle-orm";
+import { and, count, eq } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { listMemberships, type SubscriberList, subscriberLists } from "../../db/schema";
 import { notFound } from "../../lib/errors";
 import { newId } from "../../lib/ids";
-import { decodeCursor, type Page, toPage } from "../../lib/pagination";
+import { findInWorkspace } from "../../lib/lookups";
+import { keysetPage, type Page } from "../../lib/pagination";
 
 export type ListWithCount = SubscriberList & { subscriber_count: number };
 
@@ -21,27 +22,17 @@ export async function createList(db: Database, workspaceId: string, input: { nam
 }
 
 export async function getList(db: Database, workspaceId: string, id: string): Promise<SubscriberList> {
-  const list = await db
-    .select()
-    .from(subscriberLists)
-    .where(and(eq(subscriberLists.workspace_id, workspaceId), eq(subscriberLists.id, id)))
-    .get();
-  if (!list) throw notFound("List");
-  return list;
+  return findInWorkspace(db, subscriberLists, workspaceId, id, "List");
 }
 
 export const getListWithCount = async (db: Database, workspaceId: string, id: string) =>
   withCount(db, await getList(db, workspaceId, id));
 
 export async function listLists(db: Database, workspaceId: string, limit: number, cursor?: string): Promise<Page<ListWithCount>> {
-  const after = decodeCursor(cursor);
-  const rows = await db
-    .select()
-    .from(subscriberLists)
-    .where(and(eq(subscriberLists.workspace_id, workspaceId), after ? gt(subscriberLists.id, after) : undefined))
-    .orderBy(asc(subscriberLists.id))
-    .limit(limit + 1);
-  const page = toPage(rows, limit, (l) => l.id);
+  const page = await keysetPage(
+    (after) => db.select().from(subscriberLists).where(and(eq(subscriberLists.workspace_id, workspaceId), after)),
+    { key: subscriberLists.id, limit, cursor },
+  );
   return { ...page, data: await Promise.all(page.data.map((l) => withCount(db, l))) };
 }
 

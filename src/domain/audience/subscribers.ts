@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, inArray, type SQL, sql } from "drizzle-orm";
+import { and, eq, getTableColumns, inArray, type SQL, sql } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import {
   categories,
@@ -10,9 +10,10 @@ import {
 } from "../../db/schema";
 import { chunk, rowsPerInsert } from "../../lib/chunk";
 import { randomBase62 } from "../../lib/crypto";
-import { conflict, notFound } from "../../lib/errors";
+import { conflict } from "../../lib/errors";
 import { newId } from "../../lib/ids";
-import { decodeCursor, type Page, toPage } from "../../lib/pagination";
+import { findInWorkspace } from "../../lib/lookups";
+import { keysetPage, type Page } from "../../lib/pagination";
 import { normalizeEmail } from "./emails";
 import { suppressionsFor } from "./suppressions";
 
@@ -41,12 +42,7 @@ async function withPreferences(db: Database, workspaceId: string, rows: Subscrib
 }
 
 export async function getSubscriber(db: Database, workspaceId: string, id: string): Promise<SubscriberWithPreferences> {
-  const row = await db
-    .select()
-    .from(subscribers)
-    .where(and(eq(subscribers.workspace_id, workspaceId), eq(subscribers.id, id)))
-    .get();
-  if (!row) throw notFound("Subscriber");
+  const row = await findInWorkspace(db, subscribers, workspaceId, id, "Subscriber");
   return (await withPreferences(db, workspaceId, [row]))[0];
 }
 
@@ -63,22 +59,21 @@ export async function listSubscribers(
   limit: number,
   cursor?: string,
 ): Promise<Page<SubscriberWithPreferences>> {
-  const after = decodeCursor(cursor);
   const email = filter.email === undefined ? undefined : (normalizeEmail(filter.email) ?? filter.email.trim());
   const conditions: (SQL | undefined)[] = [
     eq(subscribers.workspace_id, workspaceId),
     email ? eq(subscribers.email, email) : undefined,
     filter.status ? eq(subscribers.status, filter.status) : undefined,
-    after ? gt(subscribers.id, after) : undefined,
   ];
-  const base = db.select({ subscriber: subscribers }).from(subscribers);
-  const query = filter.list_id
-    ? base
-        .innerJoin(listMemberships, eq(listMemberships.subscriber_id, subscribers.id))
-        .where(and(...conditions, eq(listMemberships.list_id, filter.list_id)))
-    : base.where(and(...conditions));
-  const rows = (await query.orderBy(asc(subscribers.id)).limit(limit + 1)).map((r) => r.subscriber);
-  const page = toPage(rows, limit, (s) => s.id);
+  const query = (after: SQL | undefined) => {
+    const base = db.select(getTableColumns(subscribers)).from(subscribers);
+    return filter.list_id
+      ? base
+          .innerJoin(listMemberships, eq(listMemberships.subscriber_id, subscribers.id))
+          .where(and(...conditions, after, eq(listMemberships.list_id, filter.list_id)))
+      : base.where(and(...conditions, after));
+  };
+  const page = await keysetPage(query, { key: subscribers.id, limit, cursor });
   return { ...page, data: await withPreferences(db, workspaceId, page.data) };
 }
 

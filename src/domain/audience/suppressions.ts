@@ -1,10 +1,11 @@
-import { and, desc, eq, lt, or, sql } from "drizzle-orm";
+import { and, eq, or, sql } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { type Suppression, suppressions } from "../../db/schema";
 import { sha256Hex } from "../../lib/crypto";
-import { conflict, notFound } from "../../lib/errors";
+import { conflict } from "../../lib/errors";
 import { newId } from "../../lib/ids";
-import { decodeCursor, type Page, toPage } from "../../lib/pagination";
+import { findInWorkspace } from "../../lib/lookups";
+import { keysetPage, type Page } from "../../lib/pagination";
 import { domainOf } from "./emails";
 
 /** Erased addresses are kept only as this hash, so a later import cannot bring them back. */
@@ -38,24 +39,17 @@ export async function addSuppression(db: Database, workspaceId: string, input: N
 }
 
 export async function listSuppressions(db: Database, workspaceId: string, limit: number, cursor?: string): Promise<Page<Suppression>> {
-  const before = decodeCursor(cursor);
-  const rows = await db
-    .select()
-    .from(suppressions)
-    .where(and(eq(suppressions.workspace_id, workspaceId), before ? lt(suppressions.id, before) : undefined))
-    .orderBy(desc(suppressions.id))
-    .limit(limit + 1);
-  return toPage(rows, limit, (s) => s.id);
+  return keysetPage((after) => db.select().from(suppressions).where(and(eq(suppressions.workspace_id, workspaceId), after)), {
+    key: suppressions.id,
+    order: "desc",
+    limit,
+    cursor,
+  });
 }
 
 /** Erasure suppressions protect a deleted person; they cannot be lifted through the API. */
 export async function removeSuppression(db: Database, workspaceId: string, id: string): Promise<void> {
-  const row = await db
-    .select()
-    .from(suppressions)
-    .where(and(eq(suppressions.workspace_id, workspaceId), eq(suppressions.id, id)))
-    .get();
-  if (!row) throw notFound("Suppression");
+  const row = await findInWorkspace(db, suppressions, workspaceId, id, "Suppression");
   if (row.reason === "erased") throw conflict("An erased address stays suppressed");
   await db.delete(suppressions).where(eq(suppressions.id, id));
 }

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { type BlockType, blockProps, blockTypes } from "./design";
+import { type BlockType, blockProps, blockTypes } from "./design-schema";
 
 const categories: Record<BlockType, "layout" | "content" | "rich" | "dynamic" | "custom"> = {
   container: "layout",

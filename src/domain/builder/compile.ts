@@ -1,5 +1,5 @@
 import { BLOCK_ATTR, DESIGN_ATTR, encodeMarker, PREHEADER_MARKER, PROPS_ATTR } from "./markers";
-import { type AnyBlock, type Block, BlockSchema, type ColumnBlock, type ContentBlock, type Design, type DesignSettings } from "./design";
+import { type AnyBlock, type Block, BlockSchema, type ColumnBlock, type ContentBlock, type Design, type DesignSettings } from "./design-schema";
 import { htmlAttr, htmlText, inlineHtml } from "./escape";
 
 /**

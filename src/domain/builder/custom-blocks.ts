@@ -5,7 +5,7 @@ import { ApiError, conflict, invalidField } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { firstFreeSlug, slugify } from "../../lib/slug";
 import { type CustomBlockDefinition, DesignCompileError, designToTemplate } from "./compile";
-import { type AnyBlock, type Block, BlockSchema, type Design } from "./design";
+import { type AnyBlock, type Block, BlockSchema, type Design } from "./design-schema";
 
 export type CustomBlock = typeof visualBuilderBlocks.$inferSelect;
 

@@ -1,9 +1,10 @@
-import { and, asc, eq, gt } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { type DedicatedIp, dedicatedIps } from "../../db/schema";
-import { conflict, notFound } from "../../lib/errors";
+import { conflict } from "../../lib/errors";
 import { newId } from "../../lib/ids";
-import { decodeCursor, type Page, toPage } from "../../lib/pagination";
+import { findInWorkspace } from "../../lib/lookups";
+import { keysetPage, type Page } from "../../lib/pagination";
 import type { DnsResolver } from "../dns/doh-resolver";
 import { checkBlocklists, checkPtr } from "./ip-checks";
 
@@ -28,24 +29,15 @@ export async function createDedicatedIp(db: Database, workspaceId: string, input
 }
 
 export async function getDedicatedIp(db: Database, workspaceId: string, id: string): Promise<DedicatedIp> {
-  const ip = await db
-    .select()
-    .from(dedicatedIps)
-    .where(and(eq(dedicatedIps.workspace_id, workspaceId), eq(dedicatedIps.id, id)))
-    .get();
-  if (!ip) throw notFound("Dedicated IP");
-  return ip;
+  return findInWorkspace(db, dedicatedIps, workspaceId, id, "Dedicated IP");
 }
 
 export async function listDedicatedIps(db: Database, workspaceId: string, limit: number, cursor?: string): Promise<Page<DedicatedIp>> {
-  const after = decodeCursor(cursor);
-  const rows = await db
-    .select()
-    .from(dedicatedIps)
-    .where(and(eq(dedicatedIps.workspace_id, workspaceId), after ? gt(dedicatedIps.id, after) : undefined))
-    .orderBy(asc(dedicatedIps.id))
-    .limit(limit + 1);
-  return toPage(rows, limit, (i) => i.id);
+  return keysetPage((after) => db.select().from(dedicatedIps).where(and(eq(dedicatedIps.workspace_id, workspaceId), after)), {
+    key: dedicatedIps.id,
+    limit,
+    cursor,
+  });
 }
 
 /** Statuses the PTR check decides; warming, active and paused belong to warming and the operator. */

@@ -1,9 +1,9 @@
-import { and, asc, eq, gt } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { type SendingIdentity, sendingIdentities } from "../../db/schema";
 import { conflict, invalidField } from "../../lib/errors";
 import { newId } from "../../lib/ids";
-import { decodeCursor, type Page, toPage } from "../../lib/pagination";
+import { keysetPage, type Page } from "../../lib/pagination";
 import { domainOf, normalizeEmail } from "../audience/emails";
 import { getDomain, sendingHost } from "./sending-domains";
 
@@ -62,18 +62,18 @@ export async function listIdentities(
   limit: number,
   cursor?: string,
 ): Promise<Page<SendingIdentity>> {
-  const after = decodeCursor(cursor);
-  const rows = await db
-    .select()
-    .from(sendingIdentities)
-    .where(
-      and(
-        eq(sendingIdentities.workspace_id, workspaceId),
-        filter.domain_id ? eq(sendingIdentities.domain_id, filter.domain_id) : undefined,
-        after ? gt(sendingIdentities.id, after) : undefined,
-      ),
-    )
-    .orderBy(asc(sendingIdentities.id))
-    .limit(limit + 1);
-  return toPage(rows, limit, (i) => i.id);
+  return keysetPage(
+    (after) =>
+      db
+        .select()
+        .from(sendingIdentities)
+        .where(
+          and(
+            eq(sendingIdentities.workspace_id, workspaceId),
+            filter.domain_id ? eq(sendingIdentities.domain_id, filter.domain_id) : undefined,
+            after,
+          ),
+        ),
+    { key: sendingIdentities.id, limit, cursor },
+  );
 }

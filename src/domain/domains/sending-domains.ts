@@ -1,10 +1,11 @@
-import { and, asc, eq, gt, isNull } from "drizzle-orm";
+import { and, eq, isNull } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { type SendingDomain, sendingDomains } from "../../db/schema";
 import { openSecret, sealSecret } from "../../lib/crypto";
-import { conflict, notFound } from "../../lib/errors";
+import { conflict } from "../../lib/errors";
 import { newId } from "../../lib/ids";
-import { decodeCursor, type Page, toPage } from "../../lib/pagination";
+import { findInWorkspace } from "../../lib/lookups";
+import { keysetPage, type Page } from "../../lib/pagination";
 import type { DnsResolver } from "../dns/doh-resolver";
 import { listProviderRows } from "../providers/providers";
 import { generateDkimKeyPair, newDkimSelector } from "./dkim";
@@ -108,24 +109,15 @@ export const openDkimPrivateKey = (encryptionKey: string, domain: SendingDomain)
   openSecret(encryptionKey, domain.dkim_private_key, dkimBinding(domain.id));
 
 export async function getDomain(db: Database, workspaceId: string, id: string): Promise<SendingDomain> {
-  const domain = await db
-    .select()
-    .from(sendingDomains)
-    .where(and(eq(sendingDomains.workspace_id, workspaceId), eq(sendingDomains.id, id)))
-    .get();
-  if (!domain) throw notFound("Sending domain");
-  return domain;
+  return findInWorkspace(db, sendingDomains, workspaceId, id, "Sending domain");
 }
 
 export async function listDomains(db: Database, workspaceId: string, limit: number, cursor?: string): Promise<Page<SendingDomain>> {
-  const after = decodeCursor(cursor);
-  const rows = await db
-    .select()
-    .from(sendingDomains)
-    .where(and(eq(sendingDomains.workspace_id, workspaceId), after ? gt(sendingDomains.id, after) : undefined))
-    .orderBy(asc(sendingDomains.id))
-    .limit(limit + 1);
-  return toPage(rows, limit, (d) => d.id);
+  return keysetPage((after) => db.select().from(sendingDomains).where(and(eq(sendingDomains.workspace_id, workspaceId), after)), {
+    key: sendingDomains.id,
+    limit,
+    cursor,
+  });
 }
 
 /**

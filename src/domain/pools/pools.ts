@@ -1,9 +1,10 @@
-import { and, asc, eq, gt, inArray } from "drizzle-orm";
+import { and, asc, eq, inArray } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { dedicatedIps, type RoutingConfig, sendingDomains, type SendingPool, type SendingPoolMember, sendingPoolMembers, sendingPools } from "../../db/schema";
-import { ApiError, conflict, notFound } from "../../lib/errors";
+import { ApiError, conflict } from "../../lib/errors";
 import { newId } from "../../lib/ids";
-import { decodeCursor, type Page, toPage } from "../../lib/pagination";
+import { findInWorkspace } from "../../lib/lookups";
+import { keysetPage, type Page } from "../../lib/pagination";
 
 export interface PoolMemberInput {
   domain_id?: string;
@@ -106,24 +107,15 @@ const membersOf = (db: Database, poolIds: string[]) =>
     : db.select().from(sendingPoolMembers).where(inArray(sendingPoolMembers.pool_id, poolIds)).orderBy(asc(sendingPoolMembers.id));
 
 export async function getPool(db: Database, workspaceId: string, id: string): Promise<PoolWithMembers> {
-  const pool = await db
-    .select()
-    .from(sendingPools)
-    .where(and(eq(sendingPools.workspace_id, workspaceId), eq(sendingPools.id, id)))
-    .get();
-  if (!pool) throw notFound("Sending pool");
+  const pool = await findInWorkspace(db, sendingPools, workspaceId, id, "Sending pool");
   return { ...pool, members: await membersOf(db, [id]) };
 }
 
 export async function listPools(db: Database, workspaceId: string, limit: number, cursor?: string): Promise<Page<PoolWithMembers>> {
-  const after = decodeCursor(cursor);
-  const rows = await db
-    .select()
-    .from(sendingPools)
-    .where(and(eq(sendingPools.workspace_id, workspaceId), after ? gt(sendingPools.id, after) : undefined))
-    .orderBy(asc(sendingPools.id))
-    .limit(limit + 1);
-  const page = toPage(rows, limit, (p) => p.id);
+  const page = await keysetPage(
+    (after) => db.select().from(sendingPools).where(and(eq(sendingPools.workspace_id, workspaceId), after)),
+    { key: sendingPools.id, limit, cursor },
+  );
   const members = await membersOf(db, page.data.map((p) => p.id));
   return { ...page, data: page.data.map((p) => ({ ...p, members: members.filter((m) => m.pool_id === p.id) })) };
 }

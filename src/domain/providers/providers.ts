@@ -1,9 +1,10 @@
-import { and, asc, eq, gt, ne } from "drizzle-orm";
+import { and, asc, eq, ne } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { type EmailProvider, emailProviders, type ProviderSettings } from "../../db/schema";
-import { ApiError, notFound } from "../../lib/errors";
+import { ApiError } from "../../lib/errors";
 import { newId } from "../../lib/ids";
-import { decodeCursor, type Page, toPage } from "../../lib/pagination";
+import { findInWorkspace } from "../../lib/lookups";
+import { keysetPage, type Page } from "../../lib/pagination";
 import { openSecret, sealSecret } from "../../lib/crypto";
 import { credentialKeysSet, type ProviderCredentials, providerCredentialSchemas, type ProviderType } from "../../providers/credentials";
 import { probeProvider, type ProbeResult } from "../../providers/probe";
@@ -110,13 +111,7 @@ export async function createProvider(db: Database, env: Env, keys: SecretsContex
 }
 
 export async function getProviderRow(db: Database, workspaceId: string, id: string): Promise<EmailProvider> {
-  const provider = await db
-    .select()
-    .from(emailProviders)
-    .where(and(eq(emailProviders.workspace_id, workspaceId), eq(emailProviders.id, id)))
-    .get();
-  if (!provider) throw notFound("Provider");
-  return provider;
+  return findInWorkspace(db, emailProviders, workspaceId, id, "Provider");
 }
 
 export const getProvider = async (db: Database, keys: SecretsContext, workspaceId: string, id: string) =>
@@ -127,14 +122,10 @@ export async function listProviderRows(db: Database, workspaceId: string): Promi
 }
 
 export async function listProviders(db: Database, keys: SecretsContext, workspaceId: string, limit: number, cursor?: string): Promise<Page<ProviderView>> {
-  const after = decodeCursor(cursor);
-  const rows = await db
-    .select()
-    .from(emailProviders)
-    .where(and(eq(emailProviders.workspace_id, workspaceId), after ? gt(emailProviders.id, after) : undefined))
-    .orderBy(asc(emailProviders.id))
-    .limit(limit + 1);
-  const page = toPage(rows, limit, (p) => p.id);
+  const page = await keysetPage(
+    (after) => db.select().from(emailProviders).where(and(eq(emailProviders.workspace_id, workspaceId), after)),
+    { key: emailProviders.id, limit, cursor },
+  );
   return { ...page, data: await Promise.all(page.data.map((p) => toView(keys, p))) };
 }
 

@@ -1,4 +1,4 @@
-import { Context, Liquid, LiquidError, type Template } from "liquidjs";
+import { Context, Liquid, LiquidError, type Template, TokenKind, Tokenizer } from "liquidjs";
 import { renderTemplatesSync } from "./compiled-render";
 import { escapeOutput, stringify } from "./html-escape";
 import { accelerate } from "./fast-values";
@@ -36,6 +36,9 @@ class BoundedEmitter {
 }
 
 const options = {
+  // No file system: an empty in-memory one, so nothing can ever reach liquidjs's default loader, which
+  // in workerd fails with "document is not defined". Tags that load files are refused at parse below.
+  templates: {},
   parseLimit: RENDER_LIMITS.parseLimit,
   memoryLimit: RENDER_LIMITS.memoryLimit,
   ownPropertyOnly: true,
@@ -91,8 +94,64 @@ function firstLine(message: string): string {
   return message.split("\n")[0].replace(/, line:\d+, col:\d+$/, "");
 }
 
+/**
+ * How deep block tags ({% if %}, {% for %}, {% capture %} …) may nest. liquidjs parses, and this module
+ * accelerates and renders, nested tags by recursion; a bound well inside the stack keeps a pathological
+ * template a 422 instead of an overflow, and no real email nests a tenth as deep.
+ */
+export const MAX_LIQUID_NESTING = 100;
+
+const BLOCK_TAGS = new Set(["if", "unless", "for", "case", "capture", "tablerow", "block", "liquid"]);
+/** Tags that load another template from a file; a Flarecast template has no files to load. */
+const FILE_TAGS = new Set(["render", "include", "layout"]);
+/** Tags whose body is not Liquid: tags inside them do not nest. */
+const VERBATIM_TAGS = new Set(["raw", "comment"]);
+
+/** A tag token, at the top level or a line of a {% liquid %} tag (whose token class liquidjs does not export). */
+type TagLike = { kind: TokenKind; name: string; tokenizer: Tokenizer; getPosition(): [number, number] };
+
+/**
+ * Throws at the first tag that loads a file (render, include, layout) and where block tags first nest deeper
+ * than MAX_LIQUID_NESTING; reads tokens only, without parsing.
+ */
+function checkTags(source: string, engine: Liquid): void {
+  const { options } = engine;
+  const scan = (tokens: readonly unknown[], depth: number): void => {
+    let verbatim: string | null = null;
+    for (const token of tokens as TagLike[]) {
+      if (token.kind !== TokenKind.Tag) continue;
+      const { name } = token;
+      if (verbatim) {
+        if (name === `end${verbatim}`) verbatim = null;
+        continue;
+      }
+      if (FILE_TAGS.has(name)) {
+        const [line, column] = token.getPosition();
+        throw new TemplateSyntaxError(`the {% ${name} %} tag is not supported: a template cannot load other templates or files`, line, column);
+      }
+      if (VERBATIM_TAGS.has(name)) {
+        verbatim = name;
+      } else if (name.startsWith("end")) {
+        depth--;
+      } else if (BLOCK_TAGS.has(name)) {
+        if (++depth > MAX_LIQUID_NESTING) {
+          const [line, column] = token.getPosition();
+          throw new TemplateSyntaxError(`tags nest deeper than ${MAX_LIQUID_NESTING} levels`, line, column);
+        }
+        // A {% liquid %} tag's lines are tags of their own, nested inside it; it has no end tag.
+        if (name === "liquid") {
+          scan(token.tokenizer.readLiquidTagTokens(options), depth);
+          depth--;
+        }
+      }
+    }
+  };
+  scan(new Tokenizer(source, options.operators).readTopLevelTokens(options), 0);
+}
+
 export function parseLiquid(source: string, flavour: LiquidFlavour): Template[] {
   try {
+    checkTags(source, engines[flavour]);
     return accelerate(engines[flavour].parse(source));
   } catch (err) {
     if (err instanceof LiquidError) {

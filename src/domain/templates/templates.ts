@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, lt, type SQL } from "drizzle-orm";
+import { and, eq, or, type SQL } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import {
   type EmailTemplate,
@@ -10,10 +10,10 @@ import {
 } from "../../db/schema";
 import { conflict, notFound } from "../../lib/errors";
 import { newId } from "../../lib/ids";
-import { decodeCursor, type Page, toPage } from "../../lib/pagination";
+import { keysetPage, type Page } from "../../lib/pagination";
 import { firstFreeSlug, slugify } from "../../lib/slug";
 import { compileDesign } from "../builder/custom-blocks";
-import type { Design } from "../builder/design";
+import type { Design } from "../builder/design-schema";
 import { checkTemplateSyntax, type RenderedEmail, renderTemplate, variablesUsedBy } from "./render";
 import { asTemplateValidationError } from "./template-errors";
 import { type TemplateWarning, templateWarnings } from "./warnings";
@@ -117,11 +117,15 @@ export async function createTemplate(db: Database, workspaceId: string, input: N
   return template;
 }
 
-export async function getTemplate(db: Database, workspaceId: string, id: string): Promise<EmailTemplate> {
+/**
+ * A template by id or slug, as every `/templates/{template_id}` path names it. Ids (`tpl_…`) hold an underscore,
+ * which no slug may, so one value never names two templates.
+ */
+export async function getTemplate(db: Database, workspaceId: string, idOrSlug: string): Promise<EmailTemplate> {
   const template = await db
     .select()
     .from(emailTemplates)
-    .where(and(eq(emailTemplates.workspace_id, workspaceId), eq(emailTemplates.id, id)))
+    .where(and(eq(emailTemplates.workspace_id, workspaceId), or(eq(emailTemplates.id, idOrSlug), eq(emailTemplates.slug, idOrSlug))))
     .get();
   if (!template) throw notFound("Template");
   return template;
@@ -140,21 +144,17 @@ export async function listTemplates(
   limit: number,
   cursor?: string,
 ): Promise<Page<EmailTemplate>> {
-  const after = decodeCursor(cursor);
   const conditions: (SQL | undefined)[] = [
     eq(emailTemplates.workspace_id, workspaceId),
     filter.category ? eq(emailTemplates.category, filter.category) : undefined,
     filter.template_type ? eq(emailTemplates.template_type, filter.template_type) : undefined,
     filter.is_active === undefined ? undefined : eq(emailTemplates.is_active, filter.is_active),
-    after ? gt(emailTemplates.id, after) : undefined,
   ];
-  const rows = await db
-    .select()
-    .from(emailTemplates)
-    .where(and(...conditions))
-    .orderBy(asc(emailTemplates.id))
-    .limit(limit + 1);
-  return toPage(rows, limit, (t) => t.id);
+  return keysetPage((after) => db.select().from(emailTemplates).where(and(...conditions, after)), {
+    key: emailTemplates.id,
+    limit,
+    cursor,
+  });
 }
 
 /**
@@ -165,10 +165,11 @@ export async function listTemplates(
 export async function updateTemplate(
   db: Database,
   workspaceId: string,
-  id: string,
+  idOrSlug: string,
   changes: TemplateChanges,
 ): Promise<EmailTemplate> {
-  const current = await getTemplate(db, workspaceId, id);
+  const current = await getTemplate(db, workspaceId, idOrSlug);
+  const { id } = current;
   const type = changes.template_type ?? current.template_type;
 
   if (changes.body_html !== undefined && type === "visual") {
@@ -213,8 +214,8 @@ export async function updateTemplate(
 }
 
 /** Refused while a campaign uses the template: the campaign would lose the content it sends. */
-export async function deleteTemplate(db: Database, workspaceId: string, id: string): Promise<void> {
-  await getTemplate(db, workspaceId, id);
+export async function deleteTemplate(db: Database, workspaceId: string, idOrSlug: string): Promise<void> {
+  const { id } = await getTemplate(db, workspaceId, idOrSlug);
   const user = await db
     .select({ id: emailCampaigns.id, name: emailCampaigns.name })
     .from(emailCampaigns)
@@ -228,27 +229,19 @@ export async function deleteTemplate(db: Database, workspaceId: string, id: stri
 export async function listVersions(
   db: Database,
   workspaceId: string,
-  templateId: string,
+  templateIdOrSlug: string,
   limit: number,
   cursor?: string,
 ): Promise<Page<TemplateVersion>> {
-  await getTemplate(db, workspaceId, templateId);
-  const before = decodeCursor(cursor);
-  const rows = await db
-    .select()
-    .from(emailTemplateVersions)
-    .where(
-      and(
-        eq(emailTemplateVersions.template_id, templateId),
-        before ? lt(emailTemplateVersions.version, Number(before)) : undefined,
-      ),
-    )
-    .orderBy(desc(emailTemplateVersions.version))
-    .limit(limit + 1);
-  return toPage(rows, limit, (v) => String(v.version));
+  const { id: templateId } = await getTemplate(db, workspaceId, templateIdOrSlug);
+  return keysetPage(
+    (after) => db.select().from(emailTemplateVersions).where(and(eq(emailTemplateVersions.template_id, templateId), after)),
+    { key: emailTemplateVersions.version, order: "desc", limit, cursor },
+  );
 }
 
-export async function getVersion(db: Database, workspaceId: string, templateId: string, version: number): Promise<TemplateVersion> {
+export async function getVersion(db: Database, workspaceId: string, templateIdOrSlug: string, version: number): Promise<TemplateVersion> {
+  const { id: templateId } = await getTemplate(db, workspaceId, templateIdOrSlug);
   const row = await db
     .select()
     .from(emailTemplateVersions)

@@ -1,10 +1,10 @@
-import { and, desc, eq, isNull, lt } from "drizzle-orm";
+import { and, eq, isNull } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { type ApiKey, apiKeys, type Workspace, workspaces } from "../../db/schema";
 import { randomBase62, secretsEqual, sha256Hex } from "../../lib/crypto";
-import { notFound } from "../../lib/errors";
 import { newId } from "../../lib/ids";
-import { decodeCursor, type Page, toPage } from "../../lib/pagination";
+import { findInWorkspace } from "../../lib/lookups";
+import { keysetPage, type Page } from "../../lib/pagination";
 
 export const API_KEY_PREFIX = "fc_";
 const SECRET_LENGTH = 40;
@@ -68,14 +68,12 @@ export async function listApiKeys(
   limit: number,
   cursor?: string,
 ): Promise<Page<ApiKey>> {
-  const before = decodeCursor(cursor);
-  const rows = await db
-    .select()
-    .from(apiKeys)
-    .where(and(eq(apiKeys.workspace_id, workspaceId), before ? lt(apiKeys.id, before) : undefined))
-    .orderBy(desc(apiKeys.id))
-    .limit(limit + 1);
-  return toPage(rows, limit, (k) => k.id);
+  return keysetPage((after) => db.select().from(apiKeys).where(and(eq(apiKeys.workspace_id, workspaceId), after)), {
+    key: apiKeys.id,
+    order: "desc",
+    limit,
+    cursor,
+  });
 }
 
 /** Revocation takes effect on the next request: authentication reads revoked_at every time. */
@@ -86,11 +84,5 @@ export async function revokeApiKey(db: Database, workspaceId: string, id: string
     .where(and(eq(apiKeys.id, id), eq(apiKeys.workspace_id, workspaceId), isNull(apiKeys.revoked_at)))
     .returning();
   if (revoked) return revoked;
-  const existing = await db
-    .select()
-    .from(apiKeys)
-    .where(and(eq(apiKeys.id, id), eq(apiKeys.workspace_id, workspaceId)))
-    .get();
-  if (!existing) throw notFound("API key");
-  return existing;
+  return findInWorkspace(db, apiKeys, workspaceId, id, "API key");
 }

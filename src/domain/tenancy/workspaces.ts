@@ -1,9 +1,9 @@
-import { asc, eq, gt } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { type Workspace, workspaces } from "../../db/schema";
 import { conflict, notFound } from "../../lib/errors";
 import { newId } from "../../lib/ids";
-import { decodeCursor, type Page, toPage } from "../../lib/pagination";
+import { keysetPage, type Page } from "../../lib/pagination";
 import { firstFreeSlug, slugify } from "../../lib/slug";
 import { type IssuedApiKey, issueApiKey } from "./api-keys";
 
@@ -50,14 +50,7 @@ export async function createWorkspace(
 }
 
 export async function listWorkspaces(db: Database, limit: number, cursor?: string): Promise<Page<Workspace>> {
-  const after = decodeCursor(cursor);
-  const rows = await db
-    .select()
-    .from(workspaces)
-    .where(after ? gt(workspaces.id, after) : undefined)
-    .orderBy(asc(workspaces.id))
-    .limit(limit + 1);
-  return toPage(rows, limit, (w) => w.id);
+  return keysetPage((after) => db.select().from(workspaces).where(after), { key: workspaces.id, limit, cursor });
 }
 
 export async function updateWorkspace(db: Database, id: string, changes: WorkspaceChanges): Promise<Workspace> {

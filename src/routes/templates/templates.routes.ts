@@ -1,9 +1,12 @@
+import { DESIGN_LIMITS_TEXT } from "../../domain/builder/design-schema";
+import { MAX_LIQUID_NESTING } from "../../domain/templates/liquid";
 import { jsonBody, jsonContent, problemResponses } from "../../lib/openapi";
 import { PaginationQuerySchema, pageSchema } from "../../lib/pagination";
 import { workspaceRoute } from "../route-kinds";
 import { WorkspaceParamsSchema } from "../workspaces/workspaces.schemas";
 import {
   CreateTemplateSchema,
+  MAX_HTML,
   PreviewRequestSchema,
   PreviewSchema,
   TemplateListQuerySchema,
@@ -15,6 +18,10 @@ import {
 } from "./templates.schemas";
 
 const tags = ["Templates"];
+
+const TEMPLATE_LIMITS_TEXT =
+  `Liquid that does not parse is refused with 422 naming the field, line and column, as is Liquid whose block tags nest deeper than ${MAX_LIQUID_NESTING} levels, and any {% render %}, {% include %} or {% layout %} tag (a template cannot load another). ` +
+  `body_html and body_text hold at most ${MAX_HTML.toLocaleString("en")} characters. In visual_definition: ${DESIGN_LIMITS_TEXT}`;
 const base = "/workspaces/{ws}/email-marketing/templates";
 
 export const listTemplates = workspaceRoute({
@@ -35,7 +42,7 @@ export const createTemplate = workspaceRoute({
   path: base,
   operationId: "createTemplate",
   summary: "Create a template",
-  description: "Liquid that does not parse is refused with 422 naming the field, line and column.",
+  description: TEMPLATE_LIMITS_TEXT,
   tags,
   request: { params: WorkspaceParamsSchema, body: jsonBody(CreateTemplateSchema) },
   responses: {
@@ -60,7 +67,7 @@ export const updateTemplate = workspaceRoute({
   operationId: "updateTemplate",
   summary: "Change a template",
   description:
-    "A change of content creates a new version. A visual template's body_html belongs to its design: changing it is refused (409) unless the same request sets template_type to code.",
+    `A change of content creates a new version. A visual template's body_html belongs to its design: changing it is refused (409) unless the same request sets template_type to code. ${TEMPLATE_LIMITS_TEXT}`,
   tags,
   request: { params: TemplateParamsSchema, body: jsonBody(UpdateTemplateSchema) },
   responses: {

@@ -1,13 +1,13 @@
 import { z } from "@hono/zod-openapi";
 import type { EmailTemplate } from "../../db/schema";
 import { templateCategories, templateTypes } from "../../db/schema/enums";
-import { DesignSchema } from "../../domain/builder/design";
+import { DesignSchema } from "../../domain/builder/design-schema";
 import type { TemplateVersion } from "../../domain/templates/templates";
 import { TemplateVariableSchema } from "../../domain/templates/variables";
 import { SLUG_MESSAGE, SLUG_PATTERN } from "../../lib/slug";
 import { WorkspaceParamsSchema } from "../workspaces/workspaces.schemas";
 
-const MAX_HTML = 512 * 1024;
+export const MAX_HTML = 512 * 1024;
 
 const variables = z
   .array(TemplateVariableSchema)
@@ -96,7 +96,10 @@ export const TemplateListQuerySchema = z.object({
 });
 
 export const TemplateParamsSchema = WorkspaceParamsSchema.extend({
-  template_id: z.string().openapi({ param: { name: "template_id", in: "path" } }),
+  template_id: z
+    .string()
+    .min(1)
+    .openapi({ param: { name: "template_id", in: "path" }, description: "Template id or slug", example: "welcome" }),
 });
 
 export const TemplateVersionParamsSchema = TemplateParamsSchema.extend({

@@ -1,8 +1,8 @@
 import type { RouteHandler } from "@hono/zod-openapi";
 import { builtInBlocks } from "../../domain/builder/catalog";
 import * as customBlocks from "../../domain/builder/custom-blocks";
-import * as designs from "../../domain/builder/designs";
-import type { Design } from "../../domain/builder/design";
+import * as savedDesigns from "../../domain/builder/saved-designs";
+import type { Design } from "../../domain/builder/design-schema";
 import { renderTemplate } from "../../domain/templates/render";
 import { asTemplateValidationError } from "../../domain/templates/template-errors";
 import * as templates from "../../domain/templates/templates";
@@ -23,28 +23,28 @@ export const createBlock: RouteHandler<typeof routes.createBlock, AppBindings> =
 
 export const listDesigns: RouteHandler<typeof routes.listDesigns, AppBindings> = async (c) => {
   const { limit, cursor } = c.req.valid("query");
-  const page = await designs.listDesigns(c.var.db, c.var.workspace.id, limit, cursor);
+  const page = await savedDesigns.listDesigns(c.var.db, c.var.workspace.id, limit, cursor);
   return c.json({ data: page.data.map(toDesignResponse), next_cursor: page.next_cursor }, 200);
 };
 
 export const createDesign: RouteHandler<typeof routes.createDesign, AppBindings> = async (c) => {
   const body = c.req.valid("json");
   await customBlocks.compileDesign(c.var.db, c.var.workspace.id, body.design, null, "design");
-  return c.json(toDesignResponse(await designs.createDesign(c.var.db, c.var.workspace.id, body)), 201);
+  return c.json(toDesignResponse(await savedDesigns.createDesign(c.var.db, c.var.workspace.id, body)), 201);
 };
 
 export const getDesign: RouteHandler<typeof routes.getDesign, AppBindings> = async (c) =>
-  c.json(toDesignResponse(await designs.getDesign(c.var.db, c.var.workspace.id, c.req.valid("param").design_id)), 200);
+  c.json(toDesignResponse(await savedDesigns.getDesign(c.var.db, c.var.workspace.id, c.req.valid("param").design_id)), 200);
 
 export const updateDesign: RouteHandler<typeof routes.updateDesign, AppBindings> = async (c) => {
   const changes = c.req.valid("json");
   if (changes.design) await customBlocks.compileDesign(c.var.db, c.var.workspace.id, changes.design, null, "design");
-  const updated = await designs.updateDesign(c.var.db, c.var.workspace.id, c.req.valid("param").design_id, changes);
+  const updated = await savedDesigns.updateDesign(c.var.db, c.var.workspace.id, c.req.valid("param").design_id, changes);
   return c.json(toDesignResponse(updated), 200);
 };
 
 export const deleteDesign: RouteHandler<typeof routes.deleteDesign, AppBindings> = async (c) => {
-  await designs.deleteDesign(c.var.db, c.var.workspace.id, c.req.valid("param").design_id);
+  await savedDesigns.deleteDesign(c.var.db, c.var.workspace.id, c.req.valid("param").design_id);
   return c.body(null, 204);
 };
 
@@ -61,7 +61,7 @@ export const renderDesign: RouteHandler<typeof routes.renderDesign, AppBindings>
 export const convertToTemplate: RouteHandler<typeof routes.convertToTemplate, AppBindings> = async (c) => {
   const { design_id } = c.req.valid("param");
   const body = c.req.valid("json");
-  const stored = await designs.getDesign(c.var.db, c.var.workspace.id, design_id);
+  const stored = await savedDesigns.getDesign(c.var.db, c.var.workspace.id, design_id);
   const template = await templates.createTemplate(c.var.db, c.var.workspace.id, {
     name: body.name ?? stored.name,
     slug: body.slug,
@@ -73,6 +73,6 @@ export const convertToTemplate: RouteHandler<typeof routes.convertToTemplate, Ap
     visual_definition: stored.design as unknown as Design,
     is_active: true,
   });
-  await designs.linkTemplate(c.var.db, c.var.workspace.id, design_id, template.id);
+  await savedDesigns.linkTemplate(c.var.db, c.var.workspace.id, design_id, template.id);
   return c.json(toTemplateResponse(template), 201);
 };

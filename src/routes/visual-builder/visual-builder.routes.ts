@@ -1,3 +1,4 @@
+import { DESIGN_LIMITS_TEXT } from "../../domain/builder/design-schema";
 import { jsonBody, jsonContent, problemResponses } from "../../lib/openapi";
 import { PaginationQuerySchema, pageSchema } from "../../lib/pagination";
 import { TemplateSchema } from "../templates/templates.schemas";
@@ -34,7 +35,7 @@ export const createBlock = workspaceRoute({
   path: `${base}/blocks`,
   operationId: "createCustomBlock",
   summary: "Save a block tree as a custom block",
-  description: 'Designs use it as `{"type": "custom", "props": {"slug": "…", "overrides": {…}}}`.',
+  description: `Designs use it as \`{"type": "custom", "props": {"slug": "…", "overrides": {…}}}\`. ${DESIGN_LIMITS_TEXT}`,
   tags,
   request: { params: WorkspaceParamsSchema, body: jsonBody(CreateCustomBlockSchema) },
   responses: { 201: jsonContent(CustomBlockSchema, "The custom block"), ...problemResponses("bad_request", "conflict", "validation_failed") },
@@ -58,6 +59,7 @@ export const createDesign = workspaceRoute({
   path: `${base}/designs`,
   operationId: "createDesign",
   summary: "Save a design",
+  description: `${DESIGN_LIMITS_TEXT} A deeper or larger tree is refused with 422 naming the path where it breaks the limit.`,
   tags,
   request: { params: WorkspaceParamsSchema, body: jsonBody(CreateDesignSchema) },
   responses: { 201: jsonContent(StoredDesignSchema, "The saved design"), ...problemResponses("bad_request", "validation_failed") },
@@ -98,6 +100,7 @@ export const renderDesign = workspaceRoute({
   path: `${base}/render`,
   operationId: "renderDesign",
   summary: "Compile a design to email HTML and render it with a context",
+  description: `${DESIGN_LIMITS_TEXT} A deeper or larger tree is refused with 422 naming the path where it breaks the limit.`,
   tags,
   request: { params: WorkspaceParamsSchema, body: jsonBody(RenderRequestSchema) },
   responses: { 200: jsonContent(RenderResultSchema, "The HTML"), ...problemResponses("bad_request", "validation_failed") },

@@ -1,8 +1,8 @@
 import { z } from "@hono/zod-openapi";
 import { templateCategories } from "../../db/schema/enums";
-import { BlockSchema, blockTypes, DesignSchema } from "../../domain/builder/design";
+import { BlockSchema, blockTypes, DesignSchema, RootBlockSchema } from "../../domain/builder/design-schema";
 import type { CustomBlock } from "../../domain/builder/custom-blocks";
-import type { StoredDesign } from "../../domain/builder/designs";
+import type { StoredDesign } from "../../domain/builder/saved-designs";
 import { SLUG_MESSAGE, SLUG_PATTERN } from "../../lib/slug";
 import { WorkspaceParamsSchema } from "../workspaces/workspaces.schemas";
 
@@ -38,7 +38,7 @@ export const CreateCustomBlockSchema = z
     name: z.string().trim().min(1).max(200),
     slug: z.string().regex(SLUG_PATTERN, SLUG_MESSAGE).optional(),
     description: z.string().max(1000).nullable().optional(),
-    definition: BlockSchema,
+    definition: RootBlockSchema,
     default_props: z.record(z.string(), z.unknown()).default({}).openapi({ description: "Props applied to the definition's root block" }),
   })
   .strict()

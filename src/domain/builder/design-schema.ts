@@ -170,6 +170,52 @@ export const ColumnBlockSchema: z.ZodType<ColumnBlock> = z
   .strict()
   .openapi("ColumnBlock");
 
+/**
+ * How deep blocks may nest (a top-level block is at depth 1, its children at 2, …) and how many blocks one
+ * tree may hold. A section, its column and a conditional inside already take three levels, so ten leave
+ * room for any real layout, and both keep compiling, rendering and zod's recursive parse far from the stack's end.
+ */
+export const DESIGN_LIMITS = { maxDepth: 10, maxBlocks: 1000 } as const;
+
+export const DESIGN_LIMITS_TEXT = `Blocks nest at most ${DESIGN_LIMITS.maxDepth} deep (a top-level block is at depth 1) and a tree holds at most ${DESIGN_LIMITS.maxBlocks} blocks.`;
+
+interface TreeIssue {
+  path: (string | number)[];
+  message: string;
+}
+
+/**
+ * Where a raw block list first breaks the depth or size limit. It walks the value before zod does, without
+ * recursion, and never descends past the limit, so a tree nested 10,000 deep costs eleven levels of work and
+ * is refused with a path instead of overflowing the stack in the recursive parse.
+ */
+export function blockTreeIssue(blocks: unknown, path: (string | number)[] = []): TreeIssue | null {
+  const pending: { list: unknown; depth: number; path: (string | number)[] }[] = [{ list: blocks, depth: 1, path }];
+  let count = 0;
+  while (pending.length > 0) {
+    const { list, depth, path: at } = pending.pop() as (typeof pending)[number];
+    if (!Array.isArray(list)) continue;
+    for (let i = 0; i < list.length; i++) {
+      if (++count > DESIGN_LIMITS.maxBlocks) return { path: [...at, i], message: `a design holds at most ${DESIGN_LIMITS.maxBlocks} blocks` };
+      const children = (list[i] as { children?: unknown } | null)?.children;
+      if (!Array.isArray(children) || children.length === 0) continue;
+      if (depth === DESIGN_LIMITS.maxDepth) {
+        return { path: [...at, i, "children"], message: `blocks nest at most ${DESIGN_LIMITS.maxDepth} deep` };
+      }
+      pending.push({ list: children, depth: depth + 1, path: [...at, i, "children"] });
+    }
+  }
+  return null;
+}
+
+/** `schema`, parsed only once `issueOf` finds nothing wrong with the raw value. */
+const checkedFirst = <T extends z.ZodType>(schema: T, issueOf: (value: unknown) => TreeIssue | null) =>
+  z.preprocess((value, ctx) => {
+    const issue = issueOf(value);
+    if (issue) ctx.addIssue({ code: "custom", path: issue.path, message: issue.message });
+    return value;
+  }, schema);
+
 export const BlockSchema: z.ZodType<Block> = z.lazy(() =>
   z.discriminatedUnion("type", [
     ...leaves(),
@@ -199,15 +245,21 @@ export const DesignSettingsSchema = z
   })
   .strict();
 
+/** A custom block's definition: one block tree, under the same limits as a design's. */
+export const RootBlockSchema = checkedFirst(BlockSchema, (value) => {
+  const issue = blockTreeIssue([value]);
+  return issue && { ...issue, path: issue.path.slice(1) };
+});
+
 export const DesignSchema = z
   .object({
     version: z.literal(1),
     settings: DesignSettingsSchema,
-    blocks: z.array(BlockSchema).max(200),
+    blocks: checkedFirst(z.array(BlockSchema).max(200), (value) => blockTreeIssue(value)),
   })
   .strict()
   .openapi("Design", {
-    description: "A visual-builder design: settings and a tree of blocks (see GET /workspaces/{ws}/visual-builder/blocks)",
+    description: `A visual-builder design: settings and a tree of blocks (see GET /workspaces/{ws}/visual-builder/blocks). ${DESIGN_LIMITS_TEXT}`,
     example: {
       version: 1,
       settings: { backgroundColor: "#f8f9fa", width: 600, fontFamily: "Arial, sans-serif" },

@@ -1,10 +1,10 @@
-import { and, asc, eq, gt } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { visualBuilderDesigns } from "../../db/schema";
-import { notFound } from "../../lib/errors";
 import { newId } from "../../lib/ids";
-import { decodeCursor, type Page, toPage } from "../../lib/pagination";
-import type { Design } from "./design";
+import { findInWorkspace } from "../../lib/lookups";
+import { keysetPage, type Page } from "../../lib/pagination";
+import type { Design } from "./design-schema";
 
 export type StoredDesign = typeof visualBuilderDesigns.$inferSelect;
 
@@ -17,24 +17,14 @@ export async function createDesign(db: Database, workspaceId: string, input: { n
 }
 
 export async function getDesign(db: Database, workspaceId: string, id: string): Promise<StoredDesign> {
-  const row = await db
-    .select()
-    .from(visualBuilderDesigns)
-    .where(and(eq(visualBuilderDesigns.workspace_id, workspaceId), eq(visualBuilderDesigns.id, id)))
-    .get();
-  if (!row) throw notFound("Design");
-  return row;
+  return findInWorkspace(db, visualBuilderDesigns, workspaceId, id, "Design");
 }
 
 export async function listDesigns(db: Database, workspaceId: string, limit: number, cursor?: string): Promise<Page<StoredDesign>> {
-  const after = decodeCursor(cursor);
-  const rows = await db
-    .select()
-    .from(visualBuilderDesigns)
-    .where(and(eq(visualBuilderDesigns.workspace_id, workspaceId), after ? gt(visualBuilderDesigns.id, after) : undefined))
-    .orderBy(asc(visualBuilderDesigns.id))
-    .limit(limit + 1);
-  return toPage(rows, limit, (d) => d.id);
+  return keysetPage(
+    (after) => db.select().from(visualBuilderDesigns).where(and(eq(visualBuilderDesigns.workspace_id, workspaceId), after)),
+    { key: visualBuilderDesigns.id, limit, cursor },
+  );
 }
 
 export async function updateDesign(
