@@ -5,7 +5,7 @@ import { API_REFERENCE_VERSION, loadApiReferenceBundle } from "./api-reference-b
 /** The URL names the bundle's version, so a browser may keep it for a year: a new version is a new URL. */
 export const API_REFERENCE_ASSET = `/docs/assets/scalar-api-reference-${API_REFERENCE_VERSION}.js`;
 
-/** Everything the UI would fetch from elsewhere (fonts, telemetry, the AI agent, a request proxy) is off. */
+/** What the UI would fetch from elsewhere (its fonts, telemetry, the AI agent) is off: only this origin is used. */
 const apiReferenceConfig = {
   url: "/openapi.json",
   withDefaultFonts: false,
