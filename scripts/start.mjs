@@ -22,13 +22,38 @@ if (!existsSync(".dev.vars")) {
   console.log("Created .dev.vars from .dev.vars.example (local development secrets).");
 }
 
-// stdin is closed so wrangler applies the migrations without asking for confirmation.
-const migrate = spawnSync("wrangler", ["d1", "migrations", "apply", "DB", "--local"], {
-  stdio: ["ignore", "inherit", "inherit"],
-});
-if (migrate.status !== 0) process.exit(migrate.status ?? 1);
+/**
+ * wrangler as a local tool: no usage metrics or error reports sent, no version banner, and no fetch of the
+ * `Request.cf` object (nothing here reads it), so that an offline start prints no network errors.
+ */
+const wranglerEnv = {
+  WRANGLER_SEND_METRICS: "false",
+  WRANGLER_SEND_ERROR_REPORTS: "false",
+  WRANGLER_HIDE_BANNER: "true",
+  CLOUDFLARE_CF_FETCH_ENABLED: "false",
+  ...process.env,
+};
 
-const dev = spawn("wrangler", ["dev", "--port", String(PORT), "--test-scheduled"], { stdio: "inherit" });
+// stdin is closed so wrangler applies the migrations without asking; its output (a table per migration) is kept
+// for when it fails, and a success is one line.
+const migrate = spawnSync("wrangler", ["d1", "migrations", "apply", "DB", "--local"], {
+  stdio: ["ignore", "pipe", "pipe"],
+  encoding: "utf8",
+  env: wranglerEnv,
+});
+if (migrate.status !== 0) {
+  process.stdout.write(migrate.stdout ?? "");
+  process.stderr.write(migrate.stderr ?? "");
+  process.exit(migrate.status ?? 1);
+}
+const applied = [...new Set(migrate.stdout.match(/\d{4}_[\w-]+\.sql/g) ?? [])];
+console.log(
+  applied.length > 0
+    ? `Local D1: applied ${applied.length} migration(s): ${applied.join(", ")}`
+    : "Local D1: up to date (no migrations to apply)",
+);
+
+const dev = spawn("wrangler", ["dev", "--port", String(PORT), "--test-scheduled"], { stdio: "inherit", env: wranglerEnv });
 for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => dev.kill(signal));
 dev.on("exit", (code) => process.exit(code ?? 0));
 

@@ -1,16 +1,16 @@
-import { Scalar } from "@scalar/hono-api-reference";
 import { createMiddleware } from "hono/factory";
 import { requestId } from "hono/request-id";
 import { createDb } from "./db/client";
 import { readConfig } from "./env";
 import { onError, onNotFound } from "./lib/error-handler";
 import { securitySchemes } from "./lib/openapi";
-import { type AppBindings, createRouter } from "./lib/router";
+import { type AppBindings, createRouter } from "./lib/create-app";
 import { jsonBodies } from "./middleware/json-body";
 import { apiKeysRouter } from "./routes/api-keys";
 import { audienceRouter } from "./routes/audience";
 import { categoriesRouter } from "./routes/categories";
 import { dedicatedIpsRouter } from "./routes/dedicated-ips";
+import { docsRouter } from "./routes/docs";
 import { domainsRouter } from "./routes/domains";
 import { healthRouter } from "./routes/health";
 import { identitiesRouter } from "./routes/identities";
@@ -79,7 +79,7 @@ export function createApp() {
     app.openAPIRegistry.registerComponent("securitySchemes", name, scheme);
   }
   app.doc31("/openapi.json", OPENAPI_DOCUMENT);
-  app.get("/docs", Scalar({ url: "/openapi.json", pageTitle: "Flarecast API" }));
+  app.route("/", docsRouter);
 
   app.onError(onError);
   app.notFound(onNotFound);

@@ -5,6 +5,7 @@ import { QUEUES } from "../queues/messages";
 import { consumeSendBatch } from "../queues/send.consumer";
 import { createApp } from "./app";
 import { createDb } from "./db/client";
+import { ConfigError, readConfig } from "./env";
 import { jobs } from "./jobs/registry";
 import { runScheduledJobs } from "./jobs/runner";
 
@@ -23,16 +24,31 @@ const consumers: Record<string, typeof consumeSendBatch> = {
   [QUEUES.importDeadLetters]: consumeDeadLetterBatch,
 };
 
+/**
+ * Checks the vars and secrets before a batch or a cron run starts, as the app does for a request: a bad one then
+ * fails the run with a log line naming the setting, rather than with an error deep inside a consumer or a job.
+ */
+function checkConfig(env: Env, run: string): void {
+  try {
+    readConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) console.error(`${run}: ${err.message}`);
+    throw err;
+  }
+}
+
 export default {
   fetch: app.fetch,
 
   async queue(batch, env) {
+    checkConfig(env, `queue ${batch.queue}`);
     const consume = consumers[batch.queue];
     if (!consume) throw new Error(`no consumer for queue "${batch.queue}"`);
     await consume(batch, { env, db: createDb(env.DB) });
   },
 
   async scheduled(controller, env) {
+    checkConfig(env, `cron "${controller.cron}"`);
     await runScheduledJobs(controller.cron, jobs, { env, db: createDb(env.DB), now: new Date(controller.scheduledTime) });
   },
 } satisfies ExportedHandler<Env, unknown>;

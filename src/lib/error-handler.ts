@@ -1,4 +1,4 @@
-import type { ErrorHandler, NotFoundHandler } from "hono";
+import type { Context, ErrorHandler, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { ConfigError } from "../env";
 import { ApiError, type ProblemCode } from "./errors";
@@ -16,26 +16,28 @@ const codeForStatus: Record<number, ProblemCode> = {
   429: "rate_limited",
 };
 
-function toApiError(err: unknown): ApiError {
+function toApiError(err: unknown, requestId: string): ApiError {
   if (err instanceof ApiError) return err;
   if (err instanceof HTTPException && codeForStatus[err.status]) {
     return new ApiError(codeForStatus[err.status], err.message || "Request could not be processed");
   }
   if (err instanceof ConfigError) {
-    console.error(err.message);
+    console.error(`request ${requestId}: ${err.message}`);
     return new ApiError("internal_error", "The server is misconfigured; its operator has been told in the logs");
   }
-  console.error("unhandled error", err);
+  console.error(`request ${requestId}: unhandled error`, err);
   return new ApiError("internal_error", "Something went wrong on our side");
 }
 
-/** The single place where an error becomes a response: RFC 9457 problem+json, whatever was thrown. */
-export const onError: ErrorHandler = (err, c) => {
-  const problem = toApiError(err).toProblem(new URL(c.req.url).pathname);
+/** The request id names the occurrence, so that a client reporting a problem points at its log lines. */
+function problemResponse(c: Context, error: ApiError): Response {
+  const requestId = c.get("requestId");
+  const problem = { ...error.toProblem(`urn:flarecast:request:${requestId}`), request_id: requestId };
   return c.body(JSON.stringify(problem), problem.status as 400, PROBLEM_JSON);
-};
+}
 
-export const onNotFound: NotFoundHandler = (c) => {
-  const problem = new ApiError("not_found", `No route for ${c.req.method} ${new URL(c.req.url).pathname}`).toProblem();
-  return c.body(JSON.stringify(problem), 404, PROBLEM_JSON);
-};
+/** The single place where an error becomes a response: RFC 9457 problem+json, whatever was thrown. */
+export const onError: ErrorHandler = (err, c) => problemResponse(c, toApiError(err, c.get("requestId")));
+
+export const onNotFound: NotFoundHandler = (c) =>
+  problemResponse(c, new ApiError("not_found", `No route for ${c.req.method} ${new URL(c.req.url).pathname}`));

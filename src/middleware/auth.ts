@@ -2,7 +2,7 @@ import { createMiddleware } from "hono/factory";
 import { authenticateApiKey, lastUsedIsStale, touchApiKey } from "../domain/tenancy/api-keys";
 import { secretsEqual } from "../lib/crypto";
 import { notFound, unauthorized } from "../lib/errors";
-import type { AppBindings } from "../lib/router";
+import type { AppBindings } from "../lib/create-app";
 
 function bearerToken(header: string | undefined): string | undefined {
   const match = header?.match(/^Bearer\s+(\S+)\s*$/i);

@@ -4,7 +4,7 @@ import { createMiddleware } from "hono/factory";
 import { matchedRoutes } from "hono/route";
 import { ApiError } from "../lib/errors";
 import { MAX_BODY_BYTES, readBodyUpTo, readJsonBody } from "../lib/request-body";
-import type { AppBindings } from "../lib/router";
+import type { AppBindings } from "../lib/create-app";
 
 interface BodyRule {
   mediaTypes: string[];

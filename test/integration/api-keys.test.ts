@@ -25,12 +25,12 @@ describe("workspace API key authentication", () => {
     const theirs = await createWorkspace({ name: "Theirs", postal_address: "Secret Street 1" });
     const unknown = await api("/workspaces/ws_00000000000000000000000000", { token: mine.key });
     expect(unknown.status).toBe(404);
-    const { instance: _, ...unknownProblem } = unknown.json;
+    const { instance: _, request_id: _id, ...unknownProblem } = unknown.json;
     for (const path of [`/workspaces/${theirs.workspace.id}`, `/workspaces/${theirs.workspace.slug}`, `/workspaces/${theirs.workspace.id}/api-keys`]) {
       const res = await api(path, { token: mine.key });
       expect(res.status, path).toBe(404);
-      const { instance, ...problem } = res.json;
-      expect(instance).toBe(path);
+      const { instance, request_id, ...problem } = res.json;
+      expect(instance).toBe(`urn:flarecast:request:${request_id}`);
       expect(problem, "indistinguishable from a workspace that does not exist").toEqual(unknownProblem);
       expect(res.text).not.toContain("Secret Street");
     }

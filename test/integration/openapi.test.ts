@@ -1,11 +1,12 @@
-import { createExecutionContext } from "cloudflare:test";
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import packageJson from "../../package.json";
 import { createApp } from "../../src/app";
-import worker from "../../src/index";
+import { API_REFERENCE_VERSION } from "../../src/routes/docs/api-reference-bundle";
+import { API_REFERENCE_ASSET } from "../../src/routes/docs";
 import { api } from "../factories/api";
 
-const UNDOCUMENTED = new Set(["/openapi.json", "/docs"]);
+/** Pages and assets for people, not API operations. */
+const UNDOCUMENTED = new Set(["/", "/openapi.json", "/docs", API_REFERENCE_ASSET]);
 
 describe("GET /openapi.json", () => {
   it("is an OpenAPI 3.1 document that lists every route the app serves", async () => {
@@ -33,12 +34,74 @@ describe("GET /openapi.json", () => {
   });
 });
 
+/** Every schema object in the document with a `pattern`, and where it sits. */
+function patternsIn(node: unknown, path = "#"): { path: string; pattern: string; example?: unknown }[] {
+  if (Array.isArray(node)) return node.flatMap((item, i) => patternsIn(item, `${path}/${i}`));
+  if (typeof node !== "object" || node === null) return [];
+  const here = "pattern" in node && typeof node.pattern === "string" ? [{ path, pattern: node.pattern, example: (node as { example?: unknown }).example }] : [];
+  return [...here, ...Object.entries(node).flatMap(([key, value]) => patternsIn(value, `${path}/${key}`))];
+}
+
+describe("patterns in /openapi.json", () => {
+  it("are ECMA-262 regular expressions without flags, as JSON Schema validators compile them, and accept their examples", async () => {
+    const { json } = await api("/openapi.json");
+    const patterns = patternsIn(json.paths).concat(patternsIn(json.components));
+    expect(patterns.length).toBeGreaterThan(0);
+    for (const { path, pattern, example } of patterns) {
+      expect(() => new RegExp(pattern), path).not.toThrow();
+      expect(() => new RegExp(pattern, "u"), path).not.toThrow();
+      expect(pattern, `${path} ends in a regex literal's flags, which a pattern cannot carry`).not.toMatch(/\/[dgimsuvy]+$/);
+      if (typeof example === "string") expect(new RegExp(pattern, "u").test(example), `${path}: ${example}`).toBe(true);
+    }
+  });
+
+  it("accept a domain suppression as the API does, whatever its case", async () => {
+    const { json } = await api("/openapi.json");
+    const domain = new RegExp(json.components.schemas.CreateSuppression.properties.domain.pattern, "u");
+    expect(domain.test("example.com")).toBe(true);
+    expect(domain.test("Mail.Example.COM")).toBe(true);
+    expect(domain.test("not a domain")).toBe(false);
+  });
+});
+
+/** Every URL the page loads a script or a stylesheet from. */
+function loadedUrls(page: string): string[] {
+  const scripts = [...page.matchAll(/<script\b[^>]*\bsrc="([^"]*)"/g)].map((m) => m[1]);
+  const styles = [...page.matchAll(/<link\b[^>]*\bhref="([^"]*)"/g)].map((m) => m[1]);
+  const imports = [...page.matchAll(/@import\s+(?:url\()?["']?([^"')\s]+)/g)].map((m) => m[1]);
+  return [...scripts, ...styles, ...imports];
+}
+
 describe("GET /docs", () => {
-  it("renders the API reference for the document", async () => {
+  it("renders the API reference for the document from this origin only, so it works offline", async () => {
     const res = await api("/docs");
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toContain("text/html");
     expect(res.text).toContain("/openapi.json");
+    const urls = loadedUrls(res.text);
+    expect(urls).toEqual([API_REFERENCE_ASSET]);
+    for (const url of urls) expect(new URL(url, "http://flarecast.test").origin).toBe("http://flarecast.test");
+  });
+
+  it("serves the reference UI's script with a long-lived cache header, at a URL that names its version", async () => {
+    const res = await api(API_REFERENCE_ASSET);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toMatch(/^text\/javascript/);
+    expect(res.headers.get("cache-control")).toBe("public, max-age=31536000, immutable");
+    expect(res.text).toContain(`@scalar/api-reference@${API_REFERENCE_VERSION}`);
+    expect(res.text).toContain("createApiReference");
+    expect(packageJson.dependencies["@scalar/api-reference"]).toBe(API_REFERENCE_VERSION);
+  });
+});
+
+describe("GET /", () => {
+  it("says what this is and links the reference, the document and the health check", async () => {
+    const res = await api("/");
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toContain("text/html");
+    expect(res.text).toContain("Flarecast");
+    for (const link of ["/docs", "/openapi.json", "/health"]) expect(res.text).toContain(`href="${link}"`);
+    expect(loadedUrls(res.text)).toEqual([]);
   });
 });
 
@@ -56,18 +119,5 @@ describe("GET /health", () => {
     const res = await api("/health");
     expect(res.status).toBe(200);
     expect(res.json).toMatchObject({ status: "ok", database: "ok" });
-  });
-});
-
-describe("a misconfigured deployment", () => {
-  it("answers 500 problem+json that names no secret", async () => {
-    const broken = { ...env, ENCRYPTION_KEY: "too-short-to-be-a-key" } as unknown as Env;
-    const res = await worker.fetch(new Request("http://flarecast.test/health"), broken, createExecutionContext());
-    expect(res.status).toBe(500);
-    expect(res.headers.get("content-type")).toBe("application/problem+json");
-    const text = await res.text();
-    expect(JSON.parse(text)).toMatchObject({ type: "urn:flarecast:problem:internal_error", status: 500 });
-    expect(text).not.toContain("too-short-to-be-a-key");
-    expect(text).not.toContain("ENCRYPTION_KEY");
   });
 });

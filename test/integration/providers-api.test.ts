@@ -155,7 +155,7 @@ describe("providers API", () => {
     const foreign = await api(`${base(other.workspace.id)}/${first.json.id}`, { token: other.key });
     const missing = await api(`${base(other.workspace.id)}/prv_nothing`, { token: other.key });
     expect(foreign.status).toBe(404);
-    expect(foreign.json).toEqual({ ...missing.json, instance: foreign.json.instance });
+    expect(foreign.json).toEqual({ ...missing.json, instance: foreign.json.instance, request_id: foreign.json.request_id });
     expect((await api(`${base(other.workspace.id)}/${first.json.id}/test`, { method: "POST", token: other.key })).status).toBe(404);
 
     expect((await api(`${base(workspace.id)}/${first.json.id}`, { method: "DELETE", token: key })).status).toBe(204);

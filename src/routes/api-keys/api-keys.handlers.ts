@@ -1,6 +1,6 @@
 import type { RouteHandler } from "@hono/zod-openapi";
 import * as apiKeys from "../../domain/tenancy/api-keys";
-import type { AppBindings } from "../../lib/router";
+import type { AppBindings } from "../../lib/create-app";
 import type * as routes from "./api-keys.routes";
 import { toApiKeyResponse } from "./api-keys.schemas";
 

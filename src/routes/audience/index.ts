@@ -1,5 +1,5 @@
 import { previewAudience } from "../../domain/audience/audience";
-import { createRouter } from "../../lib/router";
+import { createRouter } from "../../lib/create-app";
 import { toSubscriberSummary } from "../subscribers/subscribers.schemas";
 import * as routes from "./audience.routes";
 

@@ -1,5 +1,5 @@
 import * as categories from "../../domain/audience/categories";
-import { createRouter } from "../../lib/router";
+import { createRouter } from "../../lib/create-app";
 import * as routes from "./categories.routes";
 
 export const categoriesRouter = createRouter()

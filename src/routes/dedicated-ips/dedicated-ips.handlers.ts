@@ -1,7 +1,7 @@
 import type { RouteHandler } from "@hono/zod-openapi";
 import * as ips from "../../domain/dedicated-ips/dedicated-ips";
 import { dohResolver } from "../../domain/dns/doh-resolver";
-import type { AppBindings } from "../../lib/router";
+import type { AppBindings } from "../../lib/create-app";
 import type * as routes from "./dedicated-ips.routes";
 import { toDedicatedIpResponse } from "./dedicated-ips.schemas";
 

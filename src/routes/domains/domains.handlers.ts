@@ -2,7 +2,7 @@ import type { RouteHandler } from "@hono/zod-openapi";
 import { dohResolver } from "../../domain/dns/doh-resolver";
 import * as domains from "../../domain/domains/sending-domains";
 import { refreshTargetHealth } from "../../domain/reputation/target-health";
-import type { AppBindings } from "../../lib/router";
+import type { AppBindings } from "../../lib/create-app";
 import type * as routes from "./domains.routes";
 import { toDomainResponse } from "./domains.schemas";
 

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { createRouter } from "../../lib/router";
+import { createRouter } from "../../lib/create-app";
 import { health } from "./health.routes";
 
 export const healthRouter = createRouter().openapi(health, async (c) => {

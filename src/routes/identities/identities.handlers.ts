@@ -1,6 +1,6 @@
 import type { RouteHandler } from "@hono/zod-openapi";
 import * as identities from "../../domain/domains/identities";
-import type { AppBindings } from "../../lib/router";
+import type { AppBindings } from "../../lib/create-app";
 import type * as routes from "./identities.routes";
 import { toIdentityResponse } from "./identities.schemas";
 

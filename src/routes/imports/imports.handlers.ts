@@ -4,7 +4,7 @@ import * as imports from "../../domain/audience/import-reports";
 import { exportColumns, exportListCsv } from "../../domain/audience/list-export";
 import { getList } from "../../domain/audience/lists";
 import { invalidField } from "../../lib/errors";
-import type { AppBindings } from "../../lib/router";
+import type { AppBindings } from "../../lib/create-app";
 import type * as routes from "./imports.routes";
 import { toImportResponse, toImportSummary } from "./imports.schemas";
 

@@ -1,4 +1,4 @@
-import { createRouter } from "../../lib/router";
+import { createRouter } from "../../lib/create-app";
 import * as handlers from "./imports.handlers";
 import * as routes from "./imports.routes";
 

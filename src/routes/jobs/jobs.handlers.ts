@@ -2,7 +2,7 @@ import type { RouteHandler } from "@hono/zod-openapi";
 import { jobs } from "../../jobs/registry";
 import { lastRunOf, runJob as run } from "../../jobs/runner";
 import { notFound } from "../../lib/errors";
-import type { AppBindings } from "../../lib/router";
+import type { AppBindings } from "../../lib/create-app";
 import type * as routes from "./jobs.routes";
 import { toJobRunResponse } from "./jobs.schemas";
 

@@ -1,7 +1,7 @@
 import type { RouteHandler } from "@hono/zod-openapi";
 import * as pools from "../../domain/pools/pools";
 import { routeRecipient } from "../../domain/routing/route-loader";
-import type { AppBindings } from "../../lib/router";
+import type { AppBindings } from "../../lib/create-app";
 import type * as routes from "./pools.routes";
 import { toPoolResponse } from "./pools.schemas";
 

@@ -5,7 +5,7 @@ import { createMiddleware } from "hono/factory";
 import type { JSX } from "hono/jsx/jsx-runtime";
 import * as preferences from "../../domain/preferences/preferences";
 import { ApiError } from "../../lib/errors";
-import type { AppBindings } from "../../lib/router";
+import type { AppBindings } from "../../lib/create-app";
 import { InvalidLinkPage, type Notice, PreferencePage } from "./preference-page";
 import type * as routes from "./preferences.routes";
 import { asList, toPreferencesResponse, type UpdatePreferencesForm } from "./preferences.schemas";

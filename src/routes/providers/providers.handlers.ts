@@ -1,6 +1,6 @@
 import type { RouteHandler } from "@hono/zod-openapi";
 import * as providers from "../../domain/providers/providers";
-import type { AppBindings } from "../../lib/router";
+import type { AppBindings } from "../../lib/create-app";
 import type * as routes from "./providers.routes";
 import { toProviderResponse } from "./providers.schemas";
 

@@ -2,7 +2,7 @@ import type { RouteHandler } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import * as personalData from "../../domain/audience/personal-data";
 import * as subscribers from "../../domain/audience/subscribers";
-import type { AppBindings } from "../../lib/router";
+import type { AppBindings } from "../../lib/create-app";
 import type * as routes from "./subscribers.routes";
 import { toSubscriberResponse } from "./subscribers.schemas";
 

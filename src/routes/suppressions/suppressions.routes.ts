@@ -23,7 +23,7 @@ export const CreateSuppressionSchema = z
     email: z.string().max(320).optional(),
     domain: z
       .string()
-      .regex(/^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i, "must be a domain such as example.com")
+      .regex(/^(?=.{1,253}$)(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z]{2,63}$/, "must be a domain such as example.com")
       .transform((d) => d.toLowerCase())
       .optional(),
     note: z.string().max(500).nullable().optional(),

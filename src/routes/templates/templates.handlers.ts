@@ -1,6 +1,6 @@
 import type { RouteHandler } from "@hono/zod-openapi";
 import * as templates from "../../domain/templates/templates";
-import type { AppBindings } from "../../lib/router";
+import type { AppBindings } from "../../lib/create-app";
 import type * as routes from "./templates.routes";
 import { toTemplateResponse, toVersionResponse } from "./templates.schemas";
 

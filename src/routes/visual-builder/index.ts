@@ -1,4 +1,4 @@
-import { createRouter } from "../../lib/router";
+import { createRouter } from "../../lib/create-app";
 import * as handlers from "./visual-builder.handlers";
 import * as routes from "./visual-builder.routes";
 

@@ -6,7 +6,7 @@ import type { Design } from "../../domain/builder/design-schema";
 import { renderTemplate } from "../../domain/templates/render";
 import { asTemplateValidationError } from "../../domain/templates/template-errors";
 import * as templates from "../../domain/templates/templates";
-import type { AppBindings } from "../../lib/router";
+import type { AppBindings } from "../../lib/create-app";
 import { toTemplateResponse } from "../templates/templates.schemas";
 import type * as routes from "./visual-builder.routes";
 import { toCustomBlockResponse, toDesignResponse } from "./visual-builder.schemas";

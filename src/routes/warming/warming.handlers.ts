@@ -8,7 +8,7 @@ import {
   updateSchedule as updateWarmingSchedule,
 } from "../../domain/warming/schedules";
 import { pauseWarmingByOperator, resumeWarming, startWarming, type WarmingTarget, warmingProgress } from "../../domain/warming/warming";
-import type { AppBindings } from "../../lib/router";
+import type { AppBindings } from "../../lib/create-app";
 import type * as routes from "./warming.routes";
 
 export const listSchedules: RouteHandler<typeof routes.listSchedules, AppBindings> = async (c) =>

@@ -1,6 +1,6 @@
 import type { RouteHandler } from "@hono/zod-openapi";
 import * as workspaces from "../../domain/tenancy/workspaces";
-import type { AppBindings } from "../../lib/router";
+import type { AppBindings } from "../../lib/create-app";
 import { toApiKeyResponse } from "../api-keys/api-keys.schemas";
 import type * as routes from "./workspaces.routes";
 import { toWorkspaceResponse } from "./workspaces.schemas";
