@@ -46,7 +46,10 @@ export const thirtyBlockDesign: Design = {
           type: "column",
           props: {},
           children: [
-            { type: "image", props: { src: "https://example.com/feature-2.png", alt: "Smart routing", href: "https://example.com/routing" } },
+            {
+              type: "image",
+              props: { src: "https://example.com/feature-2.png", alt: "Smart routing", href: "https://example.com/routing" },
+            },
             { type: "link", props: { text: "Read about routing", href: "https://example.com/routing" } },
           ],
         },
@@ -76,7 +79,10 @@ export const thirtyBlockDesign: Design = {
       props: { backgroundColor: "#f8fafc", padding: 16 },
       children: [
         { type: "text", props: { text: "Your plan: {{ account.plan | default: 'Free' }}. Credits left: {{ account.credits }}." } },
-        { type: "link", props: { text: "See your usage", href: "https://example.com/usage?ws={{ workspace_name | url_encode }}", align: "right" } },
+        {
+          type: "link",
+          props: { text: "See your usage", href: "https://example.com/usage?ws={{ workspace_name | url_encode }}", align: "right" },
+        },
         { type: "image", props: { src: "https://example.com/usage-chart.png", alt: "Usage this month", width: 400, align: "center" } },
       ],
     },
@@ -95,7 +101,10 @@ export const thirtyBlockDesign: Design = {
       },
     },
     { type: "spacer", props: { height: 8 } },
-    { type: "footer", props: { text: "You get this because you signed up at example.com.", includeUnsubscribe: true, includePostalAddress: true } },
+    {
+      type: "footer",
+      props: { text: "You get this because you signed up at example.com.", includeUnsubscribe: true, includePostalAddress: true },
+    },
   ],
 };
 

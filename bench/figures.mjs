@@ -13,7 +13,13 @@ export function wholeNumberOption(name, fallback, { min = 1 } = {}) {
 export function stats(xs) {
   const s = [...xs].sort((a, b) => a - b);
   const rank = (p) => s[Math.min(s.length - 1, Math.ceil(p * s.length) - 1)];
-  return { n: s.length, min: s[0], median: s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2, p90: rank(0.9), max: s[s.length - 1] };
+  return {
+    n: s.length,
+    min: s[0],
+    median: s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2,
+    p90: rank(0.9),
+    max: s[s.length - 1],
+  };
 }
 
 /** A figure with `d` decimals, or a dash where there is none, so that a missing figure never reads as NaN in a table. */

@@ -7,7 +7,11 @@ import path from "node:path";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 
-export const loadAverage = () => os.loadavg().map((x) => x.toFixed(2)).join(" ");
+export const loadAverage = () =>
+  os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(" ");
 
 /** The installed version, which may be newer than package.json's range. */
 export const packageVersion = (name) => JSON.parse(readFileSync(path.join(ROOT, "node_modules", name, "package.json"), "utf8")).version;

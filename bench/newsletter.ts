@@ -5,8 +5,7 @@ import type { TemplateContent } from "../src/domain/templates/render";
 const FONT = "font-family:Helvetica,Arial,sans-serif;";
 const TABLE = 'role="presentation" cellpadding="0" cellspacing="0" border="0"';
 
-const paragraph = (inner: string) =>
-  `<p style="margin:0 0 16px 0;${FONT}font-size:16px;line-height:24px;color:#334155;">${inner}</p>`;
+const paragraph = (inner: string) => `<p style="margin:0 0 16px 0;${FONT}font-size:16px;line-height:24px;color:#334155;">${inner}</p>`;
 
 const bodyHtml = `<!DOCTYPE html>
 <html lang="en" xmlns="http://www.w3.org/1999/xhtml">
@@ -41,7 +40,7 @@ img{border:0;outline:none;text-decoration:none;}
 </td></tr>
 <tr><td style="padding:32px 32px 8px 32px;">
 <h1 style="margin:0 0 16px 0;${FONT}font-size:28px;line-height:34px;color:#0f172a;">{{ headline }}</h1>
-${paragraph("Hi {{ first_name | default: \"there\" }},")}
+${paragraph('Hi {{ first_name | default: "there" }},')}
 ${paragraph("{{ intro }}")}
 ${paragraph("Every week we collect the most useful reading for teams who run email at scale: deliverability, design, automation and the occasional story from the field. Here is what caught our attention this week.")}
 </td></tr>
@@ -113,7 +112,7 @@ ${paragraph("Every week we collect the most useful reading for teams who run ema
 {% endif %}
 <tr><td style="padding:24px 32px;">
 ${paragraph("Your account manager, {{ account_manager }}, reads every reply to this email. If something here was useful, or missing, just hit reply.")}
-${paragraph("Invite a colleague with your referral code <strong style=\"color:#0f172a;\">{{ referral_code | upcase }}</strong> and you both get a month of {{ plan_name }} on us.")}
+${paragraph('Invite a colleague with your referral code <strong style="color:#0f172a;">{{ referral_code | upcase }}</strong> and you both get a month of {{ plan_name }} on us.')}
 <table ${TABLE} align="center" style="margin:0 auto;"><tr>
 <td align="center" bgcolor="#16a34a" style="border-radius:6px;background-color:#16a34a;">
 <a href="{{ hero_link }}" target="_blank" style="display:inline-block;padding:12px 28px;${FONT}font-size:16px;font-weight:bold;line-height:20px;color:#ffffff;text-decoration:none;border-radius:6px;">Read the full issue</a>
@@ -224,7 +223,8 @@ export function newsletterContext(i: number): Record<string, unknown> {
     hero_image_url: "https://cdn.example.com/weekly/142/hero.png",
     headline: "Deliverability, dark mode & the plain-text part",
     first_name: `Ada${i}`,
-    intro: "This issue is about the parts of an email nobody sees until they break: the text alternative, the dark-mode palette and the reputation of the domain it comes from.",
+    intro:
+      "This issue is about the parts of an email nobody sees until they break: the text alternative, the dark-mode palette and the reputation of the domain it comes from.",
     plan_name: "Growth",
     credits_remaining: 40 + (i % 100),
     renewal_date: "December 12, 2026",

@@ -93,7 +93,6 @@ async function externalCheck({ origin, pgid }, name, perIterUs) {
   };
 }
 
-
 function runNode(set) {
   log(`running the ${set} cases in Node`);
   const out = execFileSync(process.execPath, ["--import", "tsx", "bench/node.ts", set, String(BATCHES), String(TARGET_BATCH_MS)], {
@@ -104,7 +103,6 @@ function runNode(set) {
   });
   return JSON.parse(out);
 }
-
 
 const byName = (run) => Object.fromEntries(run.results.map((r) => [r.name, r]));
 
@@ -167,7 +165,10 @@ function report({ when, mach, probe, wdMain, wdBreak, nodeMain, nodeBreak, check
   const given = w["render.cached.body_text-given"];
   const generated = w["render.cached.body_text-generated"];
   const compile = w["compile.30-block"];
-  const verdict = (r) => (r.median_us <= TARGET_US ? `**met** (${fmt(r.median_us)} µs ≤ ${TARGET_US} µs)` : `**not met** (${fmt(r.median_us)} µs, ${fmt(r.median_us / TARGET_US)}× the target)`);
+  const verdict = (r) =>
+    r.median_us <= TARGET_US
+      ? `**met** (${fmt(r.median_us)} µs ≤ ${TARGET_US} µs)`
+      : `**not met** (${fmt(r.median_us)} µs, ${fmt(r.median_us / TARGET_US)}× the target)`;
   const frozen = probe.rows.every((r) => r.date_now_during_busy_ms === 0 && r.perf_now_during_busy_ms === 0);
   const inputs = wdMain.inputs;
   const busiest = busyLoad(mach);
@@ -188,7 +189,12 @@ function report({ when, mach, probe, wdMain, wdBreak, nodeMain, nodeBreak, check
     const inside = c.inside_median_us;
     return `| \`${c.name}\` | ${fmt(w[c.name].median_us)} | ${fmt(inside)} | ${fmt(c.per_iteration_us)} (${fmt(pct(c.per_iteration_us, inside), 0)} %) | ${fmt(c.cpu_per_iteration_us)} (${fmt(pct(c.cpu_per_iteration_us, inside), 0)} %) | ${c.n} × ${c.requests} requests (empty request ${fmt(c.empty_request_us / 1000, 1)} ms) |`;
   });
-  const worstCheck = Math.max(...checks.flatMap((c) => [Math.abs(pct(c.per_iteration_us, c.inside_median_us)), Math.abs(pct(c.cpu_per_iteration_us, c.inside_median_us))]));
+  const worstCheck = Math.max(
+    ...checks.flatMap((c) => [
+      Math.abs(pct(c.per_iteration_us, c.inside_median_us)),
+      Math.abs(pct(c.cpu_per_iteration_us, c.inside_median_us)),
+    ]),
+  );
   const drift = Math.max(...checks.map((c) => Math.abs(pct(c.inside_median_us, w[c.name].median_us))));
   const busy = w["busy-loop"];
 
@@ -312,10 +318,10 @@ The same case measured by the same in-workerd timer a minute or two apart differ
 run: allocation-heavy code (the renders, the compile) depends on the isolate's heap and JIT state and on what
 else the machine is doing; the allocation-free busy loop does not. Read the render and compile figures as
 ±30 % on this machine${
-  [given, generated].every((r) => r.median_us > 2 * TARGET_US || r.median_us < TARGET_US / 2)
-    ? "; the verdict on the 100 µs target does not hinge on that, the figures being far from it"
-    : ", and mind it when comparing with the 100 µs target"
-}.
+    [given, generated].every((r) => r.median_us > 2 * TARGET_US || r.median_us < TARGET_US / 2)
+      ? "; the verdict on the 100 µs target does not hinge on that, the figures being far from it"
+      : ", and mind it when comparing with the 100 µs target"
+  }.
 
 **Known-work check**: the \`busy-loop\` case (100,000 steps of integer arithmetic, no allocation) takes
 ${fmt(busy.median_us)} µs (median; min ${fmt(busy.min_us)}, p90 ${fmt(busy.p90_us)}) in workerd and ${fmt(n["busy-loop"].median_us)} µs (min ${fmt(n["busy-loop"].min_us)}) in Node —
@@ -360,7 +366,6 @@ Worker), \`bench/suite.ts\` (cases and timer, shared by workerd and Node), \`ben
 `;
 }
 
-
 if (process.argv.includes("--report-only")) {
   const saved = JSON.parse(readFileSync(path.join(ROOT, "bench/results.json"), "utf8"));
   writeResultsSection(ROOT, HEADING, report(saved));
@@ -369,7 +374,10 @@ if (process.argv.includes("--report-only")) {
 }
 
 const started = Date.now();
-const when = new Date().toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC");
+const when = new Date()
+  .toISOString()
+  .replace("T", " ")
+  .replace(/\.\d+Z$/, " UTC");
 const mach = machine({
   node_v8: process.versions.v8,
   workerd_npm: packageVersion("workerd"),

@@ -50,7 +50,11 @@ export interface BenchOptions {
 export let sink: unknown;
 
 const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * (sorted.length - 1) + 0.5))];
-const median = (xs: number[]) => quantile([...xs].sort((a, b) => a - b), 0.5);
+const median = (xs: number[]) =>
+  quantile(
+    [...xs].sort((a, b) => a - b),
+    0.5,
+  );
 
 /** Median time of a batch that runs nothing: the tick itself, as the clock sees it. */
 export async function tickOverheadMs(clock: Clock, samples = 30): Promise<number> {
@@ -192,13 +196,29 @@ export const mainCases: Case[] = [
 
 /** Where one render's time goes: each step of renderTemplate on its own, with the same inputs. */
 export const breakdownCases: Case[] = [
-  { name: "part.newsletterContext", label: "building the recipient's context object (bench harness, not renderTemplate)", fn: (i) => newsletterContext(i) },
-  { name: "part.resolveContext", label: "resolveContext (declared defaults + required check)", fn: (i) => resolveContext(withText.variables, newsletterContext(i)) },
+  {
+    name: "part.newsletterContext",
+    label: "building the recipient's context object (bench harness, not renderTemplate)",
+    fn: (i) => newsletterContext(i),
+  },
+  {
+    name: "part.resolveContext",
+    label: "resolveContext (declared defaults + required check)",
+    fn: (i) => resolveContext(withText.variables, newsletterContext(i)),
+  },
   { name: "part.liquid.subject", label: "Liquid render: subject", fn: () => renderLiquid(parsed.subject, "text", ctx0) },
   { name: "part.liquid.preview", label: "Liquid render: preview text", fn: () => renderLiquid(parsed.preview, "text", ctx0) },
-  { name: "part.liquid.body_html", label: "Liquid render: body_html (HTML engine, escaped outputs)", fn: () => renderLiquid(parsed.html, "html", ctx0) },
+  {
+    name: "part.liquid.body_html",
+    label: "Liquid render: body_html (HTML engine, escaped outputs)",
+    fn: () => renderLiquid(parsed.html, "html", ctx0),
+  },
   { name: "part.liquid.body_text", label: "Liquid render: body_text", fn: () => renderLiquid(parsed.text, "text", ctx0) },
-  { name: "part.liquid.generated_text", label: "Liquid render: the generated text source (templates without body_text)", fn: () => renderLiquid(parsed.generatedText, "text", ctx0) },
+  {
+    name: "part.liquid.generated_text",
+    label: "Liquid render: the generated text source (templates without body_text)",
+    fn: () => renderLiquid(parsed.generatedText, "text", ctx0),
+  },
 ];
 
 /** An engine set up like the HTML engine of src/domain/templates/liquid.ts (which does not export it). */
@@ -222,7 +242,11 @@ export const diagnosticCases: Case[] = [
     label: "diagnostic: the same body_html rendered by stock liquidjs async render (how Flarecast first rendered)",
     fn: () => syncEngine.render(syncParsed, ctx0),
   },
-  { name: "diag.htmlToPlainText", label: "diagnostic: html-to-text on the rendered HTML (what text generation cost per recipient before)", fn: () => htmlToPlainText(sampleHtml) },
+  {
+    name: "diag.htmlToPlainText",
+    label: "diagnostic: html-to-text on the rendered HTML (what text generation cost per recipient before)",
+    fn: () => htmlToPlainText(sampleHtml),
+  },
   {
     name: "diag.await-100",
     label: "diagnostic: 100 sequential `await`s of already-resolved promises (the runtime's cost per await)",
@@ -249,7 +273,9 @@ export async function inputsReport() {
     variables_used: used.length,
     output_variables_all_used: OUTPUT_VARIABLES.every((v) => used.includes(v)),
     loop_items_rendered: context.articles.filter((a) => rendered.html.includes(escapeHtml(a.title).replaceAll("'", "&#39;"))).length,
-    loop_items_in_generated_text: context.articles.filter((a) => generated.text.includes(a.title.toUpperCase()) || generated.text.includes(a.title)).length,
+    loop_items_in_generated_text: context.articles.filter(
+      (a) => generated.text.includes(a.title.toUpperCase()) || generated.text.includes(a.title),
+    ).length,
     liquid_left_in_output: /\{\{|\{%/.test(rendered.html + rendered.text + generated.text),
     missing_variables: rendered.missing_variables,
     rendered_html_bytes: new TextEncoder().encode(rendered.html).length,

@@ -46,15 +46,28 @@ export function applyMigrations(persistTo, log) {
  * what `stopProcessGroup` found plus a sentence saying how the group went (`summary`, which some runners put in
  * their report); calling it again returns the same promise.
  */
-export async function startWranglerDev({ config, persistTo, envFile, args = [], env = {}, isReady = (res) => res.ok, timeoutMs = 60_000, log }) {
+export async function startWranglerDev({
+  config,
+  persistTo,
+  envFile,
+  args = [],
+  env = {},
+  isReady = (res) => res.ok,
+  timeoutMs = 60_000,
+  log,
+}) {
   const port = await freePort();
   const inspectorPort = await freePort();
   const argv = [
-    WRANGLER, "dev",
+    WRANGLER,
+    "dev",
     ...(config ? ["--config", config] : []),
-    "--ip", "127.0.0.1",
-    "--port", String(port),
-    "--inspector-port", String(inspectorPort),
+    "--ip",
+    "127.0.0.1",
+    "--port",
+    String(port),
+    "--inspector-port",
+    String(inspectorPort),
     ...(persistTo ? ["--persist-to", persistTo] : []),
     ...(envFile ? ["--env-file", envFile] : []),
     "--show-interactive-dev-session=false",

@@ -61,8 +61,7 @@ export class ProviderLimiter extends DurableObject<Env> {
     state.second_sent += granted;
     state.day_sent += granted;
     this.ctx.storage.kv.put(STATE_KEY, state);
-    const retry_after_ms =
-      granted > 0 ? 0 : perDay <= 0 ? Date.parse(`${state.day}T00:00:00Z`) + 86_400_000 - now : 1000 - (now % 1000);
+    const retry_after_ms = granted > 0 ? 0 : perDay <= 0 ? Date.parse(`${state.day}T00:00:00Z`) + 86_400_000 - now : 1000 - (now % 1000);
     return { granted, day_sent: state.day_sent, retry_after_ms };
   }
 }

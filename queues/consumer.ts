@@ -1,6 +1,6 @@
 import type { z } from "zod";
 import type { Database } from "../src/db/client";
-import { recordDeadLetters, type DeadMessage } from "./dead-letters";
+import { type DeadMessage, recordDeadLetters } from "./dead-letters";
 import { MessageEnvelopeSchema } from "./messages";
 
 export interface ConsumerContext {
@@ -13,6 +13,7 @@ export interface MessageHandler<T> {
   handle(body: T, ctx: ConsumerContext): Promise<void>;
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: each handler takes its own message type; the map only routes by kind.
 export type HandlerMap = Readonly<Record<string, MessageHandler<any>>>;
 
 const MAX_BACKOFF_SECONDS = 15 * 60;

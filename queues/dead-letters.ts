@@ -9,9 +9,7 @@ export interface DeadMessage {
 }
 
 const workspaceOf = (body: unknown) =>
-  typeof body === "object" && body !== null && "workspace_id" in body && typeof body.workspace_id === "string"
-    ? body.workspace_id
-    : null;
+  typeof body === "object" && body !== null && "workspace_id" in body && typeof body.workspace_id === "string" ? body.workspace_id : null;
 
 /** Stores dead messages whole; a redelivered one (same queue and message id) is stored once. */
 export async function recordDeadLetters(db: Database, queue: string, dead: DeadMessage[]): Promise<void> {
@@ -25,7 +23,10 @@ export async function recordDeadLetters(db: Database, queue: string, dead: DeadM
     reason,
   }));
   const statements = chunk(rows, rowsPerInsert(9)).map((part) =>
-    db.insert(deadLetters).values(part).onConflictDoNothing({ target: [deadLetters.queue, deadLetters.message_id] }),
+    db
+      .insert(deadLetters)
+      .values(part)
+      .onConflictDoNothing({ target: [deadLetters.queue, deadLetters.message_id] }),
   );
   const [first, ...rest] = statements;
   if (first) await db.batch([first, ...rest]);

@@ -18,9 +18,12 @@ const ConfigSchema = z.object({
   EMAIL_TRACKING_DOMAIN: z.string().min(1),
   CAMPAIGN_SEND_RATE_PER_MINUTE: z.coerce.number().int().positive(),
   DNS_RESOLVER_URL: z.url(),
-  DNSBL_ZONES: z
-    .string()
-    .transform((zones) => zones.split(",").map((zone) => zone.trim()).filter(Boolean)),
+  DNSBL_ZONES: z.string().transform((zones) =>
+    zones
+      .split(",")
+      .map((zone) => zone.trim())
+      .filter(Boolean),
+  ),
   ADMIN_TOKEN: z.string().min(16, "must be at least 16 characters"),
   TRACKING_SIGNING_KEY: z.string().min(32, "must be at least 32 characters"),
   TRACKING_SIGNING_KEYS_OLD: z.string().optional(),

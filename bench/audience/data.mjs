@@ -16,19 +16,192 @@ function weighted(rand, table) {
   return table[table.length - 1][0];
 }
 
-const FIRST = ["ada", "grace", "alan", "linus", "margaret", "ken", "barbara", "dennis", "frances", "edsger", "radia", "john", "sophie", "tim", "hedy", "donald", "katherine", "guido", "anita", "brendan", "lena", "omar", "yuki", "priya", "mateo", "chloe", "noah", "amara", "lars", "ines"];
-const LAST = ["lovelace", "hopper", "turing", "torvalds", "hamilton", "thompson", "liskov", "ritchie", "allen", "dijkstra", "perlman", "mccarthy", "wilson", "berners-lee", "lamarr", "knuth", "johnson", "van-rossum", "borg", "eich", "schmidt", "haddad", "tanaka", "sharma", "garcia", "martin", "muller", "okafor", "nilsson", "costa"];
-const WORDS = ["acme", "globex", "initech", "umbrella", "hooli", "stark", "wayne", "wonka", "tyrell", "cyberdyne", "soylent", "vandelay", "aperture", "blackmesa", "oscorp", "pied", "piper", "massive", "dynamic", "nimbus", "vertex", "quantum", "orbit", "lumen", "north", "harbor", "summit", "cedar", "atlas", "nova", "polar", "ember", "delta", "echo", "zen", "apex", "bright", "swift", "iron", "blue"];
+const FIRST = [
+  "ada",
+  "grace",
+  "alan",
+  "linus",
+  "margaret",
+  "ken",
+  "barbara",
+  "dennis",
+  "frances",
+  "edsger",
+  "radia",
+  "john",
+  "sophie",
+  "tim",
+  "hedy",
+  "donald",
+  "katherine",
+  "guido",
+  "anita",
+  "brendan",
+  "lena",
+  "omar",
+  "yuki",
+  "priya",
+  "mateo",
+  "chloe",
+  "noah",
+  "amara",
+  "lars",
+  "ines",
+];
+const LAST = [
+  "lovelace",
+  "hopper",
+  "turing",
+  "torvalds",
+  "hamilton",
+  "thompson",
+  "liskov",
+  "ritchie",
+  "allen",
+  "dijkstra",
+  "perlman",
+  "mccarthy",
+  "wilson",
+  "berners-lee",
+  "lamarr",
+  "knuth",
+  "johnson",
+  "van-rossum",
+  "borg",
+  "eich",
+  "schmidt",
+  "haddad",
+  "tanaka",
+  "sharma",
+  "garcia",
+  "martin",
+  "muller",
+  "okafor",
+  "nilsson",
+  "costa",
+];
+const WORDS = [
+  "acme",
+  "globex",
+  "initech",
+  "umbrella",
+  "hooli",
+  "stark",
+  "wayne",
+  "wonka",
+  "tyrell",
+  "cyberdyne",
+  "soylent",
+  "vandelay",
+  "aperture",
+  "blackmesa",
+  "oscorp",
+  "pied",
+  "piper",
+  "massive",
+  "dynamic",
+  "nimbus",
+  "vertex",
+  "quantum",
+  "orbit",
+  "lumen",
+  "north",
+  "harbor",
+  "summit",
+  "cedar",
+  "atlas",
+  "nova",
+  "polar",
+  "ember",
+  "delta",
+  "echo",
+  "zen",
+  "apex",
+  "bright",
+  "swift",
+  "iron",
+  "blue",
+];
 const SUFFIX = ["", "labs", "hq", "cloud", "systems", "works", "data", "ai", "group", "tech"];
-const TLDS = [["com", 55], ["io", 15], ["co", 6], ["de", 6], ["fr", 4], ["co.uk", 5], ["nl", 3], ["es", 3], ["app", 3]];
+const TLDS = [
+  ["com", 55],
+  ["io", 15],
+  ["co", 6],
+  ["de", 6],
+  ["fr", 4],
+  ["co.uk", 5],
+  ["nl", 3],
+  ["es", 3],
+  ["app", 3],
+];
 
 /** Consumer mailbox providers and their share of all subscribers (the rest are company addresses). */
-export const FREEMAIL = [["gmail.com", 22], ["yahoo.com", 4], ["outlook.com", 4], ["hotmail.com", 3], ["icloud.com", 2], ["proton.me", 1], ["gmx.de", 1], ["web.de", 1]];
+export const FREEMAIL = [
+  ["gmail.com", 22],
+  ["yahoo.com", 4],
+  ["outlook.com", 4],
+  ["hotmail.com", 3],
+  ["icloud.com", 2],
+  ["proton.me", 1],
+  ["gmx.de", 1],
+  ["web.de", 1],
+];
 const FREEMAIL_SHARE = FREEMAIL.reduce((s, [, w]) => s + w, 0) / 100; // 38 %
 
-const COUNTRIES = [["US", 30], ["GB", 9], ["DE", 9], ["FR", 7], ["CA", 5], ["IN", 6], ["BR", 5], ["NL", 3], ["ES", 4], ["AU", 3], ["JP", 3], ["SE", 2], ["IT", 3], ["MX", 2], ["PL", 2], ["NG", 1], ["ZA", 1], ["SG", 1], ["CH", 2], ["IE", 2]];
-const SOURCES = [["organic", 35], ["ads", 20], ["referral", 12], ["webinar", 8], ["import", 10], ["partner", 5], ["product_hunt", 3], ["api", 7]];
-const LANGS = { US: "en", GB: "en", CA: "en", AU: "en", IE: "en", IN: "en", NG: "en", ZA: "en", SG: "en", DE: "de", CH: "de", FR: "fr", NL: "nl", ES: "es", MX: "es", BR: "pt", JP: "ja", SE: "sv", IT: "it", PL: "pl" };
+const COUNTRIES = [
+  ["US", 30],
+  ["GB", 9],
+  ["DE", 9],
+  ["FR", 7],
+  ["CA", 5],
+  ["IN", 6],
+  ["BR", 5],
+  ["NL", 3],
+  ["ES", 4],
+  ["AU", 3],
+  ["JP", 3],
+  ["SE", 2],
+  ["IT", 3],
+  ["MX", 2],
+  ["PL", 2],
+  ["NG", 1],
+  ["ZA", 1],
+  ["SG", 1],
+  ["CH", 2],
+  ["IE", 2],
+];
+const SOURCES = [
+  ["organic", 35],
+  ["ads", 20],
+  ["referral", 12],
+  ["webinar", 8],
+  ["import", 10],
+  ["partner", 5],
+  ["product_hunt", 3],
+  ["api", 7],
+];
+const LANGS = {
+  US: "en",
+  GB: "en",
+  CA: "en",
+  AU: "en",
+  IE: "en",
+  IN: "en",
+  NG: "en",
+  ZA: "en",
+  SG: "en",
+  DE: "de",
+  CH: "de",
+  FR: "fr",
+  NL: "nl",
+  ES: "es",
+  MX: "es",
+  BR: "pt",
+  JP: "ja",
+  SE: "sv",
+  IT: "it",
+  PL: "pl",
+};
 
 /** A pool of company domains; company sizes follow a Zipf-like law (a few big customers, a long tail). */
 export function companies(count, seed = 7) {
@@ -65,10 +238,21 @@ export function generateSubscribers(n, pool, seed = 42) {
     let local = `${first}.${last}.${i.toString(36)}`;
     if (rand() < 0.05) local = local.charAt(0).toUpperCase() + local.slice(1);
     const shownDomain = rand() < 0.03 ? domain.toUpperCase() : domain;
-    const plan = consumer ? weighted(rand, [["free", 80], ["pro", 18], ["enterprise", 2]]) : weighted(rand, [["free", 45], ["pro", 38], ["enterprise", 17]]);
+    const plan = consumer
+      ? weighted(rand, [
+          ["free", 80],
+          ["pro", 18],
+          ["enterprise", 2],
+        ])
+      : weighted(rand, [
+          ["free", 45],
+          ["pro", 38],
+          ["enterprise", 17],
+        ]);
     let seats;
     if (plan === "free") seats = rand() < 0.35 ? undefined : 1;
-    else if (plan === "pro") seats = 1 + Math.floor(-Math.log(1 - rand()) * 6); // exponential, mean ≈ 6.5
+    else if (plan === "pro")
+      seats = 1 + Math.floor(-Math.log(1 - rand()) * 6); // exponential, mean ≈ 6.5
     else seats = 10 + Math.floor(-Math.log(1 - rand()) * 150);
     const country = weighted(rand, COUNTRIES);
     const attributes = {
@@ -80,7 +264,11 @@ export function generateSubscribers(n, pool, seed = 42) {
       ...(company ? { company: company.name } : {}),
       mrr: plan === "free" ? 0 : Math.round((plan === "pro" ? 29 : 99) * (seats ?? 1) * 100) / 100,
       beta: rand() < 0.12,
-      newsletter_frequency: weighted(rand, [["weekly", 60], ["monthly", 30], ["daily", 10]]),
+      newsletter_frequency: weighted(rand, [
+        ["weekly", 60],
+        ["monthly", 30],
+        ["daily", 10],
+      ]),
       last_active_days: Math.floor(-Math.log(1 - rand()) * 40),
     };
     subs[i] = {
@@ -92,7 +280,6 @@ export function generateSubscribers(n, pool, seed = 42) {
   }
   return subs;
 }
-
 
 // SQLite compares values of different storage classes by class: NULL < numbers < text < blob. json_extract
 // gives NULL for a missing key, INTEGER/REAL for JSON numbers, TEXT for strings and 0/1 for booleans.

@@ -48,7 +48,9 @@ const log = (...args) => console.error("[bench:audience]", ...args);
 const TMP = mkdtempSync(path.join(os.tmpdir(), "flarecast-bench-audience-"));
 const ENV_FILE = path.join(TMP, "bench.env");
 copyFileSync(path.join(ROOT, ".dev.vars.example"), ENV_FILE);
-const ADMIN_TOKEN = readFileSync(ENV_FILE, "utf8").match(/^ADMIN_TOKEN=(.*)$/m)?.[1]?.trim();
+const ADMIN_TOKEN = readFileSync(ENV_FILE, "utf8")
+  .match(/^ADMIN_TOKEN=(.*)$/m)?.[1]
+  ?.trim();
 if (!ADMIN_TOKEN) throw new Error(".dev.vars.example has no ADMIN_TOKEN");
 const PERSIST = path.join(TMP, "state");
 
@@ -90,11 +92,9 @@ async function stopWrangler() {
   return `${summary} and no process had the temporary directory on its command line`;
 }
 
-stopWranglerDevOnInterrupt(
-  () => {
-    if (!KEEP) rmSync(TMP, { recursive: true, force: true });
-  },
-);
+stopWranglerDevOnInterrupt(() => {
+  if (!KEEP) rmSync(TMP, { recursive: true, force: true });
+});
 
 async function call(origin, method, url, token, body) {
   const t0 = process.hrtime.bigint();
@@ -108,7 +108,6 @@ async function call(origin, method, url, token, body) {
   if (!res.ok) throw new Error(`${method} ${url} answered ${res.status}: ${text.slice(0, 2000)}`);
   return { body: text ? JSON.parse(text) : null, ms };
 }
-
 
 /** Inlines bound parameters so `wrangler d1 execute --command` can run the statement (strings quoted). */
 function inline({ sql, params }) {
@@ -124,8 +123,15 @@ function inline({ sql, params }) {
 }
 
 function previewSql(workspaceId, cases) {
-  const input = JSON.stringify({ workspace_id: workspaceId, cases: cases.map((c) => ({ name: c.name, list_id: c.list_id, audience_filters: c.filter })) });
-  const out = execFileSync(process.execPath, ["--import", "tsx", "bench/audience/sql.ts", input], { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  const input = JSON.stringify({
+    workspace_id: workspaceId,
+    cases: cases.map((c) => ({ name: c.name, list_id: c.list_id, audience_filters: c.filter })),
+  });
+  const out = execFileSync(process.execPath, ["--import", "tsx", "bench/audience/sql.ts", input], {
+    cwd: ROOT,
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   return JSON.parse(out);
 }
 
@@ -137,7 +143,12 @@ function explainAndTime(generated) {
   for (const g of generated) {
     const count = inline(g.count);
     const sample = inline(g.sample);
-    const commands = [`EXPLAIN QUERY PLAN ${count}`, ...Array(SQL_REPEATS).fill(count), `EXPLAIN QUERY PLAN ${sample}`, ...Array(SQL_REPEATS).fill(sample)];
+    const commands = [
+      `EXPLAIN QUERY PLAN ${count}`,
+      ...Array(SQL_REPEATS).fill(count),
+      `EXPLAIN QUERY PLAN ${sample}`,
+      ...Array(SQL_REPEATS).fill(sample),
+    ];
     const t0 = Date.now();
     // A file, not --command: the 500-value case is longer than one command-line argument may be.
     const file = path.join(TMP, `case-${g.name}.sql`);
@@ -168,11 +179,13 @@ function depth(rows, row) {
   return d;
 }
 
-
 function buildCases(listA, pool) {
   // 500 "target account" domains: every 8th company of the pool, i.e. big and small customers alike.
   const rand = rng(99);
-  const targets = pool.filter((_, i) => i % 8 === 3).slice(0, 500).map((c) => c.domain);
+  const targets = pool
+    .filter((_, i) => i % 8 === 3)
+    .slice(0, 500)
+    .map((c) => c.domain);
   if (targets.length !== 500) throw new Error("company pool too small for 500 target domains");
   // Mixed case in a few, as a user pasting a list would send them (email_domain compares case-insensitively).
   const shown = targets.map((d) => (rand() < 0.05 ? d.toUpperCase() : d));
@@ -209,11 +222,10 @@ function buildCases(listA, pool) {
           { field: "attributes.seats", op: "gte", value: 5 },
         ],
       },
-      describe: "`email_domain in [500 company domains]` and `plan ≠ \"free\"` and `seats ≥ 5`, no `list_id`",
+      describe: '`email_domain in [500 company domains]` and `plan ≠ "free"` and `seats ≥ 5`, no `list_id`',
     },
   ];
 }
-
 
 /**
  * The index the diagnosis points to (see the report): it lets the preview's sample query
@@ -239,8 +251,23 @@ async function timeCases(origin, key, base, cases) {
     // The sample: five of the matches (the first five by id).
     const sampleOk = last.sample.length === Math.min(5, c.expected) && last.sample.every((s) => c.selectedEmails.has(s.email));
     const st = stats(times);
-    runs.push({ name: c.name, title: c.title, describe: c.describe, list_id: c.list_id, expected: c.expected, returned: last.count, active_count: last.active_count, wrong_answers: wrong, sample_ok: sampleOk, body_bytes: JSON.stringify(body).length, ms: st, times });
-    log(`${c.title}: count ${int(last.count)} (expected ${int(c.expected)}${wrong ? `, ${wrong} WRONG answers` : ", all right"}${sampleOk ? "" : ", WRONG sample"}); median ${fmt(st.median)} ms, p90 ${fmt(st.p90)} ms, max ${fmt(st.max)} ms`);
+    runs.push({
+      name: c.name,
+      title: c.title,
+      describe: c.describe,
+      list_id: c.list_id,
+      expected: c.expected,
+      returned: last.count,
+      active_count: last.active_count,
+      wrong_answers: wrong,
+      sample_ok: sampleOk,
+      body_bytes: JSON.stringify(body).length,
+      ms: st,
+      times,
+    });
+    log(
+      `${c.title}: count ${int(last.count)} (expected ${int(c.expected)}${wrong ? `, ${wrong} WRONG answers` : ", all right"}${sampleOk ? "" : ", WRONG sample"}); median ${fmt(st.median)} ms, p90 ${fmt(st.p90)} ms, max ${fmt(st.max)} ms`,
+    );
   }
   return runs;
 }
@@ -249,8 +276,15 @@ const WHAT_IF = !process.argv.includes("--no-what-if");
 
 async function main() {
   const started = Date.now();
-  const when = new Date().toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC");
-  const mach = machine({ wrangler: packageVersion("wrangler"), workerd: packageVersion("workerd"), drizzle_orm: packageVersion("drizzle-orm") });
+  const when = new Date()
+    .toISOString()
+    .replace("T", " ")
+    .replace(/\.\d+Z$/, " UTC");
+  const mach = machine({
+    wrangler: packageVersion("wrangler"),
+    workerd: packageVersion("workerd"),
+    drizzle_orm: packageVersion("drizzle-orm"),
+  });
 
   // Data first: deterministic, so every run loads the same subscribers.
   const pool = companies(4000);
@@ -274,7 +308,7 @@ async function main() {
     const listA = (await call(origin, "POST", `${base}/lists`, key, { name: "Newsletter" })).body.id;
     const listB = (await call(origin, "POST", `${base}/lists`, key, { name: "Product updates" })).body.id;
     const memberOf = (sub, id) => (id === listA ? inA(sub.index) : id === listB ? inB(sub.index) : false);
-    subs.forEach((s, i) => (s.index = i));
+    for (const [i, s] of subs.entries()) s.index = i;
 
     // ----- load: every subscriber once (new rows), into list A or B.
     const jobs = [];
@@ -296,7 +330,9 @@ async function main() {
         Array.from({ length: CONCURRENCY }, async () => {
           while (next < list.length) {
             const job = list[next++];
-            const { body, ms } = await call(origin, "POST", `${base}/lists/${job.list}/subscribers`, key, { subscribers: job.rows.map((j) => toInput(subs[j])) });
+            const { body, ms } = await call(origin, "POST", `${base}/lists/${job.list}/subscribers`, key, {
+              subscribers: job.rows.map((j) => toInput(subs[j])),
+            });
             times.push(ms);
             totals.created += body.created;
             totals.updated += body.updated;
@@ -338,7 +374,10 @@ async function main() {
 
     // ----- for scale: the fixed cost of a request on this stack (no D1 work to speak of).
     const baseline = {};
-    for (const [name, url, token] of [["health", "/health", ""], ["lists", `${base}/lists?limit=1`, key]]) {
+    for (const [name, url, token] of [
+      ["health", "/health", ""],
+      ["lists", `${base}/lists?limit=1`, key],
+    ]) {
       const times = [];
       for (let i = 0; i < WARMUP + ITERATIONS; i++) {
         const r = await call(origin, "GET", url, token);
@@ -358,7 +397,19 @@ async function main() {
     // The SQL of each case, built by the application's code, for EXPLAIN and timing after wrangler stops.
     const generated = previewSql(ws.id, cases);
     reloads += (dev.output.match(/Reloading local server|Detected changes/g) ?? []).length;
-    setup = { ws: ws.id, key, base, baseline, lists: { newsletter: listA, product_updates: listB }, load, upsert, totals, cases, generated, avgAttrBytes };
+    setup = {
+      ws: ws.id,
+      key,
+      base,
+      baseline,
+      lists: { newsletter: listA, product_updates: listB },
+      load,
+      upsert,
+      totals,
+      cases,
+      generated,
+      avgAttrBytes,
+    };
   } finally {
     stops.push(await stopWrangler());
   }
@@ -392,12 +443,23 @@ async function main() {
 
   const elapsedS = Math.round((Date.now() - started) / 1000);
   const { key: _key, base: _base, cases: _cases, ...kept } = setup;
-  const all = { when, elapsedS, mach, options: { rows: ROWS, iterations: ITERATIONS, warmup: WARMUP, concurrency: CONCURRENCY }, ...kept, reloads, runs, sql: sqlRuns, whatIf, stops };
+  const all = {
+    when,
+    elapsedS,
+    mach,
+    options: { rows: ROWS, iterations: ITERATIONS, warmup: WARMUP, concurrency: CONCURRENCY },
+    ...kept,
+    reloads,
+    runs,
+    sql: sqlRuns,
+    whatIf,
+    stops,
+  };
   const section = report(all);
   if (WRITE) {
     writeFileSync(path.join(ROOT, "bench/audience/results.json"), `${JSON.stringify(all, null, 2)}\n`);
     writeSection(section);
-    log("wrote the \"## Audience count\" section of bench/RESULTS.md and bench/audience/results.json");
+    log('wrote the "## Audience count" section of bench/RESULTS.md and bench/audience/results.json');
   } else {
     process.stdout.write(section);
   }
@@ -417,7 +479,10 @@ function writeSection(section) {
 
 /** The SQL as it ran, with a long `in` list shortened for reading. */
 function readable(q) {
-  return inline(q).replace(/json_each\('(\[[^']{200,}\])'\)/g, (_, list) => `json_each('${list.slice(0, 60)}…${JSON.parse(list).length} values in all…]')`);
+  return inline(q).replace(
+    /json_each\('(\[[^']{200,}\])'\)/g,
+    (_, list) => `json_each('${list.slice(0, 60)}…${JSON.parse(list).length} values in all…]')`,
+  );
 }
 
 function report(all) {
@@ -427,7 +492,8 @@ function report(all) {
   const verdict = (ms) => (ms <= TARGET_MS ? `**met**` : `**not met** (${fmt(ms / TARGET_MS, 1)}×)`);
   const busiest = busyLoad(mach);
   const med = (xs) => stats(xs).median;
-  const answer = (r) => `${int(r.returned)}${r.wrong_answers ? ` (**${r.wrong_answers} wrong**)` : " ✓"}${r.sample_ok ? "" : " (**sample wrong**)"}`;
+  const answer = (r) =>
+    `${int(r.returned)}${r.wrong_answers ? ` (**${r.wrong_answers} wrong**)` : " ✓"}${r.sample_ok ? "" : " (**sample wrong**)"}`;
   const rows = runs.map(
     (r) =>
       `| ${r.title} | ${int(r.expected)} | ${answer(r)} | **${fmt(r.ms.median)}** | ${fmt(r.ms.p90)} | ${fmt(r.ms.max)} | ${fmt(r.ms.min)} | ${fmt(med(sql[r.name].count_ms), 0)} / ${fmt(med(sql[r.name].sample_ms), 0)} | ${verdict(r.ms.median)} |`,
@@ -453,7 +519,9 @@ In-D1 durations (\`meta.duration\`, ms, ${SQL_REPEATS} runs each): count ${s.cou
     .join("\n\n");
   const cpuDomains = FREEMAIL.map(([d, w]) => `${d} ${w} %`).join(", ");
   const sorts = runs.filter((r) => sql[r.name].sample_plan.some((l) => l.includes("TEMP B-TREE FOR ORDER BY")));
-  const sampleShare = (100 * runs.reduce((t, r) => t + med(sql[r.name].sample_ms), 0)) / runs.reduce((t, r) => t + med(sql[r.name].sample_ms) + med(sql[r.name].count_ms), 0);
+  const sampleShare =
+    (100 * runs.reduce((t, r) => t + med(sql[r.name].sample_ms), 0)) /
+    runs.reduce((t, r) => t + med(sql[r.name].sample_ms) + med(sql[r.name].count_ms), 0);
   const share = runs.map((r) => {
     const c = med(sql[r.name].count_ms);
     const sm = med(sql[r.name].sample_ms);
@@ -508,7 +576,9 @@ ${whatIfText}
 Loading through the bulk endpoint (\`POST …/lists/{list_id}/subscribers\`, ${BATCH} rows per request,
 ${options.concurrency} request${options.concurrency === 1 ? "" : "s"} in flight): **${int(load.rows)} new subscribers in ${fmt(load.seconds)} s = ${fmt(load.rows_per_s, 0)} rows/s**
 (per request: median ${fmt(load.request_ms.median, 0)} ms, p90 ${fmt(load.request_ms.p90, 0)} ms, max ${fmt(load.request_ms.max, 0)} ms).${
-    upsert ? ` Adding ${int(upsert.rows)} existing subscribers to a second list (upserts): ${fmt(upsert.seconds)} s = ${fmt(upsert.rows_per_s, 0)} rows/s.` : ""
+    upsert
+      ? ` Adding ${int(upsert.rows)} existing subscribers to a second list (upserts): ${fmt(upsert.seconds)} s = ${fmt(upsert.rows_per_s, 0)} rows/s.`
+      : ""
   }
 
 ### Where the time goes
@@ -595,7 +665,10 @@ ${plans}
 
 ### Cleanup
 
-${all.stops.filter(Boolean).map((x) => `- ${x}.`).join("\n")}
+${all.stops
+  .filter(Boolean)
+  .map((x) => `- ${x}.`)
+  .join("\n")}
 - The temporary directory (D1 state, env file) was ${KEEP ? "kept (--keep)" : "removed"}.
 
 ### Reproduce

@@ -45,7 +45,6 @@ function readDevVars() {
   );
 }
 
-
 function generateCsv(file, rows) {
   const plans = ["free", "pro", "team", "enterprise"];
   const cities = ["Berlin", "Lisbon", "Malmö", "São Paulo", "Zürich", "New York, NY"];
@@ -58,7 +57,6 @@ function generateCsv(file, rows) {
   writeFileSync(file, parts.join(""));
   return statSync(file).size;
 }
-
 
 let dev = null;
 
@@ -192,7 +190,7 @@ async function run({ liveEveryS = 0 } = {}) {
     const workerd = members()
       .filter((p) => p.comm === "workerd")
       .map((p) => ({ ...p, role: readFileSync(`/proc/${p.pid}/cmdline`, "utf8").includes("--inspector-addr") ? "worker" : "proxy" }))
-      .sort((a, b) => (a.role === "worker" ? -1 : 1));
+      .sort((a, _b) => (a.role === "worker" ? -1 : 1));
     if (workerd[0]?.role !== "worker") throw new Error("no workerd process of the Worker found in wrangler's process group");
     const heap = await heapSampler(inspectorPort);
 
@@ -211,7 +209,9 @@ async function run({ liveEveryS = 0 } = {}) {
       await sleep(100);
     }
     const before = Object.fromEntries(workerd.map((p) => [p.pid, memoryOf(p.pid)]));
-    log(`workerd before the upload: ${workerd.map((p) => `pid ${p.pid} RSS ${(before[p.pid].rss / 1024).toFixed(0)} MB, peak ${(before[p.pid].hwm / 1024).toFixed(0)} MB`).join("; ")}`);
+    log(
+      `workerd before the upload: ${workerd.map((p) => `pid ${p.pid} RSS ${(before[p.pid].rss / 1024).toFixed(0)} MB, peak ${(before[p.pid].hwm / 1024).toFixed(0)} MB`).join("; ")}`,
+    );
 
     // Heap snapshots only in the memory run: they cost the process memory of their own (VmHWM) and pause the Worker.
     const liveBefore = liveEveryS > 0 ? await heap.live() : NaN;
@@ -244,9 +244,13 @@ async function run({ liveEveryS = 0 } = {}) {
     const progress = [];
     while (state.status !== "completed" && state.status !== "failed") {
       await sleep(POLL_MS);
-      state = await call(origin, "GET", `/workspaces/${ws.id}/email-marketing/lists/${list.id}/imports/${accepted.id}?errors_limit=1`, { token: key });
+      state = await call(origin, "GET", `/workspaces/${ws.id}/email-marketing/lists/${list.id}/imports/${accepted.id}?errors_limit=1`, {
+        token: key,
+      });
       progress.push([((performance.now() - t0) / 1000).toFixed(1), state.processed_rows]);
-      log(`${((performance.now() - t0) / 1000).toFixed(1)} s: ${state.processed_rows.toLocaleString("en")} rows processed, ${state.chunks_done}/${state.chunks_total} chunks`);
+      log(
+        `${((performance.now() - t0) / 1000).toFixed(1)} s: ${state.processed_rows.toLocaleString("en")} rows processed, ${state.chunks_done}/${state.chunks_total} chunks`,
+      );
       if (performance.now() - t0 > 30 * 60_000) throw new Error("the import did not complete within 30 minutes");
     }
     const totalS = (performance.now() - t0) / 1000;
@@ -272,7 +276,9 @@ async function run({ liveEveryS = 0 } = {}) {
 
     heap.reset();
     const t1 = performance.now();
-    const exportRes = await fetch(`${origin}/workspaces/${ws.id}/email-marketing/lists/${list.id}/export`, { headers: { authorization: `Bearer ${key}` } });
+    const exportRes = await fetch(`${origin}/workspaces/${ws.id}/email-marketing/lists/${list.id}/export`, {
+      headers: { authorization: `Bearer ${key}` },
+    });
     let exportBytes = 0;
     let exportLines = 0;
     for await (const piece of exportRes.body) {
@@ -350,7 +356,12 @@ the import is polled once a second until \`completed\`.
 | workerd peak RSS (VmHWM), wrangler's proxy process | ${mb(proxy?.beforeHwmMb ?? NaN)} before; ${mb(proxy?.importHwmMb ?? NaN)} after the import |
 | Export of the list afterwards | ${r.exportLines.toLocaleString("en")} lines, ${(r.exportBytes / 1e6).toFixed(1)} MB in ${r.exportS.toFixed(1)} s |
 
-Progress (seconds since the upload began → rows processed): ${[[r.uploadS.toFixed(1), r.accepted]].concat(r.progress).map(([t, n]) => `${t} s → ${n.toLocaleString("en")}`).join(", ")}. Locally the consumer runs on the Worker's one thread, alongside the upload, so most rows are done by the time the 202 arrives.
+Progress (seconds since the upload began → rows processed): ${[[r.uploadS.toFixed(1), r.accepted]]
+    .concat(r.progress)
+    .map(([t, n]) => `${t} s → ${n.toLocaleString("en")}`)
+    .join(
+      ", ",
+    )}. Locally the consumer runs on the Worker's one thread, alongside the upload, so most rows are done by the time the 202 arrives.
 
 Machine: ${m.cpu_model}, ${m.nproc} CPUs; ${m.memory_gib} GiB; ${m.os}; Node ${m.node}; ${m.workerd_binary} (wrangler ${m.wrangler}); papaparse ${m.papaparse}.
 Load average at start / end: ${r.load[0]} / ${r.load[1]} (the machine is shared).
@@ -370,15 +381,22 @@ function memoryReport(r) {
 
 A second run of the same import, with a heap snapshot (which first collects all garbage) every 5 s while the
 upload streams in and the chunks are processed: the Worker's live V8 heap, in MB at seconds since the upload began:
-before the upload ${r.heap.liveBeforeMb.toFixed(1)}; ${r.heap.liveDuringMb.filter(([, v]) => Number.isFinite(v)).map(([t, v]) => `${t.toFixed(0)} s: ${v.toFixed(1)}`).join("; ")}; after the import ${r.heap.liveAfterMb.toFixed(1)}
+before the upload ${r.heap.liveBeforeMb.toFixed(1)}; ${r.heap.liveDuringMb
+    .filter(([, v]) => Number.isFinite(v))
+    .map(([t, v]) => `${t.toFixed(0)} s: ${v.toFixed(1)}`)
+    .join("; ")}; after the import ${r.heap.liveAfterMb.toFixed(1)}
 (${r.rows.toLocaleString("en")} rows). The snapshots pause the Worker for seconds each, so this run's time says nothing and is not reported.
 `;
 }
 
-const when = new Date().toISOString().replace("T", " ").slice(0, 19) + " UTC";
+const when = `${new Date().toISOString().replace("T", " ").slice(0, 19)} UTC`;
 try {
   const result = await run();
-  const m = machine({ workerd_binary: workerdVersion() ?? "?", wrangler: packageVersion("wrangler"), papaparse: packageVersion("papaparse") });
+  const m = machine({
+    workerd_binary: workerdVersion() ?? "?",
+    wrangler: packageVersion("wrangler"),
+    papaparse: packageVersion("papaparse"),
+  });
   let text = report(result, m, when);
   if (!args.includes("--no-memory-run")) {
     log("memory run: heap snapshots every 5 s during the import");

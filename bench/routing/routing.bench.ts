@@ -18,12 +18,35 @@ type Spec = Partial<DomainCandidate> & { letter: string };
  * warming up, two below the health floor, one paused by the warming thresholds, one at today's cap.
  */
 const DOMAIN_SPECS: Spec[] = [
-  { letter: "a", health_score: 96, weight: 3, priority: 1, isp_scores: { gmail: 97, microsoft: 92, other: 95 }, dedicated_ip: { ip_id: "ip_a", remaining_today: null, paused: false } },
-  { letter: "b", health_score: 91, weight: 3, priority: 1, isp_scores: { gmail: 88, yahoo: 94, other: 90 }, dedicated_ip: { ip_id: "ip_b", remaining_today: 90_000, paused: false } },
+  {
+    letter: "a",
+    health_score: 96,
+    weight: 3,
+    priority: 1,
+    isp_scores: { gmail: 97, microsoft: 92, other: 95 },
+    dedicated_ip: { ip_id: "ip_a", remaining_today: null, paused: false },
+  },
+  {
+    letter: "b",
+    health_score: 91,
+    weight: 3,
+    priority: 1,
+    isp_scores: { gmail: 88, yahoo: 94, other: 90 },
+    dedicated_ip: { ip_id: "ip_b", remaining_today: 90_000, paused: false },
+  },
   { letter: "c", health_score: 88, weight: 2, priority: 2, isp_scores: { microsoft: 95, apple: 90, other: 86 } },
   { letter: "d", health_score: 84, weight: 2, priority: 2, isp_scores: { gmail: 83, other: 84 } },
   { letter: "e", status: "warming", warming_status: "warming", health_score: null, remaining_today: 400, weight: 1, priority: 3 },
-  { letter: "f", status: "warming", warming_status: "warming", health_score: 82, remaining_today: 1500, weight: 1, priority: 3, isp_scores: { gmail: 91 } },
+  {
+    letter: "f",
+    status: "warming",
+    warming_status: "warming",
+    health_score: 82,
+    remaining_today: 1500,
+    weight: 1,
+    priority: 3,
+    isp_scores: { gmail: 91 },
+  },
   { letter: "g", health_score: 72, weight: 1, priority: 4, isp_scores: { gmail: 65 } },
   { letter: "h", health_score: 55, weight: 1, priority: 4 },
   { letter: "i", status: "warming", warming_status: "paused", health_score: 41, weight: 1, priority: 5 },
@@ -51,18 +74,61 @@ export const domains: DomainCandidate[] = DOMAIN_SPECS.map(({ letter, ...rest })
 
 /** One provider at its daily cap and one unhealthy, so every decision passes over two. */
 export const providers: ProviderCandidate[] = [
-  { provider_id: "ses-1", provider_type: "ses", priority: 1, is_default: true, healthy: true, remaining_today: 200_000, remaining_this_second: 14 },
-  { provider_id: "postmark-1", provider_type: "postmark", priority: 2, is_default: false, healthy: true, remaining_today: null, remaining_this_second: null },
-  { provider_id: "mailgun-1", provider_type: "mailgun", priority: 3, is_default: false, healthy: true, remaining_today: 0, remaining_this_second: 10 },
-  { provider_id: "sendgrid-1", provider_type: "sendgrid", priority: 4, is_default: false, healthy: false, remaining_today: null, remaining_this_second: null },
+  {
+    provider_id: "ses-1",
+    provider_type: "ses",
+    priority: 1,
+    is_default: true,
+    healthy: true,
+    remaining_today: 200_000,
+    remaining_this_second: 14,
+  },
+  {
+    provider_id: "postmark-1",
+    provider_type: "postmark",
+    priority: 2,
+    is_default: false,
+    healthy: true,
+    remaining_today: null,
+    remaining_this_second: null,
+  },
+  {
+    provider_id: "mailgun-1",
+    provider_type: "mailgun",
+    priority: 3,
+    is_default: false,
+    healthy: true,
+    remaining_today: 0,
+    remaining_this_second: 10,
+  },
+  {
+    provider_id: "sendgrid-1",
+    provider_type: "sendgrid",
+    priority: 4,
+    is_default: false,
+    healthy: false,
+    remaining_today: null,
+    remaining_this_second: null,
+  },
 ];
 
 /** Recipient domains with a rough consumer/company mix (shares in %), spelled as lists hold them. */
 const MAILBOXES: [string, number][] = [
-  ["gmail.com", 30], ["googlemail.com", 2], ["GMail.com", 1],
-  ["outlook.com", 7], ["hotmail.com", 6], ["hotmail.co.uk", 2], ["live.com", 2], ["msn.com", 1],
-  ["yahoo.com", 5], ["yahoo.co.uk", 1], ["aol.com", 2], ["ymail.com", 1],
-  ["icloud.com", 6], ["me.com", 2], ["mac.com", 1],
+  ["gmail.com", 30],
+  ["googlemail.com", 2],
+  ["GMail.com", 1],
+  ["outlook.com", 7],
+  ["hotmail.com", 6],
+  ["hotmail.co.uk", 2],
+  ["live.com", 2],
+  ["msn.com", 1],
+  ["yahoo.com", 5],
+  ["yahoo.co.uk", 1],
+  ["aol.com", 2],
+  ["ymail.com", 1],
+  ["icloud.com", 6],
+  ["me.com", 2],
+  ["mac.com", 1],
 ];
 const COMPANY_SHARE = 100 - MAILBOXES.reduce((s, [, w]) => s + w, 0);
 

@@ -48,18 +48,28 @@ function report({ when, elapsedS, mach, data }) {
     .map(([isp, n]) => `${isp} ${pct(n, recipients)}`)
     .join(", ");
   const domainRows = data.domains.map((d) => {
-    const isp = Object.entries(d.isp_scores).map(([k, v]) => `${k} ${v}`).join(", ") || "—";
+    const isp =
+      Object.entries(d.isp_scores)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(", ") || "—";
     return `| \`${d.domain_id}\` | ${d.status} / ${d.warming_status} | ${d.health_score ?? "none yet"} | ${d.remaining_today ?? "uncapped"} | ${d.weight} | ${d.priority} | ${isp} | ${d.dedicated_ip ?? "—"} |`;
   });
   const providerRows = data.providers.map(
-    (p) => `| \`${p.provider_id}\` | ${p.priority} | ${p.is_default ? "yes" : ""} | ${p.healthy ? "yes" : "**no**"} | ${p.remaining_today ?? "uncapped"} | ${p.remaining_this_second ?? "uncapped"} |`,
+    (p) =>
+      `| \`${p.provider_id}\` | ${p.priority} | ${p.is_default ? "yes" : ""} | ${p.healthy ? "yes" : "**no**"} | ${p.remaining_today ?? "uncapped"} | ${p.remaining_this_second ?? "uncapped"} |`,
   );
   const decided = (r) => r.batches * r.decisions_per_batch - r.refused;
   const spread = results.map((r) => {
     const total = decided(r);
     const perIsp = Object.entries(r.by_isp)
       .sort((a, b) => a[0].localeCompare(b[0]))
-      .map(([isp, counts]) => `${isp}: ${shares(counts, Object.values(counts).reduce((s, n) => s + n, 0))}`)
+      .map(
+        ([isp, counts]) =>
+          `${isp}: ${shares(
+            counts,
+            Object.values(counts).reduce((s, n) => s + n, 0),
+          )}`,
+      )
       .join("; ");
     return `- **${STRATEGY_TITLES[r.strategy]}**: domains ${shares(r.chosen_domains, total)}; providers ${shares(r.chosen_providers, total)}.\n  By ISP — ${perIsp}.`;
   });
@@ -131,7 +141,10 @@ node bench/routing/run.mjs --batches 5 --per-batch 2000 --no-write   # quick try
 }
 
 const started = Date.now();
-const when = new Date().toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC");
+const when = new Date()
+  .toISOString()
+  .replace("T", " ")
+  .replace(/\.\d+Z$/, " UTC");
 const mach = machine();
 log(`${BATCHES} batches × ${PER_BATCH} decisions per strategy`);
 const out = execFileSync(process.execPath, ["--import", "tsx", "bench/routing/routing.bench.ts", String(BATCHES), String(PER_BATCH)], {
@@ -144,7 +157,10 @@ const data = JSON.parse(out);
 mach.loadavg_end = loadAverage();
 const elapsedS = Math.round((Date.now() - started) / 1000);
 const all = { when, elapsedS, mach, data };
-for (const r of data.results) log(`${r.strategy}: median ${int(r.decisions_per_s.median)} decisions/s (${fmt(r.us_per_decision_median, 2)} µs each), ${r.refused} refused`);
+for (const r of data.results)
+  log(
+    `${r.strategy}: median ${int(r.decisions_per_s.median)} decisions/s (${fmt(r.us_per_decision_median, 2)} µs each), ${r.refused} refused`,
+  );
 const section = report(all);
 if (WRITE) {
   writeFileSync(path.join(ROOT, "bench/routing/results.json"), `${JSON.stringify(all, null, 2)}\n`);

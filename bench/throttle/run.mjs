@@ -37,12 +37,17 @@ const CONCURRENCY = 50;
 const SHARED = { requests: 4, calls: Math.ceil(CALLS / 2), concurrency: CONCURRENCY, cap: CALLS };
 
 const CASES = [
-  { name: "sequential.state", title: "Sequential \`state()\` (a read: the RPC alone)", method: "state", concurrency: 1, cap: 2 * CALLS },
+  { name: "sequential.state", title: "Sequential `state()` (a read: the RPC alone)", method: "state", concurrency: 1, cap: 2 * CALLS },
   { name: "concurrent.state", title: `${CONCURRENCY} in flight, \`state()\``, method: "state", concurrency: CONCURRENCY, cap: 2 * CALLS },
   { name: "sequential.under-cap", title: "Sequential, cap above the calls", concurrency: 1, cap: 2 * CALLS },
   { name: "sequential.at-cap", title: "Sequential, cap = half the calls", concurrency: 1, cap: Math.floor(CALLS / 2) },
   { name: "concurrent.under-cap", title: `${CONCURRENCY} in flight, cap above the calls`, concurrency: CONCURRENCY, cap: 2 * CALLS },
-  { name: "concurrent.at-cap", title: `${CONCURRENCY} in flight, cap = half the calls`, concurrency: CONCURRENCY, cap: Math.floor(CALLS / 2) },
+  {
+    name: "concurrent.at-cap",
+    title: `${CONCURRENCY} in flight, cap = half the calls`,
+    concurrency: CONCURRENCY,
+    cap: Math.floor(CALLS / 2),
+  },
 ];
 
 const log = (...args) => console.error("[bench:throttle]", ...args);
@@ -70,7 +75,6 @@ async function getJson(url) {
   return { body: JSON.parse(body), ms };
 }
 
-
 /** What an answer must say if the cap held: the grants add up to min(cap, calls), one at most per call. */
 function checkAnswer(body, { cap, calls, sentBefore = 0 }) {
   const expected = Math.min(cap, calls);
@@ -79,7 +83,8 @@ function checkAnswer(body, { cap, calls, sentBefore = 0 }) {
   if (body.refused !== calls - expected) problems.push(`refused ${body.refused}, expected ${calls - expected}`);
   if (body.largest_grant > 1) problems.push(`one call was granted ${body.largest_grant}`);
   if (body.state.daily_limit !== cap) problems.push(`daily_limit ${body.state.daily_limit}, expected ${cap}`);
-  if (body.state.daily_sent !== sentBefore + expected) problems.push(`daily_sent ${body.state.daily_sent}, expected ${sentBefore + expected}`);
+  if (body.state.daily_sent !== sentBefore + expected)
+    problems.push(`daily_sent ${body.state.daily_sent}, expected ${sentBefore + expected}`);
   return problems;
 }
 
@@ -113,7 +118,9 @@ async function runCase(origin, c) {
     final_state: reps[reps.length - 1].state,
     problems,
   };
-  log(`${c.name}: median ${int(inside.median)} calls/s inside the Worker (${int(outside.median)}/s from Node)${c.method === "state" ? "" : `, cap ${problems.length ? "BROKEN" : "held"} in ${REPS + 1} requests`}`);
+  log(
+    `${c.name}: median ${int(inside.median)} calls/s inside the Worker (${int(outside.median)}/s from Node)${c.method === "state" ? "" : `, cap ${problems.length ? "BROKEN" : "held"} in ${REPS + 1} requests`}`,
+  );
   return result;
 }
 
@@ -122,7 +129,9 @@ async function runShared(origin) {
   await getJson(`${origin}/reset?name=${INSTANCE}&cap=${SHARED.cap}`);
   const t0 = process.hrtime.bigint();
   const answers = await Promise.all(
-    Array.from({ length: SHARED.requests }, () => getJson(`${origin}/acquire?name=${INSTANCE}&n=${SHARED.calls}&concurrency=${SHARED.concurrency}`)),
+    Array.from({ length: SHARED.requests }, () =>
+      getJson(`${origin}/acquire?name=${INSTANCE}&n=${SHARED.calls}&concurrency=${SHARED.concurrency}`),
+    ),
   );
   const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
   const total = SHARED.requests * SHARED.calls;
@@ -133,8 +142,19 @@ async function runShared(origin) {
   if (granted !== expected) problems.push(`granted ${granted} in all, expected ${expected}`);
   if (state.daily_sent !== expected) problems.push(`daily_sent ${state.daily_sent}, expected ${expected}`);
   if (answers.some((a) => a.body.largest_grant > 1)) problems.push("a call was granted more than 1");
-  log(`shared cap: ${SHARED.requests} requests × ${SHARED.calls} calls, cap ${SHARED.cap}: granted ${granted} (${problems.length ? "BROKEN" : "held"})`);
-  return { ...SHARED, total_calls: total, granted, per_request: answers.map((a) => a.body.granted), state, wall_ms: wallMs, acquires_per_s_from_node: total / (wallMs / 1000), problems };
+  log(
+    `shared cap: ${SHARED.requests} requests × ${SHARED.calls} calls, cap ${SHARED.cap}: granted ${granted} (${problems.length ? "BROKEN" : "held"})`,
+  );
+  return {
+    ...SHARED,
+    total_calls: total,
+    granted,
+    per_request: answers.map((a) => a.body.granted),
+    state,
+    wall_ms: wallMs,
+    acquires_per_s_from_node: total / (wallMs / 1000),
+    problems,
+  };
 }
 
 /** The cost of a request that makes no acquire call (one state() RPC only), for scale. */
@@ -264,7 +284,10 @@ async function main() {
     return;
   }
   const started = Date.now();
-  const when = new Date().toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC");
+  const when = new Date()
+    .toISOString()
+    .replace("T", " ")
+    .replace(/\.\d+Z$/, " UTC");
   const mach = machine({
     wrangler: packageVersion("wrangler"),
     workerd: packageVersion("workerd"),

@@ -60,7 +60,12 @@ async function callMany(n: number, concurrency: number, call: () => Promise<numb
     refused,
     largest_grant: largestGrant,
     elapsed_ms: elapsedMs,
-    latency_ms: { p50: quantile(latencies, 0.5), p90: quantile(latencies, 0.9), p99: quantile(latencies, 0.99), max: quantile(latencies, 1) },
+    latency_ms: {
+      p50: quantile(latencies, 0.5),
+      p90: quantile(latencies, 0.9),
+      p99: quantile(latencies, 0.99),
+      max: quantile(latencies, 1),
+    },
   };
 }
 

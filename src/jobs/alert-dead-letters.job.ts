@@ -40,7 +40,12 @@ export const alertDeadLetters: Job = {
       db
         .update(deadLetters)
         .set({ alerted_at: now.toISOString() })
-        .where(inArray(deadLetters.id, pending.map((d) => d.id))),
+        .where(
+          inArray(
+            deadLetters.id,
+            pending.map((d) => d.id),
+          ),
+        ),
     ]);
     return { dead_letters: pending.length, alerts_created: newAlerts.length };
   },

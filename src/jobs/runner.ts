@@ -40,11 +40,5 @@ export async function runScheduledJobs(cron: string, registry: readonly Job[], c
 }
 
 export async function lastRunOf(db: Database, jobName: string): Promise<JobRun | undefined> {
-  return db
-    .select()
-    .from(jobRuns)
-    .where(eq(jobRuns.job_name, jobName))
-    .orderBy(desc(jobRuns.started_at))
-    .limit(1)
-    .get();
+  return db.select().from(jobRuns).where(eq(jobRuns.job_name, jobName)).orderBy(desc(jobRuns.started_at)).limit(1).get();
 }

@@ -34,7 +34,10 @@ export const ProblemSchema = z
     title: z.string(),
     status: z.number().int(),
     detail: z.string(),
-    instance: z.string().optional().openapi({ description: "This occurrence: the request's id as a URN", example: "urn:flarecast:request:0b8e0f6c-2f1e-4c55-9a4e-3c1d2b7a9f10" }),
+    instance: z.string().optional().openapi({
+      description: "This occurrence: the request's id as a URN",
+      example: "urn:flarecast:request:0b8e0f6c-2f1e-4c55-9a4e-3c1d2b7a9f10",
+    }),
     request_id: z.string().optional().openapi({
       description: "The request's id, also in the X-Request-Id response header and in the server's log lines about it",
       example: "0b8e0f6c-2f1e-4c55-9a4e-3c1d2b7a9f10",

@@ -30,7 +30,12 @@ export function problemResponses<const C extends readonly ProblemCode[]>(...code
       problemTypes[code].status,
       { content: { "application/problem+json": { schema: ProblemSchema } }, description: problemDescriptions[code] },
     ]),
-  ) as { [K in C[number] as (typeof problemTypes)[K]["status"]]: { content: { "application/problem+json": { schema: typeof ProblemSchema } }; description: string } };
+  ) as {
+    [K in C[number] as (typeof problemTypes)[K]["status"]]: {
+      content: { "application/problem+json": { schema: typeof ProblemSchema } };
+      description: string;
+    };
+  };
 }
 
 export const securitySchemes = {

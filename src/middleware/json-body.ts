@@ -2,9 +2,9 @@ import type { OpenAPIHono, RouteConfig } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import { matchedRoutes } from "hono/route";
+import type { AppBindings } from "../lib/create-app";
 import { ApiError } from "../lib/errors";
 import { MAX_BODY_BYTES, readBodyUpTo, readJsonBody } from "../lib/request-body";
-import type { AppBindings } from "../lib/create-app";
 
 interface BodyRule {
   mediaTypes: string[];
@@ -43,7 +43,9 @@ function ruleFor(c: Context, rules: Map<string, BodyRule>): BodyRule | undefined
 
 const unsupported = (rule: BodyRule, sent: string | undefined) => {
   const message = `must be ${rule.mediaTypes.join(" or ")}${sent ? `, not ${sent}` : ""}`;
-  return new ApiError("unsupported_media_type", `The body's Content-Type ${message}`, [{ location: "header", path: "content-type", message }]);
+  return new ApiError("unsupported_media_type", `The body's Content-Type ${message}`, [
+    { location: "header", path: "content-type", message },
+  ]);
 };
 
 /**

@@ -74,6 +74,7 @@ export const smtpCredentialsSchema = z
       .string()
       .min(1)
       .max(1024)
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what this refuses.
       .regex(/^[^\u0000-\u001f\u007f]+$/, "must not contain control characters"),
     // Not trimmed: leading and trailing spaces can be part of a password.
     password: secret("SMTP password"),

@@ -55,7 +55,9 @@ function describeAccount(account: SesAccount, region: string): string {
   parts.push(account.ProductionAccessEnabled ? "production access" : "sandbox (verified recipients only)");
   const quota = account.SendQuota;
   if (quota?.Max24HourSend !== undefined) {
-    parts.push(`quota ${quota.Max24HourSend} per 24 h at ${quota.MaxSendRate ?? "?"}/s, ${quota.SentLast24Hours ?? 0} sent in the last 24 h`);
+    parts.push(
+      `quota ${quota.Max24HourSend} per 24 h at ${quota.MaxSendRate ?? "?"}/s, ${quota.SentLast24Hours ?? 0} sent in the last 24 h`,
+    );
   }
   if (account.EnforcementStatus) parts.push(`enforcement status ${account.EnforcementStatus}`);
   return parts.join("; ");
@@ -88,7 +90,10 @@ export async function signAwsRequest(request: AwsRequest, key: AwsSigningKey, no
     secretAccessKey: key.secretAccessKey,
     region: key.region,
     service: key.service,
-    datetime: now.toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, ""),
+    datetime: now
+      .toISOString()
+      .replace(/[-:]/g, "")
+      .replace(/\.\d{3}/, ""),
   });
   const signed = await signer.sign();
   const headers: Record<string, string> = {};

@@ -151,7 +151,7 @@ export class SmtpSession {
     this.extensions = new Map(
       reply.lines.slice(1).map((line) => {
         // Some old servers write "AUTH=LOGIN PLAIN"; the keyword ends at the first space or "=".
-        const [, keyword, params = ""] = /^([A-Za-z0-9-]+)[ =]?(.*)$/.exec(line.trim()) ?? [, line.trim(), ""];
+        const [, keyword, params = ""] = /^([A-Za-z0-9-]+)[ =]?(.*)$/.exec(line.trim()) ?? [undefined, line.trim(), ""];
         return [keyword!.toUpperCase(), params.trim()];
       }),
     );

@@ -20,7 +20,10 @@ export async function probeSmtp(credentials: ProviderCredentials<"smtp">, contex
     });
     const mechanism = await session.authenticate(credentials.username, credentials.password);
     await session.quit();
-    return { ok: true, detail: `authenticated as ${credentials.username} at ${where} with AUTH ${mechanism} over ${TRANSPORTS[credentials.tls]}` };
+    return {
+      ok: true,
+      detail: `authenticated as ${credentials.username} at ${where} with AUTH ${mechanism} over ${TRANSPORTS[credentials.tls]}`,
+    };
   } catch (error) {
     await session?.close();
     if (error instanceof SmtpError) return { ok: false, detail: `${where}: ${error.message}` };

@@ -1,6 +1,6 @@
 import { createRoute, type RouteConfig } from "@hono/zod-openapi";
-import { requireAdminToken, requireWorkspaceKey } from "../middleware/auth";
 import { problemResponses } from "../lib/openapi";
+import { requireAdminToken, requireWorkspaceKey } from "../middleware/auth";
 
 /** A route with a JSON body can also be refused by the body gate in front of it (src/middleware/json-body.ts). */
 const bodyProblems = (route: RouteConfig) =>

@@ -35,7 +35,9 @@ export function whenChromiumIsMissing(suite: string): void {
   if (inCI) {
     describe(suite, () => {
       it("needs Chromium", () => {
-        throw new Error(`Chromium not found at ${CHROMIUM_PATH}, and CI is set, so ${suite} cannot be skipped. Install it: ${INSTALL_HINT}`);
+        throw new Error(
+          `Chromium not found at ${CHROMIUM_PATH}, and CI is set, so ${suite} cannot be skipped. Install it: ${INSTALL_HINT}`,
+        );
       });
     });
   } else {

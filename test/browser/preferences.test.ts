@@ -70,7 +70,8 @@ const overflowingElements = (page: Page): Promise<string[]> =>
     for (const el of Array.from(document.querySelectorAll("body *"))) {
       const box = el.getBoundingClientRect();
       if (box.width === 0 && box.height === 0) continue;
-      if (box.right > viewport + 1 || box.left < -1) found.push(`<${el.tagName.toLowerCase()} class="${el.getAttribute("class") ?? ""}"> ${box.left}..${box.right}`);
+      if (box.right > viewport + 1 || box.left < -1)
+        found.push(`<${el.tagName.toLowerCase()} class="${el.getAttribute("class") ?? ""}"> ${box.left}..${box.right}`);
     }
     return found;
   });
@@ -118,7 +119,11 @@ describe.skipIf(!haveChromium)("preference center in Chromium", () => {
     ws = workspace.id;
     key = workspace.api_key.key;
     for (const category of [
-      { slug: "product_updates", name: "Product updates", description: "New features, releases and the occasional behind-the-scenes post." },
+      {
+        slug: "product_updates",
+        name: "Product updates",
+        description: "New features, releases and the occasional behind-the-scenes post.",
+      },
       { slug: "offers", name: "Offers", description: "Discounts and early access to sales." },
       { slug: "events", name: "Events", description: "Webinars, meetups and community calls near you." },
     ]) {
@@ -133,7 +138,9 @@ describe.skipIf(!haveChromium)("preference center in Chromium", () => {
 
     // The preference_token is a secret the API never returns; read it the way the send path will.
     const env = await server.getWorker<{ DB: D1Database }>().getEnv();
-    const row = await env.DB.prepare("select preference_token from subscribers where id = ?").bind(subscriberId).first<{ preference_token: string }>();
+    const row = await env.DB.prepare("select preference_token from subscribers where id = ?")
+      .bind(subscriberId)
+      .first<{ preference_token: string }>();
     pageUrl = await preferencesUrl(
       { TRACKING_SIGNING_KEY: TEST_SECRETS.TRACKING_SIGNING_KEY, PUBLIC_BASE_URL: base.origin },
       { workspaceId: ws, subscriber: { id: subscriberId, preference_token: row!.preference_token }, campaignId: "cmp_spring" },

@@ -33,6 +33,8 @@ let ips = 0;
 export async function insertIp(workspaceId: string): Promise<WarmingTarget> {
   const id = newId("dip");
   ips += 1;
-  await createDb(env.DB).insert(dedicatedIps).values({ id, workspace_id: workspaceId, ip_address: `2001:db8::${ips}`, status: "verified" });
+  await createDb(env.DB)
+    .insert(dedicatedIps)
+    .values({ id, workspace_id: workspaceId, ip_address: `2001:db8::${ips}`, status: "verified" });
   return { workspace_id: workspaceId, type: "ip", id };
 }

@@ -26,7 +26,11 @@ describe("workspace API key authentication", () => {
     const unknown = await api("/workspaces/ws_00000000000000000000000000", { token: mine.key });
     expect(unknown.status).toBe(404);
     const { instance: _, request_id: _id, ...unknownProblem } = unknown.json;
-    for (const path of [`/workspaces/${theirs.workspace.id}`, `/workspaces/${theirs.workspace.slug}`, `/workspaces/${theirs.workspace.id}/api-keys`]) {
+    for (const path of [
+      `/workspaces/${theirs.workspace.id}`,
+      `/workspaces/${theirs.workspace.slug}`,
+      `/workspaces/${theirs.workspace.id}/api-keys`,
+    ]) {
       const res = await api(path, { token: mine.key });
       expect(res.status, path).toBe(404);
       const { instance, request_id, ...problem } = res.json;

@@ -54,8 +54,28 @@ const numericText = fc.oneof(
   fc.integer({ min: -100, max: 100 }).map(String),
   fc.constantFrom("70", " 7", "7 ", "1e2", "-0.5", "0.25", "007", "+5", "0x10", "1.", ".5", "7e", "70abc", "Infinity", "NaN", ""),
 );
-const plainText = fc.constantFrom("pro", "Pro", "PRO", "free", "abc", "ab", "Zeta", "é", "É", "😀", "\uffff", "true", "false", "TRUE", "null", '{"x":1}');
-const number = fc.oneof(fc.integer({ min: -100, max: 100 }), fc.integer({ min: -400, max: 400 }).map((n) => n / 4));
+const plainText = fc.constantFrom(
+  "pro",
+  "Pro",
+  "PRO",
+  "free",
+  "abc",
+  "ab",
+  "Zeta",
+  "é",
+  "É",
+  "😀",
+  "\uffff",
+  "true",
+  "false",
+  "TRUE",
+  "null",
+  '{"x":1}',
+);
+const number = fc.oneof(
+  fc.integer({ min: -100, max: 100 }),
+  fc.integer({ min: -400, max: 400 }).map((n) => n / 4),
+);
 
 const attributeValue = fc.oneof(
   number,
@@ -75,7 +95,9 @@ const subscriberArb = fc.record({
   created_at: fc.integer({ min: Date.UTC(2025, 11, 31), max: Date.UTC(2026, 0, 2) }).map((ms) => new Date(ms).toISOString()),
   attributes: fc.dictionary(fc.constantFrom(...KEYS), attributeValue, { maxKeys: 3, noNullPrototype: true }),
   lists: fc.subarray(LISTS),
-  events: fc.array(fc.record({ event_type: fc.constantFrom("open", "click"), days_ago: fc.integer({ min: 0, max: 60 }) }), { maxLength: 2 }),
+  events: fc.array(fc.record({ event_type: fc.constantFrom("open", "click"), days_ago: fc.integer({ min: 0, max: 60 }) }), {
+    maxLength: 2,
+  }),
 });
 
 type Person = typeof subscriberArb extends fc.Arbitrary<infer T> ? T : never;
@@ -88,8 +110,16 @@ const fieldCondition = fc.oneof(
     op: fc.constantFrom("eq", "neq", "gt", "gte", "lt", "lte"),
     value: scalar,
   }),
-  fc.record({ field: fc.constantFrom(...KEYS.map((k) => `attributes.${k}`)), op: fc.constant("in"), value: fc.array(scalar, { minLength: 1, maxLength: 4 }) }),
-  fc.record({ field: fc.constantFrom("attributes.a", "attributes.b", "name", "email"), op: fc.constant("exists"), value: fc.option(fc.boolean(), { nil: undefined }) }),
+  fc.record({
+    field: fc.constantFrom(...KEYS.map((k) => `attributes.${k}`)),
+    op: fc.constant("in"),
+    value: fc.array(scalar, { minLength: 1, maxLength: 4 }),
+  }),
+  fc.record({
+    field: fc.constantFrom("attributes.a", "attributes.b", "name", "email"),
+    op: fc.constant("exists"),
+    value: fc.option(fc.boolean(), { nil: undefined }),
+  }),
   fc.record({
     field: fc.constantFrom("attributes.a", "attributes.b", "name", "email", "email_domain"),
     op: fc.constantFrom("contains", "starts_with"),
@@ -98,7 +128,18 @@ const fieldCondition = fc.oneof(
   fc.record({
     field: fc.constantFrom("email", "email_domain", "name"),
     op: fc.constantFrom("eq", "neq", "gt", "lte"),
-    value: fc.constantFrom("ada@acme.io", "ADA@ACME.IO", "acme.io", "ACME.io", "éxample.com", "ÉXAMPLE.COM", "Ada Lovelace", "ada", "Grace", "m"),
+    value: fc.constantFrom(
+      "ada@acme.io",
+      "ADA@ACME.IO",
+      "acme.io",
+      "ACME.io",
+      "éxample.com",
+      "ÉXAMPLE.COM",
+      "Ada Lovelace",
+      "ada",
+      "Grace",
+      "m",
+    ),
   }),
   fc.record({
     field: fc.constantFrom("email", "email_domain", "name"),
@@ -112,10 +153,18 @@ const fieldCondition = fc.oneof(
 
 const leaf = fc.oneof(
   { weight: 6, arbitrary: fieldCondition },
-  { weight: 1, arbitrary: fc.record({ list: fc.record({ op: fc.constantFrom("member", "not_member"), list_id: fc.constantFrom(...LISTS) }) }) },
   {
     weight: 1,
-    arbitrary: fc.record({ engagement: fc.record({ op: fc.constantFrom("opened", "clicked", "not_opened", "not_clicked"), within_days: fc.constantFrom(1, 7, 30) }) }),
+    arbitrary: fc.record({ list: fc.record({ op: fc.constantFrom("member", "not_member"), list_id: fc.constantFrom(...LISTS) }) }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      engagement: fc.record({
+        op: fc.constantFrom("opened", "clicked", "not_opened", "not_clicked"),
+        within_days: fc.constantFrom(1, 7, 30),
+      }),
+    }),
   },
 );
 
@@ -146,7 +195,9 @@ async function seed(people: Person[]) {
     created_at: p.created_at,
   }));
   await db.batch([db.insert(subscribers).values(rows[0]), ...rows.slice(1).map((row) => db.insert(subscribers).values(row))]);
-  const memberships = people.flatMap((p, i) => p.lists.map((l) => ({ workspace_id: workspaceId, list_id: listIds[l], subscriber_id: rows[i].id })));
+  const memberships = people.flatMap((p, i) =>
+    p.lists.map((l) => ({ workspace_id: workspaceId, list_id: listIds[l], subscriber_id: rows[i].id })),
+  );
   for (const membership of memberships) await db.insert(listMemberships).values(membership);
   const events = people.flatMap((p, i) =>
     p.events.map((e) => ({
@@ -170,27 +221,37 @@ const withListIds = (filter: AudienceFilter, listIds: Record<string, string>): A
 describe("the audience filter's SQL and its in-memory evaluation", () => {
   it("select the same subscribers", { timeout: 600_000 }, async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(subscriberArb, { minLength: 1, maxLength: 10 }), fc.array(filterArb, { minLength: 1, maxLength: 6 }), async (people, generated) => {
-        const { workspaceId, listIds, rows } = await seed(people);
-        const stored = await db.select().from(subscribers).where(eq(subscribers.workspace_id, workspaceId));
-        for (const raw of generated) {
-          const parsed = AudienceFilterSchema.safeParse(raw);
-          // The generators also build filters the schema refuses (gt true, created_at "2026-01-01"); only valid ones run.
-          if (!parsed.success) continue;
-          const filter = withListIds(parsed.data as AudienceFilter, listIds);
-          const selected = await db.select({ id: subscribers.id }).from(subscribers).where(audienceCondition({ workspaceId, now: NOW }, null, filter));
-          const expected = stored.filter((s) => {
-            const i = rows.findIndex((r) => r.id === s.id);
-            const context = {
-              now: NOW,
-              listIds: new Set(people[i].lists.map((l) => listIds[l])),
-              events: people[i].events.map((e) => ({ event_type: e.event_type, occurred_at: new Date(NOW.getTime() - e.days_ago * DAY - 1000).toISOString() })),
-            };
-            return matchesFilter(filter, s, context);
-          });
-          expect(selected.map((s) => s.id).sort(), JSON.stringify({ filter, stored })).toEqual(expected.map((s) => s.id).sort());
-        }
-      }),
+      fc.asyncProperty(
+        fc.array(subscriberArb, { minLength: 1, maxLength: 10 }),
+        fc.array(filterArb, { minLength: 1, maxLength: 6 }),
+        async (people, generated) => {
+          const { workspaceId, listIds, rows } = await seed(people);
+          const stored = await db.select().from(subscribers).where(eq(subscribers.workspace_id, workspaceId));
+          for (const raw of generated) {
+            const parsed = AudienceFilterSchema.safeParse(raw);
+            // The generators also build filters the schema refuses (gt true, created_at "2026-01-01"); only valid ones run.
+            if (!parsed.success) continue;
+            const filter = withListIds(parsed.data as AudienceFilter, listIds);
+            const selected = await db
+              .select({ id: subscribers.id })
+              .from(subscribers)
+              .where(audienceCondition({ workspaceId, now: NOW }, null, filter));
+            const expected = stored.filter((s) => {
+              const i = rows.findIndex((r) => r.id === s.id);
+              const context = {
+                now: NOW,
+                listIds: new Set(people[i].lists.map((l) => listIds[l])),
+                events: people[i].events.map((e) => ({
+                  event_type: e.event_type,
+                  occurred_at: new Date(NOW.getTime() - e.days_ago * DAY - 1000).toISOString(),
+                })),
+              };
+              return matchesFilter(filter, s, context);
+            });
+            expect(selected.map((s) => s.id).sort(), JSON.stringify({ filter, stored })).toEqual(expected.map((s) => s.id).sort());
+          }
+        },
+      ),
       { numRuns: 100 },
     );
   });

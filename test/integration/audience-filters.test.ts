@@ -8,7 +8,8 @@ import { api, createWorkspace } from "../factories/api";
 
 async function workspaceWith(people: { email: string; attributes?: Record<string, unknown> }[]) {
   const { workspace, key } = await createWorkspace();
-  const call = (path: string, method = "GET", body?: unknown) => api(`/workspaces/${workspace.id}/email-marketing${path}`, { method, token: key, body });
+  const call = (path: string, method = "GET", body?: unknown) =>
+    api(`/workspaces/${workspace.id}/email-marketing${path}`, { method, token: key, body });
   const { json: list } = await call("/lists", "POST", { name: "Everyone" });
   if (people.length > 0) {
     const added = await call(`/lists/${list.id}/subscribers`, "POST", { subscribers: people });
@@ -43,7 +44,14 @@ describe("typed filter comparisons", () => {
     expect(await age("lte", 70)).toEqual(["number", "small", "text"]);
     expect(await age("in", [9, 70])).toEqual(["number", "small", "text"]);
     expect(await age("neq", 70)).toEqual(["empty", "small", "words"]);
-    expect(await w.who({ and: [{ field: "attributes.plan", op: "eq", value: "pro" }, { field: "attributes.score", op: "gte", value: 90 }] })).toEqual(["number", "text"]);
+    expect(
+      await w.who({
+        and: [
+          { field: "attributes.plan", op: "eq", value: "pro" },
+          { field: "attributes.score", op: "gte", value: 90 },
+        ],
+      }),
+    ).toEqual(["number", "text"]);
   });
 
   it("compares strings as strings, booleans as booleans and dates as instants", async () => {
@@ -56,7 +64,11 @@ describe("typed filter comparisons", () => {
     expect(await w.who({ field: "attributes.signup", op: "eq", value: "2026-01-01T05:00:00.000Z" })).toEqual(["number", "text"]);
     expect(await w.who({ field: "attributes.signup", op: "gt", value: "2026-01-01T04:00:00+00:00" })).toEqual(["number", "text"]);
     expect(await w.who({ field: "attributes.signup", op: "lt", value: "2026-01-01T01:00:00+01:00" })).toEqual(["small"]);
-    expect(await w.who({ field: "attributes.signup", op: "in", value: ["soon", "2026-01-01T06:00:00+01:00"] })).toEqual(["number", "text", "words"]);
+    expect(await w.who({ field: "attributes.signup", op: "in", value: ["soon", "2026-01-01T06:00:00+01:00"] })).toEqual([
+      "number",
+      "text",
+      "words",
+    ]);
     expect(await w.who({ field: "attributes.age", op: "exists" })).toEqual(["empty", "number", "small", "text", "words"]);
   });
 
@@ -76,9 +88,20 @@ describe("typed filter comparisons", () => {
   });
 
   it("reads an in-list once per statement, not once per subscriber", async () => {
-    const filter: AudienceFilter = { or: [{ field: "attributes.country", op: "in", value: ["UK", 3, true, "2026-01-01T00:00:00Z"] }, { field: "email", op: "in", value: ["a@x.io"] }] };
-    const query = createDb(env.DB).select({ n: count() }).from(subscribers).where(audienceCondition({ workspaceId: "ws_1", now: new Date() }, null, filter)).toSQL();
-    const plan = await env.DB.prepare(`EXPLAIN QUERY PLAN ${query.sql}`).bind(...query.params).all<{ detail: string }>();
+    const filter: AudienceFilter = {
+      or: [
+        { field: "attributes.country", op: "in", value: ["UK", 3, true, "2026-01-01T00:00:00Z"] },
+        { field: "email", op: "in", value: ["a@x.io"] },
+      ],
+    };
+    const query = createDb(env.DB)
+      .select({ n: count() })
+      .from(subscribers)
+      .where(audienceCondition({ workspaceId: "ws_1", now: new Date() }, null, filter))
+      .toSQL();
+    const plan = await env.DB.prepare(`EXPLAIN QUERY PLAN ${query.sql}`)
+      .bind(...query.params)
+      .all<{ detail: string }>();
     const details = plan.results.map((row) => row.detail);
     expect(details.filter((d) => d.startsWith("LIST SUBQUERY"))).toHaveLength(3);
     expect(details.filter((d) => d.includes("CORRELATED LIST SUBQUERY"))).toEqual([]);
@@ -99,7 +122,11 @@ describe("typed filter comparisons", () => {
 });
 
 describe("filter size limits", () => {
-  const dateLeaf = (i: number) => ({ field: `attributes.k${i % 3}`, op: "in", value: [i, `v${i}`, true, `2026-01-0${(i % 9) + 1}T00:00:00+14:00`] });
+  const dateLeaf = (i: number) => ({
+    field: `attributes.k${i % 3}`,
+    op: "in",
+    value: [i, `v${i}`, true, `2026-01-0${(i % 9) + 1}T00:00:00+14:00`],
+  });
   const nested = (depth: number, inner: unknown, group: (child: unknown) => unknown) => {
     let filter = inner;
     for (let i = 0; i < depth; i++) filter = group(filter);
@@ -129,10 +156,18 @@ describe("filter size limits", () => {
     const w = await workspaceWith([]);
     const tooDeep = await w.preview({ audience_filters: nested(9, { field: "name", op: "exists" }, (child) => ({ not: child })) });
     expect(tooDeep.status).toBe(422);
-    expect(tooDeep.json.errors).toEqual([expect.objectContaining({ path: `audience_filters${".not".repeat(8)}`, message: "groups nest at most 8 deep" })]);
-    const tooDeepInAnd = await w.preview({ audience_filters: { and: [{ field: "name", op: "exists" }, nested(8, { field: "name", op: "exists" }, (child) => ({ or: [child] }))] } });
+    expect(tooDeep.json.errors).toEqual([
+      expect.objectContaining({ path: `audience_filters${".not".repeat(8)}`, message: "groups nest at most 8 deep" }),
+    ]);
+    const tooDeepInAnd = await w.preview({
+      audience_filters: {
+        and: [{ field: "name", op: "exists" }, nested(8, { field: "name", op: "exists" }, (child) => ({ or: [child] }))],
+      },
+    });
     expect(tooDeepInAnd.json.errors[0].path).toBe(`audience_filters.and.1${".or.0".repeat(7)}`);
-    const tooMany = await w.preview({ audience_filters: { or: [{ and: Array.from({ length: 16 }, dateLeaf) }, { and: Array.from({ length: 15 }, dateLeaf) }] } });
+    const tooMany = await w.preview({
+      audience_filters: { or: [{ and: Array.from({ length: 16 }, dateLeaf) }, { and: Array.from({ length: 15 }, dateLeaf) }] },
+    });
     expect(tooMany.status).toBe(422);
     expect(tooMany.json.errors[0]).toMatchObject({ path: "audience_filters", message: expect.stringContaining("at most 30 conditions") });
   });

@@ -66,7 +66,9 @@ describe("subscribers and lists", () => {
     expect(ada.json.data[0]).toMatchObject({ email: "ada@example.com", name: "Ada", status: "active" });
     expect((await w.call("/subscribers?email=%20ADA@Example.com")).json.data).toHaveLength(1);
 
-    const again = await w.call(`/lists/${list.id}/subscribers`, "POST", { subscribers: [{ email: "ADA@example.COM", attributes: { vip: true } }] });
+    const again = await w.call(`/lists/${list.id}/subscribers`, "POST", {
+      subscribers: [{ email: "ADA@example.COM", attributes: { vip: true } }],
+    });
     expect(again.json).toMatchObject({ created: 0, updated: 1 });
     expect((await w.call(`/subscribers/${ada.json.data[0].id}`)).json.attributes).toEqual({ vip: true });
     expect((await w.call(`/lists/${list.id}`)).json.subscriber_count).toBe(2);
@@ -79,7 +81,16 @@ describe("subscribers and lists", () => {
     await w.call("/suppressions", "POST", { email: "blocked@example.com" });
     const row = fc.record(
       {
-        email: fc.constantFrom("a@example.com", "A@Example.com ", "b@example.com", "c@example.com", "blocked@example.com", "nope", "", "x@"),
+        email: fc.constantFrom(
+          "a@example.com",
+          "A@Example.com ",
+          "b@example.com",
+          "c@example.com",
+          "blocked@example.com",
+          "nope",
+          "",
+          "x@",
+        ),
         preferences: fc.constantFrom({ news: false }, { ghosts: true }, { ghosts: false, news: true }),
       },
       { requiredKeys: ["email"] },
@@ -108,7 +119,16 @@ describe("subscribers and lists", () => {
   it("keeps attribute values as the JSON types sent", async () => {
     const w = await workspace();
     const { json: list } = await w.call("/lists", "POST", { name: "Typed" });
-    const attributes = { age: 70, score: -3.5, vip: true, off: false, zip: "02134", count: "70", none: null, nested: { tags: ["a", 1, false] } };
+    const attributes = {
+      age: 70,
+      score: -3.5,
+      vip: true,
+      off: false,
+      zip: "02134",
+      count: "70",
+      none: null,
+      nested: { tags: ["a", 1, false] },
+    };
     const res = await w.call(`/lists/${list.id}/subscribers`, "POST", { subscribers: [{ email: "typed@example.com", attributes }] });
     expect(res.json).toMatchObject({ created: 1 });
     const [sub] = (await w.call("/subscribers?email=typed@example.com")).json.data;
@@ -124,13 +144,19 @@ describe("subscribers and lists", () => {
     const { json: other } = await w.call("/lists", "POST", { name: "B" });
     const res = await w.call(`/lists/${other.id}/subscribers`, "POST", { subscribers: [{ email: "gone@example.com", name: "Back?" }] });
     expect(res.json).toMatchObject({ created: 0, updated: 1 });
-    expect((await w.call(`/subscribers/${sub.id}`)).json).toMatchObject({ status: "unsubscribed", unsubscribe_source: "api", name: "Back?" });
+    expect((await w.call(`/subscribers/${sub.id}`)).json).toMatchObject({
+      status: "unsubscribed",
+      unsubscribe_source: "api",
+      name: "Back?",
+    });
   });
 
   it("validates bulk rows and list input with field paths, changing nothing", async () => {
     const w = await workspace();
     const { json: list } = await w.call("/lists", "POST", { name: "A" });
-    const tooMany = await w.call(`/lists/${list.id}/subscribers`, "POST", { subscribers: Array.from({ length: 1001 }, (_, i) => ({ email: `u${i}@x.io` })) });
+    const tooMany = await w.call(`/lists/${list.id}/subscribers`, "POST", {
+      subscribers: Array.from({ length: 1001 }, (_, i) => ({ email: `u${i}@x.io` })),
+    });
     expect(tooMany.status).toBe(422);
     expect(tooMany.json.errors[0].path).toBe("subscribers");
     const badRow = await w.call(`/lists/${list.id}/subscribers`, "POST", { subscribers: [{ email: "a@b.co", attributes: "nope" }] });
@@ -152,7 +178,11 @@ describe("subscribers and lists", () => {
 
     await w.call("/categories", "POST", { slug: "marketing", name: "Marketing" });
     const ada = w.idOf("ada@acme.io");
-    const updated = await w.call(`/subscribers/${ada}`, "PATCH", { frequency: "weekly", preferences: { marketing: false }, name: "Ada L." });
+    const updated = await w.call(`/subscribers/${ada}`, "PATCH", {
+      frequency: "weekly",
+      preferences: { marketing: false },
+      name: "Ada L.",
+    });
     expect(updated.json).toMatchObject({ frequency: "weekly", preferences: { marketing: false }, name: "Ada L." });
     const reenabled = await w.call(`/subscribers/${ada}`, "PATCH", { preferences: { marketing: true } });
     expect(reenabled.json.preferences).toEqual({ marketing: true });
@@ -226,7 +256,12 @@ describe("audience filters", () => {
     expect(await w.emailsFor({ list: { op: "not_member", list_id: vip.id } })).toHaveLength(3);
     expect(
       await w.emailsFor({
-        or: [{ and: [{ field: "attributes.plan", op: "eq", value: "pro" }, { not: { field: "email_domain", op: "eq", value: "kernel.org" } }] }, { field: "attributes.seats", op: "gt", value: 100 }],
+        or: [
+          {
+            and: [{ field: "attributes.plan", op: "eq", value: "pro" }, { not: { field: "email_domain", op: "eq", value: "kernel.org" } }],
+          },
+          { field: "attributes.seats", op: "gt", value: 100 },
+        ],
       }),
     ).toEqual(["ada@acme.io", "margaret@nasa.gov"]);
 
@@ -235,12 +270,19 @@ describe("audience filters", () => {
       env.DB.prepare(
         "insert into tracking_events (id, workspace_id, campaign_id, recipient_id, subscriber_id, event_type, occurred_at) values (?, ?, 'cmp_1', 'rcp_1', ?, ?, ?)",
       ).bind(newId("evt"), w.workspace.id, subscriber, type, new Date(now - daysAgo * 86_400_000).toISOString());
-    await env.DB.batch([event(w.idOf("ada@acme.io"), "open", 3), event(w.idOf("grace@acme.io"), "open", 60), event(w.idOf("grace@acme.io"), "click", 2)]);
+    await env.DB.batch([
+      event(w.idOf("ada@acme.io"), "open", 3),
+      event(w.idOf("grace@acme.io"), "open", 60),
+      event(w.idOf("grace@acme.io"), "click", 2),
+    ]);
     expect(await w.emailsFor({ engagement: { op: "opened", within_days: 30 } })).toEqual(["ada@acme.io"]);
     expect(await w.emailsFor({ engagement: { op: "opened", within_days: 90 } })).toEqual(["ada@acme.io", "grace@acme.io"]);
     expect(await w.emailsFor({ engagement: { op: "clicked", within_days: 7 } })).toEqual(["grace@acme.io"]);
     expect(await w.emailsFor({ engagement: { op: "not_opened", within_days: 30 } })).toHaveLength(4);
-    const counted = await w.call("/audience/preview", "POST", { list_id: vip.id, audience_filters: { engagement: { op: "opened", within_days: 30 } } });
+    const counted = await w.call("/audience/preview", "POST", {
+      list_id: vip.id,
+      audience_filters: { engagement: { op: "opened", within_days: 30 } },
+    });
     expect(counted.json).toMatchObject({ count: 1, active_count: 1 });
   });
 
@@ -249,7 +291,10 @@ describe("audience filters", () => {
     expect(await w.emailsFor({ field: "name", op: "eq", value: "Robert'); DROP TABLE subscribers;--" })).toEqual(["o'brien@example.com"]);
     expect(await w.emailsFor({ field: "email", op: "contains", value: "' OR 1=1 --" })).toEqual([]);
     expect(await w.emailsFor({ field: "name", op: "contains", value: "%" })).toEqual([]);
-    expect(await w.emailsFor({ field: "attributes.plan", op: "in", value: ["x') OR 1=1 --", "pro"] })).toEqual(["ada@acme.io", "linus@kernel.org"]);
+    expect(await w.emailsFor({ field: "attributes.plan", op: "in", value: ["x') OR 1=1 --", "pro"] })).toEqual([
+      "ada@acme.io",
+      "linus@kernel.org",
+    ]);
     expect((await w.call("/subscribers?limit=100")).json.data).toHaveLength(5);
   });
 
@@ -257,7 +302,11 @@ describe("audience filters", () => {
     const w = await seeded();
     const many = Array.from({ length: 900 }, (_, i) => `user${i}@acme.io`).concat(["grace@acme.io"]);
     expect(await w.emailsFor({ field: "email", op: "in", value: many })).toEqual(["grace@acme.io"]);
-    const huge = { or: Array.from({ length: 2 }, () => ({ and: Array.from({ length: 50 }, (_, i) => ({ field: "email", op: "neq", value: `x${i}@y.z` })) })) };
+    const huge = {
+      or: Array.from({ length: 2 }, () => ({
+        and: Array.from({ length: 50 }, (_, i) => ({ field: "email", op: "neq", value: `x${i}@y.z` })),
+      })),
+    };
     const res = await w.call("/audience/preview", "POST", { audience_filters: huge });
     expect(res.status).toBe(422);
     expect(res.json.errors[0].path).toBe("audience_filters");
@@ -266,12 +315,27 @@ describe("audience filters", () => {
   it("names the bad path of an invalid filter", async () => {
     const w = await seeded();
     const bad = async (audience_filters: unknown) => (await w.call("/audience/preview", "POST", { audience_filters })).json;
-    expect((await bad({ and: [{ field: "email", op: "eq", value: "a" }, { field: "nope", op: "eq", value: 1 }] })).errors.map((e: { path: string }) => e.path)).toContain(
-      "audience_filters.and.1.field",
+    expect(
+      (
+        await bad({
+          and: [
+            { field: "email", op: "eq", value: "a" },
+            { field: "nope", op: "eq", value: 1 },
+          ],
+        })
+      ).errors.map((e: { path: string }) => e.path),
+    ).toContain("audience_filters.and.1.field");
+    expect((await bad({ field: "email", op: "between", value: 1 })).errors.map((e: { path: string }) => e.path)).toContain(
+      "audience_filters.op",
     );
-    expect((await bad({ field: "email", op: "between", value: 1 })).errors.map((e: { path: string }) => e.path)).toContain("audience_filters.op");
-    expect((await bad({ field: "email", op: "in", value: "a" })).errors.map((e: { path: string }) => e.path)).toContain("audience_filters.value");
-    expect((await bad({ field: "status", op: "eq", value: "sleepy" })).errors.map((e: { path: string }) => e.path)).toContain("audience_filters.value");
-    expect((await bad({ field: "attributes.a b", op: "eq", value: 1 })).errors.map((e: { path: string }) => e.path)).toContain("audience_filters.field");
+    expect((await bad({ field: "email", op: "in", value: "a" })).errors.map((e: { path: string }) => e.path)).toContain(
+      "audience_filters.value",
+    );
+    expect((await bad({ field: "status", op: "eq", value: "sleepy" })).errors.map((e: { path: string }) => e.path)).toContain(
+      "audience_filters.value",
+    );
+    expect((await bad({ field: "attributes.a b", op: "eq", value: 1 })).errors.map((e: { path: string }) => e.path)).toContain(
+      "audience_filters.field",
+    );
   });
 });

@@ -17,7 +17,11 @@ async function workspaceWithOptOut() {
 }
 
 const preferenceRows = async (categoryId: string) =>
-  (await env.DB.prepare("select count(*) as n from subscriber_category_preferences where category_id = ?").bind(categoryId).first<{ n: number }>())?.n;
+  (
+    await env.DB.prepare("select count(*) as n from subscriber_category_preferences where category_id = ?")
+      .bind(categoryId)
+      .first<{ n: number }>()
+  )?.n;
 
 describe("categories: change and remove", () => {
   it("renames and describes a category, but its slug stays", async () => {
@@ -37,15 +41,22 @@ describe("categories: change and remove", () => {
     const { workspace, call, category } = await workspaceWithOptOut();
     expect(await preferenceRows(category.id)).toBe(1);
     const campaign = newId("cmp");
-    await createDb(env.DB).insert(emailCampaigns).values({ id: campaign, workspace_id: workspace.id, name: "Tips #1", status: "scheduled", category_slug: "tips" });
+    await createDb(env.DB)
+      .insert(emailCampaigns)
+      .values({ id: campaign, workspace_id: workspace.id, name: "Tips #1", status: "scheduled", category_slug: "tips" });
     const refused = await call(`categories/${category.id}`, "DELETE");
     expect(refused.status).toBe(409);
     expect(refused.json.detail).toContain(campaign);
     expect(await preferenceRows(category.id)).toBe(1);
 
     const other = await createWorkspace();
-    expect((await api(marketing(other.workspace.id, `categories/${category.id}`), { method: "DELETE", token: other.key })).status).toBe(404);
-    expect((await api(marketing(other.workspace.id, `categories/${category.id}`), { method: "PATCH", token: other.key, body: { name: "x" } })).status).toBe(404);
+    expect((await api(marketing(other.workspace.id, `categories/${category.id}`), { method: "DELETE", token: other.key })).status).toBe(
+      404,
+    );
+    expect(
+      (await api(marketing(other.workspace.id, `categories/${category.id}`), { method: "PATCH", token: other.key, body: { name: "x" } }))
+        .status,
+    ).toBe(404);
 
     await env.DB.prepare("update email_campaigns set status = 'sent' where id = ?").bind(campaign).run();
     expect((await call(`categories/${category.id}`, "DELETE")).status).toBe(204);

@@ -22,7 +22,10 @@ async function workspaceWith(emails: string[]) {
   return { workspace, call, byEmail, rows };
 }
 
-async function pastCampaign(workspaceId: string, recipients: { email: string; subscriber_id?: string; status: string; sent_at?: string }[]) {
+async function pastCampaign(
+  workspaceId: string,
+  recipients: { email: string; subscriber_id?: string; status: string; sent_at?: string }[],
+) {
   const id = newId("cmp");
   await db.insert(emailCampaigns).values({ id, workspace_id: workspaceId, name: "Earlier", status: "sent" });
   await db.insert(campaignRecipients).values(
@@ -54,8 +57,14 @@ describe("decideDeliveries", () => {
     ];
     const w = await workspaceWith(emails);
     await w.call(`/subscribers/${w.byEmail("unsub@example.com").id}`, "PATCH", { status: "unsubscribed" });
-    await db.update(subscribers).set({ status: "bounced" }).where(eq(subscribers.id, w.byEmail("bounced@example.com").id));
-    await db.update(subscribers).set({ status: "complained" }).where(eq(subscribers.id, w.byEmail("complained@example.com").id));
+    await db
+      .update(subscribers)
+      .set({ status: "bounced" })
+      .where(eq(subscribers.id, w.byEmail("bounced@example.com").id));
+    await db
+      .update(subscribers)
+      .set({ status: "complained" })
+      .where(eq(subscribers.id, w.byEmail("complained@example.com").id));
     await w.call(`/subscribers/${w.byEmail("optout@example.com").id}`, "PATCH", { preferences: { marketing: false } });
     await w.call("/suppressions", "POST", { email: "listed@example.com" });
     await w.call("/suppressions", "POST", { domain: "blocked.example" });
@@ -63,7 +72,12 @@ describe("decideDeliveries", () => {
     await pastCampaign(w.workspace.id, [
       { email: "bounced-elsewhere@example.com", status: "bounced" },
       { email: "complained-elsewhere@example.com", status: "complained" },
-      { email: "daily@example.com", subscriber_id: w.byEmail("daily@example.com").id, status: "delivered", sent_at: "2026-11-28T02:00:00.000Z" },
+      {
+        email: "daily@example.com",
+        subscriber_id: w.byEmail("daily@example.com").id,
+        status: "delivered",
+        sent_at: "2026-11-28T02:00:00.000Z",
+      },
       { email: "ok@example.com", subscriber_id: w.byEmail("ok@example.com").id, status: "delivered", sent_at: "2026-11-28T02:00:00.000Z" },
     ]);
 
@@ -105,7 +119,10 @@ describe("decideDeliveries", () => {
     const b = await workspaceWith(["shared@example.com"]);
     await a.call("/suppressions", "POST", { email: "shared@example.com" });
     await a.call("/suppressions", "POST", { domain: "example.com" });
-    await a.call(`/subscribers/${a.byEmail("shared@example.com").id}`, "PATCH", { status: "unsubscribed", preferences: { marketing: false } });
+    await a.call(`/subscribers/${a.byEmail("shared@example.com").id}`, "PATCH", {
+      status: "unsubscribed",
+      preferences: { marketing: false },
+    });
     await pastCampaign(a.workspace.id, [{ email: "shared@example.com", status: "complained" }]);
 
     const decisions = await decideDeliveries(db, { id: "cmp_b", workspace_id: b.workspace.id, category_slug: "marketing" }, b.rows, now);

@@ -5,15 +5,7 @@ import { generateDkimKeyPair } from "../../src/domain/domains/dkim";
 import { buildDnsRecords, type DomainDnsRecords } from "../../src/domain/domains/dns-records";
 import { type ProviderType, returnPathFor, spfIncludeFor } from "../../src/domain/domains/provider-dns";
 import { type RecordName, verifyDomain } from "../../src/domain/domains/verification";
-import {
-  asStandIn,
-  delayName,
-  downResolver,
-  failName,
-  publish,
-  standInResolver,
-  uniqueDomain,
-} from "../stand-ins/doh-zone";
+import { asStandIn, delayName, downResolver, failName, publish, standInResolver, uniqueDomain } from "../stand-ins/doh-zone";
 
 const now = new Date("2026-11-28T12:00:00Z");
 let publicKey: string;
@@ -191,7 +183,11 @@ describe("verifyDomain against the DoH stand-in", () => {
       const d = newDomain();
       await publishAll(d, "spf");
       await publish(
-        { name: d.domain, type: "TXT", value: "V=SPF1 ip4:192.0.2.0/24 mx +include:SPF.MTASV.NET. include:_spf.google.com include:amazonses.com -all" },
+        {
+          name: d.domain,
+          type: "TXT",
+          value: "V=SPF1 ip4:192.0.2.0/24 mx +include:SPF.MTASV.NET. include:_spf.google.com include:amazonses.com -all",
+        },
         { name: d.domain, type: "TXT", value: "google-site-verification=abc" },
         { name: d.domain, type: "TXT", value: "v=spf10 not an spf record" },
       );

@@ -5,20 +5,20 @@ import { signPreferenceToken } from "../../src/domain/preferences/tokens";
 import { MAX_BODY_BYTES, MAX_JSON_DEPTH } from "../../src/lib/request-body";
 import { ADMIN_TOKEN, createWorkspace } from "../factories/api";
 import {
-  VALUES_BY_TYPE,
   admits,
   allowedTypes,
   deeplyNested,
-  type JsonOperation,
   type Hints,
+  type JsonOperation,
   type JsonSchema,
   jsonOperations,
-  selfNesting,
   type Path,
   resolver,
   type Slot,
   sampleOf,
+  selfNesting,
   slotsOf,
+  VALUES_BY_TYPE,
   withValueAt,
 } from "../fixtures/openapi-bodies";
 
@@ -129,7 +129,10 @@ async function fillParamsFromLists() {
       if (ctx.params[name] !== undefined || name === "token") continue;
       const collection = path.slice(0, path.indexOf(`/{${name}}`));
       if (paramsIn(collection).length !== i || !ctx.doc.paths[collection]?.get) continue;
-      const res = await send({ method: "GET", path: collection, schema: {}, mediaTypes: [], required: false, security: "workspace" }, { contentType: null });
+      const res = await send(
+        { method: "GET", path: collection, schema: {}, mediaTypes: [], required: false, security: "workspace" },
+        { contentType: null },
+      );
       const id = res.json?.data?.[0]?.id;
       if (typeof id === "string") ctx.params[name] = id;
     }
@@ -249,14 +252,21 @@ describe("a JSON route", { timeout: 60_000 }, () => {
       for (const [name, schema] of properties) {
         const allowed = allowedTypes(schema, ctx.resolve);
         if (allowed && schema.$ref) allowed.add("null");
-        const wrong = allowed && Object.values(VALUES_BY_TYPE).flat().find((v) => !admits(allowed, v));
+        const wrong =
+          allowed &&
+          Object.values(VALUES_BY_TYPE)
+            .flat()
+            .find((v) => !admits(allowed, v));
         if (wrong !== undefined) body[name] = wrong;
       }
       if (Object.keys(body).length === 0) return undefined;
       const res = await send(op, { body: JSON.stringify(body) });
       const named = new Set((res.json?.errors ?? []).map((e: { path: string }) => e.path.split(".")[0]));
       const unnamed = Object.keys(body).filter((name) => !named.has(name));
-      return expectProblem(res, 422, "validation_failed") ?? (unnamed.length ? `not named: ${unnamed.join(", ")} in ${describeResponse(res)}` : undefined);
+      return (
+        expectProblem(res, 422, "validation_failed") ??
+        (unnamed.length ? `not named: ${unnamed.join(", ")} in ${describeResponse(res)}` : undefined)
+      );
     });
   });
 
@@ -273,20 +283,45 @@ describe("hostile bodies, generated from each route's schema", () => {
   it("never get a 5xx, get a 4xx problem+json when they break the schema's types, and pollute no prototype", async () => {
     const prototypeKeysBefore = Object.getOwnPropertyNames(Object.prototype);
     const slots = new Map(ctx.operations.map((op) => [op, slotsOf(op.schema, ctx.samples.get(op), ctx.resolve)]));
-    const oddStrings = ["\ud800", "\udfff\ud800", "\u0000", "a\u0000b", "\u202eevil", "\u200b", "\ufeff", "e\u0301\u0301\u0301", "🧨".repeat(500), "\uffff", "𝔘𝔫𝔦𝔠𝔬𝔡𝔢", "'; drop table subscribers; --", "{{ '' | append: x }}", "%s%n", "../../etc/passwd", '"quoted"\\'];
+    const oddStrings = [
+      "\ud800",
+      "\udfff\ud800",
+      "\u0000",
+      "a\u0000b",
+      "\u202eevil",
+      "\u200b",
+      "\ufeff",
+      "e\u0301\u0301\u0301",
+      "🧨".repeat(500),
+      "\uffff",
+      "𝔘𝔫𝔦𝔠𝔬𝔡𝔢",
+      "'; drop table subscribers; --",
+      "{{ '' | append: x }}",
+      "%s%n",
+      "../../etc/passwd",
+      '"quoted"\\',
+    ];
     const oddNumbers = [1e308, -1e308, -0, 5e-324, 2 ** 53 + 1, 0.1 + 0.2, HUGE_NUMBER_MARKER];
 
-    const arbitrary = fc
-      .constantFrom(...ctx.operations)
-      .chain((op) =>
-        fc.record({
-          op: fc.constant(op),
-          slot: fc.constantFrom(...(slots.get(op) as Slot[])),
-          mutation: fc.constantFrom<Mutation>("wrong_type", "wrong_type", "null", "array_for_object", "huge_string", "odd_string", "odd_number", "prototype_keys", "deep"),
-          pick: fc.nat(),
-          hugeLength: fc.integer({ min: 1 << 20, max: (5 << 20) >> 1 }),
-        }),
-      );
+    const arbitrary = fc.constantFrom(...ctx.operations).chain((op) =>
+      fc.record({
+        op: fc.constant(op),
+        slot: fc.constantFrom(...(slots.get(op) as Slot[])),
+        mutation: fc.constantFrom<Mutation>(
+          "wrong_type",
+          "wrong_type",
+          "null",
+          "array_for_object",
+          "huge_string",
+          "odd_string",
+          "odd_number",
+          "prototype_keys",
+          "deep",
+        ),
+        pick: fc.nat(),
+        hugeLength: fc.integer({ min: 1 << 20, max: (5 << 20) >> 1 }),
+      }),
+    );
 
     const failures: string[] = [];
     const seed = Date.now() % 2 ** 31;
@@ -300,7 +335,11 @@ describe("hostile bodies, generated from each route's schema", () => {
         let violates = false;
         switch (mutation) {
           case "wrong_type": {
-            const wrong = allowed && Object.values(VALUES_BY_TYPE).flat().filter((v) => !admits(allowed, v));
+            const wrong =
+              allowed &&
+              Object.values(VALUES_BY_TYPE)
+                .flat()
+                .filter((v) => !admits(allowed, v));
             if (!wrong?.length) return;
             body = at(wrong[pick % wrong.length]);
             violates = true;
@@ -325,7 +364,9 @@ describe("hostile bodies, generated from each route's schema", () => {
             body = at(value);
             violates =
               allowed !== undefined &&
-              (!allowed.has("string") || (slot.schema.maxLength ?? Infinity) < codePoints(value) || (Array.isArray(slot.schema.enum) && !slot.schema.enum.includes(value)));
+              (!allowed.has("string") ||
+                (slot.schema.maxLength ?? Infinity) < codePoints(value) ||
+                (Array.isArray(slot.schema.enum) && !slot.schema.enum.includes(value)));
             break;
           }
           case "odd_number": {

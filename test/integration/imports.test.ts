@@ -15,7 +15,11 @@ afterEach(() => {
 /** A workspace with one list; `path` builds URLs under the list. */
 async function setup() {
   const { workspace, key } = await createWorkspace();
-  const list = await api(`/workspaces/${workspace.id}/email-marketing/lists`, { method: "POST", token: key, body: { name: "Import target" } });
+  const list = await api(`/workspaces/${workspace.id}/email-marketing/lists`, {
+    method: "POST",
+    token: key,
+    body: { name: "Import target" },
+  });
   expect(list.status).toBe(201);
   const path = (suffix = "", listId = list.json.id as string) => `/workspaces/${workspace.id}/email-marketing/lists/${listId}${suffix}`;
   return { workspace, key, listId: list.json.id as string, path };
@@ -65,7 +69,7 @@ describe("POST .../lists/{list_id}/imports", () => {
     const csv = [
       "email,name,company,notes", //                                                   line 1
       'ada@example.com,Ada Lovelace,"Analytical Engines, Ltd.","She said ""hi""', //    line 2 (3 lines long)
-      'and left,',
+      "and left,",
       'then came back"',
       "not-an-email,Bob,Acme,", //                                                      line 5
       ",No Email,Acme,", //                                                             line 6
@@ -132,17 +136,29 @@ describe("POST .../lists/{list_id}/imports", () => {
     const linus = await subscriberByEmail(workspace.id, key, "linus@example.com");
     expect(linus).toMatchObject({ name: "Linus", attributes: {} });
     const members = await api(`/workspaces/${workspace.id}/email-marketing/subscribers?list_id=${res.json.list_id}`, { token: key });
-    expect(members.json.data.map((s: { email: string }) => s.email).sort()).toEqual(["ada@example.com", "grace@example.com", "linus@example.com"]);
+    expect(members.json.data.map((s: { email: string }) => s.email).sort()).toEqual([
+      "ada@example.com",
+      "grace@example.com",
+      "linus@example.com",
+    ]);
   });
 
   it("reads semicolon-separated CRLF files with a byte-order mark and header names in any case", async () => {
     const { workspace, key, path } = await setup();
     const queue = captureImportQueue();
-    const res = await upload(path("/imports"), key, "\uFEFFEmail;Name;Plan\r\nsemi@example.com;Semi Colon;pro\r\n", "text/csv; charset=utf-8");
+    const res = await upload(
+      path("/imports"),
+      key,
+      "\uFEFFEmail;Name;Plan\r\nsemi@example.com;Semi Colon;pro\r\n",
+      "text/csv; charset=utf-8",
+    );
     expect(res.status).toBe(202);
     expect(res.json.columns).toEqual({ email: "Email", name: "Name", status: null, attributes: ["Plan"], types: { Plan: "auto" } });
     await deliver(queue.chunks);
-    expect(await subscriberByEmail(workspace.id, key, "semi@example.com")).toMatchObject({ name: "Semi Colon", attributes: { Plan: "pro" } });
+    expect(await subscriberByEmail(workspace.id, key, "semi@example.com")).toMatchObject({
+      name: "Semi Colon",
+      attributes: { Plan: "pro" },
+    });
   });
 
   it("reads a body that streams in small pieces, split inside characters, quotes and line breaks", async () => {
@@ -176,7 +192,10 @@ describe("POST .../lists/{list_id}/imports", () => {
 
     await deliver(queue.chunks);
     expect((await api(path(`/imports/${accepted.id}`), { token: key })).json).toMatchObject({ status: "completed", created_count: 1500 });
-    expect(await subscriberByEmail(workspace.id, key, "p7@example.com")).toMatchObject({ name: 'Zoë "7", Jr.', attributes: { city: "Malmö\r\nSkåne" } });
+    expect(await subscriberByEmail(workspace.id, key, "p7@example.com")).toMatchObject({
+      name: 'Zoë "7", Jr.',
+      attributes: { city: "Malmö\r\nSkåne" },
+    });
   });
 
   it("reports where a file stops being readable, and imports the rows before it", async () => {
@@ -227,19 +246,30 @@ describe("POST .../lists/{list_id}/imports", () => {
     });
     expect(seeded.status).toBe(200);
     const unsub = await subscriberByEmail(ws, key, "unsub@example.com");
-    expect((await api(`/workspaces/${ws}/email-marketing/subscribers/${unsub.id}`, { method: "PATCH", token: key, body: { status: "unsubscribed" } })).status).toBe(200);
+    expect(
+      (
+        await api(`/workspaces/${ws}/email-marketing/subscribers/${unsub.id}`, {
+          method: "PATCH",
+          token: key,
+          body: { status: "unsubscribed" },
+        })
+      ).status,
+    ).toBe(200);
     await env.DB.batch([
       env.DB.prepare("update subscribers set status = 'bounced' where workspace_id = ? and email = ?").bind(ws, "bounce@example.com"),
       env.DB.prepare("update subscribers set status = 'complained' where workspace_id = ? and email = ?").bind(ws, "complain@example.com"),
-      env.DB.prepare("insert into suppressions (id, workspace_id, email, domain, email_hash, reason, created_at) values (?, ?, null, null, ?, 'erased', ?)").bind(
-        `sup_erased_${ws}`,
-        ws,
-        await emailHash("erased@example.com"),
-        new Date().toISOString(),
-      ),
+      env.DB.prepare(
+        "insert into suppressions (id, workspace_id, email, domain, email_hash, reason, created_at) values (?, ?, null, null, ?, 'erased', ?)",
+      ).bind(`sup_erased_${ws}`, ws, await emailHash("erased@example.com"), new Date().toISOString()),
     ]);
-    expect((await api(`/workspaces/${ws}/email-marketing/suppressions`, { method: "POST", token: key, body: { email: "blocked@example.com" } })).status).toBe(201);
-    expect((await api(`/workspaces/${ws}/email-marketing/suppressions`, { method: "POST", token: key, body: { domain: "blocked.example" } })).status).toBe(201);
+    expect(
+      (await api(`/workspaces/${ws}/email-marketing/suppressions`, { method: "POST", token: key, body: { email: "blocked@example.com" } }))
+        .status,
+    ).toBe(201);
+    expect(
+      (await api(`/workspaces/${ws}/email-marketing/suppressions`, { method: "POST", token: key, body: { domain: "blocked.example" } }))
+        .status,
+    ).toBe(201);
     // A second list, so that the import adds memberships rather than finding them.
     const other = await api(`/workspaces/${ws}/email-marketing/lists`, { method: "POST", token: key, body: { name: "Other" } });
 
@@ -263,7 +293,14 @@ describe("POST .../lists/{list_id}/imports", () => {
     await deliver(queue.chunks);
 
     const report = await api(path(`/imports/${res.json.id}`, other.json.id), { token: key });
-    expect(report.json).toMatchObject({ status: "completed", created_count: 1, updated_count: 3, skipped_count: 5, error_count: 1, processed_rows: 10 });
+    expect(report.json).toMatchObject({
+      status: "completed",
+      created_count: 1,
+      updated_count: 3,
+      skipped_count: 5,
+      error_count: 1,
+      processed_rows: 10,
+    });
     expect(report.json.skipped).toEqual([
       { row_number: 5, value: "blocked@example.com", reason: "suppressed: manual" },
       { row_number: 6, value: "someone@blocked.example", reason: "suppressed: manual" },
@@ -276,7 +313,14 @@ describe("POST .../lists/{list_id}/imports", () => {
     expect(await subscriberByEmail(ws, key, "bounce@example.com")).toMatchObject({ status: "bounced" });
     expect(await subscriberByEmail(ws, key, "complain@example.com")).toMatchObject({ status: "complained" });
     expect(await subscriberByEmail(ws, key, "fresh@example.com")).toMatchObject({ status: "active", attributes: {} });
-    for (const email of ["blocked@example.com", "someone@blocked.example", "erased@example.com", "new-unsub@example.com", "new-bounce@example.com", "maybe@example.com"]) {
+    for (const email of [
+      "blocked@example.com",
+      "someone@blocked.example",
+      "erased@example.com",
+      "new-unsub@example.com",
+      "new-bounce@example.com",
+      "maybe@example.com",
+    ]) {
       expect(await subscriberByEmail(ws, key, email), email).toBeUndefined();
     }
     expect(listId).not.toBe(other.json.id);
@@ -341,7 +385,16 @@ describe("POST .../lists/{list_id}/imports", () => {
 
     const inferred = await upload(path("/imports"), key, csv);
     expect(inferred.status).toBe(202);
-    expect(inferred.json.columns.types).toEqual({ age: "auto", score: "auto", vip: "auto", zip: "auto", phone: "auto", version: "auto", joined: "auto", tags: "auto" });
+    expect(inferred.json.columns.types).toEqual({
+      age: "auto",
+      score: "auto",
+      vip: "auto",
+      zip: "auto",
+      phone: "auto",
+      version: "auto",
+      joined: "auto",
+      tags: "auto",
+    });
     await deliver(queue.chunks);
     expect((await subscriberByEmail(workspace.id, key, "ada@example.com")).attributes).toEqual({
       age: 70,
@@ -353,15 +406,33 @@ describe("POST .../lists/{list_id}/imports", () => {
       joined: "2024-03-05",
       tags: "a;b",
     });
-    expect((await subscriberByEmail(workspace.id, key, "bob@example.com")).attributes).toMatchObject({ age: "007", score: 0, vip: false, zip: 10115, version: 2 });
+    expect((await subscriberByEmail(workspace.id, key, "bob@example.com")).attributes).toMatchObject({
+      age: "007",
+      score: 0,
+      vip: false,
+      zip: 10115,
+      version: 2,
+    });
 
     queue.chunks.length = 0;
-    const typed = await upload(path("/imports?types=age:number&types=zip:string&types=joined:date&types=vip:boolean"), key, `${csv}\ncyd@example.com,old,1,maybe,1,1,1,yesterday,`);
+    const typed = await upload(
+      path("/imports?types=age:number&types=zip:string&types=joined:date&types=vip:boolean"),
+      key,
+      `${csv}\ncyd@example.com,old,1,maybe,1,1,1,yesterday,`,
+    );
     expect(typed.status).toBe(202);
     expect(typed.json.columns.types).toMatchObject({ age: "number", zip: "string", joined: "date", vip: "boolean", score: "auto" });
     await deliver(queue.chunks);
-    expect((await subscriberByEmail(workspace.id, key, "ada@example.com")).attributes).toMatchObject({ age: 70, zip: "02134", joined: "2024-03-05T00:00:00.000Z" });
-    expect((await subscriberByEmail(workspace.id, key, "bob@example.com")).attributes).toMatchObject({ age: 7, zip: "10115", joined: "2024-03-05T08:00:00.000Z" });
+    expect((await subscriberByEmail(workspace.id, key, "ada@example.com")).attributes).toMatchObject({
+      age: 70,
+      zip: "02134",
+      joined: "2024-03-05T00:00:00.000Z",
+    });
+    expect((await subscriberByEmail(workspace.id, key, "bob@example.com")).attributes).toMatchObject({
+      age: 7,
+      zip: "10115",
+      joined: "2024-03-05T08:00:00.000Z",
+    });
     const report = await api(path(`/imports/${typed.json.id}`), { token: key });
     expect(report.json).toMatchObject({ updated_count: 2, created_count: 0, error_count: 1 });
     expect(report.json.errors).toEqual([{ row_number: 4, value: "old", reason: 'invalid_number: column "age" expects a number' }]);
@@ -369,7 +440,9 @@ describe("POST .../lists/{list_id}/imports", () => {
 
     const unknown = await upload(path("/imports?types=agee:number"), key, csv);
     expect(unknown.status).toBe(422);
-    expect(unknown.json.errors).toEqual([{ location: "query", path: "types", message: expect.stringMatching(/no attribute column "agee".*age, score/) }]);
+    expect(unknown.json.errors).toEqual([
+      { location: "query", path: "types", message: expect.stringMatching(/no attribute column "agee".*age, score/) },
+    ]);
     const badType = await upload(path("/imports?types=age:integer"), key, csv);
     expect(badType.status).toBe(422);
     expect(badType.json.errors[0]).toMatchObject({ location: "query", path: expect.stringMatching(/^types/) });
@@ -381,8 +454,18 @@ describe("POST .../lists/{list_id}/imports", () => {
 
   it("counts every row once: created + updated + skipped + errors is the file's rows, and each count is its list's length", async () => {
     const { workspace, key, path } = await setup();
-    expect((await api(path("/subscribers"), { method: "POST", token: key, body: { subscribers: [{ email: "old@example.com" }] } })).status).toBe(200);
-    expect((await api(`/workspaces/${workspace.id}/email-marketing/suppressions`, { method: "POST", token: key, body: { email: "blocked@example.com" } })).status).toBe(201);
+    expect(
+      (await api(path("/subscribers"), { method: "POST", token: key, body: { subscribers: [{ email: "old@example.com" }] } })).status,
+    ).toBe(200);
+    expect(
+      (
+        await api(`/workspaces/${workspace.id}/email-marketing/suppressions`, {
+          method: "POST",
+          token: key,
+          body: { email: "blocked@example.com" },
+        })
+      ).status,
+    ).toBe(201);
     const line = fc.constantFrom(
       "new@example.com,,1",
       "NEW@example.com,,2",
@@ -446,7 +529,9 @@ describe("POST .../lists/{list_id}/imports", () => {
     const { key, path } = await setup();
     const queue = captureImportQueue();
     // Existing addresses and bad rows only, so that both copies get all the way to recording their outcome.
-    expect((await api(path("/subscribers"), { method: "POST", token: key, body: { subscribers: [{ email: "old@example.com" }] } })).status).toBe(200);
+    expect(
+      (await api(path("/subscribers"), { method: "POST", token: key, body: { subscribers: [{ email: "old@example.com" }] } })).status,
+    ).toBe(200);
     const res = await upload(path("/imports"), key, "email,name\nold@example.com,Old\nbad,Bad\n,Missing\n");
     const [chunk] = queue.chunks;
     const copies = await Promise.all([0, 1, 2].map((i) => deliver([chunk], { ids: [`race-${i}`] })));
@@ -493,7 +578,9 @@ describe("POST .../lists/{list_id}/imports", () => {
     expect(first.json).toMatchObject({ status: "completed", error_count: 10_050, processed_rows: 10_050, errors_truncated: true });
     expect(first.json.errors).toHaveLength(1000);
     expect(first.json.errors[0]).toEqual({ row_number: 2, value: "bad-0", reason: "invalid_email" });
-    const second = await api(path(`/imports/${res.json.id}?errors_limit=1000&errors_cursor=${first.json.errors_next_cursor}`), { token: key });
+    const second = await api(path(`/imports/${res.json.id}?errors_limit=1000&errors_cursor=${first.json.errors_next_cursor}`), {
+      token: key,
+    });
     expect(second.json.errors[0].row_number).toBe(1002);
     const { results } = await env.DB.prepare("select count(*) as n from list_import_errors where import_id = ? and row_number > 0")
       .bind(res.json.id)
@@ -516,7 +603,13 @@ describe("GET .../lists/{list_id}/imports", () => {
     const first = await api(path("/imports?limit=2"), { token: key });
     expect(first.status).toBe(200);
     expect(first.json.data.map((i: { id: string }) => i.id)).toEqual(ids.slice(0, 2));
-    expect(first.json.data[0]).toMatchObject({ list_id: first.json.data[0].list_id, status: "completed", total_rows: 2, created_count: 1, error_count: 1 });
+    expect(first.json.data[0]).toMatchObject({
+      list_id: first.json.data[0].list_id,
+      status: "completed",
+      total_rows: 2,
+      created_count: 1,
+      error_count: 1,
+    });
     expect(first.json.data[0]).not.toHaveProperty("errors");
     const second = await api(path(`/imports?limit=2&cursor=${first.json.next_cursor}`), { token: key });
     expect(second.json).toEqual({ data: [expect.objectContaining({ id: ids[2] })], next_cursor: null });
@@ -535,18 +628,45 @@ describe("bad imports", () => {
       ["empty body", "", "text/csv", { location: "body", path: "", message: /empty/ }],
       ["only blank lines", "\n\n  \n", "text/csv", { location: "body", path: "", message: /empty/ }],
       ["header only", "email,name\n", "text/csv", { location: "body", path: "", message: /no data rows/ }],
-      ["no email column", "name,company\nAda,Acme\n", "text/csv", { location: "body", path: "email", message: /no "email" column.*name, company/ }],
-      ["JSON sent as CSV", '{"subscribers":[{"email":"a@example.com"}]}', "text/csv", { location: "body", path: "email", message: /no "email" column/ }],
-      ["duplicate column", "email,Email\na@example.com,b@example.com\n", "text/csv", { location: "body", path: "Email", message: /more than once/ }],
-      ["JSON content type", "email\na@example.com\n", "application/json", { location: "header", path: "content-type", message: /text\/csv/ }],
-      ["Latin-1 charset", "email\na@example.com\n", "text/csv; charset=iso-8859-1", { location: "header", path: "content-type", message: /UTF-8/ }],
+      [
+        "no email column",
+        "name,company\nAda,Acme\n",
+        "text/csv",
+        { location: "body", path: "email", message: /no "email" column.*name, company/ },
+      ],
+      [
+        "JSON sent as CSV",
+        '{"subscribers":[{"email":"a@example.com"}]}',
+        "text/csv",
+        { location: "body", path: "email", message: /no "email" column/ },
+      ],
+      [
+        "duplicate column",
+        "email,Email\na@example.com,b@example.com\n",
+        "text/csv",
+        { location: "body", path: "Email", message: /more than once/ },
+      ],
+      [
+        "JSON content type",
+        "email\na@example.com\n",
+        "application/json",
+        { location: "header", path: "content-type", message: /text\/csv/ },
+      ],
+      [
+        "Latin-1 charset",
+        "email\na@example.com\n",
+        "text/csv; charset=iso-8859-1",
+        { location: "header", path: "content-type", message: /UTF-8/ },
+      ],
     ];
     for (const [label, body, type, error] of cases) {
       const res = await upload(path("/imports"), key, body, type);
       expect(res.status, label).toBe(422);
       expect(res.headers.get("content-type"), label).toBe("application/problem+json");
       expect(res.json, label).toMatchObject({ type: "urn:flarecast:problem:validation_failed", status: 422 });
-      expect(res.json.errors, label).toEqual([{ location: error.location, path: error.path, message: expect.stringMatching(error.message) }]);
+      expect(res.json.errors, label).toEqual([
+        { location: error.location, path: error.path, message: expect.stringMatching(error.message) },
+      ]);
     }
 
     const notUtf8 = await exports.default.fetch(
@@ -670,7 +790,9 @@ describe("GET .../lists/{list_id}/export", () => {
     const res = await upload(path("/imports", second.json.id), key, exported.text);
     expect(res.json.columns).toMatchObject({ status: "status", attributes: ["plan", "attributes.status", "tags"] });
     await deliver(queue.chunks);
-    expect(await subscriberByEmail(workspace.id, key, "odd@example.com")).toMatchObject({ attributes: { status: "vip", plan: 3, tags: '["a","b"]' } });
+    expect(await subscriberByEmail(workspace.id, key, "odd@example.com")).toMatchObject({
+      attributes: { status: "vip", plan: 3, tags: '["a","b"]' },
+    });
   });
 
   it("exports an empty list as just the header row", async () => {

@@ -11,14 +11,22 @@ const infra = (ws: string, path: string) => `/workspaces/${ws}/email-infrastruct
 /** Two workspaces, each with a key: the second one's ids are foreign to the first. */
 async function twoWorkspaces() {
   const [mine, other] = await Promise.all([createWorkspace(), createWorkspace()]);
-  const call = (ws: { workspace: { id: string }; key: string }) => (path: string, method = "GET", body?: unknown) =>
-    api(infra(ws.workspace.id, path), { method, token: ws.key, body });
+  const call =
+    (ws: { workspace: { id: string }; key: string }) =>
+    (path: string, method = "GET", body?: unknown) =>
+      api(infra(ws.workspace.id, path), { method, token: ws.key, body });
   return { mine, other, as: call(mine), asOther: call(other) };
 }
 
-async function insertCampaign(workspaceId: string, status: (typeof emailCampaigns.$inferInsert)["status"], refs: { sending_pool_id?: string; sending_identity_id?: string }) {
+async function insertCampaign(
+  workspaceId: string,
+  status: (typeof emailCampaigns.$inferInsert)["status"],
+  refs: { sending_pool_id?: string; sending_identity_id?: string },
+) {
   const id = newId("cmp");
-  await createDb(env.DB).insert(emailCampaigns).values({ id, workspace_id: workspaceId, name: `Campaign ${id}`, status, ...refs });
+  await createDb(env.DB)
+    .insert(emailCampaigns)
+    .values({ id, workspace_id: workspaceId, name: `Campaign ${id}`, status, ...refs });
   return id;
 }
 
@@ -27,9 +35,18 @@ describe("sending domains: change and remove", () => {
     const { as, asOther } = await twoWorkspaces();
     const domain = await as("domains", "POST", { domain: uniqueDomain(), subdomain: "mail" });
     const other = await as("domains", "POST", { domain: uniqueDomain(), is_default: true });
-    const patched = await as(`domains/${domain.json.id}`, "PATCH", { default_from_name: "Acme", default_reply_to: "help@example.com", is_default: true });
+    const patched = await as(`domains/${domain.json.id}`, "PATCH", {
+      default_from_name: "Acme",
+      default_reply_to: "help@example.com",
+      is_default: true,
+    });
     expect(patched.status, patched.text).toBe(200);
-    expect(patched.json).toMatchObject({ default_from_name: "Acme", default_reply_to: "help@example.com", is_default: true, dkim_selector: domain.json.dkim_selector });
+    expect(patched.json).toMatchObject({
+      default_from_name: "Acme",
+      default_reply_to: "help@example.com",
+      is_default: true,
+      dkim_selector: domain.json.dkim_selector,
+    });
     expect((await as(`domains/${other.json.id}`)).json.is_default).toBe(false);
 
     const renamed = await as(`domains/${domain.json.id}`, "PATCH", { domain: "elsewhere.example" });
@@ -48,7 +65,11 @@ describe("sending domains: change and remove", () => {
     const { mine, as } = await twoWorkspaces();
     const domain = await as("domains", "POST", { domain: uniqueDomain() });
     const identity = await as("identities", "POST", { domain_id: domain.json.id, email: `hi@${domain.json.sending_host}` });
-    const pool = await as("pools", "POST", { name: "Main", routing_config: { strategy: "priority" }, members: [{ domain_id: domain.json.id }] });
+    const pool = await as("pools", "POST", {
+      name: "Main",
+      routing_config: { strategy: "priority" },
+      members: [{ domain_id: domain.json.id }],
+    });
 
     const inPool = await as(`domains/${domain.json.id}`, "DELETE");
     expect(inPool.status).toBe(409);
@@ -64,7 +85,13 @@ describe("sending domains: change and remove", () => {
     const routed = await insertCampaign(mine.workspace.id, "paused", {});
     await createDb(env.DB)
       .insert(campaignRecipients)
-      .values({ id: newId("rcp"), workspace_id: mine.workspace.id, campaign_id: routed, email: "ada@example.com", sending_domain_id: domain.json.id });
+      .values({
+        id: newId("rcp"),
+        workspace_id: mine.workspace.id,
+        campaign_id: routed,
+        email: "ada@example.com",
+        sending_domain_id: domain.json.id,
+      });
     const routedThrough = await as(`domains/${domain.json.id}`, "DELETE");
     expect(routedThrough.status).toBe(409);
     expect(routedThrough.json.detail).toContain(routed);
@@ -82,7 +109,8 @@ describe("sending identities: change and remove", () => {
   it("changes the display name, reply-to and default, never the address", async () => {
     const { as, asOther } = await twoWorkspaces();
     const domain = await as("domains", "POST", { domain: uniqueDomain() });
-    const add = (email: string, body: object = {}) => as("identities", "POST", { domain_id: domain.json.id, email: `${email}@${domain.json.sending_host}`, ...body });
+    const add = (email: string, body: object = {}) =>
+      as("identities", "POST", { domain_id: domain.json.id, email: `${email}@${domain.json.sending_host}`, ...body });
     const news = await add("news", { is_default: true });
     const support = await add("support");
     const patched = await as(`identities/${support.json.id}`, "PATCH", { display_name: "Support", reply_to: null, is_default: true });
@@ -125,7 +153,11 @@ describe("dedicated IPs: change and remove", () => {
     expect((await asOther(`dedicated-ips/${ip.json.id}`, "PATCH", { hostname: null })).status).toBe(404);
     expect((await asOther(`dedicated-ips/${ip.json.id}`, "DELETE")).status).toBe(404);
 
-    const pool = await as("pools", "POST", { name: "IPs", routing_config: { strategy: "priority" }, members: [{ dedicated_ip_id: ip.json.id }] });
+    const pool = await as("pools", "POST", {
+      name: "IPs",
+      routing_config: { strategy: "priority" },
+      members: [{ dedicated_ip_id: ip.json.id }],
+    });
     const refused = await as(`dedicated-ips/${ip.json.id}`, "DELETE");
     expect(refused.status).toBe(409);
     expect(refused.json.detail).toContain(pool.json.id);
@@ -151,14 +183,20 @@ describe("sending pools: change and remove", () => {
       is_default: true,
     });
     expect(patched.status, patched.text).toBe(200);
-    expect(patched.json).toMatchObject({ name: "Marketing", is_default: true, routing_config: { strategy: "weighted", preferred_providers: ["ses"], fallback_enabled: true } });
+    expect(patched.json).toMatchObject({
+      name: "Marketing",
+      is_default: true,
+      routing_config: { strategy: "weighted", preferred_providers: ["ses"], fallback_enabled: true },
+    });
     expect(patched.json.members).toMatchObject([{ domain_id: b.json.id, weight: 3 }]);
 
     expect((await as(`pools/${pool.json.id}`, "PATCH", { name: "Taken" })).status).toBe(409);
     const foreignMember = await as(`pools/${pool.json.id}`, "PATCH", { members: [{ domain_id: theirs.json.id }] });
     expect(foreignMember.status).toBe(422);
     expect(foreignMember.json.errors[0].path).toBe("members.0.domain_id");
-    const unknownProvider = await as(`pools/${pool.json.id}`, "PATCH", { routing_config: { strategy: "priority", preferred_providers: ["prv_nope"] } });
+    const unknownProvider = await as(`pools/${pool.json.id}`, "PATCH", {
+      routing_config: { strategy: "priority", preferred_providers: ["prv_nope"] },
+    });
     expect(unknownProvider.status).toBe(422);
     expect(unknownProvider.json.errors[0].path).toBe("routing_config.preferred_providers.0");
     expect((await as(`pools/${pool.json.id}`)).json).toEqual(patched.json);
@@ -168,7 +206,11 @@ describe("sending pools: change and remove", () => {
   it("deletes a pool unless an unfinished campaign routes through it (409); its domains stay", async () => {
     const { mine, as, asOther } = await twoWorkspaces();
     const domain = await as("domains", "POST", { domain: uniqueDomain() });
-    const pool = await as("pools", "POST", { name: "Main", routing_config: { strategy: "priority" }, members: [{ domain_id: domain.json.id }] });
+    const pool = await as("pools", "POST", {
+      name: "Main",
+      routing_config: { strategy: "priority" },
+      members: [{ domain_id: domain.json.id }],
+    });
     const campaign = await insertCampaign(mine.workspace.id, "sending", { sending_pool_id: pool.json.id });
     const refused = await as(`pools/${pool.json.id}`, "DELETE");
     expect(refused.status).toBe(409);

@@ -73,10 +73,7 @@ describe("checkPtr", () => {
   it("fails when the PTR's host does not resolve back to the IP", async () => {
     const { ip, reversed } = randomIpv4();
     const hostname = `mta1.${uniqueDomain()}`;
-    await publish(
-      { name: `${reversed}.in-addr.arpa`, type: "PTR", value: hostname },
-      { name: hostname, type: "A", value: "192.0.2.7" },
-    );
+    await publish({ name: `${reversed}.in-addr.arpa`, type: "PTR", value: hostname }, { name: hostname, type: "A", value: "192.0.2.7" });
     expect(await checkPtr(resolver, ip, hostname)).toEqual({
       verified: false,
       ptr: [hostname],
@@ -111,7 +108,9 @@ describe("checkPtr", () => {
 describe("checkBlocklists", () => {
   it("is listed where a zone answers 127.0.0.x, not listed where it answers NXDOMAIN, and unknown where it refuses or fails", async () => {
     const { ip, reversed } = randomIpv4();
-    const [listing, clean, refusing, failing] = ["listing", "clean", "refusing", "failing"].map((label) => `${label}.${uniqueDomain("bl")}`);
+    const [listing, clean, refusing, failing] = ["listing", "clean", "refusing", "failing"].map(
+      (label) => `${label}.${uniqueDomain("bl")}`,
+    );
     await publish(
       { name: `${reversed}.${listing}`, type: "A", value: "127.0.0.2" },
       { name: `${reversed}.${listing}`, type: "A", value: "127.0.0.4" },
@@ -130,7 +129,13 @@ describe("checkBlocklists", () => {
         checked_at: "2026-11-28T12:00:00.000Z",
         detail: expect.stringContaining("query refused (127.255.255.254): queries through public resolvers are refused"),
       },
-      { zone: failing, status: "unknown", listed: null, checked_at: "2026-11-28T12:00:00.000Z", detail: "lookup failed: resolver answered SERVFAIL" },
+      {
+        zone: failing,
+        status: "unknown",
+        listed: null,
+        checked_at: "2026-11-28T12:00:00.000Z",
+        detail: "lookup failed: resolver answered SERVFAIL",
+      },
     ]);
     expect(summarizeBlocklists(checks)).toBe("listed");
     expect(summarizeBlocklists(checks.slice(1))).toBe("unknown");
@@ -143,20 +148,35 @@ describe("checkBlocklists", () => {
     const zone = uniqueDomain("bl");
     await delayName(`${reversed}.${zone}`, 3_000);
     const slow = await checkBlocklists(dohResolver(env.DNS_RESOLVER_URL, { timeoutMs: 200 }), ip, [zone], now);
-    expect(slow).toEqual([{ zone, status: "unknown", listed: null, checked_at: now.toISOString(), detail: "lookup failed: resolver did not answer within 200 ms" }]);
+    expect(slow).toEqual([
+      {
+        zone,
+        status: "unknown",
+        listed: null,
+        checked_at: now.toISOString(),
+        detail: "lookup failed: resolver did not answer within 200 ms",
+      },
+    ]);
     const down = await checkBlocklists(downResolver(), ip, [zone], now);
-    expect(down).toMatchObject([{ status: "unknown", listed: null, detail: expect.stringMatching(/^lookup failed: resolver unreachable/) }]);
+    expect(down).toMatchObject([
+      { status: "unknown", listed: null, detail: expect.stringMatching(/^lookup failed: resolver unreachable/) },
+    ]);
     expect(summarizeBlocklists([...slow, ...down])).toBe("unknown");
   });
 
   it("reads checks stored before they had a status: a failed or refused lookup was stored as listed: false", () => {
     const at = now.toISOString();
-    expect(blocklistCheckOf({ zone: "a", listed: false, checked_at: at, detail: "lookup failed: resolver answered SERVFAIL" } as never)).toMatchObject({
+    expect(
+      blocklistCheckOf({ zone: "a", listed: false, checked_at: at, detail: "lookup failed: resolver answered SERVFAIL" } as never),
+    ).toMatchObject({
       status: "unknown",
       listed: null,
     });
     expect(blocklistCheckOf({ zone: "a", listed: false, checked_at: at } as never)).toMatchObject({ status: "not_listed", listed: false });
-    expect(blocklistCheckOf({ zone: "a", listed: true, checked_at: at, detail: "listed: 127.0.0.2" } as never)).toMatchObject({ status: "listed", listed: true });
+    expect(blocklistCheckOf({ zone: "a", listed: true, checked_at: at, detail: "listed: 127.0.0.2" } as never)).toMatchObject({
+      status: "listed",
+      listed: true,
+    });
   });
 
   it("looks an IPv6 address up by its nibbles", async () => {
@@ -176,6 +196,9 @@ describe("checkBlocklists", () => {
     expect(await checkBlocklists(resolver, "10.0.0", [zone], now)).toMatchObject([
       { status: "unknown", listed: null, detail: "10.0.0 is not an IP address" },
     ]);
-    expect(await checkPtr(resolver, "10.0.0", "mta1.example.com")).toMatchObject({ verified: false, reason: "10.0.0 is not an IPv4 or IPv6 address" });
+    expect(await checkPtr(resolver, "10.0.0", "mta1.example.com")).toMatchObject({
+      verified: false,
+      reason: "10.0.0 is not an IPv4 or IPv6 address",
+    });
   });
 });

@@ -13,15 +13,24 @@ const db = createDb(env.DB);
 type Counts = Partial<Record<DeliveryOutcome["event"], number>>;
 
 /** `counts` outcomes of each event for one target and recipient domain, at one moment. */
-function outcomes(workspaceId: string, target: Pick<DeliveryOutcome, "target_type" | "target_id">, recipientDomain: string, occurredAt: string, counts: Counts) {
+function outcomes(
+  workspaceId: string,
+  target: Pick<DeliveryOutcome, "target_type" | "target_id">,
+  recipientDomain: string,
+  occurredAt: string,
+  counts: Counts,
+) {
   return Object.entries(counts).flatMap(([event, n]) =>
-    Array.from({ length: n }, (_, i): DeliveryOutcome => ({
-      workspace_id: workspaceId,
-      ...target,
-      recipient_email: `r${i}@${recipientDomain}`,
-      event: event as DeliveryOutcome["event"],
-      occurred_at: occurredAt,
-    })),
+    Array.from(
+      { length: n },
+      (_, i): DeliveryOutcome => ({
+        workspace_id: workspaceId,
+        ...target,
+        recipient_email: `r${i}@${recipientDomain}`,
+        event: event as DeliveryOutcome["event"],
+        occurred_at: occurredAt,
+      }),
+    ),
   );
 }
 
@@ -63,9 +72,14 @@ describe("recordDeliveryOutcomes", () => {
 
   it("writes hundreds of rows in one call, under D1's 100 bound parameters per statement", async () => {
     const { workspace } = await createWorkspace();
-    const targets = Array.from({ length: 40 }, (_, i) => ({ target_type: (i % 2 ? "ip" : "domain") as "ip" | "domain", target_id: newId(i % 2 ? "ip" : "dom") }));
+    const targets = Array.from({ length: 40 }, (_, i) => ({
+      target_type: (i % 2 ? "ip" : "domain") as "ip" | "domain",
+      target_id: newId(i % 2 ? "ip" : "dom"),
+    }));
     const domains = ["gmail.com", "outlook.com", "yahoo.com", "icloud.com", "example.com"];
-    const all = targets.flatMap((t) => domains.flatMap((d) => outcomes(workspace.id, t, d, "2026-11-28T08:00:00Z", { send: 2, delivery: 1 })));
+    const all = targets.flatMap((t) =>
+      domains.flatMap((d) => outcomes(workspace.id, t, d, "2026-11-28T08:00:00Z", { send: 2, delivery: 1 })),
+    );
     await recordDeliveryOutcomes(db, all);
     const rows = await db
       .select({ isp: ispMetrics.isp, sent: ispMetrics.sent_count, delivered: ispMetrics.delivered_count })
@@ -131,14 +145,20 @@ describe("ispScores", () => {
     const { workspace } = await createWorkspace();
     const other = await createWorkspace();
     const target = { target_type: "domain" as const, target_id: newId("dom") };
-    await recordDeliveryOutcomes(db, outcomes(workspace.id, target, "gmail.com", "2026-11-28T10:00:00Z", { send: 100, delivery: 100, open: 20 }));
+    await recordDeliveryOutcomes(
+      db,
+      outcomes(workspace.id, target, "gmail.com", "2026-11-28T10:00:00Z", { send: 100, delivery: 100, open: 20 }),
+    );
     expect((await ispScores(db, other.workspace.id, [target], "2026-11-01")).get(target.target_id)).toEqual({});
 
     const many = [target, ...Array.from({ length: 250 }, () => ({ target_type: "ip" as const, target_id: newId("ip") }))];
     const scores = await ispScores(db, workspace.id, many, "2026-11-01");
     expect(scores.size).toBe(251);
     expect(scores.get(target.target_id)).toEqual({ gmail: 100 });
-    const stored = await db.select().from(ispMetrics).where(and(eq(ispMetrics.workspace_id, workspace.id), eq(ispMetrics.isp, "gmail")));
+    const stored = await db
+      .select()
+      .from(ispMetrics)
+      .where(and(eq(ispMetrics.workspace_id, workspace.id), eq(ispMetrics.isp, "gmail")));
     expect(stored).toHaveLength(1);
   });
 });

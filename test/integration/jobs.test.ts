@@ -20,7 +20,10 @@ describe("scheduled()", () => {
       await worker.scheduled(createScheduledController({ cron, scheduledTime: before }), env);
       const { results } = await runsAt(before);
       const expected = jobs.filter((j) => j.cron === cron).map((j) => j.name);
-      expect(results.map((r) => r.job_name), cron).toEqual(expected.sort());
+      expect(
+        results.map((r) => r.job_name),
+        cron,
+      ).toEqual(expected.sort());
       expect(results.every((r) => r.trigger === "cron" && r.cron === cron && r.status === "succeeded")).toBe(true);
     }
   });

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import packageJson from "../../package.json";
 import { createApp } from "../../src/app";
-import { API_REFERENCE_VERSION } from "../../src/routes/docs/api-reference-bundle";
 import { API_REFERENCE_ASSET } from "../../src/routes/docs";
+import { API_REFERENCE_VERSION } from "../../src/routes/docs/api-reference-bundle";
 import { api } from "../factories/api";
 
 /** Pages and assets for people, not API operations. */
@@ -38,7 +38,10 @@ describe("GET /openapi.json", () => {
 function patternsIn(node: unknown, path = "#"): { path: string; pattern: string; example?: unknown }[] {
   if (Array.isArray(node)) return node.flatMap((item, i) => patternsIn(item, `${path}/${i}`));
   if (typeof node !== "object" || node === null) return [];
-  const here = "pattern" in node && typeof node.pattern === "string" ? [{ path, pattern: node.pattern, example: (node as { example?: unknown }).example }] : [];
+  const here =
+    "pattern" in node && typeof node.pattern === "string"
+      ? [{ path, pattern: node.pattern, example: (node as { example?: unknown }).example }]
+      : [];
   return [...here, ...Object.entries(node).flatMap(([key, value]) => patternsIn(value, `${path}/${key}`))];
 }
 

@@ -18,7 +18,10 @@ async function personWithHistory() {
   await call("/categories", "POST", { slug: "marketing", name: "Marketing" });
   const { json: list } = await call("/lists", "POST", { name: "Newsletter" });
   await call(`/lists/${list.id}/subscribers`, "POST", {
-    subscribers: [{ email: EMAIL, name: NAME, attributes: { nickname: "Erin", city: `Lyon-${people}` } }, { email: "other@example.org", name: "Other" }],
+    subscribers: [
+      { email: EMAIL, name: NAME, attributes: { nickname: "Erin", city: `Lyon-${people}` } },
+      { email: "other@example.org", name: "Other" },
+    ],
   });
   const [sub] = (await call(`/subscribers?email=${EMAIL}`)).json.data;
   await call(`/subscribers/${sub.id}`, "PATCH", { preferences: { marketing: false }, status: "unsubscribed" });
@@ -30,7 +33,9 @@ async function personWithHistory() {
   const recipient = newId("rcp");
   const importId = newId("imp");
   await env.DB.batch([
-    env.DB.prepare("insert into email_campaigns (id, workspace_id, name, status, template_context, created_at, updated_at) values (?, ?, 'Launch', 'sent', '{}', ?, ?)").bind(campaign, ws, now, now),
+    env.DB.prepare(
+      "insert into email_campaigns (id, workspace_id, name, status, template_context, created_at, updated_at) values (?, ?, 'Launch', 'sent', '{}', ?, ?)",
+    ).bind(campaign, ws, now, now),
     env.DB.prepare(
       "insert into campaign_recipients (id, workspace_id, campaign_id, subscriber_id, email, recipient_name, context, status, created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?, 'opened', ?, ?)",
     ).bind(recipient, ws, campaign, sub.id, EMAIL, NAME, JSON.stringify({ first_name: "Erin", city: `Lyon-${people}` }), now, now),
@@ -40,15 +45,15 @@ async function personWithHistory() {
     env.DB.prepare(
       "insert into provider_event_logs (id, workspace_id, provider_id, provider_type, provider_event_id, event_type, recipient_email, payload, occurred_at, received_at) values (?, ?, 'prv_1', 'ses', ?, 'delivery', ?, ?, ?, ?)",
     ).bind(newId("pel"), ws, newId("evt"), EMAIL, JSON.stringify({ mail: { destination: [EMAIL.toUpperCase()] } }), now, now),
-    env.DB.prepare("insert into dead_letters (id, workspace_id, queue, message_id, body, attempts, reason, created_at) values (?, ?, 'flarecast-send', ?, ?, 6, 'retries_exhausted', ?)").bind(
-      newId("dlq"),
-      ws,
-      newId("msg"),
-      JSON.stringify({ kind: "deliver", to: EMAIL }),
-      now,
-    ),
-    env.DB.prepare("insert into list_imports (id, workspace_id, list_id, status, created_at, updated_at) values (?, ?, ?, 'completed', ?, ?)").bind(importId, ws, list.id, now, now),
-    env.DB.prepare("insert into list_import_errors (workspace_id, import_id, row_number, value, reason) values (?, ?, 7, ?, 'duplicate')").bind(ws, importId, `"${EMAIL}","${NAME}"`),
+    env.DB.prepare(
+      "insert into dead_letters (id, workspace_id, queue, message_id, body, attempts, reason, created_at) values (?, ?, 'flarecast-send', ?, ?, 6, 'retries_exhausted', ?)",
+    ).bind(newId("dlq"), ws, newId("msg"), JSON.stringify({ kind: "deliver", to: EMAIL }), now),
+    env.DB.prepare(
+      "insert into list_imports (id, workspace_id, list_id, status, created_at, updated_at) values (?, ?, ?, 'completed', ?, ?)",
+    ).bind(importId, ws, list.id, now, now),
+    env.DB.prepare(
+      "insert into list_import_errors (workspace_id, import_id, row_number, value, reason) values (?, ?, 7, ?, 'duplicate')",
+    ).bind(ws, importId, `"${EMAIL}","${NAME}"`),
   ]);
   return { workspace, call, sub, list };
 }
@@ -57,7 +62,9 @@ async function everyRowAsText(): Promise<string> {
   const { results: tables } = await env.DB.prepare(
     "select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name not like '_cf_%' and name <> 'd1_migrations'",
   ).all<{ name: string }>();
-  const dumps = await Promise.all(tables.map(async ({ name }) => JSON.stringify((await env.DB.prepare(`select * from "${name}"`).all()).results)));
+  const dumps = await Promise.all(
+    tables.map(async ({ name }) => JSON.stringify((await env.DB.prepare(`select * from "${name}"`).all()).results)),
+  );
   return dumps.join("\n").toLowerCase();
 }
 
@@ -89,7 +96,10 @@ describe("GDPR", () => {
     const again = await call(`/lists/${list.id}/subscribers`, "POST", { subscribers: [{ email: EMAIL.toUpperCase() }] });
     expect(again.json).toMatchObject({ created: 0, skipped: 1, skipped_rows: [{ index: 0, reason: "erased" }] });
 
-    const { results: sends } = await env.DB.prepare("select status, email from campaign_recipients").all<{ status: string; email: string }>();
+    const { results: sends } = await env.DB.prepare("select status, email from campaign_recipients").all<{
+      status: string;
+      email: string;
+    }>();
     expect(sends.map((s) => s.status)).toContain("opened");
     const [erased] = (await call("/suppressions")).json.data;
     expect(erased).toMatchObject({ email: null, reason: "erased" });

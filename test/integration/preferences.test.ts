@@ -65,7 +65,8 @@ async function subscriberRow(ws: string, email: string): Promise<SubscriberRow> 
   return row;
 }
 
-const adminView = async (a: Audience) => (await api(`/workspaces/${a.ws}/email-marketing/subscribers/${a.subscriber.id}`, { token: a.key })).json;
+const adminView = async (a: Audience) =>
+  (await api(`/workspaces/${a.ws}/email-marketing/subscribers/${a.subscriber.id}`, { token: a.key })).json;
 
 async function changes(subscriberId: string) {
   const { results } = await env.DB.prepare(
@@ -88,7 +89,12 @@ function flipOneChar(token: string, at = Math.floor(token.length / 2)): string {
 
 describe("preference tokens", () => {
   it("round-trip the workspace, subscriber, preference token and campaign, and show none of them", async () => {
-    const claims = { workspaceId: "ws_01JD8Z6W3B2C4D5E6F7G8H9J0K", subscriberId: "sub_01JD8Z6W3B2C4D5E6F7G8H9J0K", preferenceToken: "p".repeat(24), campaignId: "cmp_42" };
+    const claims = {
+      workspaceId: "ws_01JD8Z6W3B2C4D5E6F7G8H9J0K",
+      subscriberId: "sub_01JD8Z6W3B2C4D5E6F7G8H9J0K",
+      preferenceToken: "p".repeat(24),
+      campaignId: "cmp_42",
+    };
     const token = await signPreferenceToken(KEYS, claims);
     expect(token).toMatch(/^[A-Za-z0-9_-]+$/);
     expect(token.length).toBeLessThan(256);
@@ -112,7 +118,10 @@ describe("preference tokens", () => {
     expect([...bytes.subarray(1, 5)].map((b) => b.toString(16).padStart(2, "0")).join("")).toBe(kid);
 
     expect(await verifyPreferenceToken(KEYS, token)).toBeNull();
-    const rotated = { TRACKING_SIGNING_KEY: env.TRACKING_SIGNING_KEY, TRACKING_SIGNING_KEYS_OLD: `some-other-key-xxxxxxxxxxxxxxxxxxxxxxx, ${oldKey}` };
+    const rotated = {
+      TRACKING_SIGNING_KEY: env.TRACKING_SIGNING_KEY,
+      TRACKING_SIGNING_KEYS_OLD: `some-other-key-xxxxxxxxxxxxxxxxxxxxxxx, ${oldKey}`,
+    };
     expect(await verifyPreferenceToken(rotated, token)).toEqual(claims);
     // New tokens are always signed with the current key.
     const fresh = await signPreferenceToken(rotated, claims);
@@ -120,11 +129,25 @@ describe("preference tokens", () => {
   });
 
   it("refuse every altered, truncated, extended or made-up token", async () => {
-    const token = await signPreferenceToken(KEYS, { workspaceId: "ws_1", subscriberId: "sub_1", preferenceToken: "secret", campaignId: null });
+    const token = await signPreferenceToken(KEYS, {
+      workspaceId: "ws_1",
+      subscriberId: "sub_1",
+      preferenceToken: "secret",
+      campaignId: null,
+    });
     for (let at = 0; at < token.length; at++) {
       expect(await verifyPreferenceToken(KEYS, flipOneChar(token, at)), `flipped char ${at}`).toBeNull();
     }
-    for (const bad of [token.slice(0, -1), `${token}A`, `${token}=`, token.slice(0, 20), "", "not a token", "A".repeat(200), "x".repeat(10_000)]) {
+    for (const bad of [
+      token.slice(0, -1),
+      `${token}A`,
+      `${token}=`,
+      token.slice(0, 20),
+      "",
+      "not a token",
+      "A".repeat(200),
+      "x".repeat(10_000),
+    ]) {
       expect(await verifyPreferenceToken(KEYS, bad)).toBeNull();
     }
   });
@@ -223,7 +246,14 @@ describe("invalid tokens", () => {
     const deleted = await api(`/workspaces/${b.ws}/email-marketing/subscribers/${b.subscriber.id}`, { method: "DELETE", token: b.key });
     expect(deleted.status).toBe(204);
 
-    const bad = ["not-a-token", "AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", flipOneChar(a.token), otherKey, wrongPreferenceToken, b.token];
+    const bad = [
+      "not-a-token",
+      "AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+      flipOneChar(a.token),
+      otherKey,
+      wrongPreferenceToken,
+      b.token,
+    ];
     const bodies = new Set<string>();
     const pages = new Set<string>();
     for (const token of bad) {
@@ -265,9 +295,17 @@ describe("invalid tokens", () => {
       [a.ws, b.subscriber],
       [b.ws, a.subscriber],
     ] as const) {
-      const crossed = await signPreferenceToken(KEYS, { workspaceId: ws, subscriberId: sub.id, preferenceToken: sub.preference_token, campaignId: null });
+      const crossed = await signPreferenceToken(KEYS, {
+        workspaceId: ws,
+        subscriberId: sub.id,
+        preferenceToken: sub.preference_token,
+        campaignId: null,
+      });
       expect((await oneClick(crossed)).status).toBe(404);
-      const post = await api(`/preferences/${crossed}`, { method: "POST", body: { frequency: "monthly", categories: { marketing: false } } });
+      const post = await api(`/preferences/${crossed}`, {
+        method: "POST",
+        body: { frequency: "monthly", categories: { marketing: false } },
+      });
       expect(post.status).toBe(404);
     }
     for (const x of [a, b]) {
@@ -310,12 +348,20 @@ describe("POST /preferences/{token}", () => {
 
   it("answers the page to a form post without an Accept header, and opts out of every shown box left unticked", async () => {
     const a = await audience();
-    const res = await api(`/preferences/${a.token}`, { method: "POST", headers: FORM, rawBody: "shown=marketing&shown=product_updates&frequency=immediate" });
+    const res = await api(`/preferences/${a.token}`, {
+      method: "POST",
+      headers: FORM,
+      rawBody: "shown=marketing&shown=product_updates&frequency=immediate",
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toMatch(/^text\/html/);
     expect((await adminView(a)).preferences).toEqual({ marketing: false, product_updates: false });
     // Ticking one back on; a stale form's unknown category is ignored.
-    await api(`/preferences/${a.token}`, { method: "POST", headers: FORM, rawBody: "shown=marketing&shown=gone&category=marketing&category=gone" });
+    await api(`/preferences/${a.token}`, {
+      method: "POST",
+      headers: FORM,
+      rawBody: "shown=marketing&shown=gone&category=marketing&category=gone",
+    });
     expect((await adminView(a)).preferences).toEqual({ marketing: true, product_updates: false });
   });
 
@@ -326,7 +372,10 @@ describe("POST /preferences/{token}", () => {
     expect(res.json).toMatchObject({
       status: "active",
       frequency: "monthly",
-      categories: [expect.objectContaining({ slug: "marketing", subscribed: false }), expect.objectContaining({ slug: "product_updates", subscribed: true })],
+      categories: [
+        expect.objectContaining({ slug: "marketing", subscribed: false }),
+        expect.objectContaining({ slug: "product_updates", subscribed: true }),
+      ],
     });
     expect(await adminView(a)).toMatchObject({ frequency: "monthly", preferences: { marketing: false, product_updates: true } });
     const [change] = await changes(a.subscriber.id);

@@ -98,9 +98,15 @@ describe("SES probe (GetAccount, SigV4)", () => {
 
 describe("SigV4 signer", () => {
   // AWS's published SigV4 test suite: credentials, date and the expected Authorization headers.
-  const key = { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", region: "us-east-1", service: "service" };
+  const key = {
+    accessKeyId: "AKIDEXAMPLE",
+    secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+    region: "us-east-1",
+    service: "service",
+  };
   const at = new Date("2015-08-30T12:36:00Z");
-  const prefix = "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, SignedHeaders=host;x-amz-date, Signature=";
+  const prefix =
+    "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, SignedHeaders=host;x-amz-date, Signature=";
 
   it("matches get-vanilla", async () => {
     const headers = await signAwsRequest({ method: "GET", url: "https://example.amazonaws.com/" }, key, at);
@@ -226,7 +232,10 @@ describe("Postmark probe (GET /server, GET /message-streams/{id})", () => {
   it("calls api.postmarkapp.com with the token header and asks for JSON", async () => {
     const { fetcher, requests } = recordingFetch(200, { Name: "Main", MessageStreamType: "Transactional" });
     expect((await probe("postmark", CREDS.postmark, {}, { fetch: fetcher })).ok).toBe(true);
-    expect(requests.map((r) => r.url)).toEqual(["https://api.postmarkapp.com/server", "https://api.postmarkapp.com/message-streams/outbound"]);
+    expect(requests.map((r) => r.url)).toEqual([
+      "https://api.postmarkapp.com/server",
+      "https://api.postmarkapp.com/message-streams/outbound",
+    ]);
     for (const request of requests) {
       expect(request.headers.get("x-postmark-server-token")).toBe(CREDS.postmark.server_token);
       expect(request.headers.get("accept")).toBe("application/json");

@@ -41,7 +41,9 @@ beforeEach(() => {
   logged = [];
   for (const level of ["log", "info", "warn", "error", "debug"] as const) {
     vi.spyOn(console, level).mockImplementation((...args: unknown[]) => {
-      logged.push(args.map((a) => (a instanceof Error ? `${a.message} ${a.stack}` : typeof a === "string" ? a : JSON.stringify(a))).join(" "));
+      logged.push(
+        args.map((a) => (a instanceof Error ? `${a.message} ${a.stack}` : typeof a === "string" ? a : JSON.stringify(a))).join(" "),
+      );
     });
   }
 });
@@ -79,7 +81,9 @@ describe("providers API", () => {
     const mailgun = listed.json.data.find((p: { provider_type: string }) => p.provider_type === "mailgun");
     expect(mailgun.settings).toEqual({ base_url: standIn("mailgun"), webhook_signing_key_set: true });
 
-    const { results } = await env.DB.prepare("select credentials, settings from email_providers where workspace_id = ?").bind(workspace.id).all();
+    const { results } = await env.DB.prepare("select credentials, settings from email_providers where workspace_id = ?")
+      .bind(workspace.id)
+      .all();
     for (const row of results) expectNoSecret(JSON.stringify(row));
   });
 
@@ -89,7 +93,10 @@ describe("providers API", () => {
       [{ name: "x", provider_type: "ses", credentials: { access_key_id: "AKIA1", region: "us-east-1" } }, "credentials.secret_access_key"],
       [{ name: "x", provider_type: "ses", credentials: { ...CREDS.ses, region: "moon-1" } }, "credentials.region"],
       [{ name: "x", provider_type: "mailgun", credentials: { ...CREDS.mailgun, region: "asia" } }, "credentials.region"],
-      [{ name: "x", provider_type: "smtp", credentials: { host: "smtp.test", port: 70000, username: "u", password: "p" } }, "credentials.port"],
+      [
+        { name: "x", provider_type: "smtp", credentials: { host: "smtp.test", port: 70000, username: "u", password: "p" } },
+        "credentials.port",
+      ],
       [{ name: "x", provider_type: "sendgrid", credentials: { api_key: "SG.x", extra: 1 } }, "credentials"],
       [{ name: "x", provider_type: "pigeon", credentials: {} }, "provider_type"],
       [{ name: "x", provider_type: "postmark", credentials: CREDS.postmark, settings: { base_url: "ftp://x" } }, "settings.base_url"],
@@ -122,7 +129,12 @@ describe("providers API", () => {
     const created = await api(base(workspace.id), {
       method: "POST",
       token: key,
-      body: { name: "Mailgun", provider_type: "mailgun", credentials: { ...CREDS.mailgun, api_key: "key-revoked-0000" }, settings: { base_url: standIn("mailgun") } },
+      body: {
+        name: "Mailgun",
+        provider_type: "mailgun",
+        credentials: { ...CREDS.mailgun, api_key: "key-revoked-0000" },
+        settings: { base_url: standIn("mailgun") },
+      },
     });
     const failed = await api(`${base(workspace.id)}/${created.json.id}/test`, { method: "POST", token: key });
     expect(failed.json.ok).toBe(false);
@@ -130,25 +142,45 @@ describe("providers API", () => {
     expect(failed.json.provider.last_error).toMatch(/401|rejected|forbidden/i);
     expect(failed.text).not.toContain("key-revoked-0000");
 
-    const rotated = await api(`${base(workspace.id)}/${created.json.id}`, { method: "PATCH", token: key, body: { credentials: { api_key: CREDS.mailgun.api_key } } });
+    const rotated = await api(`${base(workspace.id)}/${created.json.id}`, {
+      method: "PATCH",
+      token: key,
+      body: { credentials: { api_key: CREDS.mailgun.api_key } },
+    });
     expect(rotated.status, rotated.text).toBe(200);
     expect(rotated.json.last_check_status).toBeNull();
     expectNoSecret(rotated.text);
     const ok = await api(`${base(workspace.id)}/${created.json.id}/test`, { method: "POST", token: key });
     expect(ok.json.ok, ok.json.detail).toBe(true);
 
-    const bad = await api(`${base(workspace.id)}/${created.json.id}`, { method: "PATCH", token: key, body: { credentials: { region: "mars" } } });
+    const bad = await api(`${base(workspace.id)}/${created.json.id}`, {
+      method: "PATCH",
+      token: key,
+      body: { credentials: { region: "mars" } },
+    });
     expect(bad.status).toBe(422);
     expect(bad.json.errors[0].path).toBe("credentials.region");
-    const typeChange = await api(`${base(workspace.id)}/${created.json.id}`, { method: "PATCH", token: key, body: { provider_type: "ses" } });
+    const typeChange = await api(`${base(workspace.id)}/${created.json.id}`, {
+      method: "PATCH",
+      token: key,
+      body: { provider_type: "ses" },
+    });
     expect(typeChange.status).toBe(422);
   });
 
   it("keeps one default provider, deletes, and hides providers from other workspaces", async () => {
     const { workspace, key } = await createWorkspace();
     const other = await createWorkspace();
-    const first = await api(base(workspace.id), { method: "POST", token: key, body: { name: "A", provider_type: "capture", credentials: {}, is_default: true } });
-    const second = await api(base(workspace.id), { method: "POST", token: key, body: { name: "B", provider_type: "capture", credentials: {}, is_default: true } });
+    const first = await api(base(workspace.id), {
+      method: "POST",
+      token: key,
+      body: { name: "A", provider_type: "capture", credentials: {}, is_default: true },
+    });
+    const second = await api(base(workspace.id), {
+      method: "POST",
+      token: key,
+      body: { name: "B", provider_type: "capture", credentials: {}, is_default: true },
+    });
     expect((await api(`${base(workspace.id)}/${first.json.id}`, { token: key })).json.is_default).toBe(false);
     expect(second.json.is_default).toBe(true);
 
@@ -183,7 +215,7 @@ describe("providers API", () => {
     // A new UTC day: the limiter starts again, and so does the count the API shows before the day's first send.
     const tomorrow = new Date(now.getTime() + 86_400_000);
     await env.DB.prepare("update email_providers set daily_sends_reset_at = ? where id = ?")
-      .bind(new Date(now.getTime() - 86_400_000).toISOString().slice(0, 10) + "T00:00:00.000Z", created.json.id)
+      .bind(`${new Date(now.getTime() - 86_400_000).toISOString().slice(0, 10)}T00:00:00.000Z`, created.json.id)
       .run();
     expect((await api(`${base(workspace.id)}/${created.json.id}`, { token: key })).json.current_daily_sends).toBe(0);
     expect((await acquireProviderSends(db, env, created.json.id, 200, tomorrow)).granted).toBe(130);

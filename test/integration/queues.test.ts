@@ -33,7 +33,9 @@ describe("dead-letter queue consumers", () => {
 
   it("store a redelivered dead message once", async () => {
     for (let i = 0; i < 2; i++) {
-      const batch = createMessageBatch<unknown>(QUEUES.eventDeadLetters, [{ id: "msg-dead-2", timestamp: new Date(), attempts: 6, body: "opaque" }]);
+      const batch = createMessageBatch<unknown>(QUEUES.eventDeadLetters, [
+        { id: "msg-dead-2", timestamp: new Date(), attempts: 6, body: "opaque" },
+      ]);
       const ctx = createExecutionContext();
       await worker.queue(batch, env);
       await getQueueResult(batch, ctx);
@@ -74,7 +76,9 @@ describe("consumeBatch", () => {
     expect(result.retryMessages.map((m) => m.msgId)).toEqual(["fail-1"]);
     expect(retry).toHaveBeenCalledWith({ delaySeconds: retryDelaySeconds(3) });
 
-    const reasons = await env.DB.prepare("select message_id, reason from dead_letters where queue = ? and reason != 'retries_exhausted' order by message_id")
+    const reasons = await env.DB.prepare(
+      "select message_id, reason from dead_letters where queue = ? and reason != 'retries_exhausted' order by message_id",
+    )
       .bind(QUEUES.send)
       .all<{ message_id: string; reason: string }>();
     expect(reasons.results.map((r) => r.message_id)).toEqual(["bad-kind", "bad-shape", "no-kind"]);

@@ -42,7 +42,11 @@ describe("the request id", () => {
 
   it("is in the log line the error handler writes for a 500", async () => {
     const logged = vi.spyOn(console, "error").mockImplementation(() => {});
-    const failingDb = { prepare: () => { throw new Error("D1 is down"); } };
+    const failingDb = {
+      prepare: () => {
+        throw new Error("D1 is down");
+      },
+    };
     const broken = { ...env, DB: failingDb } as unknown as Env;
     const request = new Request("http://flarecast.test/workspaces", { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
     const res = await worker.fetch(request, broken, createExecutionContext());

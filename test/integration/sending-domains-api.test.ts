@@ -39,7 +39,9 @@ describe("sending domains", () => {
     expect(return_path).toEqual({ type: "CNAME", name: `pm-bounces.${host}`, value: "pm.mtasv.net" });
     expect(res.text).not.toMatch(/PRIVATE|dkim_private_key/i);
 
-    const row = await env.DB.prepare("select dkim_private_key from sending_domains where id = ?").bind(res.json.id).first<{ dkim_private_key: string }>();
+    const row = await env.DB.prepare("select dkim_private_key from sending_domains where id = ?")
+      .bind(res.json.id)
+      .first<{ dkim_private_key: string }>();
     expect(row?.dkim_private_key).toMatch(/^v1\./);
   });
 
@@ -47,8 +49,12 @@ describe("sending domains", () => {
     const { workspace, key } = await workspaceWithProvider();
     const domain = uniqueDomain();
     expect((await api(infra(workspace.id, "domains"), { method: "POST", token: key, body: { domain } })).status).toBe(201);
-    expect((await api(infra(workspace.id, "domains"), { method: "POST", token: key, body: { domain: domain.toUpperCase() } })).status).toBe(409);
-    expect((await api(infra(workspace.id, "domains"), { method: "POST", token: key, body: { domain, subdomain: "news" } })).status).toBe(201);
+    expect((await api(infra(workspace.id, "domains"), { method: "POST", token: key, body: { domain: domain.toUpperCase() } })).status).toBe(
+      409,
+    );
+    expect((await api(infra(workspace.id, "domains"), { method: "POST", token: key, body: { domain, subdomain: "news" } })).status).toBe(
+      201,
+    );
     for (const bad of ["localhost", "exa mple.com", "-x.com", "example.c0m", "a..b.com"]) {
       const res = await api(infra(workspace.id, "domains"), { method: "POST", token: key, body: { domain: bad } });
       expect(res.status, bad).toBe(422);
@@ -62,7 +68,11 @@ describe("sending domains", () => {
     const add = (body: object) => api(infra(workspace.id, "domains"), { method: "POST", token: key, body });
     const split = await add({ domain, subdomain: "mail" });
     expect(split.status, split.text).toBe(201);
-    for (const body of [{ domain: `mail.${domain}` }, { domain: `MAIL.${domain.toUpperCase()}.` }, { domain: `${domain}.`, subdomain: "Mail." }]) {
+    for (const body of [
+      { domain: `mail.${domain}` },
+      { domain: `MAIL.${domain.toUpperCase()}.` },
+      { domain: `${domain}.`, subdomain: "Mail." },
+    ]) {
       const again = await add(body);
       expect(again.status, JSON.stringify(body)).toBe(409);
       expect(again.json.detail).toContain(split.json.id);
@@ -78,7 +88,11 @@ describe("sending domains", () => {
     expect(deeper.status).toBe(201);
     expect((await add({ domain: `mail.${domain}`, subdomain: "a" })).status).toBe(409);
     const list = await api(infra(workspace.id, "domains"), { token: key });
-    expect(list.json.data.map((d: { sending_host: string }) => d.sending_host).sort()).toEqual([`a.mail.${domain}`, `mail.${domain}`, `news.${domain}`]);
+    expect(list.json.data.map((d: { sending_host: string }) => d.sending_host).sort()).toEqual([
+      `a.mail.${domain}`,
+      `mail.${domain}`,
+      `news.${domain}`,
+    ]);
   });
 
   it("verifies the published records, and says which record is wrong when one is", async () => {
@@ -114,8 +128,20 @@ describe("sending domains", () => {
 
     const now = new Date().toISOString();
     const outcome = (event: "send" | "delivery" | "bounce" | "open", n: number, email = "x@gmail.com") =>
-      Array.from({ length: n }, () => ({ workspace_id: workspace.id, target_type: "domain" as const, target_id: created.json.id, recipient_email: email, event, occurred_at: now }));
-    await recordDeliveryOutcomes(createDb(env.DB), [...outcome("send", 200), ...outcome("delivery", 196), ...outcome("bounce", 4), ...outcome("open", 50)]);
+      Array.from({ length: n }, () => ({
+        workspace_id: workspace.id,
+        target_type: "domain" as const,
+        target_id: created.json.id,
+        recipient_email: email,
+        event,
+        occurred_at: now,
+      }));
+    await recordDeliveryOutcomes(createDb(env.DB), [
+      ...outcome("send", 200),
+      ...outcome("delivery", 196),
+      ...outcome("bounce", 4),
+      ...outcome("open", 50),
+    ]);
 
     const scored = await api(`${infra(workspace.id, "domains")}/${created.json.id}/health`, { token: key });
     expect(scored.json.counts).toMatchObject({ sent: 200, delivered: 196, bounced: 4, opened: 50 });
@@ -133,8 +159,13 @@ describe("sending identities", () => {
   it("adds several from addresses on a domain's sending host, and only there", async () => {
     const { workspace, key } = await workspaceWithProvider();
     const domain = uniqueDomain();
-    const created = await api(infra(workspace.id, "domains"), { method: "POST", token: key, body: { domain, subdomain: "mail", default_from_name: "Acme" } });
-    const add = (body: object) => api(infra(workspace.id, "identities"), { method: "POST", token: key, body: { domain_id: created.json.id, ...body } });
+    const created = await api(infra(workspace.id, "domains"), {
+      method: "POST",
+      token: key,
+      body: { domain, subdomain: "mail", default_from_name: "Acme" },
+    });
+    const add = (body: object) =>
+      api(infra(workspace.id, "identities"), { method: "POST", token: key, body: { domain_id: created.json.id, ...body } });
     const news = await add({ email: `News@mail.${domain}`, is_default: true });
     expect(news.status, news.text).toBe(201);
     expect(news.json).toMatchObject({ email: `news@mail.${domain}`, display_name: "Acme", is_default: true });
@@ -143,7 +174,11 @@ describe("sending identities", () => {
     const wrongHost = await add({ email: `news@${domain}` });
     expect(wrongHost.status).toBe(422);
     expect(wrongHost.json.errors[0]).toMatchObject({ path: "email" });
-    const unknownDomain = await api(infra(workspace.id, "identities"), { method: "POST", token: key, body: { domain_id: "dom_nope", email: `a@mail.${domain}` } });
+    const unknownDomain = await api(infra(workspace.id, "identities"), {
+      method: "POST",
+      token: key,
+      body: { domain_id: "dom_nope", email: `a@mail.${domain}` },
+    });
     expect(unknownDomain.status).toBe(422);
     expect(unknownDomain.json.errors[0].path).toBe("domain_id");
 
@@ -182,14 +217,23 @@ describe("dedicated IPs", () => {
   it("says unknown, not clean, when a blocklist zone could not be checked", async () => {
     const { workspace, key } = await workspaceWithProvider();
     const octet = 1 + Math.floor(Math.random() * 250);
-    const created = await api(infra(workspace.id, "dedicated-ips"), { method: "POST", token: key, body: { ip_address: `203.0.113.${octet}` } });
+    const created = await api(infra(workspace.id, "dedicated-ips"), {
+      method: "POST",
+      token: key,
+      body: { ip_address: `203.0.113.${octet}` },
+    });
     expect(created.json.blocklist_summary).toBe("unknown");
     await failName(`${octet}.113.0.203.bl.spamcop.net`);
     const checked = await api(`${infra(workspace.id, "dedicated-ips")}/${created.json.id}/check`, { method: "POST", token: key });
     expect(checked.status, checked.text).toBe(200);
     expect(checked.json).toMatchObject({ listed_on: [], unknown_on: ["bl.spamcop.net"], blocklist_summary: "unknown" });
     expect(checked.json.ip.blacklist_status).toContainEqual(
-      expect.objectContaining({ zone: "bl.spamcop.net", status: "unknown", listed: null, detail: "lookup failed: resolver answered SERVFAIL" }),
+      expect.objectContaining({
+        zone: "bl.spamcop.net",
+        status: "unknown",
+        listed: null,
+        detail: "lookup failed: resolver answered SERVFAIL",
+      }),
     );
     expect(checked.json.ip.blacklist_status.filter((b: { status: string }) => b.status === "not_listed")).toHaveLength(2);
   });
@@ -224,14 +268,26 @@ describe("sending pools", () => {
     const pool = await api(infra(workspace.id, "pools"), {
       method: "POST",
       token: key,
-      body: { name: "Marketing", routing_config: { strategy: "weighted", preferred_providers: ["postmark"] }, members: [{ domain_id: mine.json.id, weight: 3 }] },
+      body: {
+        name: "Marketing",
+        routing_config: { strategy: "weighted", preferred_providers: ["postmark"] },
+        members: [{ domain_id: mine.json.id, weight: 3 }],
+      },
     });
     expect(pool.status, pool.text).toBe(201);
     expect(pool.json.routing_config).toEqual({ strategy: "weighted", preferred_providers: ["postmark"], fallback_enabled: true });
     expect(pool.json.members).toMatchObject([{ member_type: "domain", domain_id: mine.json.id, weight: 3, priority: 100 }]);
     expect((await api(`${infra(workspace.id, "pools")}/${pool.json.id}`, { token: key })).json).toEqual(pool.json);
     expect((await api(`${infra(other.workspace.id, "pools")}/${pool.json.id}`, { token: other.key })).status).toBe(404);
-    expect((await api(infra(workspace.id, "pools"), { method: "POST", token: key, body: { name: "Marketing", routing_config: { strategy: "priority" } } })).status).toBe(409);
+    expect(
+      (
+        await api(infra(workspace.id, "pools"), {
+          method: "POST",
+          token: key,
+          body: { name: "Marketing", routing_config: { strategy: "priority" } },
+        })
+      ).status,
+    ).toBe(409);
   });
 
   it("refuses preferred providers that are neither a provider type nor one of the workspace's providers (422 with the path)", async () => {
@@ -240,10 +296,17 @@ describe("sending pools", () => {
     const mine = (await api(infra(workspace.id, "providers"), { token: key })).json.data[0].id;
     const theirs = (await api(infra(other.workspace.id, "providers"), { token: other.key })).json.data[0].id;
     const create = (preferred: string[]) =>
-      api(infra(workspace.id, "pools"), { method: "POST", token: key, body: { name: `P ${preferred.join()}`, routing_config: { strategy: "priority", preferred_providers: preferred } } });
+      api(infra(workspace.id, "pools"), {
+        method: "POST",
+        token: key,
+        body: { name: `P ${preferred.join()}`, routing_config: { strategy: "priority", preferred_providers: preferred } },
+      });
     const bad = await create(["ses", "prv_nope", theirs, mine]);
     expect(bad.status, bad.text).toBe(422);
-    expect(bad.json.errors.map((e: { path: string }) => e.path)).toEqual(["routing_config.preferred_providers.1", "routing_config.preferred_providers.2"]);
+    expect(bad.json.errors.map((e: { path: string }) => e.path)).toEqual([
+      "routing_config.preferred_providers.1",
+      "routing_config.preferred_providers.2",
+    ]);
     expect((await api(infra(workspace.id, "pools"), { token: key })).json.data).toEqual([]);
     expect((await create(["capture", mine])).status).toBe(201);
   });
@@ -251,14 +314,27 @@ describe("sending pools", () => {
   it("refuses a route preview whose identity or preferred provider is not the workspace's (422 with the path)", async () => {
     const { workspace, key } = await workspaceWithProvider();
     const other = await workspaceWithProvider();
-    const theirDomain = await api(infra(other.workspace.id, "domains"), { method: "POST", token: other.key, body: { domain: uniqueDomain() } });
+    const theirDomain = await api(infra(other.workspace.id, "domains"), {
+      method: "POST",
+      token: other.key,
+      body: { domain: uniqueDomain() },
+    });
     const theirIdentity = await api(infra(other.workspace.id, "identities"), {
       method: "POST",
       token: other.key,
       body: { domain_id: theirDomain.json.id, email: `hi@${theirDomain.json.sending_host}` },
     });
-    const pool = await api(infra(workspace.id, "pools"), { method: "POST", token: key, body: { name: "Main", routing_config: { strategy: "priority" } } });
-    const route = (body: object) => api(`${infra(workspace.id, "pools")}/${pool.json.id}/route`, { method: "POST", token: key, body: { recipient_email: "ada@gmail.com", ...body } });
+    const pool = await api(infra(workspace.id, "pools"), {
+      method: "POST",
+      token: key,
+      body: { name: "Main", routing_config: { strategy: "priority" } },
+    });
+    const route = (body: object) =>
+      api(`${infra(workspace.id, "pools")}/${pool.json.id}/route`, {
+        method: "POST",
+        token: key,
+        body: { recipient_email: "ada@gmail.com", ...body },
+      });
     for (const id of ["idn_nope", theirIdentity.json.id]) {
       const res = await route({ sending_identity_id: id });
       expect(res.status, res.text).toBe(422);
@@ -274,7 +350,11 @@ describe("sending pools", () => {
     const { workspace, key } = await workspaceWithProvider();
     const domain = uniqueDomain();
     const created = await api(infra(workspace.id, "domains"), { method: "POST", token: key, body: { domain } });
-    const identity = await api(infra(workspace.id, "identities"), { method: "POST", token: key, body: { domain_id: created.json.id, email: `hi@${domain}` } });
+    const identity = await api(infra(workspace.id, "identities"), {
+      method: "POST",
+      token: key,
+      body: { domain_id: created.json.id, email: `hi@${domain}` },
+    });
     const pool = await api(infra(workspace.id, "pools"), {
       method: "POST",
       token: key,
@@ -289,7 +369,9 @@ describe("sending pools", () => {
     expect(unverified.json.provider_id).toBeNull();
     expect(unverified.json.reasons.filter((r: string) => /^provider \S+: (preferred|priority)/.test(r))).toEqual([]);
 
-    await publish(...Object.values(created.json.dns_records as Record<string, { name: string; type: "TXT" | "CNAME"; value: string }>).map(asStandIn));
+    await publish(
+      ...Object.values(created.json.dns_records as Record<string, { name: string; type: "TXT" | "CNAME"; value: string }>).map(asStandIn),
+    );
     await api(`${infra(workspace.id, "domains")}/${created.json.id}/verify`, { method: "POST", token: key });
     const routed = await route({ recipient_email: "ada@gmail.com" });
     expect(routed.json).toMatchObject({ ok: true, domain_id: created.json.id, identity_id: identity.json.id, isp: "gmail" });

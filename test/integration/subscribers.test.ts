@@ -52,16 +52,29 @@ describe("POST .../subscribers", () => {
     const w = await workspace();
     const alone = await w.call("/subscribers", "POST", { email: "  Solo@Example.COM ", name: "Solo", attributes: { age: 70 } });
     expect(alone.status).toBe(201);
-    expect(alone.json).toMatchObject({ email: "solo@example.com", name: "Solo", status: "active", attributes: { age: 70 }, frequency: "immediate" });
+    expect(alone.json).toMatchObject({
+      email: "solo@example.com",
+      name: "Solo",
+      status: "active",
+      attributes: { age: 70 },
+      frequency: "immediate",
+    });
     expect(alone.json.preferences_url).toMatch(/\/preferences\//);
     expect((await w.call(`/subscribers/${alone.json.id}`)).json.email).toBe("solo@example.com");
 
     await w.call("/categories", "POST", { slug: "news", name: "News" });
     const { json: list } = await w.call("/lists", "POST", { name: "Newsletter" });
-    const listed = await w.call("/subscribers", "POST", { email: "member@example.com", list_ids: [list.id], frequency: "weekly", preferences: { news: false } });
+    const listed = await w.call("/subscribers", "POST", {
+      email: "member@example.com",
+      list_ids: [list.id],
+      frequency: "weekly",
+      preferences: { news: false },
+    });
     expect(listed.status).toBe(201);
     expect(listed.json).toMatchObject({ frequency: "weekly", preferences: { news: false } });
-    expect((await w.call(`/subscribers?list_id=${list.id}`)).json.data.map((s: { email: string }) => s.email)).toEqual(["member@example.com"]);
+    expect((await w.call(`/subscribers?list_id=${list.id}`)).json.data.map((s: { email: string }) => s.email)).toEqual([
+      "member@example.com",
+    ]);
     expect((await w.call(`/lists/${list.id}`)).json.subscriber_count).toBe(1);
   });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { api, createWorkspace } from "../factories/api";
 import { MAX_LIQUID_NESTING } from "../../src/domain/templates/liquid";
+import { api, createWorkspace } from "../factories/api";
 import { everyBlockDesign, specExampleDesign } from "../fixtures/designs";
 
 async function setup(postal_address: string | null = "Acme Inc.\n1 Main St\nSpringfield") {
@@ -21,7 +21,11 @@ const codeTemplate = (overrides: Record<string, unknown> = {}) => ({
 describe("template CRUD", () => {
   it("creates, reads, lists, updates and deletes a template", async () => {
     const { call } = await setup();
-    const created = await call("", "POST", codeTemplate({ variables: [{ name: "plan", type: "string", required: false, default: "Free" }] }));
+    const created = await call(
+      "",
+      "POST",
+      codeTemplate({ variables: [{ name: "plan", type: "string", required: false, default: "Free" }] }),
+    );
     expect(created.status).toBe(201);
     expect(created.json).toMatchObject({
       name: "Welcome",
@@ -89,9 +93,7 @@ describe("template CRUD", () => {
     const { call } = await setup();
     const res = await call("", "POST", codeTemplate({ body_html: "<p>ok</p>\n<p>{% if has_trial %}trial</p>" }));
     expect(res.status).toBe(422);
-    expect(res.json.errors).toEqual([
-      expect.objectContaining({ location: "body", path: "body_html", line: 2, column: 4 }),
-    ]);
+    expect(res.json.errors).toEqual([expect.objectContaining({ location: "body", path: "body_html", line: 2, column: 4 })]);
     expect(res.json.detail).toMatch(/line 2, column 4/);
     expect((await call("")).json.data).toEqual([]);
   });
@@ -141,7 +143,13 @@ describe("template CRUD", () => {
     const mine = await setup();
     const theirs = await setup();
     const tpl = await theirs.call("", "POST", codeTemplate());
-    const paths = [`/${tpl.json.id}`, `/${tpl.json.slug}`].flatMap((p) => [[p, "GET"], [p, "PATCH"], [p, "DELETE"], [`${p}/versions`, "GET"], [`${p}/versions/1`, "GET"]]);
+    const paths = [`/${tpl.json.id}`, `/${tpl.json.slug}`].flatMap((p) => [
+      [p, "GET"],
+      [p, "PATCH"],
+      [p, "DELETE"],
+      [`${p}/versions`, "GET"],
+      [`${p}/versions/1`, "GET"],
+    ]);
     for (const [path, method] of paths) {
       const res = await mine.call(path, method, method === "PATCH" ? { name: "stolen" } : undefined);
       expect(res.status, `${method} ${path}`).toBe(404);
@@ -197,7 +205,12 @@ describe("visual templates", () => {
 
   it("refuses a direct body_html edit unless the same request switches the template to code", async () => {
     const { call } = await setup();
-    const { json: tpl } = await call("", "POST", { name: "V", template_type: "visual", subject_template: "Hi", visual_definition: specExampleDesign });
+    const { json: tpl } = await call("", "POST", {
+      name: "V",
+      template_type: "visual",
+      subject_template: "Hi",
+      visual_definition: specExampleDesign,
+    });
     const refused = await call(`/${tpl.id}`, "PATCH", { body_html: "<p>hand edit</p>" });
     expect(refused.status).toBe(409);
     expect(refused.json.type).toBe("urn:flarecast:problem:conflict");
@@ -210,7 +223,10 @@ describe("visual templates", () => {
 
   it("rejects an invalid design with the path inside it", async () => {
     const { call } = await setup();
-    const design = { ...specExampleDesign, blocks: [{ type: "button", props: { text: "Go", href: "https://x.y", backgroundColor: "red" } }] };
+    const design = {
+      ...specExampleDesign,
+      blocks: [{ type: "button", props: { text: "Go", href: "https://x.y", backgroundColor: "red" } }],
+    };
     const res = await call("", "POST", { name: "V", template_type: "visual", subject_template: "Hi", visual_definition: design });
     expect(res.status).toBe(422);
     expect(res.json.errors.map((e: { path: string }) => e.path)).toContain("visual_definition.blocks.0.props.backgroundColor");
@@ -238,7 +254,12 @@ describe("POST /templates/{id}/preview", () => {
     const loop = await preview(
       call,
       { body_html: "{% for feature in features %}\n  <li>{{ feature.name }}: {{ feature.description }}</li>\n{% endfor %}" },
-      { features: [{ name: "Routing", description: "smart" }, { name: "Warming", description: "gradual" }] },
+      {
+        features: [
+          { name: "Routing", description: "smart" },
+          { name: "Warming", description: "gradual" },
+        ],
+      },
     );
     expect(loop.json.html).toBe("\n  <li>Routing: smart</li>\n\n  <li>Warming: gradual</li>\n");
   });
@@ -257,7 +278,10 @@ describe("POST /templates/{id}/preview", () => {
 
   it("generates the text body from the HTML when none is given", async () => {
     const { call } = await setup();
-    const res = await preview(call, { body_html: "<h1>Hello</h1><p>Read <a href=\"https://example.com/x\">the docs</a>.</p>", preview_text: "Inbox line" });
+    const res = await preview(call, {
+      body_html: '<h1>Hello</h1><p>Read <a href="https://example.com/x">the docs</a>.</p>',
+      preview_text: "Inbox line",
+    });
     expect(res.json.text).toContain("HELLO");
     expect(res.json.text).toContain("the docs [https://example.com/x]");
     expect(res.json.text).not.toContain("Inbox line");
@@ -300,7 +324,8 @@ describe("POST /templates/{id}/preview", () => {
     expect(loop.json.errors[0]).toMatchObject({ path: "body_html" });
 
     const blowup = await preview(call, {
-      body_html: '{% assign s = "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx" %}{% for i in (1..20) %}{% assign s = s | append: s %}{% endfor %}{{ s }}',
+      body_html:
+        '{% assign s = "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx" %}{% for i in (1..20) %}{% assign s = s | append: s %}{% endfor %}{{ s }}',
     });
     expect(blowup.status).toBe(422);
 
@@ -312,9 +337,13 @@ describe("POST /templates/{id}/preview", () => {
 
   it("refuses Liquid nested past the limit with 422 at save, naming the line and column", async () => {
     const { call } = await setup();
-    const nested = (tag: string, end: string, depth: number) => `${tag}\n`.repeat(depth) + "x" + end.repeat(depth);
+    const nested = (tag: string, end: string, depth: number) => `${`${tag}\n`.repeat(depth)}x${end.repeat(depth)}`;
     for (const depth of [MAX_LIQUID_NESTING + 1, 1_000, 10_000]) {
-      for (const [tag, end] of [["{% if a %}", "{% endif %}"], ["{% for i in (1..2) %}", "{% endfor %}"], ["{% capture c %}", "{% endcapture %}"]]) {
+      for (const [tag, end] of [
+        ["{% if a %}", "{% endif %}"],
+        ["{% for i in (1..2) %}", "{% endfor %}"],
+        ["{% capture c %}", "{% endcapture %}"],
+      ]) {
         const res = await call("", "POST", codeTemplate({ body_html: nested(tag, end, depth) }));
         expect(res.status, `${tag} ${depth} deep`).toBe(422);
         expect(res.json.errors[0], `${tag} ${depth} deep`).toMatchObject({ path: "body_html", line: MAX_LIQUID_NESTING + 1, column: 1 });
@@ -354,7 +383,9 @@ describe("POST /templates/{id}/preview", () => {
     expect(await codes({ body_html: '<img src="https://x.y/a.png" alt="">' })).not.toContain("image_without_alt");
     expect(await codes({ body_html: `<p>${"x".repeat(103 * 1024)}</p>` })).toContain("html_too_large");
     expect(await codes({ body_html: "<p>{{ coupon_code }}</p>" })).toContain("undeclared_variable");
-    expect(await codes({ body_html: "<p>{{ coupon_code }}</p>", variables: [{ name: "coupon_code" }] })).not.toContain("undeclared_variable");
+    expect(await codes({ body_html: "<p>{{ coupon_code }}</p>", variables: [{ name: "coupon_code" }] })).not.toContain(
+      "undeclared_variable",
+    );
     expect(await codes({ body_html: '<a href="javascript:alert(1)">x</a>' })).toContain("non_http_link");
     expect(await codes({ body_html: '<a href="mailto:a@b.c">x</a><a href="https://x.y">y</a>' })).not.toContain("non_http_link");
   });

@@ -34,14 +34,19 @@ describe("visual-builder blocks", () => {
     expect(created.json).toMatchObject({ slug: "promo-banner", default_props: { backgroundColor: "#b91c1c" } });
     expect((await call("/visual-builder/blocks")).json.custom).toHaveLength(1);
 
-    const design = { ...specExampleDesign, blocks: [{ type: "custom", props: { slug: "promo-banner", overrides: { title: "Autumn sale" } } }] };
+    const design = {
+      ...specExampleDesign,
+      blocks: [{ type: "custom", props: { slug: "promo-banner", overrides: { title: "Autumn sale" } } }],
+    };
     const rendered = await call("/visual-builder/render", "POST", { design });
     expect(rendered.status).toBe(200);
     expect(rendered.json.html).toContain("Autumn sale");
     expect(rendered.json.html).toContain("background-color:#b91c1c");
     expect(rendered.json.html).toContain('href="https://example.com/sale"');
 
-    const unknown = await call("/visual-builder/render", "POST", { design: { ...design, blocks: [{ type: "custom", props: { slug: "nope" } }] } });
+    const unknown = await call("/visual-builder/render", "POST", {
+      design: { ...design, blocks: [{ type: "custom", props: { slug: "nope" } }] },
+    });
     expect(unknown.status).toBe(422);
     expect(unknown.json.errors[0]).toMatchObject({ path: "design" });
     expect(unknown.json.detail).toContain('"nope"');
@@ -90,19 +95,27 @@ describe("visual-builder designs", () => {
     const { call } = await setup();
     const design = {
       ...specExampleDesign,
-      blocks: [{ type: "section", props: {}, children: [{ type: "column", props: {}, children: [{ type: "section", props: {}, children: [] }] }] }],
+      blocks: [
+        { type: "section", props: {}, children: [{ type: "column", props: {}, children: [{ type: "section", props: {}, children: [] }] }] },
+      ],
     };
     const res = await call("/visual-builder/designs", "POST", { name: "Bad", design });
     expect(res.status).toBe(422);
     expect(res.json.errors[0].path).toMatch(/^design\.blocks\.0\.children\.0\.children\.0/);
 
-    const orphanColumn = await call("/visual-builder/render", "POST", { design: { ...specExampleDesign, blocks: [{ type: "column", props: {}, children: [] }] } });
+    const orphanColumn = await call("/visual-builder/render", "POST", {
+      design: { ...specExampleDesign, blocks: [{ type: "column", props: {}, children: [] }] },
+    });
     expect(orphanColumn.status).toBe(422);
   });
 
   it("renders a design with a context", async () => {
     const { call } = await setup();
-    const res = await call("/visual-builder/render", "POST", { design: everyBlockDesign, context: everyBlockContext, preview_text: "Big news" });
+    const res = await call("/visual-builder/render", "POST", {
+      design: everyBlockDesign,
+      context: everyBlockContext,
+      preview_text: "Big news",
+    });
     expect(res.status).toBe(200);
     expect(res.json.html).toContain("Your trial ends on December 12.");
     expect(res.json.html).toContain("Big news");
@@ -112,7 +125,11 @@ describe("visual-builder designs", () => {
 
   it("refuses a design whose text loads another template with 422, not a render failure", async () => {
     const { call } = await setup();
-    for (const [tag, source] of [["render", "{% render 'footer' %}"], ["include", "{% include 'footer' %}"], ["layout", "{% layout 'base' %}"]]) {
+    for (const [tag, source] of [
+      ["render", "{% render 'footer' %}"],
+      ["include", "{% include 'footer' %}"],
+      ["layout", "{% layout 'base' %}"],
+    ]) {
       const design = { ...specExampleDesign, blocks: [{ type: "text", props: { text: `Hi ${source}` } }] };
       const res = await call("/visual-builder/render", "POST", { design });
       expect(res.status, tag).toBe(422);
@@ -129,7 +146,13 @@ describe("visual-builder designs", () => {
       preview_text: "Everything new",
     });
     expect(res.status).toBe(201);
-    expect(res.json).toMatchObject({ name: "Launch", template_type: "visual", category: "release", visual_definition: everyBlockDesign, version: 1 });
+    expect(res.json).toMatchObject({
+      name: "Launch",
+      template_type: "visual",
+      category: "release",
+      visual_definition: everyBlockDesign,
+      version: 1,
+    });
     expect((await call(`/visual-builder/designs/${stored.id}`)).json.template_id).toBe(res.json.id);
 
     const preview = await call(`/email-marketing/templates/${res.json.id}/preview`, "POST", { context: everyBlockContext });
@@ -144,7 +167,9 @@ describe("visual-builder designs", () => {
     const theirs = await setup();
     const { json: stored } = await theirs.call("/visual-builder/designs", "POST", { name: "Secret", design: specExampleDesign });
     expect((await mine.call(`/visual-builder/designs/${stored.id}`)).status).toBe(404);
-    expect((await mine.call(`/visual-builder/designs/${stored.id}/convert-to-template`, "POST", { subject_template: "x" })).status).toBe(404);
+    expect((await mine.call(`/visual-builder/designs/${stored.id}/convert-to-template`, "POST", { subject_template: "x" })).status).toBe(
+      404,
+    );
     await theirs.call("/visual-builder/blocks", "POST", promo);
     const usesTheirBlock = await mine.call("/visual-builder/render", "POST", {
       design: { ...specExampleDesign, blocks: [{ type: "custom", props: { slug: "promo-banner" } }] },
@@ -196,7 +221,12 @@ describe("design and block tree limits", () => {
       ["/visual-builder/render", "POST", { design: tooDeep }, tooDeepPath("design.blocks")],
       ["/visual-builder/designs", "POST", { name: "Deep", design: tooDeep }, tooDeepPath("design.blocks")],
       [`/visual-builder/designs/${design.id}`, "PATCH", { design: tooDeep }, tooDeepPath("design.blocks")],
-      ["/visual-builder/blocks", "POST", { name: "Deep", definition: nestedBlock(deepest + 1) }, tooDeepPath("definition").replace("definition.0.", "definition.")],
+      [
+        "/visual-builder/blocks",
+        "POST",
+        { name: "Deep", definition: nestedBlock(deepest + 1) },
+        tooDeepPath("definition").replace("definition.0.", "definition."),
+      ],
       [
         "/email-marketing/templates",
         "POST",
@@ -208,7 +238,10 @@ describe("design and block tree limits", () => {
     for (const [path, method, body, errorPath] of cases) {
       const res = await call(path, method, body);
       expect(res.status, `${method} ${path}`).toBe(422);
-      expect(res.json.errors.map((e: { path: string }) => e.path), `${method} ${path}`).toContain(errorPath);
+      expect(
+        res.json.errors.map((e: { path: string }) => e.path),
+        `${method} ${path}`,
+      ).toContain(errorPath);
     }
     expect((await call(`/visual-builder/designs/${design.id}`)).json.design).toEqual(specExampleDesign);
     expect((await call(`/email-marketing/templates/${template.id}`)).json.version).toBe(1);
@@ -224,7 +257,8 @@ describe("design and block tree limits", () => {
       visual_definition: specExampleDesign,
     });
     // Written out by hand: JSON.stringify itself overflows the stack on trees this deep.
-    const blockJson = (depth: number) => '{"type":"container","props":{},"children":['.repeat(depth - 1) + '{"type":"text","props":{"text":"x"}}' + "]}".repeat(depth - 1);
+    const blockJson = (depth: number) =>
+      `${'{"type":"container","props":{},"children":['.repeat(depth - 1)}{"type":"text","props":{"text":"x"}}${"]}".repeat(depth - 1)}`;
     const designJson = (depth: number) =>
       `{"version":1,"settings":${JSON.stringify(specExampleDesign.settings)},"blocks":[${blockJson(depth)}]}`;
     for (const depth of [1_000, 10_000]) {
@@ -233,7 +267,11 @@ describe("design and block tree limits", () => {
         ["/visual-builder/designs", "POST", `{"name":"Deep","design":${designJson(depth)}}`],
         [`/visual-builder/designs/${design.id}`, "PATCH", `{"design":${designJson(depth)}}`],
         ["/visual-builder/blocks", "POST", `{"name":"Deep","definition":${blockJson(depth)}}`],
-        ["/email-marketing/templates", "POST", `{"name":"Deep","template_type":"visual","subject_template":"Hi","visual_definition":${designJson(depth)}}`],
+        [
+          "/email-marketing/templates",
+          "POST",
+          `{"name":"Deep","template_type":"visual","subject_template":"Hi","visual_definition":${designJson(depth)}}`,
+        ],
         [`/email-marketing/templates/${template.id}`, "PATCH", `{"visual_definition":${designJson(depth)}}`],
       ];
       for (const [path, method, rawBody] of cases) {

@@ -10,7 +10,9 @@ const infra = (ws: string, path: string) => `/workspaces/${ws}/email-infrastruct
 async function verifiedDomain() {
   const { workspace, key } = await createWorkspace();
   const created = await api(infra(workspace.id, "domains"), { method: "POST", token: key, body: { domain: uniqueDomain() } });
-  await publish(...Object.values(created.json.dns_records as Record<string, { name: string; type: "TXT" | "CNAME"; value: string }>).map(asStandIn));
+  await publish(
+    ...Object.values(created.json.dns_records as Record<string, { name: string; type: "TXT" | "CNAME"; value: string }>).map(asStandIn),
+  );
   const verified = await api(`${infra(workspace.id, "domains")}/${created.json.id}/verify`, { method: "POST", token: key });
   expect(verified.json.status).toBe("verified");
   return { workspace, key, domainId: created.json.id as string };
@@ -33,18 +35,39 @@ describe("warming schedules API", () => {
     const created = await api(infra(workspace.id, "warming-schedules"), {
       method: "POST",
       token: key,
-      body: { name: "Gentle", slug: "gentle", steps: [{ day: 1, volume: 20 }, { day: 5, volume: 320 }] },
+      body: {
+        name: "Gentle",
+        slug: "gentle",
+        steps: [
+          { day: 1, volume: 20 },
+          { day: 5, volume: 320 },
+        ],
+      },
     });
     expect(created.status, created.text).toBe(201);
     expect(created.json.daily_volumes).toEqual([20, 40, 80, 160, 320]);
     const bad = await api(infra(workspace.id, "warming-schedules"), {
       method: "POST",
       token: key,
-      body: { name: "Bad", steps: [{ day: 1, volume: 500 }, { day: 3, volume: 100 }] },
+      body: {
+        name: "Bad",
+        steps: [
+          { day: 1, volume: 500 },
+          { day: 3, volume: 100 },
+        ],
+      },
     });
     expect(bad.status).toBe(422);
     expect(bad.json.errors[0].path).toBe("steps.1.volume");
-    expect((await api(infra(workspace.id, "warming-schedules"), { method: "POST", token: key, body: { name: "Again", slug: "gentle", steps: [{ day: 1, volume: 1 }] } })).status).toBe(409);
+    expect(
+      (
+        await api(infra(workspace.id, "warming-schedules"), {
+          method: "POST",
+          token: key,
+          body: { name: "Again", slug: "gentle", steps: [{ day: 1, volume: 1 }] },
+        })
+      ).status,
+    ).toBe(409);
     const listed = await api(infra(workspace.id, "warming-schedules"), { token: key });
     expect(listed.json.data.map((s: { slug: string }) => s.slug)).toContain("gentle");
     const other = await createWorkspace();
@@ -56,7 +79,11 @@ describe("warming schedules API", () => {
 describe("domain warming API", () => {
   it("starts a verified domain on a schedule and caps today's sends in its DomainThrottle", async () => {
     const { workspace, key, domainId } = await verifiedDomain();
-    const started = await api(`${infra(workspace.id, "domains")}/${domainId}/warming/start`, { method: "POST", token: key, body: { schedule: "moderate" } });
+    const started = await api(`${infra(workspace.id, "domains")}/${domainId}/warming/start`, {
+      method: "POST",
+      token: key,
+      body: { schedule: "moderate" },
+    });
     expect(started.status, started.text).toBe(200);
     expect(started.json).toMatchObject({ status: "warming", warming_status: "warming", warming_day: 1, daily_limit: 100, daily_sent: 0 });
     expect(started.json.schedule.slug).toBe("moderate");
@@ -67,7 +94,11 @@ describe("domain warming API", () => {
     const progress = await api(`${infra(workspace.id, "domains")}/${domainId}/warming/progress`, { token: key });
     expect(progress.json).toMatchObject({ daily_limit: 100, daily_sent: 100 });
 
-    const again = await api(`${infra(workspace.id, "domains")}/${domainId}/warming/start`, { method: "POST", token: key, body: { schedule: "moderate" } });
+    const again = await api(`${infra(workspace.id, "domains")}/${domainId}/warming/start`, {
+      method: "POST",
+      token: key,
+      body: { schedule: "moderate" },
+    });
     expect(again.status).toBe(409);
     const resume = await api(`${infra(workspace.id, "domains")}/${domainId}/warming/resume`, { method: "POST", token: key });
     expect(resume.status).toBe(409);
@@ -76,7 +107,11 @@ describe("domain warming API", () => {
   it("refuses to warm an unverified domain or an unknown schedule, and hides other workspaces' domains", async () => {
     const { workspace, key } = await createWorkspace();
     const created = await api(infra(workspace.id, "domains"), { method: "POST", token: key, body: { domain: uniqueDomain() } });
-    const unverified = await api(`${infra(workspace.id, "domains")}/${created.json.id}/warming/start`, { method: "POST", token: key, body: { schedule: "moderate" } });
+    const unverified = await api(`${infra(workspace.id, "domains")}/${created.json.id}/warming/start`, {
+      method: "POST",
+      token: key,
+      body: { schedule: "moderate" },
+    });
     expect(unverified.status).toBe(409);
     const verified = await verifiedDomain();
     const unknown = await api(`${infra(verified.workspace.id, "domains")}/${verified.domainId}/warming/start`, {
@@ -122,7 +157,12 @@ describe("pausing warming by hand", () => {
 
     const paused = await api(`${path}/pause`, { method: "POST", token: key, body: { reason: "checking a complaint spike" } });
     expect(paused.status, paused.text).toBe(200);
-    expect(paused.json).toMatchObject({ status: "paused", warming_status: "paused", daily_limit: 0, pause_reason: "checking a complaint spike" });
+    expect(paused.json).toMatchObject({
+      status: "paused",
+      warming_status: "paused",
+      daily_limit: 0,
+      pause_reason: "checking a complaint spike",
+    });
     expect(await throttleFor(env, target).acquire(1)).toMatchObject({ granted: 0 });
     const alert = await env.DB.prepare("select alert_type, severity from alerts where target_id = ?").bind(target.id).first();
     expect(alert).toEqual({ alert_type: "warming_paused", severity: "warning" });
@@ -148,33 +188,73 @@ describe("changing and deleting warming schedules", () => {
 
   it("changes a custom schedule, but not its steps while something warms on it, and never a built-in", async () => {
     const { workspace, key } = await createWorkspace();
-    const created = await api(schedules(workspace.id), { method: "POST", token: key, body: { name: "Gentle", steps: [{ day: 1, volume: 20 }, { day: 3, volume: 80 }] } });
-    const renamed = await api(`${schedules(workspace.id)}/${created.json.id}`, { method: "PATCH", token: key, body: { name: "Softer", slug: "softer", steps: [{ day: 1, volume: 10 }, { day: 3, volume: 90 }] } });
+    const created = await api(schedules(workspace.id), {
+      method: "POST",
+      token: key,
+      body: {
+        name: "Gentle",
+        steps: [
+          { day: 1, volume: 20 },
+          { day: 3, volume: 80 },
+        ],
+      },
+    });
+    const renamed = await api(`${schedules(workspace.id)}/${created.json.id}`, {
+      method: "PATCH",
+      token: key,
+      body: {
+        name: "Softer",
+        slug: "softer",
+        steps: [
+          { day: 1, volume: 10 },
+          { day: 3, volume: 90 },
+        ],
+      },
+    });
     expect(renamed.status, renamed.text).toBe(200);
     expect(renamed.json).toMatchObject({ name: "Softer", slug: "softer", daily_volumes: [10, 30, 90] });
-    const badSteps = await api(`${schedules(workspace.id)}/${created.json.id}`, { method: "PATCH", token: key, body: { steps: [{ day: 2, volume: 10 }] } });
+    const badSteps = await api(`${schedules(workspace.id)}/${created.json.id}`, {
+      method: "PATCH",
+      token: key,
+      body: { steps: [{ day: 2, volume: 10 }] },
+    });
     expect(badSteps.status).toBe(422);
     expect(badSteps.json.errors[0].path).toBe("steps.0.day");
-    expect((await api(`${schedules(workspace.id)}/${created.json.id}`, { method: "PATCH", token: key, body: { slug: "moderate" } })).status).toBe(409);
+    expect(
+      (await api(`${schedules(workspace.id)}/${created.json.id}`, { method: "PATCH", token: key, body: { slug: "moderate" } })).status,
+    ).toBe(409);
 
     const domain = await insertDomain(workspace.id);
     await api(`${infra(workspace.id, "domains")}/${domain.id}/warming/start`, { method: "POST", token: key, body: { schedule: "softer" } });
-    const inUse = await api(`${schedules(workspace.id)}/${created.json.id}`, { method: "PATCH", token: key, body: { steps: [{ day: 1, volume: 5 }] } });
+    const inUse = await api(`${schedules(workspace.id)}/${created.json.id}`, {
+      method: "PATCH",
+      token: key,
+      body: { steps: [{ day: 1, volume: 5 }] },
+    });
     expect(inUse.status).toBe(409);
     expect(inUse.json.detail).toContain(domain.id);
-    expect((await api(`${schedules(workspace.id)}/${created.json.id}`, { method: "PATCH", token: key, body: { description: "for cold lists" } })).status).toBe(200);
+    expect(
+      (await api(`${schedules(workspace.id)}/${created.json.id}`, { method: "PATCH", token: key, body: { description: "for cold lists" } }))
+        .status,
+    ).toBe(200);
 
     const builtin = await api(`${schedules(workspace.id)}/wsc_moderate`, { method: "PATCH", token: key, body: { name: "Mine" } });
     expect(builtin.status).toBe(409);
     expect((await api(`${schedules(workspace.id)}/wsc_moderate`, { method: "DELETE", token: key })).status).toBe(409);
     const other = await createWorkspace();
-    expect((await api(`${schedules(other.workspace.id)}/${created.json.id}`, { method: "PATCH", token: other.key, body: { name: "x" } })).status).toBe(404);
+    expect(
+      (await api(`${schedules(other.workspace.id)}/${created.json.id}`, { method: "PATCH", token: other.key, body: { name: "x" } })).status,
+    ).toBe(404);
     expect((await api(`${schedules(other.workspace.id)}/${created.json.id}`, { method: "DELETE", token: other.key })).status).toBe(404);
   });
 
   it("deletes a custom schedule unless a domain or IP is warming or paused on it (409)", async () => {
     const { workspace, key } = await createWorkspace();
-    const created = await api(schedules(workspace.id), { method: "POST", token: key, body: { name: "Short", steps: [{ day: 1, volume: 20 }] } });
+    const created = await api(schedules(workspace.id), {
+      method: "POST",
+      token: key,
+      body: { name: "Short", steps: [{ day: 1, volume: 20 }] },
+    });
     const ip = await insertIp(workspace.id);
     const warming = `${infra(workspace.id, "dedicated-ips")}/${ip.id}/warming`;
     await api(`${warming}/start`, { method: "POST", token: key, body: { schedule: created.json.id } });
@@ -187,6 +267,9 @@ describe("changing and deleting warming schedules", () => {
     expect((await api(`${schedules(workspace.id)}/${created.json.id}`, { method: "DELETE", token: key })).status).toBe(204);
     const listed = await api(schedules(workspace.id), { token: key });
     expect(listed.json.data.map((s: { id: string }) => s.id)).not.toContain(created.json.id);
-    expect((await api(`${infra(workspace.id, "dedicated-ips")}/${ip.id}`, { token: key })).json).toMatchObject({ warming_status: "completed", warming_schedule_id: null });
+    expect((await api(`${infra(workspace.id, "dedicated-ips")}/${ip.id}`, { token: key })).json).toMatchObject({
+      warming_status: "completed",
+      warming_schedule_id: null,
+    });
   });
 });

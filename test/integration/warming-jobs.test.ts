@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { and, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { createDb } from "../../src/db/client";
-import { alerts, dedicatedIps, sendingDomains, warmingProgress as progressTable, workspaces } from "../../src/db/schema";
+import { alerts, dedicatedIps, warmingProgress as progressTable, sendingDomains, workspaces } from "../../src/db/schema";
 import { throttleFor } from "../../src/domain/warming/throttle";
 import {
   recordWarmingOutcomes,
@@ -61,8 +61,7 @@ const outcomes = (target: WarmingTarget, counts: Partial<Record<WarmingOutcome["
     })),
   );
 
-const alertsOf = (target: WarmingTarget) =>
-  db.select().from(alerts).where(eq(alerts.target_id, target.id)).orderBy(alerts.created_at);
+const alertsOf = (target: WarmingTarget) => db.select().from(alerts).where(eq(alerts.target_id, target.id)).orderBy(alerts.created_at);
 
 describe("process_warming_day", () => {
   // 14:00Z is 23:00 in Tokyo (UTC+9) and 07:00 in Los Angeles (UTC-7 after 8 March) on 10 March.
@@ -125,7 +124,10 @@ describe("process_warming_day", () => {
 
   it("leaves a paused target on its day with nothing granted, and repairs a throttle that drifted from D1", async () => {
     const paused = await warming("UTC", "moderate", started);
-    await db.update(sendingDomains).set({ status: "paused", warming_status: "paused", daily_limit: 0 }).where(eq(sendingDomains.id, paused.id));
+    await db
+      .update(sendingDomains)
+      .set({ status: "paused", warming_status: "paused", daily_limit: 0 })
+      .where(eq(sendingDomains.id, paused.id));
     const drifted = await warming("UTC", "moderate", started);
     await throttleFor(env, drifted).setDailyLimit(9999);
 
@@ -192,7 +194,10 @@ describe("reset_daily_volumes", () => {
     const fresh = await newDomain(ws);
     await throttleFor(env, fresh).acquire(7);
     const paused = await warming("UTC", "moderate", "2026-03-10T10:00:00.000Z");
-    await db.update(sendingDomains).set({ status: "paused", warming_status: "paused", daily_limit: 0 }).where(eq(sendingDomains.id, paused.id));
+    await db
+      .update(sendingDomains)
+      .set({ status: "paused", warming_status: "paused", daily_limit: 0 })
+      .where(eq(sendingDomains.id, paused.id));
     await throttleFor(env, paused).setDailyLimit(0);
 
     await run(resetDailyVolumes, "2026-03-11T00:00:00.000Z");
@@ -212,10 +217,20 @@ describe("check_warming_thresholds", () => {
 
     await run(checkWarmingThresholds, hourLater);
     const paused = await warmingProgress(db, env, domain, new Date(hourLater));
-    expect(paused).toMatchObject({ status: "paused", warming_status: "paused", daily_limit: 0, pause_reason: "bounce rate 6.00% is above 5.00%" });
+    expect(paused).toMatchObject({
+      status: "paused",
+      warming_status: "paused",
+      daily_limit: 0,
+      pause_reason: "bounce rate 6.00% is above 5.00%",
+    });
     expect((await throttleFor(env, domain).acquire(1)).granted).toBe(0);
     const [alert] = await alertsOf(domain);
-    expect(alert).toMatchObject({ severity: "critical", alert_type: "warming_auto_paused", target_type: "domain", workspace_id: domain.workspace_id });
+    expect(alert).toMatchObject({
+      severity: "critical",
+      alert_type: "warming_auto_paused",
+      target_type: "domain",
+      workspace_id: domain.workspace_id,
+    });
     expect(alert.details).toMatchObject({
       window: { sent: 200, bounced: 12, bounce_rate: 0.06, from: "2026-03-09", to: "2026-03-10" },
       thresholds: { max_bounce_rate: 0.05 },
@@ -231,7 +246,12 @@ describe("check_warming_thresholds", () => {
 
     await resumeWarming(db, env, domain, new Date("2026-03-11T03:00:00.000Z"));
     await run(checkWarmingThresholds, "2026-03-11T04:00:00.000Z");
-    expect(await stateOf(domain)).toMatchObject({ warming_status: "warming", status: "warming", warming_day: 1, throttle: { daily_limit: 100 } });
+    expect(await stateOf(domain)).toMatchObject({
+      warming_status: "warming",
+      status: "warming",
+      warming_day: 1,
+      throttle: { daily_limit: 100 },
+    });
     expect((await alertsOf(domain)).map((a) => a.alert_type)).toEqual(["warming_auto_paused", "warming_resumed"]);
   });
 

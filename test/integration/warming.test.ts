@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { and, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { createDb } from "../../src/db/client";
-import { alerts, sendingDomains, warmingProgress as progressTable, workspaces } from "../../src/db/schema";
+import { alerts, warmingProgress as progressTable, sendingDomains, workspaces } from "../../src/db/schema";
 import { createSchedule, findSchedule, listSchedules } from "../../src/domain/warming/schedules";
 import { throttleFor } from "../../src/domain/warming/throttle";
 import {
@@ -35,7 +35,13 @@ async function rejection(promise: Promise<unknown>): Promise<ApiError> {
 }
 
 const outcomes = (target: WarmingTarget, event: WarmingOutcome["event"], count: number, occurred_at: string): WarmingOutcome[] =>
-  Array.from({ length: count }, () => ({ workspace_id: target.workspace_id, target_type: target.type, target_id: target.id, event, occurred_at }));
+  Array.from({ length: count }, () => ({
+    workspace_id: target.workspace_id,
+    target_type: target.type,
+    target_id: target.id,
+    event,
+    occurred_at,
+  }));
 
 const T0 = new Date("2026-03-10T03:00:00.000Z");
 
@@ -68,7 +74,18 @@ describe("warming schedules", () => {
   it("creates a workspace's own schedule, visible to that workspace only", async () => {
     const { workspace } = await createWorkspace();
     const { workspace: other } = await createWorkspace();
-    const created = await createSchedule(db, workspace.id, { name: "Slow Burn", steps: [{ day: 1, volume: 20 }, { day: 5, volume: 320 }] }, T0);
+    const created = await createSchedule(
+      db,
+      workspace.id,
+      {
+        name: "Slow Burn",
+        steps: [
+          { day: 1, volume: 20 },
+          { day: 5, volume: 320 },
+        ],
+      },
+      T0,
+    );
     expect(created).toMatchObject({ slug: "slow-burn", is_builtin: false, duration_days: 5, daily_volumes: [20, 40, 80, 160, 320] });
 
     expect((await listSchedules(db, workspace.id)).map((s) => s.slug)).toEqual(["conservative", "moderate", "aggressive", "slow-burn"]);
@@ -90,7 +107,18 @@ describe("warming schedules", () => {
     expect((await rejection(createSchedule(db, workspace.id, { name: "Mine", slug: "moderate", steps }, T0))).status).toBe(409);
 
     const invalid = await rejection(
-      createSchedule(db, workspace.id, { name: "Bad", steps: [{ day: 1, volume: 10 }, { day: 1, volume: 5 }] }, T0),
+      createSchedule(
+        db,
+        workspace.id,
+        {
+          name: "Bad",
+          steps: [
+            { day: 1, volume: 10 },
+            { day: 1, volume: 5 },
+          ],
+        },
+        T0,
+      ),
     );
     expect(invalid.status).toBe(422);
     expect(invalid.errors?.map((e) => e.path)).toEqual(["steps.1.day", "steps.1.volume"]);
@@ -190,7 +218,10 @@ describe("warming outcomes", () => {
     expect(rows[1]).toMatchObject({ sent_count: 0, delivered_count: 10, bounce_rate: null, delivery_rate: null });
 
     await recordWarmingOutcomes(db, outcomes(domain, "send", 80, "2026-03-10T10:00:00.000Z"));
-    const [again] = await db.select().from(progressTable).where(and(eq(progressTable.target_id, domain.id), eq(progressTable.date, "2026-03-10")));
+    const [again] = await db
+      .select()
+      .from(progressTable)
+      .where(and(eq(progressTable.target_id, domain.id), eq(progressTable.date, "2026-03-10")));
     expect(again).toMatchObject({ sent_count: 200, bounce_rate: 0.03, delivery_rate: 0.97 });
 
     const view = await warmingProgress(db, env, domain, new Date("2026-03-10T15:30:00.000Z"));
@@ -203,7 +234,13 @@ describe("warming outcomes", () => {
     const { workspace } = await createWorkspace();
     // 60 target-days: more than one batch of statements.
     const domains = Array.from({ length: 60 }, () =>
-      domainRow(workspace.id, { status: "warming", warming_status: "warming", warming_schedule_id: "wsc_conservative", warming_day: 1, daily_limit: 50 }),
+      domainRow(workspace.id, {
+        status: "warming",
+        warming_status: "warming",
+        warming_schedule_id: "wsc_conservative",
+        warming_day: 1,
+        daily_limit: 50,
+      }),
     );
     for (const part of chunk(domains, rowsPerInsert(20))) await db.insert(sendingDomains).values(part);
     const targets: WarmingTarget[] = domains.map((r) => ({ workspace_id: workspace.id, type: "domain", id: r.id }));
@@ -252,10 +289,22 @@ describe("pause and resume", () => {
     });
 
     const resumed = await resumeWarming(db, env, domain, later);
-    expect(resumed).toMatchObject({ status: "warming", warming_status: "warming", warming_day: 1, daily_limit: 100, paused_at: null, pause_reason: null });
+    expect(resumed).toMatchObject({
+      status: "warming",
+      warming_status: "warming",
+      warming_day: 1,
+      daily_limit: 100,
+      paused_at: null,
+      pause_reason: null,
+    });
     expect((await throttleFor(env, domain).acquire(100)).granted).toBe(70);
-    const info = await db.select().from(alerts).where(and(eq(alerts.target_id, domain.id), eq(alerts.severity, "info")));
-    expect(info.map((a) => [a.alert_type, a.message])).toEqual([["warming_resumed", expect.stringMatching(/resumed by operator on day 1/)]]);
+    const info = await db
+      .select()
+      .from(alerts)
+      .where(and(eq(alerts.target_id, domain.id), eq(alerts.severity, "info")));
+    expect(info.map((a) => [a.alert_type, a.message])).toEqual([
+      ["warming_resumed", expect.stringMatching(/resumed by operator on day 1/)],
+    ]);
 
     expect((await rejection(resumeWarming(db, env, domain, later))).status).toBe(409);
   });
@@ -276,7 +325,10 @@ describe("pause and resume", () => {
     // 16 March in Los Angeles is day 3 again: the ramp now counts from midnight on the 14th (PDT).
     expect(resumed.date).toBe("2026-03-16");
     expect(resumed.started_at).toBe("2026-03-14T07:00:00.000Z");
-    const [row] = await db.select().from(progressTable).where(and(eq(progressTable.target_id, domain.id), eq(progressTable.date, resumed.date)));
+    const [row] = await db
+      .select()
+      .from(progressTable)
+      .where(and(eq(progressTable.target_id, domain.id), eq(progressTable.date, resumed.date)));
     expect(row).toMatchObject({ warming_day: 3, daily_limit: 422 });
   });
 
@@ -292,7 +344,10 @@ describe("thresholdsFor", () => {
   it("gives the spec's defaults, with the workspace's overrides on top", async () => {
     const { workspace } = await createWorkspace();
     expect(await thresholdsFor(db, workspace.id)).toEqual({ max_bounce_rate: 0.05, max_complaint_rate: 0.001, min_delivery_rate: 0.9 });
-    await db.update(workspaces).set({ settings: { warming_thresholds: { max_complaint_rate: 0.003 } } }).where(eq(workspaces.id, workspace.id));
+    await db
+      .update(workspaces)
+      .set({ settings: { warming_thresholds: { max_complaint_rate: 0.003 } } })
+      .where(eq(workspaces.id, workspace.id));
     expect(await thresholdsFor(db, workspace.id)).toEqual({ max_bounce_rate: 0.05, max_complaint_rate: 0.003, min_delivery_rate: 0.9 });
     expect((await rejection(thresholdsFor(db, "ws_missing"))).status).toBe(404);
   });

@@ -46,7 +46,11 @@ describe("POST /workspaces", () => {
     expect(first.workspace.slug).toBe("same-name");
     expect(second.workspace.slug).toBe("same-name-2");
 
-    const taken = await api("/workspaces", { method: "POST", token: ADMIN_TOKEN, body: { name: "Other", slug: "same-name", timezone: "UTC" } });
+    const taken = await api("/workspaces", {
+      method: "POST",
+      token: ADMIN_TOKEN,
+      body: { name: "Other", slug: "same-name", timezone: "UTC" },
+    });
     expect(taken.status).toBe(409);
     expect(taken.json.type).toBe("urn:flarecast:problem:conflict");
   });
@@ -121,7 +125,12 @@ describe("PATCH /workspaces/{ws}", () => {
       body: { name: "Renamed", timezone: "America/New_York", postal_address: "1 Main St\nSpringfield" },
     });
     expect(res.status).toBe(200);
-    expect(res.json).toMatchObject({ id: workspace.id, name: "Renamed", timezone: "America/New_York", postal_address: "1 Main St\nSpringfield" });
+    expect(res.json).toMatchObject({
+      id: workspace.id,
+      name: "Renamed",
+      timezone: "America/New_York",
+      postal_address: "1 Main St\nSpringfield",
+    });
     expect(res.json.updated_at >= workspace.updated_at).toBe(true);
   });
 

@@ -35,16 +35,13 @@ async function put(name: string, body: object): Promise<void> {
 /** Publishes records, replacing whatever the names answered before. */
 export async function publish(...records: StandInRecord[]): Promise<void> {
   const byName = Map.groupBy(records, (record) => record.name);
-  await Promise.all(
-    [...byName].map(([name, list]) => put(name, { records: list.map(({ name: _name, ...record }) => record) })),
-  );
+  await Promise.all([...byName].map(([name, list]) => put(name, { records: list.map(({ name: _name, ...record }) => record) })));
 }
 
 /** Makes `name` answer with a DNS error code (2 = SERVFAIL) instead of records. */
 export const failName = (name: string, rcode = 2) => put(name, { rcode });
 
 /** Makes `name` answer only after `delayMs`. */
-export const delayName = (name: string, delayMs: number, ...records: Omit<StandInRecord, "name">[]) =>
-  put(name, { records, delayMs });
+export const delayName = (name: string, delayMs: number, ...records: Omit<StandInRecord, "name">[]) => put(name, { records, delayMs });
 
 export const asStandIn = (record: DnsRecord): StandInRecord => ({ name: record.name, type: record.type, value: record.value });

@@ -96,8 +96,7 @@ function lookup(names: Map<string, NameEntry>, qname: string, qtype: number) {
   return { Status: 2, Answer: [] };
 }
 
-const hasDescendants = (names: Map<string, NameEntry>, name: string) =>
-  [...names.keys()].some((other) => other.endsWith(`.${name}`));
+const hasDescendants = (names: Map<string, NameEntry>, name: string) => [...names.keys()].some((other) => other.endsWith(`.${name}`));
 
 function queryType(type: string | null): number | null {
   if (type === null) return TYPE_CODES.A;

@@ -143,7 +143,8 @@ function sendgrid(req: IncomingMessage, res: ServerResponse, subpath: string): v
       : token === CREDS.sendgridReadOnly.api_key
         ? ["user.profile.read"]
         : undefined;
-  if (!scopes) return json(res, 401, { errors: [{ field: null, message: "The provided authorization grant is invalid, expired, or revoked" }] });
+  if (!scopes)
+    return json(res, 401, { errors: [{ field: null, message: "The provided authorization grant is invalid, expired, or revoked" }] });
   if (subpath !== "/v3/scopes") return json(res, 404, { errors: [{ field: null, message: "resource not found" }] });
   return json(res, 200, { scopes });
 }
@@ -176,7 +177,9 @@ function mailgun(req: IncomingMessage, res: ServerResponse, subpath: string): vo
       web_scheme: "https",
       wildcard: false,
     },
-    receiving_dns_records: [{ priority: "10", record_type: "MX", valid: state === "active" ? "valid" : "unknown", value: "mxa.mailgun.org" }],
+    receiving_dns_records: [
+      { priority: "10", record_type: "MX", valid: state === "active" ? "valid" : "unknown", value: "mxa.mailgun.org" },
+    ],
     sending_dns_records: [
       { record_type: "TXT", valid: state === "active" ? "valid" : "unknown", name, value: "v=spf1 include:mailgun.org ~all" },
     ],

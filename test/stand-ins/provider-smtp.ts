@@ -6,7 +6,11 @@ import { listen } from "./provider-http.ts";
 type Stop = () => Promise<void>;
 
 /** Accepts only the known user; smtp-server replies 535 with the error's message to everyone else. */
-function onAuth(auth: SMTPServerAuthentication, _session: unknown, callback: (err: Error | null, response?: { user: string }) => void): void {
+function onAuth(
+  auth: SMTPServerAuthentication,
+  _session: unknown,
+  callback: (err: Error | null, response?: { user: string }) => void,
+): void {
   if (auth.username === CREDS.smtp.username && auth.password === CREDS.smtp.password) return callback(null, { user: auth.username });
   callback(Object.assign(new Error("Authentication credentials invalid"), { responseCode: 535 }));
 }

@@ -11,7 +11,12 @@ import { freePort, startSilentServer, startSmtpServer } from "./provider-smtp.ts
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const httpPort = requiredPort("FLARECAST_PROVIDER_HTTP_PORT");
   const smtpPort = requiredPort("FLARECAST_SMTP_PORT");
-  const ports: SmtpStandInPorts = { loginOnly: await freePort(), implicitTls: await freePort(), silent: await freePort(), closed: await freePort() };
+  const ports: SmtpStandInPorts = {
+    loginOnly: await freePort(),
+    implicitTls: await freePort(),
+    silent: await freePort(),
+    closed: await freePort(),
+  };
   const stops = await Promise.all([
     startProviderHttpStandIn(httpPort),
     startSmtpServer(smtpPort),

@@ -1,11 +1,11 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { designToTemplate } from "../../src/domain/builder/compile";
-import { templateToDesign, NotABuilderTemplateError } from "../../src/domain/builder/decompile";
+import { NotABuilderTemplateError, templateToDesign } from "../../src/domain/builder/decompile";
 import { blockTypes, DESIGN_LIMITS, DesignSchema } from "../../src/domain/builder/design-schema";
 import { stripBuilderMarkers } from "../../src/domain/builder/markers";
-import { renderTemplate } from "../../src/domain/templates/render";
 import { parseLiquid } from "../../src/domain/templates/liquid";
+import { renderTemplate } from "../../src/domain/templates/render";
 import { designArbitrary } from "../fixtures/design-arbitrary";
 import { everyBlockContext, everyBlockDesign, specExampleDesign } from "../fixtures/designs";
 
@@ -69,7 +69,9 @@ describe("DesignSchema limits", () => {
     for (let i = 1; i < 100_000; i++) block = { type: "container", props: {}, children: [block] };
     const result = DesignSchema.safeParse({ ...specExampleDesign, blocks: [block] });
     expect(result.success).toBe(false);
-    expect(result.error?.issues.map((i) => i.path.join("."))).toEqual([["blocks", ...Array(DESIGN_LIMITS.maxDepth).fill("0.children")].join(".")]);
+    expect(result.error?.issues.map((i) => i.path.join("."))).toEqual([
+      ["blocks", ...Array(DESIGN_LIMITS.maxDepth).fill("0.children")].join("."),
+    ]);
   });
 });
 
@@ -92,7 +94,13 @@ describe("templateToDesign", () => {
 
   it("recovers a custom block as its reference, not its expansion", () => {
     const customBlocks = new Map([
-      ["promo", { definition: { type: "container" as const, props: {}, children: [{ type: "text" as const, props: { text: "Sale" } }] }, default_props: {} }],
+      [
+        "promo",
+        {
+          definition: { type: "container" as const, props: {}, children: [{ type: "text" as const, props: { text: "Sale" } }] },
+          default_props: {},
+        },
+      ],
     ]);
     const design = {
       ...specExampleDesign,

@@ -1,13 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parseTxtStrings } from "../../src/domain/dns/txt";
-import {
-  dkimRecordValue,
-  generateDkimKeyPair,
-  newDkimSelector,
-  quoteTxtStrings,
-  splitTxtValue,
-} from "../../src/domain/domains/dkim";
+import { dkimRecordValue, generateDkimKeyPair, newDkimSelector, quoteTxtStrings, splitTxtValue } from "../../src/domain/domains/dkim";
 import { buildDnsRecords } from "../../src/domain/domains/dns-records";
 import { returnPathFor, spfIncludeFor } from "../../src/domain/domains/provider-dns";
 
@@ -87,8 +81,16 @@ describe("DNS records of a sending domain", () => {
       returnPath: returnPathFor("mail.example.com", "postmark"),
       dmarcReportEmail: "dmarc@example.com",
     });
-    expect(records.spf).toEqual({ type: "TXT", name: "mail.example.com", value: "v=spf1 include:amazonses.com include:spf.mtasv.net ~all" });
-    expect(records.dmarc).toEqual({ type: "TXT", name: "_dmarc.mail.example.com", value: "v=DMARC1; p=none; rua=mailto:dmarc@example.com" });
+    expect(records.spf).toEqual({
+      type: "TXT",
+      name: "mail.example.com",
+      value: "v=spf1 include:amazonses.com include:spf.mtasv.net ~all",
+    });
+    expect(records.dmarc).toEqual({
+      type: "TXT",
+      name: "_dmarc.mail.example.com",
+      value: "v=DMARC1; p=none; rua=mailto:dmarc@example.com",
+    });
     expect(records.return_path).toEqual({ type: "CNAME", name: "pm-bounces.mail.example.com", value: "pm.mtasv.net" });
 
     expect(records.dkim.type).toBe("TXT");

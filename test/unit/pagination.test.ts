@@ -23,12 +23,19 @@ async function newLists(workspaceId: string, count: number) {
 }
 
 const listsOf = (workspaceId: string, limit: number, cursor?: string, order?: "asc" | "desc") =>
-  keysetPage((after) => db.select().from(subscriberLists).where(and(eq(subscriberLists.workspace_id, workspaceId), after)), {
-    key: subscriberLists.id,
-    order,
-    limit,
-    cursor,
-  });
+  keysetPage(
+    (after) =>
+      db
+        .select()
+        .from(subscriberLists)
+        .where(and(eq(subscriberLists.workspace_id, workspaceId), after)),
+    {
+      key: subscriberLists.id,
+      order,
+      limit,
+      cursor,
+    },
+  );
 
 /** Every page of a list, following next_cursor until it is null. */
 async function walk<T>(fetchPage: (cursor?: string) => Promise<Page<T>>): Promise<T[][]> {
@@ -118,18 +125,27 @@ describe("keysetPage", () => {
       const [listId] = ids;
       importId = newId("imp");
       await db.insert(listImports).values({ id: importId, workspace_id: workspaceId, list_id: listId });
-      await db.insert(listImportErrors).values(
-        [2, 9, 10, 11].map((row_number) => ({ workspace_id: workspaceId, import_id: importId, row_number, reason: "invalid email" })),
-      );
+      await db
+        .insert(listImportErrors)
+        .values(
+          [2, 9, 10, 11].map((row_number) => ({ workspace_id: workspaceId, import_id: importId, row_number, reason: "invalid email" })),
+        );
     });
 
     const errorsOf = (limit: number, cursor?: string) =>
-      keysetPage((after) => db.select().from(listImportErrors).where(and(eq(listImportErrors.import_id, importId), after)), {
-        key: listImportErrors.row_number,
-        limit,
-        cursor,
-        cursorParam: "errors_cursor",
-      });
+      keysetPage(
+        (after) =>
+          db
+            .select()
+            .from(listImportErrors)
+            .where(and(eq(listImportErrors.import_id, importId), after)),
+        {
+          key: listImportErrors.row_number,
+          limit,
+          cursor,
+          cursorParam: "errors_cursor",
+        },
+      );
 
     it("walks the rows in numeric order, 9 before 10", async () => {
       const pages = await walk((cursor) => errorsOf(2, cursor));

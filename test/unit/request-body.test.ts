@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { ApiError } from "../../src/lib/errors";
 import { findJsonHazard, MAX_JSON_DEPTH, readBodyUpTo, readJsonBody } from "../../src/lib/request-body";
 
-const post = (body: BodyInit, headers: Record<string, string> = {}) => new Request("http://flarecast.test/", { method: "POST", body, headers });
+const post = (body: BodyInit, headers: Record<string, string> = {}) =>
+  new Request("http://flarecast.test/", { method: "POST", body, headers });
 
 async function problemOf(promise: Promise<unknown>) {
   const err = await promise.then(
@@ -62,7 +63,10 @@ describe("readBodyUpTo", () => {
 describe("readJsonBody", () => {
   it("is 400 for text that is not JSON or bytes that are not UTF-8, and 422 for a __proto__ key", async () => {
     expect(await problemOf(readJsonBody(post('{"a":')))).toMatchObject({ status: 400, type: "urn:flarecast:problem:bad_request" });
-    expect(await problemOf(readJsonBody(post(new Uint8Array([0x22, 0xc3, 0x22]))))).toMatchObject({ status: 400, detail: "The body is not UTF-8 text" });
+    expect(await problemOf(readJsonBody(post(new Uint8Array([0x22, 0xc3, 0x22]))))).toMatchObject({
+      status: 400,
+      detail: "The body is not UTF-8 text",
+    });
     expect(await problemOf(readJsonBody(post('{"__proto__":{}}')))).toMatchObject({
       status: 422,
       errors: [{ location: "body", path: "__proto__", message: "a key named __proto__ is not allowed" }],

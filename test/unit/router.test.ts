@@ -70,7 +70,14 @@ describe("strategies", () => {
   });
 
   it("uses the first identity when none is the default", () => {
-    const pool = [domain("a", { identities: [{ identity_id: "idn_x", email: "x@mail.a.com", is_default: false }, { identity_id: "idn_y", email: "y@mail.a.com", is_default: false }] })];
+    const pool = [
+      domain("a", {
+        identities: [
+          { identity_id: "idn_x", email: "x@mail.a.com", is_default: false },
+          { identity_id: "idn_y", email: "y@mail.a.com", is_default: false },
+        ],
+      }),
+    ];
     const d = ok(chooseRoute(pool, providers, request()));
     expect(d.identity_id).toBe("idn_x");
     expect(d.reasons).toContain("identity x@mail.a.com (first on the domain)");
@@ -78,7 +85,10 @@ describe("strategies", () => {
 
   it("round robin cycles through the domains by sequence, in id order whatever the input order", () => {
     const pool = [domain("c"), domain("a"), domain("b")];
-    const picks = Array.from({ length: 7 }, (_, sequence) => ok(chooseRoute(pool, providers, request({ strategy: "round_robin", sequence }))).domain_id);
+    const picks = Array.from(
+      { length: 7 },
+      (_, sequence) => ok(chooseRoute(pool, providers, request({ strategy: "round_robin", sequence }))).domain_id,
+    );
     expect(picks).toEqual(["dom_a", "dom_b", "dom_c", "dom_a", "dom_b", "dom_c", "dom_a"]);
     const d = ok(chooseRoute(pool.slice(0, 2), providers, request({ strategy: "round_robin", sequence: 7 })));
     expect(d.reasons).toContain("round robin #7 of 2 domains → mail.c.com");
@@ -97,7 +107,11 @@ describe("strategies", () => {
     expect(counts.dom_a / draws).toBeCloseTo(0.1, 1);
     expect(counts.dom_b / draws).toBeCloseTo(0.3, 1);
     expect(counts.dom_c / draws).toBeCloseTo(0.6, 1);
-    for (const [id, share] of [["dom_a", 0.1], ["dom_b", 0.3], ["dom_c", 0.6]] as const) {
+    for (const [id, share] of [
+      ["dom_a", 0.1],
+      ["dom_b", 0.3],
+      ["dom_c", 0.6],
+    ] as const) {
       expect(Math.abs(counts[id] / draws - share)).toBeLessThan(0.015);
     }
   });
@@ -129,7 +143,10 @@ describe("health", () => {
   });
 
   it("treats a domain with no score yet as healthy enough (it must send to earn one)", () => {
-    const pool = [domain("a", { health_score: null, status: "warming", warming_status: "warming", remaining_today: 50 }), domain("b", { health_score: 60 })];
+    const pool = [
+      domain("a", { health_score: null, status: "warming", warming_status: "warming", remaining_today: 50 }),
+      domain("b", { health_score: 60 }),
+    ];
     const d = ok(chooseRoute(pool, providers, request({ strategy: "round_robin", sequence: 1 })));
     expect(d.domain_id).toBe("dom_a");
     expect(d.reasons).toContain("mail.a.com: no health score yet");
@@ -164,7 +181,8 @@ describe("ISP affinity", () => {
   it("narrows the tier, then the strategy picks within the band", () => {
     const rr = [...pool, domain("d", { isp_scores: { gmail: 92 } })];
     const picks = [0, 1, 2, 3].map(
-      (sequence) => ok(chooseRoute(rr, providers, request({ recipient_email: "x@gmail.com", strategy: "round_robin", sequence }))).domain_id,
+      (sequence) =>
+        ok(chooseRoute(rr, providers, request({ recipient_email: "x@gmail.com", strategy: "round_robin", sequence }))).domain_id,
     );
     expect(picks).toEqual(["dom_b", "dom_d", "dom_b", "dom_d"]);
   });
@@ -172,18 +190,42 @@ describe("ISP affinity", () => {
   it("lets a warming domain with no score at the ISP compete with the best band, so its cap gets filled", () => {
     const warming = domain("w", { status: "warming", warming_status: "warming", health_score: null, remaining_today: 300 });
     const established = domain("b", { isp_scores: { gmail: 95 } });
-    const picks = [0, 1].map((sequence) => ok(chooseRoute([established, warming], providers, request({ recipient_email: "x@gmail.com", strategy: "round_robin", sequence }))));
+    const picks = [0, 1].map((sequence) =>
+      ok(chooseRoute([established, warming], providers, request({ recipient_email: "x@gmail.com", strategy: "round_robin", sequence }))),
+    );
     expect(picks.map((d) => d.domain_id)).toEqual(["dom_b", "dom_w"]);
     expect(picks[1].reasons).toContain("no gmail score on mail.w.com yet (warming: not held back by affinity)");
     // A score it does have counts: known poor at gmail, it loses to the excellent domain.
     const poorAtGmail = { ...warming, isp_scores: { gmail: 40 } };
-    expect(ok(chooseRoute([established, poorAtGmail], providers, request({ recipient_email: "x@gmail.com", strategy: "round_robin", sequence: 1 }))).domain_id).toBe("dom_b");
+    expect(
+      ok(
+        chooseRoute(
+          [established, poorAtGmail],
+          providers,
+          request({ recipient_email: "x@gmail.com", strategy: "round_robin", sequence: 1 }),
+        ),
+      ).domain_id,
+    ).toBe("dom_b");
     // An established domain without data still loses to a scored one.
-    expect(ok(chooseRoute([established, domain("c")], providers, request({ recipient_email: "x@gmail.com", strategy: "round_robin", sequence: 1 }))).domain_id).toBe("dom_b");
+    expect(
+      ok(
+        chooseRoute(
+          [established, domain("c")],
+          providers,
+          request({ recipient_email: "x@gmail.com", strategy: "round_robin", sequence: 1 }),
+        ),
+      ).domain_id,
+    ).toBe("dom_b");
   });
 
   it("does not let affinity pull mail to a domain below the health floor", () => {
-    const d = ok(chooseRoute([domain("a"), domain("b", { health_score: 70, isp_scores: { gmail: 99 } })], providers, request({ recipient_email: "x@gmail.com" })));
+    const d = ok(
+      chooseRoute(
+        [domain("a"), domain("b", { health_score: 70, isp_scores: { gmail: 99 } })],
+        providers,
+        request({ recipient_email: "x@gmail.com" }),
+      ),
+    );
     expect(d.domain_id).toBe("dom_a");
   });
 });
@@ -249,7 +291,10 @@ describe("pinned sending identity", () => {
     expect(d.ok).toBe(false);
     expect(d.reasons).toContain("pinned identity news@mail.b.com is on mail.b.com, which is unsendable: warming paused");
     const unknown = chooseRoute(pool, providers, request({ sending_identity_id: "idn_zz" }));
-    expect(unknown).toMatchObject({ ok: false, reasons: expect.arrayContaining(["pinned identity idn_zz is not on any domain of the pool"]) });
+    expect(unknown).toMatchObject({
+      ok: false,
+      reasons: expect.arrayContaining(["pinned identity idn_zz is not on any domain of the pool"]),
+    });
   });
 });
 
@@ -257,7 +302,11 @@ describe("providers and failover", () => {
   const pool = [domain("a", { priority: 1 }), domain("b", { priority: 2 })];
 
   it("orders preferred providers first (by id or type), then priority, the default first on ties", () => {
-    const list = [provider("ses-1", { priority: 1 }), provider("postmark-1", { priority: 5 }), provider("mailgun-1", { priority: 5, is_default: true })];
+    const list = [
+      provider("ses-1", { priority: 1 }),
+      provider("postmark-1", { priority: 5 }),
+      provider("mailgun-1", { priority: 5, is_default: true }),
+    ];
     expect(ok(chooseRoute(pool, list, request())).provider_id).toBe("ses-1");
     expect(ok(chooseRoute(pool, list, request({ preferred_providers: ["postmark"] }))).provider_id).toBe("postmark-1");
     expect(ok(chooseRoute(pool, list, request({ preferred_providers: ["mailgun-1", "postmark"] }))).provider_id).toBe("mailgun-1");
@@ -267,7 +316,9 @@ describe("providers and failover", () => {
   });
 
   it("skips a provider at its daily cap and says which one is next", () => {
-    const d = ok(chooseRoute(pool, [provider("ses-1", { priority: 1, remaining_today: 0 }), provider("postmark-1", { priority: 2 })], request()));
+    const d = ok(
+      chooseRoute(pool, [provider("ses-1", { priority: 1, remaining_today: 0 }), provider("postmark-1", { priority: 2 })], request()),
+    );
     expect(d.provider_id).toBe("postmark-1");
     expect(d.reasons).toContain("provider ses-1 at daily cap, next: postmark-1");
   });
@@ -278,7 +329,10 @@ describe("providers and failover", () => {
     expect(d.provider_id).toBe("postmark-1");
     expect(d.reasons).toContain("provider ses-1 at its per-second limit (available later), next: postmark-1");
     const alone = chooseRoute(pool, [limited], request());
-    expect(alone).toMatchObject({ ok: false, reasons: expect.arrayContaining(["provider ses-1 at its per-second limit (available later), next: none", "no provider available"]) });
+    expect(alone).toMatchObject({
+      ok: false,
+      reasons: expect.arrayContaining(["provider ses-1 at its per-second limit (available later), next: none", "no provider available"]),
+    });
   });
 
   it("skips an unhealthy provider", () => {
@@ -319,14 +373,24 @@ describe("providers and failover", () => {
     const preferred = ok(chooseRoute(pool, list, request({ fallback_enabled: false, preferred_providers: ["postmark"] })));
     expect(preferred).toMatchObject({ provider_id: "postmark-1", fallbacks: [] });
 
-    const failed = chooseRoute(pool, list, request({ fallback_enabled: false, preferred_providers: ["postmark"], exclude_provider_ids: ["postmark-1"] }));
+    const failed = chooseRoute(
+      pool,
+      list,
+      request({ fallback_enabled: false, preferred_providers: ["postmark"], exclude_provider_ids: ["postmark-1"] }),
+    );
     expect(failed.ok).toBe(false);
     expect(failed.reasons).toEqual(
-      expect.arrayContaining(["fallback disabled: only preferred providers (postmark)", "provider postmark-1 already failed for this recipient, next: none", "no provider available"]),
+      expect.arrayContaining([
+        "fallback disabled: only preferred providers (postmark)",
+        "provider postmark-1 already failed for this recipient, next: none",
+        "no provider available",
+      ]),
     );
     const unhealthy = [provider("ses-1"), provider("postmark-1", { healthy: false })];
     expect(chooseRoute(pool, unhealthy, request({ fallback_enabled: false, preferred_providers: ["postmark-1"] })).ok).toBe(false);
-    expect(ok(chooseRoute(pool, unhealthy, request({ fallback_enabled: true, preferred_providers: ["postmark-1"] }))).provider_id).toBe("ses-1");
+    expect(ok(chooseRoute(pool, unhealthy, request({ fallback_enabled: true, preferred_providers: ["postmark-1"] }))).provider_id).toBe(
+      "ses-1",
+    );
   });
 });
 
@@ -371,7 +435,14 @@ describe("invariants over random pools", () => {
           const decision = chooseRoute(
             pool,
             list,
-            request({ recipient_email: "x@gmail.com", strategy, preferred_providers: preferred, fallback_enabled, sending_identity_id: pinned, random: seededRandom(1) }),
+            request({
+              recipient_email: "x@gmail.com",
+              strategy,
+              preferred_providers: preferred,
+              fallback_enabled,
+              sending_identity_id: pinned,
+              random: seededRandom(1),
+            }),
           );
           const providerPicks = decision.reasons.filter((r) => /^provider \S+: (preferred|priority)/.test(r));
           const domainPicks = decision.reasons.filter((r) => r.includes(" → "));
@@ -414,7 +485,15 @@ describe("invariants over random pools", () => {
           const decision = chooseRoute(
             pool,
             list,
-            request({ recipient_email: "x@gmail.com", strategy, sequence, fallback_enabled, exclude_domain_ids: excludeDomains, exclude_provider_ids: excludeProviders, random: seededRandom(sequence) }),
+            request({
+              recipient_email: "x@gmail.com",
+              strategy,
+              sequence,
+              fallback_enabled,
+              exclude_domain_ids: excludeDomains,
+              exclude_provider_ids: excludeProviders,
+              random: seededRandom(sequence),
+            }),
           );
           expect(decision.reasons.length).toBeGreaterThan(0);
           if (!decision.ok) return;

@@ -8,12 +8,7 @@ import {
   type WarmingStep,
   WarmingStepsSchema,
 } from "../../src/domain/warming/schedules";
-import {
-  DEFAULT_WARMING_THRESHOLDS,
-  evaluateThresholds,
-  rateWindow,
-  resolveThresholds,
-} from "../../src/domain/warming/thresholds";
+import { DEFAULT_WARMING_THRESHOLDS, evaluateThresholds, rateWindow, resolveThresholds } from "../../src/domain/warming/thresholds";
 
 const steps = (...pairs: [number, number][]): WarmingStep[] => pairs.map(([day, volume]) => ({ day, volume }));
 
@@ -37,14 +32,12 @@ describe("dailyVolumes", () => {
   });
 
   it("is non-decreasing with exact anchors for any valid schedule", () => {
-    const schedule = fc
-      .uniqueArray(fc.integer({ min: 2, max: 120 }), { maxLength: 12 })
-      .chain((days) =>
-        fc.array(fc.integer({ min: 1, max: 5000 }), { minLength: days.length + 1, maxLength: days.length + 1 }).map((gains) => {
-          let volume = 0;
-          return [1, ...days.sort((a, b) => a - b)].map((day, i) => ({ day, volume: (volume += gains[i]) }));
-        }),
-      );
+    const schedule = fc.uniqueArray(fc.integer({ min: 2, max: 120 }), { maxLength: 12 }).chain((days) =>
+      fc.array(fc.integer({ min: 1, max: 5000 }), { minLength: days.length + 1, maxLength: days.length + 1 }).map((gains) => {
+        let volume = 0;
+        return [1, ...days.sort((a, b) => a - b)].map((day, i) => ({ day, volume: (volume += gains[i]) }));
+      }),
+    );
     fc.assert(
       fc.property(schedule, (s) => {
         expect(WarmingStepsSchema.safeParse(s).success).toBe(true);
@@ -84,7 +77,14 @@ describe("WarmingStepsSchema", () => {
     expect(issuesOf(WarmingStepsSchema.safeParse(steps([2, 10], [3, 20])))).toEqual(["0.day"]);
     expect(issuesOf(WarmingStepsSchema.safeParse(steps([1, 10], [4, 20], [4, 30])))).toEqual(["2.day"]);
     expect(issuesOf(WarmingStepsSchema.safeParse(steps([1, 10], [3, 20], [5, 30], [6, 25])))).toEqual(["3.volume"]);
-    expect(issuesOf(WarmingStepsSchema.safeParse([{ day: 1, volume: 10 }, { day: 2, volume: 1.5 }]))).toEqual(["1.volume"]);
+    expect(
+      issuesOf(
+        WarmingStepsSchema.safeParse([
+          { day: 1, volume: 10 },
+          { day: 2, volume: 1.5 },
+        ]),
+      ),
+    ).toEqual(["1.volume"]);
     expect(issuesOf(WarmingStepsSchema.safeParse(steps([1, 0])))).toEqual(["0.volume"]);
     expect(issuesOf(WarmingStepsSchema.safeParse([]))).toEqual([""]);
   });
@@ -92,13 +92,15 @@ describe("WarmingStepsSchema", () => {
   it("nests the paths under steps in a schedule body", () => {
     const result = CreateWarmingScheduleSchema.safeParse({ name: "Ramp", steps: steps([1, 10], [3, 20], [5, 30], [4, 40]) });
     expect(issuesOf(result)).toEqual(["steps.3.day"]);
-    expect(issuesOf(CreateWarmingScheduleSchema.safeParse({ name: " ", slug: "Not A Slug", steps: steps([1, 1]) }))).toEqual(["name", "slug"]);
+    expect(issuesOf(CreateWarmingScheduleSchema.safeParse({ name: " ", slug: "Not A Slug", steps: steps([1, 1]) }))).toEqual([
+      "name",
+      "slug",
+    ]);
   });
 });
 
 describe("thresholds", () => {
-  const window = (sent: number, bounced: number, complained = 0) =>
-    rateWindow({ sent, delivered: sent - bounced, bounced, complained });
+  const window = (sent: number, bounced: number, complained = 0) => rateWindow({ sent, delivered: sent - bounced, bounced, complained });
 
   it("measures every rate over sends, with only reported failures held against the target", () => {
     expect(rateWindow({ sent: 200, delivered: 50, bounced: 10, complained: 1 })).toEqual({
@@ -132,7 +134,10 @@ describe("thresholds", () => {
 
   it("takes a workspace's overrides and ignores values that are not rates", () => {
     expect(resolveThresholds({})).toEqual(DEFAULT_WARMING_THRESHOLDS);
-    expect(resolveThresholds({ warming_thresholds: { max_bounce_rate: 0.02 } })).toEqual({ ...DEFAULT_WARMING_THRESHOLDS, max_bounce_rate: 0.02 });
+    expect(resolveThresholds({ warming_thresholds: { max_bounce_rate: 0.02 } })).toEqual({
+      ...DEFAULT_WARMING_THRESHOLDS,
+      max_bounce_rate: 0.02,
+    });
     expect(
       resolveThresholds({ warming_thresholds: { max_bounce_rate: 5, max_complaint_rate: -1, min_delivery_rate: Number.NaN } }),
     ).toEqual(DEFAULT_WARMING_THRESHOLDS);

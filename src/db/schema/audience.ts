@@ -1,12 +1,6 @@
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { createdAt, id, timestamp, updatedAt } from "./columns";
-import {
-  subscriberStatuses,
-  subscriptionChangeActions,
-  subscriptionFrequencies,
-  suppressionReasons,
-  unsubscribeSources,
-} from "./enums";
+import { subscriberStatuses, subscriptionChangeActions, subscriptionFrequencies, suppressionReasons, unsubscribeSources } from "./enums";
 import { workspaceId } from "./workspaces";
 
 export const subscribers = sqliteTable(
@@ -62,10 +56,7 @@ export const listMemberships = sqliteTable(
       .references(() => subscribers.id, { onDelete: "cascade" }),
     created_at: createdAt(),
   },
-  (t) => [
-    primaryKey({ columns: [t.list_id, t.subscriber_id] }),
-    index("list_memberships_subscriber_idx").on(t.subscriber_id),
-  ],
+  (t) => [primaryKey({ columns: [t.list_id, t.subscriber_id] }), index("list_memberships_subscriber_idx").on(t.subscriber_id)],
 );
 
 /** Workspace-defined preference categories such as product_updates, marketing, tips_and_tricks. */

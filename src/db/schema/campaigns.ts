@@ -1,6 +1,6 @@
 import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { createdAt, id, timestamp, updatedAt } from "./columns";
-import { campaignStatuses, campaignTypes, recipientStatuses, routingStrategies } from "./enums";
+import { campaignStatuses, campaignTypes, recipientStatuses, type routingStrategies } from "./enums";
 import { emailTemplates } from "./templates";
 import { workspaceId } from "./workspaces";
 
@@ -59,10 +59,7 @@ export const emailCampaigns = sqliteTable(
     created_at: createdAt(),
     updated_at: updatedAt(),
   },
-  (t) => [
-    index("email_campaigns_workspace_idx").on(t.workspace_id, t.id),
-    index("email_campaigns_due_idx").on(t.status, t.scheduled_at),
-  ],
+  (t) => [index("email_campaigns_workspace_idx").on(t.workspace_id, t.id), index("email_campaigns_due_idx").on(t.status, t.scheduled_at)],
 );
 
 export const campaignRecipients = sqliteTable(

@@ -2,14 +2,7 @@ import { sql } from "drizzle-orm";
 import { index, integer, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import type { RoutingConfig } from "./campaigns";
 import { createdAt, id, timestamp, updatedAt } from "./columns";
-import {
-  domainStatuses,
-  healthStatuses,
-  poolMemberTypes,
-  providerCheckStatuses,
-  providerTypes,
-  warmingStatuses,
-} from "./enums";
+import { domainStatuses, healthStatuses, poolMemberTypes, providerCheckStatuses, providerTypes, warmingStatuses } from "./enums";
 import { warmingSchedules } from "./warming";
 import { workspaceId } from "./workspaces";
 
@@ -84,9 +77,7 @@ export const sendingDomains = sqliteTable(
     domain: text().notNull(),
     subdomain: text(),
     status: text({ enum: domainStatuses }).notNull().default("pending"),
-    dns_records: text({ mode: "json" })
-      .$type<{ spf: DnsRecord; dkim: DnsRecord; dmarc: DnsRecord; return_path: DnsRecord }>()
-      .notNull(),
+    dns_records: text({ mode: "json" }).$type<{ spf: DnsRecord; dkim: DnsRecord; dmarc: DnsRecord; return_path: DnsRecord }>().notNull(),
     dkim_selector: text().notNull(),
     dkim_public_key: text().notNull(),
     /** AES-GCM ciphertext of the PKCS#8 private key. */
@@ -147,10 +138,7 @@ export const sendingPools = sqliteTable(
     workspace_id: workspaceId(),
     name: text().notNull(),
     description: text(),
-    routing_config: text({ mode: "json" })
-      .$type<RoutingConfig>()
-      .notNull()
-      .default({ strategy: "priority", fallback_enabled: true }),
+    routing_config: text({ mode: "json" }).$type<RoutingConfig>().notNull().default({ strategy: "priority", fallback_enabled: true }),
     is_default: integer({ mode: "boolean" }).notNull().default(false),
     created_at: createdAt(),
     updated_at: updatedAt(),

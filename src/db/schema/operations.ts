@@ -38,10 +38,7 @@ export const deadLetters = sqliteTable(
     alerted_at: timestamp(),
     created_at: createdAt(),
   },
-  (t) => [
-    uniqueIndex("dead_letters_queue_message_idx").on(t.queue, t.message_id),
-    index("dead_letters_unalerted_idx").on(t.alerted_at),
-  ],
+  (t) => [uniqueIndex("dead_letters_queue_message_idx").on(t.queue, t.message_id), index("dead_letters_unalerted_idx").on(t.alerted_at)],
 );
 
 /** Operator history of scheduled and on-demand job runs. Global. */

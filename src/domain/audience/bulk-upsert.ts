@@ -94,7 +94,12 @@ export async function upsertSubscribers(
     const rows = await db
       .select()
       .from(subscribers)
-      .where(and(eq(subscribers.workspace_id, workspaceId), sql`${subscribers.email} in (select value from json_each(${JSON.stringify([...accepted.keys()])}))`));
+      .where(
+        and(
+          eq(subscribers.workspace_id, workspaceId),
+          sql`${subscribers.email} in (select value from json_each(${JSON.stringify([...accepted.keys()])}))`,
+        ),
+      );
     for (const row of rows) existing.set(row.email, row);
   }
 
@@ -156,7 +161,8 @@ export async function upsertSubscribers(
   for (const { prefs, ids, rows: members } of byPreferences.values()) {
     const unknown = await setPreferences(db, workspaceId, ids, prefs);
     for (const slug of unknown) {
-      for (const { index, email } of members) outcome.warnings.push({ index, email, reason: `unknown_category: "${slug}" does not exist and was ignored` });
+      for (const { index, email } of members)
+        outcome.warnings.push({ index, email, reason: `unknown_category: "${slug}" does not exist and was ignored` });
     }
   }
   outcome.skipped = outcome.skipped_rows.length;

@@ -75,7 +75,9 @@ export async function deleteCategory(db: Database, workspaceId: string, id: stri
     )
     .limit(5);
   if (campaigns.length > 0) {
-    throw conflict(`Category ${category.slug} is used by campaigns ${campaigns.map((c) => c.id).join(", ")}: its opted-out subscribers would receive them`);
+    throw conflict(
+      `Category ${category.slug} is used by campaigns ${campaigns.map((c) => c.id).join(", ")}: its opted-out subscribers would receive them`,
+    );
   }
   await db.batch([
     db.delete(subscriberCategoryPreferences).where(eq(subscriberCategoryPreferences.category_id, id)),

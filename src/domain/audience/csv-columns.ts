@@ -39,7 +39,8 @@ export interface HeaderMap {
  * column the file does not have as an attribute is a 422, so that a typo cannot silently import strings.
  */
 export function mapHeader(fields: string[], declared: ReadonlyMap<string, AttributeType> = new Map()): HeaderMap {
-  if (fields.length > MAX_COLUMNS) throw invalidField("body", "", `The CSV has ${fields.length} columns; at most ${MAX_COLUMNS} are supported`);
+  if (fields.length > MAX_COLUMNS)
+    throw invalidField("body", "", `The CSV has ${fields.length} columns; at most ${MAX_COLUMNS} are supported`);
   const map: HeaderMap = {
     columns: { email: "", name: null, status: null, attributes: [], types: {} },
     email: -1,
@@ -73,7 +74,8 @@ export function mapHeader(fields: string[], declared: ReadonlyMap<string, Attrib
       map.status = index;
       map.columns.status = name;
     } else {
-      if (key.length > MAX_KEY_CHARS) throw invalidField("body", name, `The column name "${excerpt(name)}" is longer than ${MAX_KEY_CHARS} characters`);
+      if (key.length > MAX_KEY_CHARS)
+        throw invalidField("body", name, `The column name "${excerpt(name)}" is longer than ${MAX_KEY_CHARS} characters`);
       map.attributeIndexes.push(index);
       const type = declared.get(name) ?? "auto";
       map.attributeKeys.push(key);
@@ -83,12 +85,20 @@ export function mapHeader(fields: string[], declared: ReadonlyMap<string, Attrib
     }
   });
   if (map.email < 0) {
-    const shown = fields.map((f) => f.trim()).filter(Boolean).slice(0, 10).join(", ");
+    const shown = fields
+      .map((f) => f.trim())
+      .filter(Boolean)
+      .slice(0, 10)
+      .join(", ");
     throw invalidField("body", "email", `The CSV has no "email" column; its header row is: ${excerpt(shown) || "(empty)"}`);
   }
   for (const name of declared.keys()) {
     if (!(name in map.columns.types)) {
-      throw invalidField("query", "types", `The CSV has no attribute column "${excerpt(name)}" to read as ${declared.get(name)}; its attribute columns are: ${excerpt(map.columns.attributes.join(", ")) || "(none)"}`);
+      throw invalidField(
+        "query",
+        "types",
+        `The CSV has no attribute column "${excerpt(name)}" to read as ${declared.get(name)}; its attribute columns are: ${excerpt(map.columns.attributes.join(", ")) || "(none)"}`,
+      );
     }
   }
   if (utf8Length(JSON.stringify(map.attributeKeys)) > MAX_HEADER_BYTES) {

@@ -49,7 +49,11 @@ export async function decideDeliveries(
     if (s.status !== "active") skip(s, s.status);
   }
 
-  const blocked = await suppressionsFor(db, campaign.workspace_id, pending().map((s) => s.email));
+  const blocked = await suppressionsFor(
+    db,
+    campaign.workspace_id,
+    pending().map((s) => s.email),
+  );
   for (const s of pending()) {
     const hit = blocked.get(s.email);
     if (hit) skip(s, "suppression_list", hit.domain ? `domain ${hit.domain}` : hit.reason);
@@ -70,7 +74,10 @@ export async function decideDeliveries(
             and(
               eq(subscriberCategoryPreferences.category_id, category.id),
               eq(subscriberCategoryPreferences.subscribed, false),
-              inArray(subscriberCategoryPreferences.subscriber_id, part.map((s) => s.id)),
+              inArray(
+                subscriberCategoryPreferences.subscriber_id,
+                part.map((s) => s.id),
+              ),
             ),
           );
         const ids = new Set(optedOut.map((r) => r.subscriber_id));
@@ -88,7 +95,10 @@ export async function decideDeliveries(
           eq(campaignRecipients.workspace_id, campaign.workspace_id),
           ne(campaignRecipients.campaign_id, campaign.id),
           inArray(campaignRecipients.status, ["bounced", "complained"]),
-          inArray(campaignRecipients.email, part.map((s) => s.email)),
+          inArray(
+            campaignRecipients.email,
+            part.map((s) => s.email),
+          ),
         ),
       );
     for (const s of part) {
@@ -112,7 +122,10 @@ export async function decideDeliveries(
           ne(campaignRecipients.campaign_id, campaign.id),
           inArray(campaignRecipients.status, [...DELIVERED_STATUSES]),
           gte(campaignRecipients.sent_at, since),
-          inArray(campaignRecipients.subscriber_id, part.map((s) => s.id)),
+          inArray(
+            campaignRecipients.subscriber_id,
+            part.map((s) => s.id),
+          ),
         ),
       );
     for (const s of part) {

@@ -72,7 +72,10 @@ export async function processImportChunk(db: Database, msg: ImportChunkMessage):
   const current = await importAwaiting(db, msg);
   if (!current) return;
   if (current.status === "queued") {
-    await db.update(listImports).set({ status: "processing" }).where(and(eq(listImports.id, current.id), eq(listImports.status, "queued")));
+    await db
+      .update(listImports)
+      .set({ status: "processing" })
+      .where(and(eq(listImports.id, current.id), eq(listImports.status, "queued")));
   }
 
   const result: ChunkResult = { created: 0, updated: 0, skipped: [], errors: [...msg.rejected] };
@@ -92,7 +95,11 @@ export async function processImportChunk(db: Database, msg: ImportChunkMessage):
     }
     const status = rawStatus.trim().toLowerCase();
     if (NOT_SUBSCRIBED.has(status)) {
-      result.skipped.push({ row, value: shown, reason: `status_${status}: the file marks this address ${status}; an import never subscribes it` });
+      result.skipped.push({
+        row,
+        value: shown,
+        reason: `status_${status}: the file marks this address ${status}; an import never subscribes it`,
+      });
       continue;
     }
     if (!SUBSCRIBED.has(status)) {

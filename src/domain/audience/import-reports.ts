@@ -19,9 +19,19 @@ export async function getImport(db: Database, workspaceId: string, listId: strin
 }
 
 /** A list's imports, oldest first. */
-export async function listImportsOf(db: Database, workspaceId: string, listId: string, limit: number, cursor?: string): Promise<Page<ListImport>> {
+export async function listImportsOf(
+  db: Database,
+  workspaceId: string,
+  listId: string,
+  limit: number,
+  cursor?: string,
+): Promise<Page<ListImport>> {
   return keysetPage(
-    (after) => db.select().from(listImports).where(and(eq(listImports.workspace_id, workspaceId), eq(listImports.list_id, listId), after)),
+    (after) =>
+      db
+        .select()
+        .from(listImports)
+        .where(and(eq(listImports.workspace_id, workspaceId), eq(listImports.list_id, listId), after)),
     { key: listImports.id, limit, cursor },
   );
 }

@@ -150,7 +150,8 @@ class BodyText {
     } catch {
       return { text: "", done: true, failure: "upload_interrupted" };
     }
-    if (chunk.done) return this.utf8.incomplete ? { text: "", done: true, failure: "not_utf8" } : { text: this.decoder.decode(), done: true };
+    if (chunk.done)
+      return this.utf8.incomplete ? { text: "", done: true, failure: "not_utf8" } : { text: this.decoder.decode(), done: true };
     const bad = this.utf8.check(chunk.value);
     if (bad >= 0) return { text: this.decoder.decode(chunk.value.subarray(0, bad), { stream: true }), done: true, failure: "not_utf8" };
     return { text: this.decoder.decode(chunk.value, { stream: true }), done: false };
@@ -231,7 +232,8 @@ export async function startCsvImport(
       }
     }
 
-    if (!header || !sender) throw invalidField("body", "", "The CSV is empty: send a header row with an email column, then one row per subscriber");
+    if (!header || !sender)
+      throw invalidField("body", "", "The CSV is empty: send a header row with an email column, then one row per subscriber");
     if (sender.totalRows === 0) throw invalidField("body", "", "The CSV has a header row but no data rows");
     const row = await sender.finish();
     finished = true;
@@ -250,7 +252,10 @@ export async function startCsvImport(
 async function addRecord(sender: ChunkSender, header: HeaderMap, { fields, line, lines, problem }: CsvRecord) {
   if (isBlankRecord(fields)) return;
   if (problem) {
-    const what = problem === "unterminated_quote" ? "unterminated_quote: a quoted value is never closed" : "malformed_quotes: a closing quote is not followed by a delimiter or line break";
+    const what =
+      problem === "unterminated_quote"
+        ? "unterminated_quote: a quoted value is never closed"
+        : "malformed_quotes: a closing quote is not followed by a delimiter or line break";
     // A bad quote makes the parser read on to the next quote that closes a value: say how far it went.
     const span = lines > 1 ? `; the row was read as running to line ${line + lines - 1}, so those lines were not imported either` : "";
     return sender.reject({ row: line, value: toCsvLine(fields), reason: `${what}${span}` });
@@ -265,10 +270,20 @@ async function addRecord(sender: ChunkSender, header: HeaderMap, { fields, line,
     }
   }
   const cell = (index: number | null) => (index === null ? "" : (fields[index] ?? ""));
-  const row: ChunkRow = [line, cell(header.email), cell(header.name), cell(header.status), header.attributeIndexes.map((i) => fields[i] ?? "")];
+  const row: ChunkRow = [
+    line,
+    cell(header.email),
+    cell(header.name),
+    cell(header.status),
+    header.attributeIndexes.map((i) => fields[i] ?? ""),
+  ];
   const bytes = utf8Length(JSON.stringify(row)) + 1;
   if (bytes > IMPORT_CHUNK_BYTES) {
-    return sender.reject({ row: line, value: toCsvLine(fields), reason: `row_too_large: the row holds more than ${IMPORT_CHUNK_BYTES / 1000} KB of data` });
+    return sender.reject({
+      row: line,
+      value: toCsvLine(fields),
+      reason: `row_too_large: the row holds more than ${IMPORT_CHUNK_BYTES / 1000} KB of data`,
+    });
   }
   return sender.addRow(row, bytes);
 }

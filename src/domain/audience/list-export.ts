@@ -14,7 +14,10 @@ export async function exportColumns(db: Database, listId: string): Promise<{ hea
   );
   const keys = rows.map((r) => r.key);
   const reserved = new Set(FIXED_COLUMNS);
-  const header = [...FIXED_COLUMNS, ...keys.map((k) => (reserved.has(k.toLowerCase()) || k.toLowerCase().startsWith(ATTRIBUTE_PREFIX) ? `${ATTRIBUTE_PREFIX}${k}` : k))];
+  const header = [
+    ...FIXED_COLUMNS,
+    ...keys.map((k) => (reserved.has(k.toLowerCase()) || k.toLowerCase().startsWith(ATTRIBUTE_PREFIX) ? `${ATTRIBUTE_PREFIX}${k}` : k)),
+  ];
   return { header, keys };
 }
 
@@ -49,7 +52,13 @@ export function exportListCsv(
           return;
         }
         const page = await db
-          .select({ id: subscribers.id, email: subscribers.email, name: subscribers.name, status: subscribers.status, attributes: subscribers.attributes })
+          .select({
+            id: subscribers.id,
+            email: subscribers.email,
+            name: subscribers.name,
+            status: subscribers.status,
+            attributes: subscribers.attributes,
+          })
           .from(listMemberships)
           .innerJoin(subscribers, eq(subscribers.id, listMemberships.subscriber_id))
           .where(

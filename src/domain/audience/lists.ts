@@ -25,12 +25,15 @@ export async function getList(db: Database, workspaceId: string, id: string): Pr
   return findInWorkspace(db, subscriberLists, workspaceId, id, "List");
 }
 
-export const getListWithCount = async (db: Database, workspaceId: string, id: string) =>
-  withCount(db, await getList(db, workspaceId, id));
+export const getListWithCount = async (db: Database, workspaceId: string, id: string) => withCount(db, await getList(db, workspaceId, id));
 
 export async function listLists(db: Database, workspaceId: string, limit: number, cursor?: string): Promise<Page<ListWithCount>> {
   const page = await keysetPage(
-    (after) => db.select().from(subscriberLists).where(and(eq(subscriberLists.workspace_id, workspaceId), after)),
+    (after) =>
+      db
+        .select()
+        .from(subscriberLists)
+        .where(and(eq(subscriberLists.workspace_id, workspaceId), after)),
     { key: subscriberLists.id, limit, cursor },
   );
   return { ...page, data: await Promise.all(page.data.map((l) => withCount(db, l))) };

@@ -14,8 +14,8 @@ import {
   userOnboardingProgress,
 } from "../../db/schema";
 import { newId } from "../../lib/ids";
-import { emailHash } from "./suppressions";
 import { getSubscriber } from "./subscribers";
+import { emailHash } from "./suppressions";
 
 /** GDPR access: everything Flarecast holds about one subscriber, as one JSON document. */
 export async function exportSubscriberData(db: Database, workspaceId: string, id: string) {
@@ -36,8 +36,14 @@ export async function exportSubscriberData(db: Database, workspaceId: string, id
           or(eq(campaignRecipients.subscriber_id, id), eq(campaignRecipients.email, subscriber.email)),
         ),
       ),
-    db.select().from(trackingEvents).where(and(eq(trackingEvents.workspace_id, workspaceId), eq(trackingEvents.subscriber_id, id))),
-    db.select().from(suppressions).where(and(eq(suppressions.workspace_id, workspaceId), eq(suppressions.email, subscriber.email))),
+    db
+      .select()
+      .from(trackingEvents)
+      .where(and(eq(trackingEvents.workspace_id, workspaceId), eq(trackingEvents.subscriber_id, id))),
+    db
+      .select()
+      .from(suppressions)
+      .where(and(eq(suppressions.workspace_id, workspaceId), eq(suppressions.email, subscriber.email))),
   ]);
   const { workspace_id: _w, preference_token: _t, ...profile } = subscriber;
   return {
@@ -83,7 +89,10 @@ export async function eraseSubscriber(db: Database, workspaceId: string, id: str
     db
       .insert(suppressions)
       .values({ id: newId("sup"), workspace_id: workspaceId, email_hash: await emailHash(email), reason: "erased" })
-      .onConflictDoUpdate({ target: [suppressions.workspace_id, suppressions.email_hash], set: { reason: "erased", email: null, note: null } }),
+      .onConflictDoUpdate({
+        target: [suppressions.workspace_id, suppressions.email_hash],
+        set: { reason: "erased", email: null, note: null },
+      }),
     db.delete(suppressions).where(and(eq(suppressions.workspace_id, workspaceId), eq(suppressions.email, email))),
     db
       .update(campaignRecipients)
@@ -97,13 +106,20 @@ export async function eraseSubscriber(db: Database, workspaceId: string, id: str
     db
       .update(providerEventLogs)
       .set({ recipient_email: null, payload: { erased: true } })
-      .where(and(eq(providerEventLogs.workspace_id, workspaceId), or(eq(providerEventLogs.recipient_email, email), contains(providerEventLogs.payload)))),
+      .where(
+        and(
+          eq(providerEventLogs.workspace_id, workspaceId),
+          or(eq(providerEventLogs.recipient_email, email), contains(providerEventLogs.payload)),
+        ),
+      ),
     db
       .update(deadLetters)
       .set({ body: { erased: true } })
       .where(and(eq(deadLetters.workspace_id, workspaceId), contains(deadLetters.body))),
     db.delete(listImportErrors).where(and(eq(listImportErrors.workspace_id, workspaceId), contains(listImportErrors.value))),
-    db.delete(userOnboardingProgress).where(and(eq(userOnboardingProgress.workspace_id, workspaceId), eq(userOnboardingProgress.subscriber_id, id))),
+    db
+      .delete(userOnboardingProgress)
+      .where(and(eq(userOnboardingProgress.workspace_id, workspaceId), eq(userOnboardingProgress.subscriber_id, id))),
     db.delete(subscribers).where(and(eq(subscribers.workspace_id, workspaceId), eq(subscribers.id, id))),
   ]);
 }

@@ -30,11 +30,9 @@ export type Ordering = "eq" | "gt" | "gte" | "lt" | "lte";
 
 const FieldConditionSchema = z
   .object({
-    field: z
-      .string()
-      .refine((f) => ["email", "email_domain", "name", "status", "created_at"].includes(f) || ATTRIBUTE_FIELD.test(f), {
-        message: "must be email, email_domain, name, status, created_at or attributes.<key>",
-      }),
+    field: z.string().refine((f) => ["email", "email_domain", "name", "status", "created_at"].includes(f) || ATTRIBUTE_FIELD.test(f), {
+      message: "must be email, email_domain, name, status, created_at or attributes.<key>",
+    }),
     op: z.enum(comparisonOps),
     value: z.union([scalar, z.array(scalar).min(1).max(1000)]).optional(),
   })
@@ -42,7 +40,8 @@ const FieldConditionSchema = z
   .superRefine((c, ctx) => {
     const values = Array.isArray(c.value) ? c.value : c.value === undefined ? [] : [c.value];
     if (c.op === "exists") {
-      if (c.value !== undefined && typeof c.value !== "boolean") ctx.addIssue({ code: "custom", path: ["value"], message: "exists takes true, false or nothing" });
+      if (c.value !== undefined && typeof c.value !== "boolean")
+        ctx.addIssue({ code: "custom", path: ["value"], message: "exists takes true, false or nothing" });
     } else if (c.op === "in") {
       if (!Array.isArray(c.value)) ctx.addIssue({ code: "custom", path: ["value"], message: "in takes a list of values" });
     } else if (c.value === undefined || Array.isArray(c.value)) {
@@ -65,7 +64,11 @@ const FieldConditionSchema = z
       ctx.addIssue({ code: "custom", path: ["op"], message: "created_at supports gt, gte, lt and lte" });
     }
     if (c.field === "created_at" && (typeof c.value !== "string" || instantOf(c.value) === undefined)) {
-      ctx.addIssue({ code: "custom", path: ["value"], message: "created_at compares with a date, YYYY-MM-DDTHH:MM:SS[.fraction][Z|±HH:MM]" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["value"],
+        message: "created_at compares with a date, YYYY-MM-DDTHH:MM:SS[.fraction][Z|±HH:MM]",
+      });
     }
   });
 
@@ -108,8 +111,8 @@ const FilterTreeSchema: z.ZodType<AudienceFilter> = z
       "ops eq, neq, contains, starts_with, gt, gte, lt, lte, exists, in), `{list: {op: member|not_member, list_id}}` and",
       "`{engagement: {op: opened|clicked|not_opened|not_clicked, within_days}}`.",
       `Groups nest at most ${MAX_FILTER_DEPTH} deep and a filter holds at most ${MAX_FILTER_CONDITIONS} conditions; \`in\` takes up to 1000 values.`,
-      "An attribute compares by the type of the filter's value: a number matches numbers and numeric strings (\"70\") numerically;",
-      "true/false match JSON booleans and the strings \"true\"/\"false\" (eq, neq, in only); a date — a string",
+      'An attribute compares by the type of the filter\'s value: a number matches numbers and numeric strings ("70") numerically;',
+      'true/false match JSON booleans and the strings "true"/"false" (eq, neq, in only); a date — a string',
       "`YYYY-MM-DDTHH:MM:SS[.fraction][Z|±HH:MM]`, UTC when the offset is absent — matches date strings as instants, to the millisecond;",
       "any other string matches strings, case-sensitively, in code point order. An attribute of another type (missing, null, an object) never matches",
       "a comparison; neq matches exactly what eq does not, and in matches what eq matches for any value of the list.",
@@ -146,9 +149,12 @@ function filterSizeIssue(value: unknown): Issue | undefined {
     if (depth === MAX_FILTER_DEPTH) return { path, message: `groups nest at most ${MAX_FILTER_DEPTH} deep` };
     const children = (node as Record<string, unknown>)[group];
     if (group === "not") pending.push({ node: children, path: [...path, group], depth: depth + 1 });
-    else if (Array.isArray(children)) children.forEach((child, i) => pending.push({ node: child, path: [...path, group, i], depth: depth + 1 }));
+    else if (Array.isArray(children)) {
+      for (const [i, child] of children.entries()) pending.push({ node: child, path: [...path, group, i], depth: depth + 1 });
+    }
   }
-  if (conditions > MAX_FILTER_CONDITIONS) return { path: [], message: `a filter holds at most ${MAX_FILTER_CONDITIONS} conditions, this one ${conditions}` };
+  if (conditions > MAX_FILTER_CONDITIONS)
+    return { path: [], message: `a filter holds at most ${MAX_FILTER_CONDITIONS} conditions, this one ${conditions}` };
   return undefined;
 }
 
@@ -234,7 +240,8 @@ function listKey(v: Scalar): number | string {
 }
 
 /** What the SQL compares against: booleans as 1/0, dates as their instant in milliseconds. */
-const boundOf = (v: Scalar) => (typeof v === "boolean" ? (v ? 1 : 0) : typeof v === "string" && instantOf(v) !== undefined ? instantOf(v) : v);
+const boundOf = (v: Scalar) =>
+  typeof v === "boolean" ? (v ? 1 : 0) : typeof v === "string" && instantOf(v) !== undefined ? instantOf(v) : v;
 
 function columnCondition(c: FieldCondition): SQL {
   const column = c.field === "email_domain" ? emailDomain : sql`${subscribers[c.field as "email" | "name" | "status" | "created_at"]}`;
@@ -264,7 +271,8 @@ function columnCondition(c: FieldCondition): SQL {
 
 const negate = (condition: SQL) => sql`NOT (${condition})`;
 
-const fieldCondition = (c: FieldCondition) => (c.field.startsWith("attributes.") ? attributeCondition(c.field.slice(11), c) : columnCondition(c));
+const fieldCondition = (c: FieldCondition) =>
+  c.field.startsWith("attributes.") ? attributeCondition(c.field.slice(11), c) : columnCondition(c);
 
 /** `a AND b AND c …` nests left-deep in SQLite's expression tree; a balanced tree keeps wide groups shallow. */
 function balanced(parts: SQL[], join: (a: SQL, b: SQL) => SQL): SQL {
@@ -279,8 +287,16 @@ export interface FilterScope {
 }
 
 export function compileFilter(filter: AudienceFilter, scope: FilterScope): SQL {
-  if ("and" in filter) return balanced(filter.and.map((f) => compileFilter(f, scope)), (a, b) => sql`(${a} AND ${b})`);
-  if ("or" in filter) return balanced(filter.or.map((f) => compileFilter(f, scope)), (a, b) => sql`(${a} OR ${b})`);
+  if ("and" in filter)
+    return balanced(
+      filter.and.map((f) => compileFilter(f, scope)),
+      (a, b) => sql`(${a} AND ${b})`,
+    );
+  if ("or" in filter)
+    return balanced(
+      filter.or.map((f) => compileFilter(f, scope)),
+      (a, b) => sql`(${a} OR ${b})`,
+    );
   if ("not" in filter) return negate(compileFilter(filter.not, scope));
   if ("list" in filter) {
     const member = sql`EXISTS (SELECT 1 FROM list_memberships m WHERE m.subscriber_id = ${subscribers.id} AND m.list_id = ${filter.list.list_id})`;
@@ -328,7 +344,12 @@ export async function assertListReferences(db: Database, workspaceId: string, re
   const found = await db
     .select({ id: subscriberLists.id })
     .from(subscriberLists)
-    .where(and(eq(subscriberLists.workspace_id, workspaceId), sql`${subscriberLists.id} IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`));
+    .where(
+      and(
+        eq(subscriberLists.workspace_id, workspaceId),
+        sql`${subscriberLists.id} IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`,
+      ),
+    );
   const known = new Set(found.map((l) => l.id));
   const errors = references
     .filter((r) => !known.has(r.list_id))

@@ -52,7 +52,11 @@ async function preferencesOf(db: Database, workspaceId: string, ids: string[]): 
 }
 
 async function withPreferences(db: Database, workspaceId: string, rows: Subscriber[]): Promise<SubscriberWithPreferences[]> {
-  const prefs = await preferencesOf(db, workspaceId, rows.map((r) => r.id));
+  const prefs = await preferencesOf(
+    db,
+    workspaceId,
+    rows.map((r) => r.id),
+  );
   return rows.map((r) => ({ ...r, preferences: prefs.get(r.id) ?? {} }));
 }
 
@@ -125,7 +129,8 @@ async function claimableEmail(db: Database, workspaceId: string, raw: string): P
   const email = normalizeEmail(raw);
   if (!email) throw invalidField("body", "email", "Not a valid email address");
   const hit = (await suppressionsFor(db, workspaceId, [email])).get(email);
-  if (hit) throw conflict(`${email} cannot be added (${suppressionReason(hit.reason)}): a suppressed or erased address is never subscribed again`);
+  if (hit)
+    throw conflict(`${email} cannot be added (${suppressionReason(hit.reason)}): a suppressed or erased address is never subscribed again`);
   const taken = await db
     .select({ id: subscribers.id })
     .from(subscribers)

@@ -39,12 +39,19 @@ export async function addSuppression(db: Database, workspaceId: string, input: N
 }
 
 export async function listSuppressions(db: Database, workspaceId: string, limit: number, cursor?: string): Promise<Page<Suppression>> {
-  return keysetPage((after) => db.select().from(suppressions).where(and(eq(suppressions.workspace_id, workspaceId), after)), {
-    key: suppressions.id,
-    order: "desc",
-    limit,
-    cursor,
-  });
+  return keysetPage(
+    (after) =>
+      db
+        .select()
+        .from(suppressions)
+        .where(and(eq(suppressions.workspace_id, workspaceId), after)),
+    {
+      key: suppressions.id,
+      order: "desc",
+      limit,
+      cursor,
+    },
+  );
 }
 
 /** Erasure suppressions protect a deleted person; they cannot be lifted through the API. */
@@ -75,7 +82,8 @@ export async function suppressionsFor(db: Database, workspaceId: string, emails:
     );
   for (const row of rows) {
     for (const email of emails) {
-      const hit = row.email === email || (row.email_hash !== null && hashes.get(row.email_hash) === email) || row.domain === domainOf(email);
+      const hit =
+        row.email === email || (row.email_hash !== null && hashes.get(row.email_hash) === email) || row.domain === domainOf(email);
       if (hit && !found.has(email)) found.set(email, row);
     }
   }

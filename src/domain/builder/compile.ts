@@ -1,6 +1,14 @@
-import { BLOCK_ATTR, DESIGN_ATTR, encodeMarker, PREHEADER_MARKER, PROPS_ATTR } from "./markers";
-import { type AnyBlock, type Block, BlockSchema, type ColumnBlock, type ContentBlock, type Design, type DesignSettings } from "./design-schema";
+import {
+  type AnyBlock,
+  type Block,
+  BlockSchema,
+  type ColumnBlock,
+  type ContentBlock,
+  type Design,
+  type DesignSettings,
+} from "./design-schema";
 import { htmlAttr, htmlText, inlineHtml } from "./escape";
+import { BLOCK_ATTR, DESIGN_ATTR, encodeMarker, PREHEADER_MARKER, PROPS_ATTR } from "./markers";
 
 /**
  * design_to_template: compiles a design to email-client-safe HTML with Liquid inside. Layout is tables with
@@ -139,18 +147,30 @@ function block(b: Block | ContentBlock, ctx: Ctx): string {
       return row(b, `${pad}text-align:${align};`, image(b.props.src, b.props.alt, width, b.props.href, align), ` align="${align}"`);
     }
     case "button":
-      return row(b, `padding:12px ${GUTTER}px;`, button(b.props.text, b.props.href, b.props.backgroundColor, b.props.color, b.props.align, ctx));
+      return row(
+        b,
+        `padding:12px ${GUTTER}px;`,
+        button(b.props.text, b.props.href, b.props.backgroundColor, b.props.color, b.props.align, ctx),
+      );
     case "link": {
       const style = `${font(ctx)}font-size:16px;color:${b.props.color ?? "#2563eb"};text-decoration:underline;`;
-      return row(b, `${pad}text-align:${b.props.align ?? "left"};`, `<a href="${htmlAttr(b.props.href)}" target="_blank" style="${style}">${htmlText(b.props.text)}</a>`);
+      return row(
+        b,
+        `${pad}text-align:${b.props.align ?? "left"};`,
+        `<a href="${htmlAttr(b.props.href)}" target="_blank" style="${style}">${htmlText(b.props.text)}</a>`,
+      );
     }
     case "hero": {
       const p = b.props;
       const color = p.color ?? "#ffffff";
       const parts = [
-        p.imageSrc ? `<div style="padding-bottom:16px;">${image(p.imageSrc, p.imageAlt ?? "", inner.width, undefined, "center")}</div>` : "",
+        p.imageSrc
+          ? `<div style="padding-bottom:16px;">${image(p.imageSrc, p.imageAlt ?? "", inner.width, undefined, "center")}</div>`
+          : "",
         `<h1 style="margin:0;${font(ctx)}font-size:32px;line-height:1.25;font-weight:bold;color:${color};">${htmlText(p.title)}</h1>`,
-        p.subtitle ? `<p style="margin:12px 0 0;${font(ctx)}font-size:18px;line-height:1.5;color:${color};">${htmlText(p.subtitle)}</p>` : "",
+        p.subtitle
+          ? `<p style="margin:12px 0 0;${font(ctx)}font-size:18px;line-height:1.5;color:${color};">${htmlText(p.subtitle)}</p>`
+          : "",
         p.buttonText && p.buttonHref
           ? `<div style="padding-top:24px;">${button(p.buttonText, p.buttonHref, "#ffffff", p.backgroundColor ?? "#1f2937", "center", ctx)}</div>`
           : "",
@@ -169,11 +189,17 @@ function block(b: Block | ContentBlock, ctx: Ctx): string {
             `<a href="{{ preferences_url }}" style="${linkStyle}">Manage preferences</a></p>`
           : "",
       ];
-      return row(b, `padding:24px ${GUTTER}px;text-align:center;${font(ctx)}font-size:12px;line-height:1.5;color:${color};`, lines.join(""));
+      return row(
+        b,
+        `padding:24px ${GUTTER}px;text-align:center;${font(ctx)}font-size:12px;line-height:1.5;color:${color};`,
+        lines.join(""),
+      );
     }
     case "social": {
       const links = b.props.links
-        .map((l) => `<a href="${htmlAttr(l.href)}" target="_blank" style="color:#2563eb;text-decoration:none;">${socialLabels[l.network]}</a>`)
+        .map(
+          (l) => `<a href="${htmlAttr(l.href)}" target="_blank" style="color:#2563eb;text-decoration:none;">${socialLabels[l.network]}</a>`,
+        )
         .join(" &middot; ");
       return row(b, `${pad}text-align:${b.props.align ?? "center"};${font(ctx)}font-size:14px;`, links);
     }

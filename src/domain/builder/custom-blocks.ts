@@ -93,7 +93,8 @@ export async function compileDesign(
   try {
     return designToTemplate(design, { previewText, customBlocks });
   } catch (err) {
-    if (err instanceof DesignCompileError) throw new ApiError("validation_failed", err.message, [{ location: "body", path: field, message: err.message }]);
+    if (err instanceof DesignCompileError)
+      throw new ApiError("validation_failed", err.message, [{ location: "body", path: field, message: err.message }]);
     throw err;
   }
 }

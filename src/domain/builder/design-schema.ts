@@ -20,7 +20,7 @@ const expression = z
   .string()
   .min(1)
   .max(300)
-  .refine(noLiquidDelimiters, "is a Liquid expression without {{ }} or {% %}, such as has_trial or plan == \"pro\"");
+  .refine(noLiquidDelimiters, 'is a Liquid expression without {{ }} or {% %}, such as has_trial or plan == "pro"');
 const padding = z.number().int().min(0).max(64);
 
 export const socialNetworks = ["facebook", "x", "instagram", "linkedin", "youtube", "github", "tiktok", "mastodon", "website"] as const;
@@ -30,9 +30,18 @@ export const blockProps = {
   container: z.object({ backgroundColor: color.optional(), padding: padding.optional() }).strict(),
   section: z.object({ backgroundColor: color.optional(), padding: padding.optional() }).strict(),
   column: z.object({ width: z.number().int().min(5).max(100).optional() }).strict(),
-  divider: z.object({ color: color.optional(), thickness: z.number().int().min(1).max(10).optional(), padding: padding.optional() }).strict(),
+  divider: z
+    .object({ color: color.optional(), thickness: z.number().int().min(1).max(10).optional(), padding: padding.optional() })
+    .strict(),
   spacer: z.object({ height: z.number().int().min(1).max(200) }).strict(),
-  header: z.object({ text: shortText, level: z.union([z.literal(1), z.literal(2), z.literal(3)]).optional(), align: align.optional(), color: color.optional() }).strict(),
+  header: z
+    .object({
+      text: shortText,
+      level: z.union([z.literal(1), z.literal(2), z.literal(3)]).optional(),
+      align: align.optional(),
+      color: color.optional(),
+    })
+    .strict(),
   text: z
     .object({
       text: text.openapi({ description: "Inline HTML and Liquid allowed" }),
@@ -80,7 +89,10 @@ export const blockProps = {
     .strict(),
   social: z
     .object({
-      links: z.array(z.object({ network: z.enum(socialNetworks), href: url }).strict()).min(1).max(10),
+      links: z
+        .array(z.object({ network: z.enum(socialNetworks), href: url }).strict())
+        .min(1)
+        .max(10),
       align: align.optional(),
     })
     .strict(),
@@ -157,13 +169,15 @@ const leaves = () =>
     leaf("variable"),
   ] as const;
 
-export const ContentBlockSchema: z.ZodType<ContentBlock> = z.lazy(() =>
-  z.discriminatedUnion("type", [
-    ...leaves(),
-    z.object({ type: z.literal("conditional"), props: blockProps.conditional, children: z.array(ContentBlockSchema).max(100) }).strict(),
-    z.object({ type: z.literal("loop"), props: blockProps.loop, children: z.array(ContentBlockSchema).max(100) }).strict(),
-  ]),
-).openapi("ContentBlock", { description: "A block a column may hold" });
+export const ContentBlockSchema: z.ZodType<ContentBlock> = z
+  .lazy(() =>
+    z.discriminatedUnion("type", [
+      ...leaves(),
+      z.object({ type: z.literal("conditional"), props: blockProps.conditional, children: z.array(ContentBlockSchema).max(100) }).strict(),
+      z.object({ type: z.literal("loop"), props: blockProps.loop, children: z.array(ContentBlockSchema).max(100) }).strict(),
+    ]),
+  )
+  .openapi("ContentBlock", { description: "A block a column may hold" });
 
 export const ColumnBlockSchema: z.ZodType<ColumnBlock> = z
   .object({ type: z.literal("column"), props: blockProps.column, children: z.array(ContentBlockSchema).max(100) })
@@ -196,7 +210,8 @@ export function blockTreeIssue(blocks: unknown, path: (string | number)[] = []):
     const { list, depth, path: at } = pending.pop() as (typeof pending)[number];
     if (!Array.isArray(list)) continue;
     for (let i = 0; i < list.length; i++) {
-      if (++count > DESIGN_LIMITS.maxBlocks) return { path: [...at, i], message: `a design holds at most ${DESIGN_LIMITS.maxBlocks} blocks` };
+      if (++count > DESIGN_LIMITS.maxBlocks)
+        return { path: [...at, i], message: `a design holds at most ${DESIGN_LIMITS.maxBlocks} blocks` };
       const children = (list[i] as { children?: unknown } | null)?.children;
       if (!Array.isArray(children) || children.length === 0) continue;
       if (depth === DESIGN_LIMITS.maxDepth) {
@@ -216,22 +231,24 @@ const checkedFirst = <T extends z.ZodType>(schema: T, issueOf: (value: unknown) 
     return value;
   }, schema);
 
-export const BlockSchema: z.ZodType<Block> = z.lazy(() =>
-  z.discriminatedUnion("type", [
-    ...leaves(),
-    z.object({ type: z.literal("custom"), props: blockProps.custom }).strict(),
-    z.object({ type: z.literal("container"), props: blockProps.container, children: z.array(BlockSchema).max(100) }).strict(),
-    z
-      .object({ type: z.literal("section"), props: blockProps.section, children: z.array(ColumnBlockSchema).min(1).max(4) })
-      .strict()
-      .refine(
-        (s) => s.children.reduce((sum, c) => sum + (c.props.width ?? 0), 0) <= 100,
-        { message: "column widths add up to more than 100%", path: ["children"] },
-      ),
-    z.object({ type: z.literal("conditional"), props: blockProps.conditional, children: z.array(BlockSchema).max(100) }).strict(),
-    z.object({ type: z.literal("loop"), props: blockProps.loop, children: z.array(BlockSchema).max(100) }).strict(),
-  ]),
-).openapi("Block", { description: "A block of a design, a container, or a top-level conditional or loop" });
+export const BlockSchema: z.ZodType<Block> = z
+  .lazy(() =>
+    z.discriminatedUnion("type", [
+      ...leaves(),
+      z.object({ type: z.literal("custom"), props: blockProps.custom }).strict(),
+      z.object({ type: z.literal("container"), props: blockProps.container, children: z.array(BlockSchema).max(100) }).strict(),
+      z
+        .object({ type: z.literal("section"), props: blockProps.section, children: z.array(ColumnBlockSchema).min(1).max(4) })
+        .strict()
+        .refine((s) => s.children.reduce((sum, c) => sum + (c.props.width ?? 0), 0) <= 100, {
+          message: "column widths add up to more than 100%",
+          path: ["children"],
+        }),
+      z.object({ type: z.literal("conditional"), props: blockProps.conditional, children: z.array(BlockSchema).max(100) }).strict(),
+      z.object({ type: z.literal("loop"), props: blockProps.loop, children: z.array(BlockSchema).max(100) }).strict(),
+    ]),
+  )
+  .openapi("Block", { description: "A block of a design, a container, or a top-level conditional or loop" });
 
 export const DesignSettingsSchema = z
   .object({
@@ -264,7 +281,10 @@ export const DesignSchema = z
       version: 1,
       settings: { backgroundColor: "#f8f9fa", width: 600, fontFamily: "Arial, sans-serif" },
       blocks: [
-        { type: "hero", props: { title: "Welcome!", subtitle: "Get started", buttonText: "Learn More", buttonHref: "https://aexy.io/docs" } },
+        {
+          type: "hero",
+          props: { title: "Welcome!", subtitle: "Get started", buttonText: "Learn More", buttonHref: "https://aexy.io/docs" },
+        },
         { type: "text", props: { text: "Hello {{ recipient_name }}!", color: "#333333" } },
       ],
     },

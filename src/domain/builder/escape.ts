@@ -20,6 +20,7 @@ export const htmlAttr = (s: string) => mapOutsideLiquid(s, escapeAttr, (liquid) 
 
 const INLINE_TAGS = new Set(["a", "b", "strong", "i", "em", "u", "s", "br", "span", "code", "small", "sup", "sub"]);
 const TAG = /(<\/?[a-zA-Z][^<>]*>)/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: NUL delimits placeholders because no HTML text can hold it.
 const PLACEHOLDER = /\u0000(\d+)\u0000/g;
 
 /**

@@ -22,7 +22,11 @@ export async function getDesign(db: Database, workspaceId: string, id: string): 
 
 export async function listDesigns(db: Database, workspaceId: string, limit: number, cursor?: string): Promise<Page<StoredDesign>> {
   return keysetPage(
-    (after) => db.select().from(visualBuilderDesigns).where(and(eq(visualBuilderDesigns.workspace_id, workspaceId), after)),
+    (after) =>
+      db
+        .select()
+        .from(visualBuilderDesigns)
+        .where(and(eq(visualBuilderDesigns.workspace_id, workspaceId), after)),
     { key: visualBuilderDesigns.id, limit, cursor },
   );
 }

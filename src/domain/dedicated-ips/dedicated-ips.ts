@@ -1,7 +1,7 @@
 import { and, eq } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { type DedicatedIp, dedicatedIps, warmingProgress } from "../../db/schema";
-import { conflict, notFound } from "../../lib/errors";
+import { conflict } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { findInWorkspace } from "../../lib/lookups";
 import { keysetPage, type Page } from "../../lib/pagination";
@@ -34,11 +34,18 @@ export async function getDedicatedIp(db: Database, workspaceId: string, id: stri
 }
 
 export async function listDedicatedIps(db: Database, workspaceId: string, limit: number, cursor?: string): Promise<Page<DedicatedIp>> {
-  return keysetPage((after) => db.select().from(dedicatedIps).where(and(eq(dedicatedIps.workspace_id, workspaceId), after)), {
-    key: dedicatedIps.id,
-    limit,
-    cursor,
-  });
+  return keysetPage(
+    (after) =>
+      db
+        .select()
+        .from(dedicatedIps)
+        .where(and(eq(dedicatedIps.workspace_id, workspaceId), after)),
+    {
+      key: dedicatedIps.id,
+      limit,
+      cursor,
+    },
+  );
 }
 
 /** Statuses the PTR check decides; warming, active and paused belong to warming and the operator. */
@@ -48,7 +55,12 @@ const DNS_STATUSES = new Set<DedicatedIp["status"]>(["pending", "verifying", "ve
  * The address is the IP itself and stays. A new hostname voids the PTR check, which compared against the old
  * one: an IP not yet sending goes back to pending until it is checked again.
  */
-export async function updateDedicatedIp(db: Database, workspaceId: string, id: string, changes: { hostname?: string | null }): Promise<DedicatedIp> {
+export async function updateDedicatedIp(
+  db: Database,
+  workspaceId: string,
+  id: string,
+  changes: { hostname?: string | null },
+): Promise<DedicatedIp> {
   const current = await getDedicatedIp(db, workspaceId, id);
   if (changes.hostname === undefined) return current;
   const hostname = changes.hostname?.toLowerCase() ?? null;

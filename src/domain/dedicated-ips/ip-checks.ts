@@ -47,12 +47,7 @@ const REFUSAL_REASONS: Record<string, string> = {
   "127.255.255.255": "too many queries",
 };
 
-export async function checkBlocklists(
-  resolver: DnsResolver,
-  ip: string,
-  zones: string[],
-  now: Date,
-): Promise<BlacklistCheck[]> {
+export async function checkBlocklists(resolver: DnsResolver, ip: string, zones: string[], now: Date): Promise<BlacklistCheck[]> {
   const checkedAt = now.toISOString();
   const address = parseIp(ip);
   if (!address) return zones.map((zone) => ({ zone, ...unknown(`${ip} is not an IP address`), checked_at: checkedAt }));

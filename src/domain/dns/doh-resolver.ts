@@ -69,9 +69,7 @@ function toAnswer(body: unknown, type: DnsRecordType): DnsAnswer {
   if (Status === 3) return { status: "nxdomain", values: [] };
   if (Status !== 0) return failure(`resolver answered ${RCODE_NAMES[Status] ?? `rcode ${Status}`}`);
   // The answer section also carries the CNAMEs the resolver followed to get there; only the asked type counts.
-  const values = Answer.filter((record) => record.type === DNS_TYPE_CODES[type]).map((record) =>
-    presentValue(type, record.data),
-  );
+  const values = Answer.filter((record) => record.type === DNS_TYPE_CODES[type]).map((record) => presentValue(type, record.data));
   return { status: "ok", values };
 }
 
@@ -91,8 +89,7 @@ function presentValue(type: DnsRecordType, data: string): string {
 export const withoutTrailingDot = (name: string) => (name.endsWith(".") ? name.slice(0, -1) : name);
 
 /** Names compare case-insensitively (RFC 4343) and with or without the root's trailing dot. */
-export const sameName = (a: string, b: string) =>
-  withoutTrailingDot(a.trim()).toLowerCase() === withoutTrailingDot(b.trim()).toLowerCase();
+export const sameName = (a: string, b: string) => withoutTrailingDot(a.trim()).toLowerCase() === withoutTrailingDot(b.trim()).toLowerCase();
 
 function describeError(error: unknown, timeoutMs: number): string {
   if ((error as { name?: unknown } | null)?.name === "TimeoutError") return `resolver did not answer within ${timeoutMs} ms`;

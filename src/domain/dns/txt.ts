@@ -56,7 +56,7 @@ export function parseTxtStrings(data: string): string[] {
       // An unquoted run between quoted strings: take it up to the next blank, as zone-file parsers do.
       const end = text.slice(i).search(/[ \t]/);
       const stop = end === -1 ? text.length : i + end;
-      parts.push(unescape(text.slice(i, stop)));
+      parts.push(decodeEscapes(text.slice(i, stop)));
       i = stop;
       continue;
     }
@@ -79,11 +79,11 @@ function readQuoted(text: string, start: number): { value: string; next: number 
       raw += text[i++];
     }
   }
-  return { value: unescape(raw), next: i + 1 };
+  return { value: decodeEscapes(raw), next: i + 1 };
 }
 
 /** RFC 1035 §5.1: `\DDD` is the octet with that decimal value; `\X` is X itself. Octets are decoded as UTF-8. */
-function unescape(raw: string): string {
+function decodeEscapes(raw: string): string {
   const bytes: number[] = [];
   for (const [, octet, escaped, plain] of raw.matchAll(/\\(\d{3})|\\([\s\S])|([\s\S])/gu)) {
     if (octet !== undefined && Number(octet) <= 255) bytes.push(Number(octet));

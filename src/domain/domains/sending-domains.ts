@@ -1,4 +1,4 @@
-import { and, asc, eq, isNull, sql } from "drizzle-orm";
+import { and, asc, eq, sql } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { type SendingDomain, sendingDomains, sendingIdentities, warmingProgress } from "../../db/schema";
 import { openSecret, sealSecret } from "../../lib/crypto";
@@ -75,13 +75,21 @@ const domainsAtHost = (db: Database, workspaceId: string, host: string) =>
     .all();
 
 const hostTaken = (existing: SendingDomain) =>
-  conflict(`${sendingHost(existing)} is already the sending host of sending domain ${existing.id} (domain ${existing.domain}${existing.subdomain ? `, subdomain ${existing.subdomain}` : ""})`);
+  conflict(
+    `${sendingHost(existing)} is already the sending host of sending domain ${existing.id} (domain ${existing.domain}${existing.subdomain ? `, subdomain ${existing.subdomain}` : ""})`,
+  );
 
 /**
  * One row per sending host: the host decides the DNS names (the DKIM selector's record above all), so a second
  * row for it, however its domain and subdomain are split, would publish a second key under the same name.
  */
-export async function createDomain(db: Database, encryptionKey: string, workspaceId: string, input: DomainInput, now: Date): Promise<SendingDomain> {
+export async function createDomain(
+  db: Database,
+  encryptionKey: string,
+  workspaceId: string,
+  input: DomainInput,
+  now: Date,
+): Promise<SendingDomain> {
   const domain = normalizeDomain(input.domain);
   const subdomain = input.subdomain ? normalizeDomain(input.subdomain) || null : null;
   const host = sendingHost({ domain, subdomain });
@@ -159,11 +167,18 @@ export async function getDomain(db: Database, workspaceId: string, id: string): 
 }
 
 export async function listDomains(db: Database, workspaceId: string, limit: number, cursor?: string): Promise<Page<SendingDomain>> {
-  return keysetPage((after) => db.select().from(sendingDomains).where(and(eq(sendingDomains.workspace_id, workspaceId), after)), {
-    key: sendingDomains.id,
-    limit,
-    cursor,
-  });
+  return keysetPage(
+    (after) =>
+      db
+        .select()
+        .from(sendingDomains)
+        .where(and(eq(sendingDomains.workspace_id, workspaceId), after)),
+    {
+      key: sendingDomains.id,
+      limit,
+      cursor,
+    },
+  );
 }
 
 /**

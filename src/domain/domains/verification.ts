@@ -31,11 +31,7 @@ export interface VerifyDomainInput {
   spfIncludes: string[];
 }
 
-export async function verifyDomain(
-  resolver: DnsResolver,
-  input: VerifyDomainInput,
-  now: Date,
-): Promise<DomainVerification> {
+export async function verifyDomain(resolver: DnsResolver, input: VerifyDomainInput, now: Date): Promise<DomainVerification> {
   const { records } = input;
   const checks = await Promise.all([
     checkSpf(resolver, records.spf, input.spfIncludes),

@@ -1,6 +1,14 @@
 import { and, asc, eq, inArray, ne } from "drizzle-orm";
 import type { Database } from "../../db/client";
-import { dedicatedIps, type RoutingConfig, sendingDomains, type SendingPool, type SendingPoolMember, sendingPoolMembers, sendingPools } from "../../db/schema";
+import {
+  dedicatedIps,
+  type RoutingConfig,
+  type SendingPool,
+  type SendingPoolMember,
+  sendingDomains,
+  sendingPoolMembers,
+  sendingPools,
+} from "../../db/schema";
 import { ApiError, conflict } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { findInWorkspace } from "../../lib/lookups";
@@ -54,7 +62,11 @@ async function checkMembers(db: Database, workspaceId: string, members: PoolMemb
     const id = m.domain_id ?? m.dedicated_ip_id ?? "";
     const field = m.domain_id ? "domain_id" : "dedicated_ip_id";
     const known = m.domain_id ? knownDomains.has(m.domain_id) : knownIps.has(id);
-    const message = !known ? `no ${m.domain_id ? "sending domain" : "dedicated IP"} with this id in the workspace` : seen.has(id) ? "listed twice" : null;
+    const message = !known
+      ? `no ${m.domain_id ? "sending domain" : "dedicated IP"} with this id in the workspace`
+      : seen.has(id)
+        ? "listed twice"
+        : null;
     seen.add(id);
     return message ? [{ location: "body" as const, path: `members.${i}.${field}`, message }] : [];
   });
@@ -104,7 +116,9 @@ async function assertNameFree(db: Database, workspaceId: string, name: string, e
   const taken = await db
     .select({ id: sendingPools.id })
     .from(sendingPools)
-    .where(and(eq(sendingPools.workspace_id, workspaceId), eq(sendingPools.name, name), exceptId ? ne(sendingPools.id, exceptId) : undefined))
+    .where(
+      and(eq(sendingPools.workspace_id, workspaceId), eq(sendingPools.name, name), exceptId ? ne(sendingPools.id, exceptId) : undefined),
+    )
     .get();
   if (taken) throw conflict(`a pool named ${name} already exists`);
 }
@@ -123,7 +137,10 @@ export async function updatePool(db: Database, workspaceId: string, id: string, 
   if (changes.routing_config !== undefined) set.routing_config = changes.routing_config;
   if (changes.is_default !== undefined) set.is_default = changes.is_default;
   if (changes.is_default) {
-    await db.update(sendingPools).set({ is_default: false }).where(and(eq(sendingPools.workspace_id, workspaceId), ne(sendingPools.id, id)));
+    await db
+      .update(sendingPools)
+      .set({ is_default: false })
+      .where(and(eq(sendingPools.workspace_id, workspaceId), ne(sendingPools.id, id)));
   }
   if (Object.keys(set).length > 0) await db.update(sendingPools).set(set).where(eq(sendingPools.id, id));
   if (changes.members !== undefined) {
@@ -137,7 +154,10 @@ export async function updatePool(db: Database, workspaceId: string, id: string, 
 export async function deletePool(db: Database, workspaceId: string, id: string): Promise<void> {
   const pool = await getPool(db, workspaceId, id);
   await assertPoolUnused(db, workspaceId, id, `Sending pool ${pool.name}`);
-  await db.batch([db.delete(sendingPoolMembers).where(eq(sendingPoolMembers.pool_id, id)), db.delete(sendingPools).where(eq(sendingPools.id, id))]);
+  await db.batch([
+    db.delete(sendingPoolMembers).where(eq(sendingPoolMembers.pool_id, id)),
+    db.delete(sendingPools).where(eq(sendingPools.id, id)),
+  ]);
 }
 
 const membersOf = (db: Database, poolIds: string[]) =>
@@ -152,9 +172,16 @@ export async function getPool(db: Database, workspaceId: string, id: string): Pr
 
 export async function listPools(db: Database, workspaceId: string, limit: number, cursor?: string): Promise<Page<PoolWithMembers>> {
   const page = await keysetPage(
-    (after) => db.select().from(sendingPools).where(and(eq(sendingPools.workspace_id, workspaceId), after)),
+    (after) =>
+      db
+        .select()
+        .from(sendingPools)
+        .where(and(eq(sendingPools.workspace_id, workspaceId), after)),
     { key: sendingPools.id, limit, cursor },
   );
-  const members = await membersOf(db, page.data.map((p) => p.id));
+  const members = await membersOf(
+    db,
+    page.data.map((p) => p.id),
+  );
   return { ...page, data: page.data.map((p) => ({ ...p, members: members.filter((m) => m.pool_id === p.id) })) };
 }

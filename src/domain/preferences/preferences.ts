@@ -89,7 +89,10 @@ async function categoryPreferences(db: Database, ctx: PreferenceContext): Promis
       .select({ category_id: subscriberCategoryPreferences.category_id, subscribed: subscriberCategoryPreferences.subscribed })
       .from(subscriberCategoryPreferences)
       .where(
-        and(eq(subscriberCategoryPreferences.workspace_id, ctx.workspace.id), eq(subscriberCategoryPreferences.subscriber_id, ctx.subscriber.id)),
+        and(
+          eq(subscriberCategoryPreferences.workspace_id, ctx.workspace.id),
+          eq(subscriberCategoryPreferences.subscriber_id, ctx.subscriber.id),
+        ),
       ),
   ]);
   const subscribed = new Map(optOuts.map((row) => [row.category_id, row.subscribed]));
@@ -196,14 +199,22 @@ export async function savePreferences(db: Database, ctx: PreferenceContext, chan
 async function transition(
   db: Database,
   ctx: PreferenceContext,
-  change: { from: Subscriber["status"]; set: Partial<Subscriber>; action: "unsubscribed" | "resubscribed"; source: PreferenceSource; details: object },
+  change: {
+    from: Subscriber["status"];
+    set: Partial<Subscriber>;
+    action: "unsubscribed" | "resubscribed";
+    source: PreferenceSource;
+    details: object;
+  },
 ): Promise<boolean> {
   const now = new Date().toISOString();
   const [updated] = await db.batch([
     db
       .update(subscribers)
       .set({ ...change.set, updated_at: now })
-      .where(and(eq(subscribers.workspace_id, ctx.workspace.id), eq(subscribers.id, ctx.subscriber.id), eq(subscribers.status, change.from))),
+      .where(
+        and(eq(subscribers.workspace_id, ctx.workspace.id), eq(subscribers.id, ctx.subscriber.id), eq(subscribers.status, change.from)),
+      ),
     db.insert(subscriptionChanges).select(
       db
         .select({

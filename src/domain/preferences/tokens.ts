@@ -115,7 +115,6 @@ function secretsOf(keys: SigningKeys): string[] {
   return [keys.TRACKING_SIGNING_KEY, ...old.filter((s) => s !== keys.TRACKING_SIGNING_KEY)];
 }
 
-
 function base64url(bytes: Uint8Array): string {
   let binary = "";
   for (const b of bytes) binary += String.fromCharCode(b);
@@ -167,7 +166,6 @@ function decodeClaims(bytes: Uint8Array): PreferenceTokenClaims | null {
   if (!workspaceId || !subscriberId || !preferenceToken) return null;
   return { workspaceId, subscriberId, preferenceToken, campaignId: campaignId || null };
 }
-
 
 function concat(...parts: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
@@ -225,7 +223,6 @@ export async function verifyPreferenceToken(keys: SigningKeys, token: string): P
   }
   return null;
 }
-
 
 export type UrlEnv = SigningKeys & { PUBLIC_BASE_URL: string };
 

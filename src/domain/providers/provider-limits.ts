@@ -8,7 +8,10 @@ export const utcDayStart = (now: Date) => `${now.toISOString().slice(0, 10)}T00:
 const limiterFor = (env: Env, providerId: string) => env.PROVIDER_LIMITER.get(env.PROVIDER_LIMITER.idFromName(providerId));
 
 /** Hands a provider's limits to its ProviderLimiter, which enforces them. */
-export async function configureProviderLimits(env: Env, provider: Pick<EmailProvider, "id" | "max_sends_per_second" | "max_sends_per_day">) {
+export async function configureProviderLimits(
+  env: Env,
+  provider: Pick<EmailProvider, "id" | "max_sends_per_second" | "max_sends_per_day">,
+) {
   await limiterFor(env, provider.id).configure({
     max_sends_per_second: provider.max_sends_per_second,
     max_sends_per_day: provider.max_sends_per_day,

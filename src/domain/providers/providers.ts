@@ -2,13 +2,13 @@ import { and, asc, eq, inArray, ne } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { type EmailProvider, emailProviders, type ProviderSettings } from "../../db/schema";
 import { providerTypes } from "../../db/schema/enums";
-import { ApiError, notFound } from "../../lib/errors";
+import { openSecret, sealSecret } from "../../lib/crypto";
+import { ApiError } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { findInWorkspace } from "../../lib/lookups";
 import { keysetPage, type Page } from "../../lib/pagination";
-import { openSecret, sealSecret } from "../../lib/crypto";
-import { credentialKeysSet, type ProviderCredentials, providerCredentialSchemas, type ProviderType } from "../../providers/credentials";
-import { probeProvider, type ProbeResult } from "../../providers/probe";
+import { credentialKeysSet, type ProviderCredentials, type ProviderType, providerCredentialSchemas } from "../../providers/credentials";
+import { type ProbeResult, probeProvider } from "../../providers/probe";
 import { configureProviderLimits, utcDayStart } from "./provider-limits";
 
 /** Settings as a client sends them; the webhook signing key is a secret like the credentials. */
@@ -53,7 +53,8 @@ async function sealSettings(keys: SecretsContext, id: string, current: ProviderS
   for (const [key, value] of Object.entries(input ?? {}) as [keyof ProviderSettingsInput, unknown][]) {
     if (value === undefined) continue;
     if (value === null) delete next[key];
-    else if (key === "webhook_signing_key") next.webhook_signing_key = await sealSecret(keys.encryptionKey, value as string, signingKeyBinding(id));
+    else if (key === "webhook_signing_key")
+      next.webhook_signing_key = await sealSecret(keys.encryptionKey, value as string, signingKeyBinding(id));
     else (next as Record<string, unknown>)[key] = value;
   }
   return next;
@@ -89,7 +90,13 @@ async function demoteOtherDefaults(db: Database, workspaceId: string, keepId: st
     .where(and(eq(emailProviders.workspace_id, workspaceId), ne(emailProviders.id, keepId), eq(emailProviders.is_default, true)));
 }
 
-export async function createProvider(db: Database, env: Env, keys: SecretsContext, workspaceId: string, input: ProviderInput): Promise<ProviderView> {
+export async function createProvider(
+  db: Database,
+  env: Env,
+  keys: SecretsContext,
+  workspaceId: string,
+  input: ProviderInput,
+): Promise<ProviderView> {
   const id = newId("prv");
   const [provider] = await db
     .insert(emailProviders)
@@ -122,7 +129,12 @@ export const getProvider = async (db: Database, keys: SecretsContext, workspaceI
  * Entries of a preferred_providers list name a provider type (ses, postmark …) or one of the workspace's
  * providers by id; anything else would be ignored by the router without a word, so it is refused with its path.
  */
-export async function checkPreferredProviders(db: Database, workspaceId: string, entries: readonly string[] | undefined, path: string): Promise<void> {
+export async function checkPreferredProviders(
+  db: Database,
+  workspaceId: string,
+  entries: readonly string[] | undefined,
+  path: string,
+): Promise<void> {
   const ids = [...new Set((entries ?? []).filter((entry) => !(providerTypes as readonly string[]).includes(entry)))];
   if (ids.length === 0) return;
   const known = new Set(
@@ -136,18 +148,38 @@ export async function checkPreferredProviders(db: Database, workspaceId: string,
   const errors = (entries ?? []).flatMap((entry, i) =>
     (providerTypes as readonly string[]).includes(entry) || known.has(entry)
       ? []
-      : [{ location: "body" as const, path: `${path}.${i}`, message: `no provider with this id in the workspace, and not a provider type (${providerTypes.join(", ")})` }],
+      : [
+          {
+            location: "body" as const,
+            path: `${path}.${i}`,
+            message: `no provider with this id in the workspace, and not a provider type (${providerTypes.join(", ")})`,
+          },
+        ],
   );
   if (errors.length > 0) throw new ApiError("validation_failed", "some preferred providers are unknown", errors);
 }
 
 export async function listProviderRows(db: Database, workspaceId: string): Promise<EmailProvider[]> {
-  return db.select().from(emailProviders).where(eq(emailProviders.workspace_id, workspaceId)).orderBy(asc(emailProviders.priority), asc(emailProviders.id));
+  return db
+    .select()
+    .from(emailProviders)
+    .where(eq(emailProviders.workspace_id, workspaceId))
+    .orderBy(asc(emailProviders.priority), asc(emailProviders.id));
 }
 
-export async function listProviders(db: Database, keys: SecretsContext, workspaceId: string, limit: number, cursor?: string): Promise<Page<ProviderView>> {
+export async function listProviders(
+  db: Database,
+  keys: SecretsContext,
+  workspaceId: string,
+  limit: number,
+  cursor?: string,
+): Promise<Page<ProviderView>> {
   const page = await keysetPage(
-    (after) => db.select().from(emailProviders).where(and(eq(emailProviders.workspace_id, workspaceId), after)),
+    (after) =>
+      db
+        .select()
+        .from(emailProviders)
+        .where(and(eq(emailProviders.workspace_id, workspaceId), after)),
     { key: emailProviders.id, limit, cursor },
   );
   return { ...page, data: await Promise.all(page.data.map((p) => toView(keys, p))) };

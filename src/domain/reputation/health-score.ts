@@ -75,7 +75,10 @@ export function healthScore(rates: ReputationRates): HealthScore {
   };
   const w = HEALTH_WEIGHTS;
   const weighted =
-    w.bounce * components.bounce + w.complaint * components.complaint + w.delivery * components.delivery + w.engagement * components.engagement;
+    w.bounce * components.bounce +
+    w.complaint * components.complaint +
+    w.delivery * components.delivery +
+    w.engagement * components.engagement;
   // The tier is taken from the rounded score so that a displayed 90.0 never reads "good".
   const score = oneDecimal(clamp(weighted, 0, 100));
   return { score, status: healthTier(score), components };

@@ -1,7 +1,14 @@
 import { and, eq, gte, type SQLWrapper, sql } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { dedicatedIps, ispMetrics, sendingDomains } from "../../db/schema";
-import { type HealthScore, healthScoreFromCounts, type OutcomeCounts, ROUTING_HEALTH_FLOOR, type ReputationRates, ratesFromCounts } from "./health-score";
+import {
+  type HealthScore,
+  healthScoreFromCounts,
+  type OutcomeCounts,
+  type ReputationRates,
+  ROUTING_HEALTH_FLOOR,
+  ratesFromCounts,
+} from "./health-score";
 import type { Isp } from "./isp";
 import { ispScores, type ReputationTarget } from "./isp-metrics";
 

@@ -12,8 +12,8 @@ import {
 } from "../../db/schema";
 import { invalidField, notFound } from "../../lib/errors";
 import { sendingHost } from "../domains/sending-domains";
-import { checkPreferredProviders, listProviderRows } from "../providers/providers";
 import { providerAllowance } from "../providers/provider-limits";
+import { checkPreferredProviders, listProviderRows } from "../providers/providers";
 import { ispScores } from "../reputation/isp-metrics";
 import { HEALTH_WINDOW_DAYS } from "../reputation/target-health";
 import { throttleFor } from "../warming/throttle";
@@ -42,7 +42,11 @@ async function remainingToday(env: Env, type: "domain" | "ip", id: string): Prom
 async function bestIp(env: Env, ips: DedicatedIp[]): Promise<DomainCandidate["dedicated_ip"]> {
   if (ips.length === 0) return null;
   const rooms = await Promise.all(
-    ips.map(async (ip) => ({ ip, paused: ip.warming_status === "paused" || ip.status === "paused", remaining: await remainingToday(env, "ip", ip.id) })),
+    ips.map(async (ip) => ({
+      ip,
+      paused: ip.warming_status === "paused" || ip.status === "paused",
+      remaining: await remainingToday(env, "ip", ip.id),
+    })),
   );
   const open = rooms.filter((r) => !r.paused && (r.remaining === null || r.remaining > 0));
   const pick = open.sort((a, b) => (b.remaining ?? Number.POSITIVE_INFINITY) - (a.remaining ?? Number.POSITIVE_INFINITY))[0] ?? rooms[0];
@@ -51,8 +55,16 @@ async function bestIp(env: Env, ips: DedicatedIp[]): Promise<DomainCandidate["de
 
 async function poolMembers(db: Database, workspaceId: string, poolId: string | null) {
   const pool = poolId
-    ? await db.select().from(sendingPools).where(and(eq(sendingPools.workspace_id, workspaceId), eq(sendingPools.id, poolId))).get()
-    : await db.select().from(sendingPools).where(and(eq(sendingPools.workspace_id, workspaceId), eq(sendingPools.is_default, true))).get();
+    ? await db
+        .select()
+        .from(sendingPools)
+        .where(and(eq(sendingPools.workspace_id, workspaceId), eq(sendingPools.id, poolId)))
+        .get()
+    : await db
+        .select()
+        .from(sendingPools)
+        .where(and(eq(sendingPools.workspace_id, workspaceId), eq(sendingPools.is_default, true)))
+        .get();
   if (poolId && !pool) throw notFound("Sending pool");
   if (!pool) {
     const domains = await db.select().from(sendingDomains).where(eq(sendingDomains.workspace_id, workspaceId));
@@ -75,12 +87,23 @@ async function poolMembers(db: Database, workspaceId: string, poolId: string | n
 }
 
 /** Everything the router weighs, read from D1 and from the DomainThrottle and ProviderLimiter objects. */
-export async function loadRoutingState(db: Database, env: Env, workspaceId: string, poolId: string | null, now: Date): Promise<RoutingState> {
+export async function loadRoutingState(
+  db: Database,
+  env: Env,
+  workspaceId: string,
+  poolId: string | null,
+  now: Date,
+): Promise<RoutingState> {
   const { config, domains, ips } = await poolMembers(db, workspaceId, poolId);
   const ids = domains.map((d) => d.domain.id);
   const identities = ids.length ? await db.select().from(sendingIdentities).where(inArray(sendingIdentities.domain_id, ids)) : [];
   const since = new Date(now.getTime() - (HEALTH_WINDOW_DAYS - 1) * 86_400_000).toISOString().slice(0, 10);
-  const isp = await ispScores(db, workspaceId, ids.map((id) => ({ target_type: "domain" as const, target_id: id })), since);
+  const isp = await ispScores(
+    db,
+    workspaceId,
+    ids.map((id) => ({ target_type: "domain" as const, target_id: id })),
+    since,
+  );
   const ip = await bestIp(env, ips);
   const domainCandidates = await Promise.all(
     domains.map(

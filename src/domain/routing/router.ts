@@ -30,13 +30,17 @@ function defaultIdentity(d: DomainCandidate): SendingIdentityCandidate {
 }
 
 function describeHealth(d: DomainCandidate): string {
-  return d.health_score === null ? `${d.domain}: no health score yet` : `${d.domain}: health ${d.health_score} (${healthTier(d.health_score)})`;
+  return d.health_score === null
+    ? `${d.domain}: no health score yet`
+    : `${d.domain}: health ${d.health_score} (${healthTier(d.health_score)})`;
 }
 
 function describeAffinity(d: DomainCandidate, isp: Isp): string {
   const score = d.isp_scores[isp];
   if (score !== undefined) return `${isp} affinity ${score} on ${d.domain}`;
-  return isWarmingUnscored(d, isp) ? `no ${isp} score on ${d.domain} yet (warming: not held back by affinity)` : `no ${isp} score on ${d.domain}`;
+  return isWarmingUnscored(d, isp)
+    ? `no ${isp} score on ${d.domain} yet (warming: not held back by affinity)`
+    : `no ${isp} score on ${d.domain}`;
 }
 
 /**
@@ -81,6 +85,12 @@ interface DomainPlan {
 
 const identityOn = (plan: DomainPlan, d: DomainCandidate) => plan.pinned ?? defaultIdentity(d);
 
+function addToSlot<T>(slots: (T[] | undefined)[], index: number, item: T) {
+  const slot = slots[index];
+  if (slot) slot.push(item);
+  else slots[index] = [item];
+}
+
 /**
  * Domain order: health tier first (a domain below the floor is used only when no domain of the upper tier is
  * sendable), then ISP affinity within the tier (only the best affinity band present competes; see
@@ -94,14 +104,16 @@ function planDomains(domains: readonly DomainCandidate[], request: RoutingReques
   for (const d of domains) {
     const why = whyUnsendable(d, excluded);
     if (why) reasons.push(`skipped ${d.domain}: ${why}`);
-    else if (isWarmingUnscored(d, isp)) (warming ??= []).push(d);
-    else (groups[healthTierOf(d) * BANDS + affinityBand(d.isp_scores[isp])] ??= []).push(d);
+    else if (isWarmingUnscored(d, isp)) {
+      warming ??= [];
+      warming.push(d);
+    } else addToSlot(groups, healthTierOf(d) * BANDS + affinityBand(d.isp_scores[isp]), d);
   }
   for (const d of warming ?? []) {
     const tier = healthTierOf(d) * BANDS;
     let band = 0;
     while (band < NO_DATA_BAND && !groups[tier + band]) band++;
-    (groups[tier + band] ??= []).push(d);
+    addToSlot(groups, tier + band, d);
   }
   const chosenSlot = groups.findIndex((g) => g !== undefined);
   if (chosenSlot === -1) {
@@ -128,7 +140,8 @@ function planDomains(domains: readonly DomainCandidate[], request: RoutingReques
     for (const d of groups[slot] ?? []) reasons.push(`${describeHealth(d)}, below ${ROUTING_HEALTH_FLOOR}: held back`);
   }
   const chosenCount = (groups[chosenSlot] as DomainCandidate[]).length;
-  if (chosenCount < tierSize) reasons.push(`${isp} affinity narrows ${tierSize} domains to ${chosenCount} (${AFFINITY_BANDS[chosenSlot % BANDS]})`);
+  if (chosenCount < tierSize)
+    reasons.push(`${isp} affinity narrows ${tierSize} domains to ${chosenCount} (${AFFINITY_BANDS[chosenSlot % BANDS]})`);
   const chosen = ordered[0];
   return { domains: ordered, pinned: null, picked: [pickReason, describeAffinity(chosen, isp), describeHealth(chosen)] };
 }
@@ -144,7 +157,11 @@ function planPinned(domains: readonly DomainCandidate[], request: RoutingRequest
       reasons.push(`pinned identity ${identity.email} is on ${d.domain}, which is unsendable: ${why}`);
       return { domains: [], pinned: identity, picked: [] };
     }
-    return { domains: [d], pinned: identity, picked: [`pinned identity ${identity.email} → ${d.domain}`, describeAffinity(d, isp), describeHealth(d)] };
+    return {
+      domains: [d],
+      pinned: identity,
+      picked: [`pinned identity ${identity.email} → ${d.domain}`, describeAffinity(d, isp), describeHealth(d)],
+    };
   }
   reasons.push(`pinned identity ${identityId} is not on any domain of the pool`);
   return { domains: [], pinned: null, picked: [] };

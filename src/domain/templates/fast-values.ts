@@ -29,7 +29,10 @@ interface LiquidValue {
 }
 
 const settle = (v: unknown) =>
-  v !== null && typeof v === "object" && typeof (v as Iterator<unknown>).next === "function" && typeof (v as Iterator<unknown>).throw === "function"
+  v !== null &&
+  typeof v === "object" &&
+  typeof (v as Iterator<unknown>).next === "function" &&
+  typeof (v as Iterator<unknown>).throw === "function"
     ? toValueSync(v as never)
     : v;
 const unwrap = (v: unknown) => (typeof v === "object" && v instanceof Drop && typeof v.valueOf === "function" ? v.valueOf() : v);
@@ -130,7 +133,12 @@ function fastValue(value: LiquidValue): Evaluate | null {
 }
 
 function chain(initial: Evaluate, literalFilters: LiquidFilter[]): Evaluate {
-  const filters = literalFilters.map((f) => filterCall(f, f.args.map((a) => (a as { content: unknown }).content)));
+  const filters = literalFilters.map((f) =>
+    filterCall(
+      f,
+      f.args.map((a) => (a as { content: unknown }).content),
+    ),
+  );
   if (filters.length === 0) return initial;
   if (filters.length === 1) {
     const [only] = filters;
@@ -173,6 +181,7 @@ function filterCall(f: LiquidFilter, args: unknown[]): (v: unknown, ctx: Context
 function accelerateValue(value: LiquidValue): Evaluate | null {
   const fast = fastValue(value);
   if (fast) {
+    // biome-ignore lint/correctness/useYield: liquidjs drives values as generators; this one finishes without suspending.
     value.value = function* (ctx: Context) {
       return fast(ctx);
     } as never;

@@ -1,7 +1,7 @@
-import { Context, Liquid, LiquidError, type Template, TokenKind, Tokenizer } from "liquidjs";
+import { Context, Liquid, LiquidError, type Template, Tokenizer, TokenKind } from "liquidjs";
 import { renderTemplatesSync } from "./compiled-render";
-import { escapeOutput, stringify } from "./html-escape";
 import { accelerate } from "./fast-values";
+import { escapeOutput, stringify } from "./html-escape";
 
 /**
  * Bounds that stop a hostile template. liquidjs's own time limit is no use inside workerd, whose clock stands
@@ -127,7 +127,11 @@ function checkTags(source: string, engine: Liquid): void {
       }
       if (FILE_TAGS.has(name)) {
         const [line, column] = token.getPosition();
-        throw new TemplateSyntaxError(`the {% ${name} %} tag is not supported: a template cannot load other templates or files`, line, column);
+        throw new TemplateSyntaxError(
+          `the {% ${name} %} tag is not supported: a template cannot load other templates or files`,
+          line,
+          column,
+        );
       }
       if (VERBATIM_TAGS.has(name)) {
         verbatim = name;
@@ -166,11 +170,7 @@ export function parseLiquid(source: string, flavour: LiquidFlavour): Template[] 
  * Renders synchronously: Flarecast's templates never load files or call async filters, and liquidjs's async
  * mode costs a promise per node, over ten times the sync render in workerd.
  */
-export function renderLiquid(
-  parsed: Template[],
-  flavour: LiquidFlavour,
-  context: Record<string, unknown>,
-): string {
+export function renderLiquid(parsed: Template[], flavour: LiquidFlavour, context: Record<string, unknown>): string {
   const engine = engines[flavour];
   const ctx = new Context(context, engine.options, { sync: true }, { liquid: engine, renderLimit: new StepBudget() as never });
   const emitter = new BoundedEmitter();

@@ -1,15 +1,8 @@
-import type { TemplateVariable } from "../../db/schema";
-import { PREHEADER_MARKER, stripBuilderMarkers } from "../builder/markers";
 import type { Template } from "liquidjs";
+import type { TemplateVariable } from "../../db/schema";
 import { LruCache } from "../../lib/lru-cache";
-import {
-  type LiquidFlavour,
-  parseLiquid,
-  referencedVariables,
-  renderLiquid,
-  TemplateRenderError,
-  TemplateSyntaxError,
-} from "./liquid";
+import { PREHEADER_MARKER, stripBuilderMarkers } from "../builder/markers";
+import { type LiquidFlavour, parseLiquid, referencedVariables, renderLiquid, TemplateRenderError, TemplateSyntaxError } from "./liquid";
 import { htmlToPlainText } from "./plain-text";
 import { resolveContext } from "./variables";
 
@@ -115,7 +108,9 @@ function prepare(content: TemplateContent): PreparedTemplate {
   const needsPreheader = !!content.preview_text && !content.body_html.includes(PREHEADER_MARKER);
   return {
     subject: parsePart(content, "subject_template"),
-    html: needsPreheader ? parsePart({ ...content, body_html: withPreheaderSlot(content.body_html) }, "body_html") : parsePart(content, "body_html"),
+    html: needsPreheader
+      ? parsePart({ ...content, body_html: withPreheaderSlot(content.body_html) }, "body_html")
+      : parsePart(content, "body_html"),
     text: textGenerated ? parseLiquid(generatedTextSource(sourceOf(content, "body_html")), "text") : parsePart(content, "body_text"),
     textGenerated,
     preview: content.preview_text ? parsePart(content, "preview_text") : null,
@@ -129,11 +124,7 @@ const preparedVersions = new LruCache<PreparedTemplate>(200);
  * Renders one recipient's email. `cacheKey` (template id and version) lets each version be prepared once per
  * isolate; without it every part is parsed on every call.
  */
-export async function renderTemplate(
-  content: TemplateContent,
-  given: Record<string, unknown>,
-  cacheKey?: string,
-): Promise<RenderedEmail> {
+export async function renderTemplate(content: TemplateContent, given: Record<string, unknown>, cacheKey?: string): Promise<RenderedEmail> {
   const { context, missing } = resolveContext(content.variables, given);
   const template = cacheKey ? preparedVersions.getOrCreate(cacheKey, () => prepare(content)) : prepare(content);
   const render = (parsed: Template[], part: Part, flavour: LiquidFlavour) => {

@@ -150,11 +150,18 @@ export async function listTemplates(
     filter.template_type ? eq(emailTemplates.template_type, filter.template_type) : undefined,
     filter.is_active === undefined ? undefined : eq(emailTemplates.is_active, filter.is_active),
   ];
-  return keysetPage((after) => db.select().from(emailTemplates).where(and(...conditions, after)), {
-    key: emailTemplates.id,
-    limit,
-    cursor,
-  });
+  return keysetPage(
+    (after) =>
+      db
+        .select()
+        .from(emailTemplates)
+        .where(and(...conditions, after)),
+    {
+      key: emailTemplates.id,
+      limit,
+      cursor,
+    },
+  );
 }
 
 /**
@@ -235,7 +242,11 @@ export async function listVersions(
 ): Promise<Page<TemplateVersion>> {
   const { id: templateId } = await getTemplate(db, workspaceId, templateIdOrSlug);
   return keysetPage(
-    (after) => db.select().from(emailTemplateVersions).where(and(eq(emailTemplateVersions.template_id, templateId), after)),
+    (after) =>
+      db
+        .select()
+        .from(emailTemplateVersions)
+        .where(and(eq(emailTemplateVersions.template_id, templateId), after)),
     { key: emailTemplateVersions.version, order: "desc", limit, cursor },
   );
 }

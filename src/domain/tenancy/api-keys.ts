@@ -36,10 +36,7 @@ export async function issueApiKey(db: Database, workspaceId: string, name: strin
  * Resolves a presented key to its live record and workspace. The lookup is by SHA-256 of the key (keys are
  * 238 random bits, so a fast hash is enough); the stored hash is then compared in constant time as well.
  */
-export async function authenticateApiKey(
-  db: Database,
-  presented: string,
-): Promise<{ apiKey: ApiKey; workspace: Workspace } | null> {
+export async function authenticateApiKey(db: Database, presented: string): Promise<{ apiKey: ApiKey; workspace: Workspace } | null> {
   if (!presented.startsWith(API_KEY_PREFIX) || presented.length !== API_KEY_PREFIX.length + SECRET_LENGTH) return null;
   const hash = await sha256Hex(presented);
   const row = await db
@@ -62,18 +59,20 @@ export async function touchApiKey(db: Database, id: string, now: Date): Promise<
 }
 
 /** Newest first: the key just created is the one an operator looks for. */
-export async function listApiKeys(
-  db: Database,
-  workspaceId: string,
-  limit: number,
-  cursor?: string,
-): Promise<Page<ApiKey>> {
-  return keysetPage((after) => db.select().from(apiKeys).where(and(eq(apiKeys.workspace_id, workspaceId), after)), {
-    key: apiKeys.id,
-    order: "desc",
-    limit,
-    cursor,
-  });
+export async function listApiKeys(db: Database, workspaceId: string, limit: number, cursor?: string): Promise<Page<ApiKey>> {
+  return keysetPage(
+    (after) =>
+      db
+        .select()
+        .from(apiKeys)
+        .where(and(eq(apiKeys.workspace_id, workspaceId), after)),
+    {
+      key: apiKeys.id,
+      order: "desc",
+      limit,
+      cursor,
+    },
+  );
 }
 
 /** Revocation takes effect on the next request: authentication reads revoked_at every time. */

@@ -35,10 +35,7 @@ async function chooseSlug(db: Database, input: NewWorkspace): Promise<string> {
 }
 
 /** Creates a workspace together with its first API key, which the caller shows exactly once. */
-export async function createWorkspace(
-  db: Database,
-  input: NewWorkspace,
-): Promise<{ workspace: Workspace; apiKey: IssuedApiKey }> {
+export async function createWorkspace(db: Database, input: NewWorkspace): Promise<{ workspace: Workspace; apiKey: IssuedApiKey }> {
   const slug = await chooseSlug(db, input);
   const id = newId("ws");
   const [workspace] = await db

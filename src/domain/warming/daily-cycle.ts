@@ -97,5 +97,9 @@ export async function resetDailyCounters(db: Database, env: Env, now: Date) {
     const reason = (settled.find((s) => s.status === "rejected") as PromiseRejectedResult).reason;
     throw new Error(`${failed.length} of ${claimed.length} throttles could not be reset (retried next hour): ${String(reason)}`);
   }
-  return { reset: claimed.length, domains: claimed.filter((c) => c.type === "domain").length, ips: claimed.filter((c) => c.type === "ip").length };
+  return {
+    reset: claimed.length,
+    domains: claimed.filter((c) => c.type === "domain").length,
+    ips: claimed.filter((c) => c.type === "ip").length,
+  };
 }

@@ -4,7 +4,7 @@ import { warmingProgress, workspaces } from "../../db/schema";
 import { chunk, D1_MAX_BOUND_PARAMETERS } from "../../lib/chunk";
 import { newId } from "../../lib/ids";
 import { localDate } from "./local-day";
-import { targetTable, type TargetType, type WarmingTarget } from "./targets";
+import { type TargetType, targetTable, type WarmingTarget } from "./targets";
 import type { OutcomeCounts } from "./thresholds";
 
 export type ProgressRow = typeof warmingProgress.$inferSelect;
@@ -115,7 +115,15 @@ function tally(outcomes: readonly WarmingOutcome[], zones: Map<string, string>):
     const key = `${o.target_type}\u0000${o.target_id}\u0000${date}`;
     let day = days.get(key);
     if (!day) {
-      day = { target: { workspace_id: o.workspace_id, type: o.target_type, id: o.target_id }, date, sent: 0, delivered: 0, bounced: 0, complained: 0, opened: 0 };
+      day = {
+        target: { workspace_id: o.workspace_id, type: o.target_type, id: o.target_id },
+        date,
+        sent: 0,
+        delivered: 0,
+        bounced: 0,
+        complained: 0,
+        opened: 0,
+      };
       days.set(key, day);
     }
     day[TALLY_FIELD[o.event]] += 1;
@@ -124,7 +132,8 @@ function tally(outcomes: readonly WarmingOutcome[], zones: Map<string, string>):
 }
 
 /** SQL twin of thresholds.ts `ratio`: clamped to [0, 1], null over nothing. */
-const ratioSql = (part: SQL, whole: SQL) => sql<number | null>`case when ${whole} > 0 then min(1.0, max(0.0, (${part}) * 1.0 / (${whole}))) end`;
+const ratioSql = (part: SQL, whole: SQL) =>
+  sql<number | null>`case when ${whole} > 0 then min(1.0, max(0.0, (${part}) * 1.0 / (${whole}))) end`;
 
 /**
  * drizzle's INSERT … SELECT takes every column, in table order; the counters start at 0 and addToRow adds to them.

@@ -43,7 +43,11 @@ export const WarmingStepsSchema = z
         ctx.addIssue({ code: "custom", path: [i, "day"], message: `must come after day ${previous.day} of the step before` });
       }
       if (!(step.volume >= previous.volume)) {
-        ctx.addIssue({ code: "custom", path: [i, "volume"], message: `must be at least ${previous.volume}, the volume of the step before` });
+        ctx.addIssue({
+          code: "custom",
+          path: [i, "volume"],
+          message: `must be at least ${previous.volume}, the volume of the step before`,
+        });
       }
     }
   })
@@ -160,7 +164,11 @@ async function slugTaken(db: Database, workspaceId: string, slug: string): Promi
 function validate<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
   const parsed = schema.safeParse(input);
   if (parsed.success) return parsed.data;
-  const errors = parsed.error.issues.map((issue) => ({ location: "body" as const, path: issue.path.map(String).join("."), message: issue.message }));
+  const errors = parsed.error.issues.map((issue) => ({
+    location: "body" as const,
+    path: issue.path.map(String).join("."),
+    message: issue.message,
+  }));
   throw new ApiError("validation_failed", `Invalid body: ${errors.map((e) => `${e.path}: ${e.message}`).join("; ")}`, errors);
 }
 
@@ -202,7 +210,11 @@ export type UpdateWarmingScheduleInput = z.infer<typeof UpdateWarmingScheduleSch
 
 /** A workspace's own schedule by id, for a change: another workspace's is not found, a built-in is read-only. */
 async function ownSchedule(db: Database, workspaceId: string, id: string): Promise<ScheduleRow> {
-  const row = await db.select().from(warmingSchedules).where(and(visibleTo(workspaceId), eq(warmingSchedules.id, id))).get();
+  const row = await db
+    .select()
+    .from(warmingSchedules)
+    .where(and(visibleTo(workspaceId), eq(warmingSchedules.id, id)))
+    .get();
   if (!row) throw notFound("Warming schedule");
   if (row.is_builtin) throw conflict(`${row.slug} is a built-in schedule and cannot be changed or deleted: create your own instead`);
   return row;
@@ -227,7 +239,13 @@ async function warmingOn(db: Database, scheduleId: string): Promise<string[]> {
  * Name, slug and description may always change. Steps may not while a domain or IP warms on the schedule (or is
  * paused on it): its caps would shift under it mid-ramp; start it again on a new schedule instead.
  */
-export async function updateSchedule(db: Database, workspaceId: string, id: string, input: UpdateWarmingScheduleInput, now: Date): Promise<ScheduleView> {
+export async function updateSchedule(
+  db: Database,
+  workspaceId: string,
+  id: string,
+  input: UpdateWarmingScheduleInput,
+  now: Date,
+): Promise<ScheduleView> {
   const current = await ownSchedule(db, workspaceId, id);
   const changes = validate(UpdateWarmingScheduleSchema, input);
   if (changes.slug !== undefined && changes.slug !== current.slug && (await slugTaken(db, workspaceId, changes.slug))) {
@@ -265,7 +283,10 @@ export async function deleteSchedule(db: Database, workspaceId: string, id: stri
 export async function stepsOf(db: Database, scheduleIds: readonly string[]): Promise<Map<string, WarmingStep[]>> {
   const steps = new Map<string, WarmingStep[]>();
   for (const part of chunk(scheduleIds, D1_MAX_BOUND_PARAMETERS)) {
-    const rows = await db.select({ id: warmingSchedules.id, steps: warmingSchedules.steps }).from(warmingSchedules).where(inArray(warmingSchedules.id, part));
+    const rows = await db
+      .select({ id: warmingSchedules.id, steps: warmingSchedules.steps })
+      .from(warmingSchedules)
+      .where(inArray(warmingSchedules.id, part));
     for (const row of rows) steps.set(row.id, row.steps);
   }
   return steps;

@@ -3,7 +3,14 @@ import type { Database } from "../../db/client";
 import { addDays, localDate } from "./local-day";
 import { countsOf, type ProgressRow, progressRowsOf } from "./progress";
 import { refOf, selectTargets, TARGET_TYPES, type TargetRow } from "./targets";
-import { evaluateThresholds, rateWindow, resolveThresholds, sumCounts, THRESHOLD_MINIMUM_VOLUME, THRESHOLD_WINDOW_DAYS } from "./thresholds";
+import {
+  evaluateThresholds,
+  rateWindow,
+  resolveThresholds,
+  sumCounts,
+  THRESHOLD_MINIMUM_VOLUME,
+  THRESHOLD_WINDOW_DAYS,
+} from "./thresholds";
 import { pauseWarming } from "./warming";
 
 /** The local dates the target's window spans: today and the days before it, in its workspace's zone. */
@@ -28,7 +35,15 @@ export async function pauseBreachingTargets(db: Database, env: Env, now: Date) {
     const targets = (await selectTargets(db, type, (t) => eq(t.warming_status, "warming"))).map((row) => ({ ...row, type }));
     if (targets.length === 0) continue;
     const since = targets.map((t) => windowDates(t, now).from).sort()[0];
-    const rows = Map.groupBy(await progressRowsOf(db, type, targets.map((t) => t.id), since), (r) => r.target_id);
+    const rows = Map.groupBy(
+      await progressRowsOf(
+        db,
+        type,
+        targets.map((t) => t.id),
+        since,
+      ),
+      (r) => r.target_id,
+    );
     for (const target of targets) {
       summary.checked += 1;
       const { from, to, window } = windowOf(target, rows.get(target.id) ?? [], now);

@@ -87,7 +87,11 @@ export function resolveThresholds(settings: WorkspaceSettings | null | undefined
     const value: unknown = overrides[key];
     return isRate(value) ? value : DEFAULT_WARMING_THRESHOLDS[key];
   };
-  return { max_bounce_rate: pick("max_bounce_rate"), max_complaint_rate: pick("max_complaint_rate"), min_delivery_rate: pick("min_delivery_rate") };
+  return {
+    max_bounce_rate: pick("max_bounce_rate"),
+    max_complaint_rate: pick("max_complaint_rate"),
+    min_delivery_rate: pick("min_delivery_rate"),
+  };
 }
 
 const percent = (rate: number) => `${(rate * 100).toFixed(2)}%`;

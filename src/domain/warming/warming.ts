@@ -20,7 +20,7 @@ import {
 } from "./thresholds";
 import { syncThrottle, throttleFor } from "./throttle";
 
-export { type WarmingOutcome, recordWarmingOutcomes } from "./progress";
+export { recordWarmingOutcomes, type WarmingOutcome } from "./progress";
 export type { WarmingTarget } from "./targets";
 export { evaluateThresholds, type RateWindow, type WarmingThresholds } from "./thresholds";
 
@@ -133,13 +133,7 @@ export async function startWarming(
       daily_reset_at: sql`coalesce(${t.daily_reset_at}, ${at})`,
       updated_at: at,
     })
-    .where(
-      and(
-        eq(t.id, target.id),
-        notInArray(t.warming_status, ["warming", "paused"]),
-        inArray(t.status, [...STARTABLE_STATUSES]),
-      ),
-    )
+    .where(and(eq(t.id, target.id), notInArray(t.warming_status, ["warming", "paused"]), inArray(t.status, [...STARTABLE_STATUSES])))
     .returning({ id: t.id });
   if (!started) throw conflict(`${targetLabel(target.type)} ${row.name} changed while warming was being started; try again`);
 
@@ -165,8 +159,21 @@ export async function pauseWarming(
 }
 
 /** An operator's pause: the same stop as an automatic one, until resume, with the operator's reason. */
-export async function pauseWarmingByOperator(db: Database, env: Env, target: WarmingTarget, reason: string | undefined, now: Date): Promise<WarmingProgressView> {
-  await pause(db, env, target, reason ?? "paused by operator", { severity: "warning", alert_type: "warming_paused", details: { by: "operator" } }, now);
+export async function pauseWarmingByOperator(
+  db: Database,
+  env: Env,
+  target: WarmingTarget,
+  reason: string | undefined,
+  now: Date,
+): Promise<WarmingProgressView> {
+  await pause(
+    db,
+    env,
+    target,
+    reason ?? "paused by operator",
+    { severity: "warning", alert_type: "warming_paused", details: { by: "operator" } },
+    now,
+  );
   return warmingProgress(db, env, target, now);
 }
 
@@ -187,7 +194,14 @@ async function pause(
   await db.batch([
     db
       .update(t)
-      .set({ status: "paused", warming_status: "paused", warming_paused_at: at, warming_pause_reason: reason, daily_limit: 0, updated_at: at })
+      .set({
+        status: "paused",
+        warming_status: "paused",
+        warming_paused_at: at,
+        warming_pause_reason: reason,
+        daily_limit: 0,
+        updated_at: at,
+      })
       .where(and(eq(t.id, target.id), eq(t.warming_status, "warming"))),
     alertIfChanged(
       db,
@@ -238,7 +252,12 @@ export async function resumeWarming(db: Database, env: Env, target: WarmingTarge
         severity: "info",
         alert_type: "warming_resumed",
         message: `Warming of ${row.name} resumed by operator on day ${next.warming_day}`,
-        details: { warming_day: next.warming_day, daily_limit: next.daily_limit, paused_at: row.warming_paused_at, pause_reason: row.warming_pause_reason },
+        details: {
+          warming_day: next.warming_day,
+          daily_limit: next.daily_limit,
+          paused_at: row.warming_paused_at,
+          pause_reason: row.warming_pause_reason,
+        },
       },
       now,
     ),

@@ -12,7 +12,9 @@ export const categoriesRouter = createRouter()
   )
   .openapi(routes.updateCategory, async (c) =>
     c.json(
-      routes.toCategoryResponse(await categories.updateCategory(c.var.db, c.var.workspace.id, c.req.valid("param").category_id, c.req.valid("json"))),
+      routes.toCategoryResponse(
+        await categories.updateCategory(c.var.db, c.var.workspace.id, c.req.valid("param").category_id, c.req.valid("json")),
+      ),
       200,
     ),
   )

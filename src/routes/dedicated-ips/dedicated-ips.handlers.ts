@@ -18,7 +18,10 @@ export const getDedicatedIp: RouteHandler<typeof routes.getDedicatedIp, AppBindi
   c.json(toDedicatedIpResponse(await ips.getDedicatedIp(c.var.db, c.var.workspace.id, c.req.valid("param").ip_id)), 200);
 
 export const updateDedicatedIp: RouteHandler<typeof routes.updateDedicatedIp, AppBindings> = async (c) =>
-  c.json(toDedicatedIpResponse(await ips.updateDedicatedIp(c.var.db, c.var.workspace.id, c.req.valid("param").ip_id, c.req.valid("json"))), 200);
+  c.json(
+    toDedicatedIpResponse(await ips.updateDedicatedIp(c.var.db, c.var.workspace.id, c.req.valid("param").ip_id, c.req.valid("json"))),
+    200,
+  );
 
 export const deleteDedicatedIp: RouteHandler<typeof routes.deleteDedicatedIp, AppBindings> = async (c) => {
   await ips.deleteDedicatedIp(c.var.db, c.var.workspace.id, c.req.valid("param").ip_id);
@@ -27,11 +30,24 @@ export const deleteDedicatedIp: RouteHandler<typeof routes.deleteDedicatedIp, Ap
 
 export const checkDedicatedIp: RouteHandler<typeof routes.checkDedicatedIp, AppBindings> = async (c) => {
   const resolver = dohResolver(c.var.config.DNS_RESOLVER_URL);
-  const { ip, ptr } = await ips.checkDedicatedIp(c.var.db, resolver, c.var.config.DNSBL_ZONES, c.var.workspace.id, c.req.valid("param").ip_id, new Date());
+  const { ip, ptr } = await ips.checkDedicatedIp(
+    c.var.db,
+    resolver,
+    c.var.config.DNSBL_ZONES,
+    c.var.workspace.id,
+    c.req.valid("param").ip_id,
+    new Date(),
+  );
   const response = toDedicatedIpResponse(ip);
   const zonesWhere = (status: string) => response.blacklist_status.filter((b) => b.status === status).map((b) => b.zone);
   return c.json(
-    { ptr, listed_on: zonesWhere("listed"), unknown_on: zonesWhere("unknown"), blocklist_summary: response.blocklist_summary, ip: response },
+    {
+      ptr,
+      listed_on: zonesWhere("listed"),
+      unknown_on: zonesWhere("unknown"),
+      blocklist_summary: response.blocklist_summary,
+      ip: response,
+    },
     200,
   );
 };

@@ -2,7 +2,13 @@ import { jsonBody, jsonContent, problemResponses } from "../../lib/openapi";
 import { PaginationQuerySchema, pageSchema } from "../../lib/pagination";
 import { workspaceRoute } from "../route-kinds";
 import { WorkspaceParamsSchema } from "../workspaces/workspaces.schemas";
-import { CreateDedicatedIpSchema, DedicatedIpCheckSchema, DedicatedIpParamsSchema, DedicatedIpSchema, UpdateDedicatedIpSchema } from "./dedicated-ips.schemas";
+import {
+  CreateDedicatedIpSchema,
+  DedicatedIpCheckSchema,
+  DedicatedIpParamsSchema,
+  DedicatedIpSchema,
+  UpdateDedicatedIpSchema,
+} from "./dedicated-ips.schemas";
 
 const tags = ["Dedicated IPs"];
 const base = "/workspaces/{ws}/email-infrastructure/dedicated-ips";

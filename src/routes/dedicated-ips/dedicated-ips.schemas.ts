@@ -9,7 +9,8 @@ export const BlacklistCheckSchema = z
   .object({
     zone: z.string(),
     status: z.enum(["listed", "not_listed", "unknown"]).openapi({
-      description: "unknown when the zone could not be asked or would not answer (resolver error, timeout, refusal): it is no evidence either way",
+      description:
+        "unknown when the zone could not be asked or would not answer (resolver error, timeout, refusal): it is no evidence either way",
     }),
     listed: z.boolean().nullable().openapi({ description: "null when unknown" }),
     checked_at: z.string(),
@@ -18,7 +19,8 @@ export const BlacklistCheckSchema = z
   .openapi("BlocklistCheck");
 
 const BlocklistSummarySchema = z.enum(["listed", "clean", "unknown"]).openapi({
-  description: "listed if any zone lists the IP; clean only when every zone answered that it does not; unknown otherwise (some zone could not be checked, or none has been)",
+  description:
+    "listed if any zone lists the IP; clean only when every zone answered that it does not; unknown otherwise (some zone could not be checked, or none has been)",
 });
 
 export const DedicatedIpSchema = z
@@ -47,13 +49,7 @@ export const CreateDedicatedIpSchema = z
       .string()
       .refine((ip) => IPV4.safeParse(ip).success || IPV6.safeParse(ip).success, "must be an IPv4 or IPv6 address")
       .openapi({ description: "IPv4 or IPv6", example: "203.0.113.25" }),
-    hostname: z
-      .string()
-      .trim()
-      .toLowerCase()
-      .regex(HOSTNAME, "must be a host name such as mta1.example.com")
-      .nullable()
-      .optional(),
+    hostname: z.string().trim().toLowerCase().regex(HOSTNAME, "must be a host name such as mta1.example.com").nullable().optional(),
   })
   .strict()
   .openapi("CreateDedicatedIp");

@@ -21,7 +21,10 @@ export const getDomain: RouteHandler<typeof routes.getDomain, AppBindings> = asy
   c.json(toDomainResponse(await domains.getDomain(c.var.db, c.var.workspace.id, c.req.valid("param").domain_id)), 200);
 
 export const updateDomain: RouteHandler<typeof routes.updateDomain, AppBindings> = async (c) =>
-  c.json(toDomainResponse(await domains.updateDomain(c.var.db, c.var.workspace.id, c.req.valid("param").domain_id, c.req.valid("json"))), 200);
+  c.json(
+    toDomainResponse(await domains.updateDomain(c.var.db, c.var.workspace.id, c.req.valid("param").domain_id, c.req.valid("json"))),
+    200,
+  );
 
 export const deleteDomain: RouteHandler<typeof routes.deleteDomain, AppBindings> = async (c) => {
   await domains.deleteDomain(c.var.db, c.var.workspace.id, c.req.valid("param").domain_id);
@@ -30,7 +33,13 @@ export const deleteDomain: RouteHandler<typeof routes.deleteDomain, AppBindings>
 
 export const verifyDomain: RouteHandler<typeof routes.verifyDomain, AppBindings> = async (c) => {
   const resolver = dohResolver(c.var.config.DNS_RESOLVER_URL);
-  const { domain, verification } = await domains.verifySendingDomain(c.var.db, resolver, c.var.workspace.id, c.req.valid("param").domain_id, new Date());
+  const { domain, verification } = await domains.verifySendingDomain(
+    c.var.db,
+    resolver,
+    c.var.workspace.id,
+    c.req.valid("param").domain_id,
+    new Date(),
+  );
   return c.json({ ...verification, domain: toDomainResponse(domain) }, 200);
 };
 

@@ -2,7 +2,14 @@ import { jsonBody, jsonContent, problemResponses } from "../../lib/openapi";
 import { PaginationQuerySchema, pageSchema } from "../../lib/pagination";
 import { workspaceRoute } from "../route-kinds";
 import { WorkspaceParamsSchema } from "../workspaces/workspaces.schemas";
-import { CreateDomainSchema, DomainParamsSchema, DomainSchema, DomainVerificationSchema, TargetHealthSchema, UpdateDomainSchema } from "./domains.schemas";
+import {
+  CreateDomainSchema,
+  DomainParamsSchema,
+  DomainSchema,
+  DomainVerificationSchema,
+  TargetHealthSchema,
+  UpdateDomainSchema,
+} from "./domains.schemas";
 
 const tags = ["Sending domains"];
 const base = "/workspaces/{ws}/email-infrastructure/domains";
@@ -29,7 +36,10 @@ export const createDomain = workspaceRoute({
     "Generates a 2048-bit DKIM key pair (the private key is encrypted at rest and never returned) and answers the DNS records to publish: SPF authorising the workspace's providers, the DKIM key, a starting DMARC policy and the return-path CNAME. Then call verify. A host that is already a sending domain of the workspace (example.com + mail and mail.example.com are one host) is a 409 naming that domain.",
   tags,
   request: { params: WorkspaceParamsSchema, body: jsonBody(CreateDomainSchema) },
-  responses: { 201: jsonContent(DomainSchema, "The domain and its DNS records"), ...problemResponses("bad_request", "validation_failed", "conflict") },
+  responses: {
+    201: jsonContent(DomainSchema, "The domain and its DNS records"),
+    ...problemResponses("bad_request", "validation_failed", "conflict"),
+  },
 });
 
 export const getDomain = workspaceRoute({
@@ -47,7 +57,8 @@ export const updateDomain = workspaceRoute({
   path: `${base}/{domain_id}`,
   operationId: "updateSendingDomain",
   summary: "Change a domain's default from name, reply-to or default flag",
-  description: "The host, DKIM key and DNS records stay as they are: receivers check them. Making a domain the default demotes the previous one.",
+  description:
+    "The host, DKIM key and DNS records stay as they are: receivers check them. Making a domain the default demotes the previous one.",
   tags,
   request: { params: DomainParamsSchema, body: jsonBody(UpdateDomainSchema) },
   responses: { 200: jsonContent(DomainSchema, "The domain"), ...problemResponses("bad_request", "validation_failed") },

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
-import { domainStatuses, healthStatuses } from "../../db/schema/enums";
 import type { SendingDomain } from "../../db/schema";
+import { domainStatuses, healthStatuses } from "../../db/schema/enums";
 import { normalizeDomain } from "../../domain/domains/dns-records";
 import { sendingHost } from "../../domain/domains/sending-domains";
 import { warmingStateOf, warmingStateShape } from "../warming/warming-state.schemas";
@@ -128,7 +128,12 @@ export const toDomainResponse = (d: SendingDomain): z.infer<typeof DomainSchema>
   updated_at: d.updated_at,
 });
 
-const RatesSchema = z.object({ bounce_rate: z.number(), complaint_rate: z.number(), delivery_rate: z.number(), engagement_rate: z.number() });
+const RatesSchema = z.object({
+  bounce_rate: z.number(),
+  complaint_rate: z.number(),
+  delivery_rate: z.number(),
+  engagement_rate: z.number(),
+});
 
 export const TargetHealthSchema = z
   .object({
@@ -145,10 +150,15 @@ export const TargetHealthSchema = z
       clicked: z.number().int(),
     }),
     rates: RatesSchema.nullable(),
-    score: z.number().nullable().openapi({ description: "0–100: bounce 35 % + complaint 35 % + delivery 15 % + engagement 15 %; null without data" }),
+    score: z
+      .number()
+      .nullable()
+      .openapi({ description: "0–100: bounce 35 % + complaint 35 % + delivery 15 % + engagement 15 %; null without data" }),
     status: z.enum(healthStatuses).nullable(),
     components: z.object({ bounce: z.number(), complaint: z.number(), delivery: z.number(), engagement: z.number() }).nullable(),
-    isp: z.record(z.string(), z.number()).openapi({ description: "Score per recipient ISP with at least 100 sends in the window", example: { gmail: 96.5 } }),
+    isp: z
+      .record(z.string(), z.number())
+      .openapi({ description: "Score per recipient ISP with at least 100 sends in the window", example: { gmail: 96.5 } }),
     below_routing_floor: z.boolean().openapi({ description: "Under 80: routing prefers other domains while any is available" }),
     computed_at: z.string(),
   })

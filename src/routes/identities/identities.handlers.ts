@@ -17,7 +17,12 @@ export const getIdentity: RouteHandler<typeof routes.getIdentity, AppBindings> =
   c.json(toIdentityResponse(await identities.getIdentity(c.var.db, c.var.workspace.id, c.req.valid("param").identity_id)), 200);
 
 export const updateIdentity: RouteHandler<typeof routes.updateIdentity, AppBindings> = async (c) =>
-  c.json(toIdentityResponse(await identities.updateIdentity(c.var.db, c.var.workspace.id, c.req.valid("param").identity_id, c.req.valid("json"))), 200);
+  c.json(
+    toIdentityResponse(
+      await identities.updateIdentity(c.var.db, c.var.workspace.id, c.req.valid("param").identity_id, c.req.valid("json")),
+    ),
+    200,
+  );
 
 export const deleteIdentity: RouteHandler<typeof routes.deleteIdentity, AppBindings> = async (c) => {
   await identities.deleteIdentity(c.var.db, c.var.workspace.id, c.req.valid("param").identity_id);

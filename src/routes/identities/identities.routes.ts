@@ -2,7 +2,13 @@ import { jsonBody, jsonContent, problemResponses } from "../../lib/openapi";
 import { PaginationQuerySchema, pageSchema } from "../../lib/pagination";
 import { workspaceRoute } from "../route-kinds";
 import { WorkspaceParamsSchema } from "../workspaces/workspaces.schemas";
-import { CreateIdentitySchema, IdentityParamsSchema, IdentityQuerySchema, IdentitySchema, UpdateIdentitySchema } from "./identities.schemas";
+import {
+  CreateIdentitySchema,
+  IdentityParamsSchema,
+  IdentityQuerySchema,
+  IdentitySchema,
+  UpdateIdentitySchema,
+} from "./identities.schemas";
 
 const tags = ["Sending identities"];
 const base = "/workspaces/{ws}/email-infrastructure/identities";
@@ -25,7 +31,8 @@ export const createIdentity = workspaceRoute({
   path: base,
   operationId: "createSendingIdentity",
   summary: "Add a from address on a sending domain",
-  description: "A domain can have several (marketing@, support@, noreply@). The address must be at the domain's sending host, so that DKIM and DMARC align.",
+  description:
+    "A domain can have several (marketing@, support@, noreply@). The address must be at the domain's sending host, so that DKIM and DMARC align.",
   tags,
   request: { params: WorkspaceParamsSchema, body: jsonBody(CreateIdentitySchema) },
   responses: { 201: jsonContent(IdentitySchema, "The identity"), ...problemResponses("bad_request", "validation_failed", "conflict") },

@@ -18,7 +18,12 @@ export const IdentitySchema = z
 export const CreateIdentitySchema = z
   .object({
     domain_id: z.string().min(1),
-    email: z.string().trim().min(3).max(254).openapi({ description: "An address at the domain's sending host", example: "news@mail.example.com" }),
+    email: z
+      .string()
+      .trim()
+      .min(3)
+      .max(254)
+      .openapi({ description: "An address at the domain's sending host", example: "news@mail.example.com" }),
     display_name: z.string().trim().min(1).max(200).nullable().optional(),
     reply_to: z.email().nullable().optional(),
     is_default: z.boolean().optional().openapi({ description: "The identity a send on this domain uses when none is named" }),
@@ -41,7 +46,10 @@ export const IdentityParamsSchema = WorkspaceParamsSchema.extend({
 });
 
 export const IdentityQuerySchema = z.object({
-  domain_id: z.string().optional().openapi({ param: { name: "domain_id", in: "query" }, description: "Only this domain's identities" }),
+  domain_id: z
+    .string()
+    .optional()
+    .openapi({ param: { name: "domain_id", in: "query" }, description: "Only this domain's identities" }),
 });
 
 export const toIdentityResponse = (i: SendingIdentity): z.infer<typeof IdentitySchema> => ({

@@ -1,10 +1,10 @@
 import type { RouteHandler } from "@hono/zod-openapi";
-import { startCsvImport } from "../../domain/audience/import-upload";
 import * as imports from "../../domain/audience/import-reports";
+import { startCsvImport } from "../../domain/audience/import-upload";
 import { exportColumns, exportListCsv } from "../../domain/audience/list-export";
 import { getList } from "../../domain/audience/lists";
-import { invalidField } from "../../lib/errors";
 import type { AppBindings } from "../../lib/create-app";
+import { invalidField } from "../../lib/errors";
 import type * as routes from "./imports.routes";
 import { toImportResponse, toImportSummary } from "./imports.schemas";
 
@@ -16,7 +16,10 @@ function checkContentType(header: string | undefined) {
   if (!CSV_TYPES.has(type)) {
     throw invalidField("header", "content-type", `Send the file with Content-Type: text/csv (got ${header ? `"${header}"` : "none"})`);
   }
-  const charset = params.find((p) => p.startsWith("charset="))?.slice("charset=".length).replaceAll('"', "");
+  const charset = params
+    .find((p) => p.startsWith("charset="))
+    ?.slice("charset=".length)
+    .replaceAll('"', "");
   if (charset && charset !== "utf-8" && charset !== "utf8" && charset !== "us-ascii") {
     throw invalidField("header", "content-type", `The CSV must be UTF-8 (got charset=${charset})`);
   }
@@ -44,7 +47,14 @@ export const createImport: RouteHandler<typeof routes.createImport, AppBindings>
   const { list_id } = c.req.valid("param");
   checkContentType(c.req.header("content-type"));
   await getList(c.var.db, c.var.workspace.id, list_id);
-  const started = await startCsvImport(c.var.db, c.env.IMPORT_QUEUE, c.var.workspace.id, list_id, c.req.raw.body, c.req.valid("query").types);
+  const started = await startCsvImport(
+    c.var.db,
+    c.env.IMPORT_QUEUE,
+    c.var.workspace.id,
+    list_id,
+    c.req.raw.body,
+    c.req.valid("query").types,
+  );
   const location = `/workspaces/${c.req.param("ws")}/email-marketing/lists/${list_id}/imports/${started.import.id}`;
   return c.json({ ...(await importResponse(c, started.import, FIRST_PAGES)), columns: started.columns }, 202, { Location: location });
 };

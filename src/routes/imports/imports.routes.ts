@@ -93,7 +93,9 @@ export const exportList = workspaceRoute({
   request: { params: ListParamsSchema, query: ExportQuerySchema },
   responses: {
     200: {
-      content: { "text/csv": { schema: z.string().openapi({ example: "email,name,status,company\r\nada@example.com,Ada,active,Acme\r\n" }) } },
+      content: {
+        "text/csv": { schema: z.string().openapi({ example: "email,name,status,company\r\nada@example.com,Ada,active,Acme\r\n" }) },
+      },
       description: "The list as CSV",
     },
     ...problemResponses("validation_failed"),

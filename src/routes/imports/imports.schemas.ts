@@ -33,7 +33,12 @@ export const ImportQuerySchema = z.object({
     .transform((v) => (v === undefined ? [] : typeof v === "string" ? [v] : v))
     .pipe(
       z
-        .array(z.string().max(120).regex(COLUMN_TYPE, `expected <column>:<type>, the type one of ${declaredTypes.join(", ")}`))
+        .array(
+          z
+            .string()
+            .max(120)
+            .regex(COLUMN_TYPE, `expected <column>:<type>, the type one of ${declaredTypes.join(", ")}`),
+        )
         .max(200)
         .transform((pairs, ctx) => {
           const types = new Map<string, AttributeType>();
@@ -100,13 +105,19 @@ export const ExportQuerySchema = z.object({
 
 export const ImportErrorSchema = z
   .object({
-    row_number: z.number().int().openapi({
-      description:
-        "The line of the file on which the row starts: the header row is line 1, so the first data row is usually 2. " +
-        "A quoted value that spans lines moves later rows down by as many lines.",
-      example: 7,
-    }),
-    value: z.string().nullable().openapi({ description: "The offending value (the email, the cell, or the whole row re-quoted), cut at 500 characters" }),
+    row_number: z
+      .number()
+      .int()
+      .openapi({
+        description:
+          "The line of the file on which the row starts: the header row is line 1, so the first data row is usually 2. " +
+          "A quoted value that spans lines moves later rows down by as many lines.",
+        example: 7,
+      }),
+    value: z
+      .string()
+      .nullable()
+      .openapi({ description: "The offending value (the email, the cell, or the whole row re-quoted), cut at 500 characters" }),
     reason: z.string().openapi({
       description:
         "Why the row was not imported: a code, then a colon and details when there are any. Skipped rows: duplicate " +
@@ -129,20 +140,29 @@ export const ListImportSchema = z
     total_rows: z.number().int().openapi({ description: "Data rows in the file (blank lines are not rows)" }),
     processed_rows: z.number().int().openapi({ description: "Rows done so far: created + updated + skipped + errors" }),
     created_count: z.number().int().openapi({ description: "New subscribers" }),
-    updated_count: z.number().int().openapi({
-      description:
-        "Existing subscribers updated and added to the list (including an address repeated in a later chunk of the file); " +
-        "an unsubscribed, bounced or complained subscriber keeps its status",
-    }),
-    skipped_count: z.number().int().openapi({
-      description:
-        "Rows skipped on purpose, listed in `skipped`: repeats of an address earlier in the same chunk of 500 rows, " +
-        "suppressed or erased addresses, and rows whose status column says unsubscribed, bounced or complained",
-    }),
+    updated_count: z
+      .number()
+      .int()
+      .openapi({
+        description:
+          "Existing subscribers updated and added to the list (including an address repeated in a later chunk of the file); " +
+          "an unsubscribed, bounced or complained subscriber keeps its status",
+      }),
+    skipped_count: z
+      .number()
+      .int()
+      .openapi({
+        description:
+          "Rows skipped on purpose, listed in `skipped`: repeats of an address earlier in the same chunk of 500 rows, " +
+          "suppressed or erased addresses, and rows whose status column says unsubscribed, bounced or complained",
+      }),
     error_count: z.number().int().openapi({
       description: "Invalid rows, listed in `errors`: missing or invalid email, status or typed value, malformed CSV, too long",
     }),
-    chunks_total: z.number().int().openapi({ description: "Chunks of up to 500 rows the file was split into (0 until the upload has been read)" }),
+    chunks_total: z
+      .number()
+      .int()
+      .openapi({ description: "Chunks of up to 500 rows the file was split into (0 until the upload has been read)" }),
     chunks_done: z.number().int(),
     created_at: z.string(),
     updated_at: z.string(),
@@ -150,14 +170,20 @@ export const ListImportSchema = z
     errors: z.array(ImportErrorSchema).openapi({
       description: "The invalid rows, by row number; paged with errors_limit and errors_cursor",
     }),
-    errors_next_cursor: z.string().nullable().openapi({ description: "Pass as `errors_cursor` for the next page of errors; null on the last page" }),
+    errors_next_cursor: z
+      .string()
+      .nullable()
+      .openapi({ description: "Pass as `errors_cursor` for the next page of errors; null on the last page" }),
     errors_truncated: z.boolean().openapi({
       description: `True when fewer invalid rows are stored than error_count: at most ${MAX_STORED_ERRORS.toLocaleString("en")} reported rows are kept per import, and the counts stay exact`,
     }),
     skipped: z.array(ImportErrorSchema).openapi({
       description: "The skipped rows, by row number; paged with skipped_limit and skipped_cursor",
     }),
-    skipped_next_cursor: z.string().nullable().openapi({ description: "Pass as `skipped_cursor` for the next page; null on the last page" }),
+    skipped_next_cursor: z
+      .string()
+      .nullable()
+      .openapi({ description: "Pass as `skipped_cursor` for the next page; null on the last page" }),
     skipped_truncated: z.boolean().openapi({ description: "True when fewer skipped rows are stored than skipped_count" }),
   })
   .openapi("ListImport");

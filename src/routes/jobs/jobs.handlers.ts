@@ -1,8 +1,8 @@
 import type { RouteHandler } from "@hono/zod-openapi";
 import { jobs } from "../../jobs/registry";
 import { lastRunOf, runJob as run } from "../../jobs/runner";
-import { notFound } from "../../lib/errors";
 import type { AppBindings } from "../../lib/create-app";
+import { notFound } from "../../lib/errors";
 import type * as routes from "./jobs.routes";
 import { toJobRunResponse } from "./jobs.schemas";
 

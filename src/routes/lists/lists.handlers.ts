@@ -1,6 +1,6 @@
 import type { RouteHandler } from "@hono/zod-openapi";
-import * as lists from "../../domain/audience/lists";
 import { upsertSubscribers } from "../../domain/audience/bulk-upsert";
+import * as lists from "../../domain/audience/lists";
 import type { AppBindings } from "../../lib/create-app";
 import type * as routes from "./lists.routes";
 import { toListResponse } from "./lists.schemas";

@@ -30,7 +30,16 @@ export const routeThroughPool: RouteHandler<typeof routes.routeThroughPool, AppB
   return c.json(
     decision.ok
       ? { ...decision, ip_id: decision.ip_id ?? null }
-      : { ok: false, domain_id: null, identity_id: null, provider_id: null, ip_id: null, isp: null, reasons: decision.reasons, fallbacks: [] },
+      : {
+          ok: false,
+          domain_id: null,
+          identity_id: null,
+          provider_id: null,
+          ip_id: null,
+          isp: null,
+          reasons: decision.reasons,
+          fallbacks: [],
+        },
     200,
   );
 };

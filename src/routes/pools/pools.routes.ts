@@ -2,7 +2,14 @@ import { jsonBody, jsonContent, problemResponses } from "../../lib/openapi";
 import { PaginationQuerySchema, pageSchema } from "../../lib/pagination";
 import { workspaceRoute } from "../route-kinds";
 import { WorkspaceParamsSchema } from "../workspaces/workspaces.schemas";
-import { CreatePoolSchema, PoolParamsSchema, PoolSchema, RouteRequestSchema, RoutingDecisionSchema, UpdatePoolSchema } from "./pools.schemas";
+import {
+  CreatePoolSchema,
+  PoolParamsSchema,
+  PoolSchema,
+  RouteRequestSchema,
+  RoutingDecisionSchema,
+  UpdatePoolSchema,
+} from "./pools.schemas";
 
 const tags = ["Sending pools"];
 const base = "/workspaces/{ws}/email-infrastructure/pools";
@@ -72,5 +79,8 @@ export const routeThroughPool = workspaceRoute({
     "The same decision a send makes, without sending or consuming any cap: sendable members (verified, active or warming, not paused, with room under today's warming cap), health (under 80 only when nothing better can send), the recipient ISP's affinity, the pool's strategy, provider health and limits, and failover order.",
   tags,
   request: { params: PoolParamsSchema, body: jsonBody(RouteRequestSchema) },
-  responses: { 200: jsonContent(RoutingDecisionSchema, "The decision and its reasons"), ...problemResponses("bad_request", "validation_failed") },
+  responses: {
+    200: jsonContent(RoutingDecisionSchema, "The decision and its reasons"),
+    ...problemResponses("bad_request", "validation_failed"),
+  },
 });

@@ -10,7 +10,10 @@ export const RoutingConfigSchema = z
       .array(z.string().min(1))
       .max(20)
       .optional()
-      .openapi({ description: "Provider types or ids of the workspace's providers to try first, in order; anything else is a 422", example: ["ses", "prv_01JD8Z6W3B2C4D5E6F7G8H9J0K"] }),
+      .openapi({
+        description: "Provider types or ids of the workspace's providers to try first, in order; anything else is a 422",
+        example: ["ses", "prv_01JD8Z6W3B2C4D5E6F7G8H9J0K"],
+      }),
     fallback_enabled: z.boolean().default(true).openapi({ description: "Switch to the next provider when one fails" }),
   })
   .strict()
@@ -102,14 +105,22 @@ export const toPoolResponse = (p: PoolWithMembers): z.infer<typeof PoolSchema> =
 export const RouteRequestSchema = z
   .object({
     recipient_email: z.email().openapi({ example: "ada@gmail.com" }),
-    sending_identity_id: z.string().nullable().optional().openapi({ description: "Pin the from address, as a campaign can: an identity of the workspace (else 422)" }),
+    sending_identity_id: z
+      .string()
+      .nullable()
+      .optional()
+      .openapi({ description: "Pin the from address, as a campaign can: an identity of the workspace (else 422)" }),
     preferred_providers: z
       .array(z.string().min(1))
       .max(20)
       .optional()
       .openapi({ description: "Overrides the pool's preferred_providers: provider types or the workspace's provider ids (else 422)" }),
     sequence: z.number().int().min(0).optional().openapi({ description: "The recipient's ordinal in a send; drives round robin" }),
-    exclude_provider_ids: z.array(z.string()).max(20).optional().openapi({ description: "Providers that already failed for this recipient" }),
+    exclude_provider_ids: z
+      .array(z.string())
+      .max(20)
+      .optional()
+      .openapi({ description: "Providers that already failed for this recipient" }),
   })
   .strict()
   .openapi("RouteRequest");
@@ -125,6 +136,8 @@ export const RoutingDecisionSchema = z
     ip_id: z.string().nullable(),
     isp: z.string().nullable().openapi({ example: "gmail" }),
     reasons: z.array(z.string()).openapi({ description: "Why this route, in the order the router weighed things" }),
-    fallbacks: z.array(RouteChoiceSchema).openapi({ description: "Next routes, in order, if the provider fails (empty when fallback is off)" }),
+    fallbacks: z
+      .array(RouteChoiceSchema)
+      .openapi({ description: "Next routes, in order, if the provider fails (empty when fallback is off)" }),
   })
   .openapi("RoutingDecision");

@@ -159,7 +159,9 @@ export const PreferencePage: FC<{ state: PreferenceState; token: string; notice?
         {state.status === "active" ? (
           <>
             <h1>Email preferences</h1>
-            <p class="lead">Choose what {state.workspace_name} sends to {address}.</p>
+            <p class="lead">
+              Choose what {state.workspace_name} sends to {address}.
+            </p>
             <NoticeBanner notice={notice} />
             <PreferencesForm state={state} action={base} />
             <section class="section" aria-labelledby="unsubscribe-heading">
@@ -209,8 +211,7 @@ export const InvalidLinkPage: FC = () => (
     <main class="card">
       <h1>This link is not valid</h1>
       <p class="lead">
-        It may have been copied incompletely, or it is no longer in use. To change your email preferences, use the
-        link in a recent email.
+        It may have been copied incompletely, or it is no longer in use. To change your email preferences, use the link in a recent email.
       </p>
     </main>
   </Document>

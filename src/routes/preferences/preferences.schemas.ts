@@ -32,7 +32,10 @@ export const UpdatePreferencesJsonSchema = z
     categories: z
       .record(z.string(), z.boolean())
       .optional()
-      .openapi({ description: "Subscribed (true) or opted out (false), by category slug; others are left as they are", example: { marketing: false } }),
+      .openapi({
+        description: "Subscribed (true) or opted out (false), by category slug; others are left as they are",
+        example: { marketing: false },
+      }),
     frequency: z.enum(subscriptionFrequencies).optional(),
   })
   .strict()
@@ -44,7 +47,8 @@ export const UpdatePreferencesFormSchema = z
   .object({
     category: slugs.openapi({ description: "A checked category's slug; repeated once per checked box" }),
     shown: slugs.openapi({
-      description: "A slug the form showed; repeated. Shown categories that are not checked are opted out, categories not shown are left as they are",
+      description:
+        "A slug the form showed; repeated. Shown categories that are not checked are opted out, categories not shown are left as they are",
     }),
     frequency: z.enum(subscriptionFrequencies).optional(),
   })
@@ -71,4 +75,5 @@ export const toPreferencesResponse = (s: PreferenceState): z.infer<typeof Prefer
   categories: s.categories,
 });
 
-export const asList = (value: string | string[] | undefined): string[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
+export const asList = (value: string | string[] | undefined): string[] =>
+  value === undefined ? [] : Array.isArray(value) ? value : [value];

@@ -23,7 +23,14 @@ export const getProvider: RouteHandler<typeof routes.getProvider, AppBindings> =
 };
 
 export const updateProvider: RouteHandler<typeof routes.updateProvider, AppBindings> = async (c) => {
-  const updated = await providers.updateProvider(c.var.db, c.env, secrets(c), c.var.workspace.id, c.req.valid("param").provider_id, c.req.valid("json"));
+  const updated = await providers.updateProvider(
+    c.var.db,
+    c.env,
+    secrets(c),
+    c.var.workspace.id,
+    c.req.valid("param").provider_id,
+    c.req.valid("json"),
+  );
   return c.json(toProviderResponse(updated, c.var.config.PUBLIC_BASE_URL), 200);
 };
 
@@ -34,6 +41,20 @@ export const deleteProvider: RouteHandler<typeof routes.deleteProvider, AppBindi
 
 export const testProvider: RouteHandler<typeof routes.testProvider, AppBindings> = async (c) => {
   const now = new Date();
-  const { result, provider } = await providers.testProvider(c.var.db, secrets(c), c.var.workspace.id, c.req.valid("param").provider_id, now);
-  return c.json({ ok: result.ok, detail: result.detail, checked_at: now.toISOString(), provider: toProviderResponse(provider, c.var.config.PUBLIC_BASE_URL) }, 200);
+  const { result, provider } = await providers.testProvider(
+    c.var.db,
+    secrets(c),
+    c.var.workspace.id,
+    c.req.valid("param").provider_id,
+    now,
+  );
+  return c.json(
+    {
+      ok: result.ok,
+      detail: result.detail,
+      checked_at: now.toISOString(),
+      provider: toProviderResponse(provider, c.var.config.PUBLIC_BASE_URL),
+    },
+    200,
+  );
 };

@@ -2,7 +2,13 @@ import { jsonBody, jsonContent, problemResponses } from "../../lib/openapi";
 import { PaginationQuerySchema, pageSchema } from "../../lib/pagination";
 import { workspaceRoute } from "../route-kinds";
 import { WorkspaceParamsSchema } from "../workspaces/workspaces.schemas";
-import { CreateProviderSchema, ProviderParamsSchema, ProviderSchema, ProviderTestResultSchema, UpdateProviderSchema } from "./providers.schemas";
+import {
+  CreateProviderSchema,
+  ProviderParamsSchema,
+  ProviderSchema,
+  ProviderTestResultSchema,
+  UpdateProviderSchema,
+} from "./providers.schemas";
 
 const tags = ["Providers"];
 const base = "/workspaces/{ws}/email-infrastructure/providers";

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
-import { subscriberStatuses, subscriptionFrequencies, unsubscribeSources } from "../../db/schema/enums";
 import type { Subscriber } from "../../db/schema";
+import { subscriberStatuses, subscriptionFrequencies, unsubscribeSources } from "../../db/schema/enums";
 import type { SubscriberLinks, SubscriberWithPreferences } from "../../domain/audience/subscribers";
 import { WorkspaceParamsSchema } from "../workspaces/workspaces.schemas";
 
@@ -9,9 +9,10 @@ const attributes = z
   .refine((a) => JSON.stringify(a).length <= 16_384, "attributes may hold at most 16 KB of JSON")
   .openapi({ description: "Free-form personalization data, available to templates", example: { plan: "pro", company: "Acme" } });
 
-const preferences = z
-  .record(z.string(), z.boolean())
-  .openapi({ description: "Subscribed (true) or opted out (false), by category slug", example: { marketing: false, product_updates: true } });
+const preferences = z.record(z.string(), z.boolean()).openapi({
+  description: "Subscribed (true) or opted out (false), by category slug",
+  example: { marketing: false, product_updates: true },
+});
 
 export const SubscriberSchema = z
   .object({
@@ -44,9 +45,19 @@ export const SubscriberParamsSchema = WorkspaceParamsSchema.extend({
 });
 
 export const SubscriberListQuerySchema = z.object({
-  email: z.string().max(254).optional().openapi({ param: { name: "email", in: "query" } }),
-  status: z.enum(subscriberStatuses).optional().openapi({ param: { name: "status", in: "query" } }),
-  list_id: z.string().optional().openapi({ param: { name: "list_id", in: "query" } }),
+  email: z
+    .string()
+    .max(254)
+    .optional()
+    .openapi({ param: { name: "email", in: "query" } }),
+  status: z
+    .enum(subscriberStatuses)
+    .optional()
+    .openapi({ param: { name: "status", in: "query" } }),
+  list_id: z
+    .string()
+    .optional()
+    .openapi({ param: { name: "list_id", in: "query" } }),
 });
 
 export const DeleteSubscriberQuerySchema = z.object({
@@ -136,13 +147,15 @@ export const BulkOutcomeSchema = z
     created: z.number().int(),
     updated: z.number().int(),
     skipped: z.number().int().openapi({
-      description: "Rows skipped on purpose, listed in `skipped_rows`: repeats of an address earlier in the request (`duplicate`), suppressed or erased addresses",
+      description:
+        "Rows skipped on purpose, listed in `skipped_rows`: repeats of an address earlier in the request (`duplicate`), suppressed or erased addresses",
     }),
     invalid: z.number().int().openapi({ description: "Rows that could not be read, listed in `errors` (invalid_email)" }),
     errors: z.array(RowReportSchema).openapi({ description: "The invalid rows" }),
     skipped_rows: z.array(RowReportSchema).openapi({ description: "The skipped rows, with why (duplicate, suppressed, erased)" }),
     warnings: z.array(RowReportSchema).openapi({
-      description: "Rows that were created or updated with something left out, such as a preference for a category that does not exist (unknown_category)",
+      description:
+        "Rows that were created or updated with something left out, such as a preference for a category that does not exist (unknown_category)",
     }),
   })
   .openapi({ description: "Every row is counted once: created + updated + skipped + invalid equals the rows sent" })
@@ -171,4 +184,3 @@ export const toSubscriberResponse = (s: SubscriberWithPreferences, links: Subscr
   preferences_url: links.preferences_url,
   unsubscribe_url: links.unsubscribe_url,
 });
-

@@ -69,7 +69,10 @@ export const createSuppression = workspaceRoute({
   summary: "Block an address or a whole domain from every send of this workspace",
   tags,
   request: { params: WorkspaceParamsSchema, body: jsonBody(CreateSuppressionSchema) },
-  responses: { 201: jsonContent(SuppressionSchema, "The suppression"), ...problemResponses("bad_request", "conflict", "validation_failed") },
+  responses: {
+    201: jsonContent(SuppressionSchema, "The suppression"),
+    ...problemResponses("bad_request", "conflict", "validation_failed"),
+  },
 });
 
 export const deleteSuppression = workspaceRoute({

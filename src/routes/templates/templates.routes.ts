@@ -66,8 +66,7 @@ export const updateTemplate = workspaceRoute({
   path: `${base}/{template_id}`,
   operationId: "updateTemplate",
   summary: "Change a template",
-  description:
-    `A change of content creates a new version. A visual template's body_html belongs to its design: changing it is refused (409) unless the same request sets template_type to code. ${TEMPLATE_LIMITS_TEXT}`,
+  description: `A change of content creates a new version. A visual template's body_html belongs to its design: changing it is refused (409) unless the same request sets template_type to code. ${TEMPLATE_LIMITS_TEXT}`,
   tags,
   request: { params: TemplateParamsSchema, body: jsonBody(UpdateTemplateSchema) },
   responses: {

@@ -57,9 +57,14 @@ export const CreateTemplateSchema = z
   .strict()
   .superRefine((t, ctx) => {
     if (t.template_type === "visual") {
-      if (!t.visual_definition) ctx.addIssue({ code: "custom", path: ["visual_definition"], message: "a visual template needs a visual_definition" });
+      if (!t.visual_definition)
+        ctx.addIssue({ code: "custom", path: ["visual_definition"], message: "a visual template needs a visual_definition" });
       if (t.body_html !== undefined) {
-        ctx.addIssue({ code: "custom", path: ["body_html"], message: "a visual template's body_html is compiled from visual_definition; leave it out" });
+        ctx.addIssue({
+          code: "custom",
+          path: ["body_html"],
+          message: "a visual template's body_html is compiled from visual_definition; leave it out",
+        });
       }
     } else if (!t.body_html?.trim()) {
       ctx.addIssue({ code: "custom", path: ["body_html"], message: "a code template needs body_html" });
@@ -86,8 +91,14 @@ export const UpdateTemplateSchema = z
   .openapi("UpdateEmailTemplate");
 
 export const TemplateListQuerySchema = z.object({
-  category: z.enum(templateCategories).optional().openapi({ param: { name: "category", in: "query" } }),
-  template_type: z.enum(templateTypes).optional().openapi({ param: { name: "template_type", in: "query" } }),
+  category: z
+    .enum(templateCategories)
+    .optional()
+    .openapi({ param: { name: "category", in: "query" } }),
+  template_type: z
+    .enum(templateTypes)
+    .optional()
+    .openapi({ param: { name: "template_type", in: "query" } }),
   is_active: z
     .enum(["true", "false"])
     .transform((v) => v === "true")
@@ -103,7 +114,11 @@ export const TemplateParamsSchema = WorkspaceParamsSchema.extend({
 });
 
 export const TemplateVersionParamsSchema = TemplateParamsSchema.extend({
-  version: z.coerce.number().int().min(1).openapi({ param: { name: "version", in: "path" }, type: "integer" }),
+  version: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .openapi({ param: { name: "version", in: "path" }, type: "integer" }),
 });
 
 export const TemplateVersionSchema = z
@@ -125,7 +140,10 @@ export const PreviewRequestSchema = z
     context: z
       .record(z.string(), z.unknown())
       .default({})
-      .openapi({ description: "Variables for this render; platform variables (unsubscribe_url, …) get sample values", example: { recipient_name: "Ada", has_trial: true } }),
+      .openapi({
+        description: "Variables for this render; platform variables (unsubscribe_url, …) get sample values",
+        example: { recipient_name: "Ada", has_trial: true },
+      }),
   })
   .strict()
   .openapi("TemplatePreviewRequest");

@@ -1,8 +1,8 @@
 import type { RouteHandler } from "@hono/zod-openapi";
 import { builtInBlocks } from "../../domain/builder/catalog";
 import * as customBlocks from "../../domain/builder/custom-blocks";
-import * as savedDesigns from "../../domain/builder/saved-designs";
 import type { Design } from "../../domain/builder/design-schema";
+import * as savedDesigns from "../../domain/builder/saved-designs";
 import { renderTemplate } from "../../domain/templates/render";
 import { asTemplateValidationError } from "../../domain/templates/template-errors";
 import * as templates from "../../domain/templates/templates";

@@ -1,8 +1,8 @@
 import { DESIGN_LIMITS_TEXT } from "../../domain/builder/design-schema";
 import { jsonBody, jsonContent, problemResponses } from "../../lib/openapi";
 import { PaginationQuerySchema, pageSchema } from "../../lib/pagination";
-import { TemplateSchema } from "../templates/templates.schemas";
 import { workspaceRoute } from "../route-kinds";
+import { TemplateSchema } from "../templates/templates.schemas";
 import { WorkspaceParamsSchema } from "../workspaces/workspaces.schemas";
 import {
   BlockCatalogSchema,
@@ -38,7 +38,10 @@ export const createBlock = workspaceRoute({
   description: `Designs use it as \`{"type": "custom", "props": {"slug": "…", "overrides": {…}}}\`. ${DESIGN_LIMITS_TEXT}`,
   tags,
   request: { params: WorkspaceParamsSchema, body: jsonBody(CreateCustomBlockSchema) },
-  responses: { 201: jsonContent(CustomBlockSchema, "The custom block"), ...problemResponses("bad_request", "conflict", "validation_failed") },
+  responses: {
+    201: jsonContent(CustomBlockSchema, "The custom block"),
+    ...problemResponses("bad_request", "conflict", "validation_failed"),
+  },
 });
 
 export const listDesigns = workspaceRoute({

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { templateCategories } from "../../db/schema/enums";
-import { BlockSchema, blockTypes, DesignSchema, RootBlockSchema } from "../../domain/builder/design-schema";
 import type { CustomBlock } from "../../domain/builder/custom-blocks";
+import { BlockSchema, blockTypes, DesignSchema, RootBlockSchema } from "../../domain/builder/design-schema";
 import type { StoredDesign } from "../../domain/builder/saved-designs";
 import { SLUG_MESSAGE, SLUG_PATTERN } from "../../lib/slug";
 import { WorkspaceParamsSchema } from "../workspaces/workspaces.schemas";

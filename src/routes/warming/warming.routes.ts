@@ -25,7 +25,12 @@ export const listSchedules = workspaceRoute({
     "conservative: 21 days, 50 on day 1, 1,000 on day 7, 15,000 on day 14, 100,000 on day 21. moderate: 14 days, 100, 7,500 on day 7, 100,000 on day 14. aggressive: 7 days, 200 on day 1, 15,000 on day 4 and 100,000 on day 7 (the spec gives three volumes for a seven-day schedule; the middle one is placed at its midpoint).",
   tags,
   request: { params: WorkspaceParamsSchema },
-  responses: { 200: jsonContent(z.object({ data: z.array(WarmingScheduleSchema) }).openapi("WarmingScheduleList"), "Every schedule the workspace can use") },
+  responses: {
+    200: jsonContent(
+      z.object({ data: z.array(WarmingScheduleSchema) }).openapi("WarmingScheduleList"),
+      "Every schedule the workspace can use",
+    ),
+  },
 });
 
 export const createSchedule = workspaceRoute({
@@ -33,10 +38,14 @@ export const createSchedule = workspaceRoute({
   path: `${infra}/warming-schedules`,
   operationId: "createWarmingSchedule",
   summary: "Add a custom warming schedule",
-  description: "Steps are {day, volume} anchors: days increasing from 1, volumes positive and never decreasing. Days between anchors are interpolated geometrically.",
+  description:
+    "Steps are {day, volume} anchors: days increasing from 1, volumes positive and never decreasing. Days between anchors are interpolated geometrically.",
   tags,
   request: { params: WorkspaceParamsSchema, body: jsonBody(CreateWarmingScheduleSchema) },
-  responses: { 201: jsonContent(WarmingScheduleSchema, "The schedule"), ...problemResponses("bad_request", "validation_failed", "conflict") },
+  responses: {
+    201: jsonContent(WarmingScheduleSchema, "The schedule"),
+    ...problemResponses("bad_request", "validation_failed", "conflict"),
+  },
 });
 
 export const updateSchedule = workspaceRoute({
@@ -48,7 +57,10 @@ export const updateSchedule = workspaceRoute({
     "Name, slug and description may always change; steps may not while a domain or IP is warming (or paused) on the schedule (409). Built-in schedules are read-only (409).",
   tags,
   request: { params: ScheduleParamsSchema, body: jsonBody(UpdateWarmingScheduleSchema) },
-  responses: { 200: jsonContent(WarmingScheduleSchema, "The schedule"), ...problemResponses("bad_request", "validation_failed", "conflict") },
+  responses: {
+    200: jsonContent(WarmingScheduleSchema, "The schedule"),
+    ...problemResponses("bad_request", "validation_failed", "conflict"),
+  },
 });
 
 export const deleteSchedule = workspaceRoute({
@@ -76,7 +88,10 @@ const warmingActions = <P extends typeof DomainWarmingParamsSchema | typeof IpWa
       description: `Day 1's volume becomes today's cap, enforced atomically by the ${what}'s DomainThrottle. A paused ${what} is restarted with resume, not start.`,
       tags,
       request: { params, body: jsonBody(StartWarmingSchema) },
-      responses: { 200: jsonContent(WarmingProgressSchema, "Warming progress"), ...problemResponses("bad_request", "validation_failed", "conflict") },
+      responses: {
+        200: jsonContent(WarmingProgressSchema, "Warming progress"),
+        ...problemResponses("bad_request", "validation_failed", "conflict"),
+      },
     }),
     progress: workspaceRoute({
       method: "get",
@@ -96,14 +111,18 @@ const warmingActions = <P extends typeof DomainWarmingParamsSchema | typeof IpWa
         "Today's cap drops to 0 and stays there until resume, exactly as an automatic pause; the reason (default: paused by operator) is kept and a warming_paused alert is raised. Pausing a paused warming changes nothing; one that is not warming is a 409. The body is optional.",
       tags,
       request: { params, body: { content: { "application/json": { schema: PauseWarmingSchema } }, required: false } },
-      responses: { 200: jsonContent(WarmingProgressSchema, "Warming progress"), ...problemResponses("bad_request", "validation_failed", "conflict") },
+      responses: {
+        200: jsonContent(WarmingProgressSchema, "Warming progress"),
+        ...problemResponses("bad_request", "validation_failed", "conflict"),
+      },
     }),
     resume: workspaceRoute({
       method: "post",
       path: `${path}/resume`,
       operationId: `resume${noun}Warming`,
       summary: `Resume a paused ${what}`,
-      description: "An auto-pause is sticky: it holds until an operator has looked into the cause and resumes here; recovering rates never resume it.",
+      description:
+        "An auto-pause is sticky: it holds until an operator has looked into the cause and resumes here; recovering rates never resume it.",
       tags,
       request: { params },
       responses: { 200: jsonContent(WarmingProgressSchema, "Warming progress"), ...problemResponses("conflict") },

@@ -15,7 +15,9 @@ export const WarmingScheduleSchema = z
     is_builtin: z.boolean(),
     steps: z.array(StepSchema).openapi({ description: "The anchors as defined" }),
     duration_days: z.number().int(),
-    daily_volumes: z.array(z.number().int()).openapi({ description: "The cap of every day, day 1 first: anchors exact, days between interpolated geometrically" }),
+    daily_volumes: z
+      .array(z.number().int())
+      .openapi({ description: "The cap of every day, day 1 first: anchors exact, days between interpolated geometrically" }),
   })
   .openapi("WarmingSchedule");
 
@@ -25,7 +27,10 @@ export const ScheduleParamsSchema = WorkspaceParamsSchema.extend({
 
 export const StartWarmingSchema = z
   .object({
-    schedule: z.string().min(1).openapi({ description: "A schedule id or slug: conservative, moderate, aggressive or one of the workspace's own", example: "moderate" }),
+    schedule: z.string().min(1).openapi({
+      description: "A schedule id or slug: conservative, moderate, aggressive or one of the workspace's own",
+      example: "moderate",
+    }),
   })
   .strict()
   .openapi("StartWarming");

@@ -2,12 +2,7 @@ import { jsonBody, jsonContent, problemResponses } from "../../lib/openapi";
 import { PaginationQuerySchema, pageSchema } from "../../lib/pagination";
 import { CreatedApiKeySchema } from "../api-keys/api-keys.schemas";
 import { adminRoute, workspaceRoute } from "../route-kinds";
-import {
-  CreateWorkspaceSchema,
-  UpdateWorkspaceSchema,
-  WorkspaceParamsSchema,
-  WorkspaceSchema,
-} from "./workspaces.schemas";
+import { CreateWorkspaceSchema, UpdateWorkspaceSchema, WorkspaceParamsSchema, WorkspaceSchema } from "./workspaces.schemas";
 
 const tags = ["Workspaces"];
 
@@ -62,4 +57,3 @@ export const updateWorkspace = workspaceRoute({
     ...problemResponses("bad_request", "validation_failed"),
   },
 });
-

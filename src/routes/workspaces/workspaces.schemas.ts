@@ -15,16 +15,10 @@ const TimezoneSchema = z
   .refine(isValidTimeZone, "must be an IANA time zone such as Europe/Berlin or UTC")
   .openapi({ example: "Europe/Berlin" });
 
-const PostalAddressSchema = z
-  .string()
-  .trim()
-  .min(1)
-  .max(500)
-  .nullable()
-  .openapi({
-    description: "Physical postal address printed in email footers (CAN-SPAM); lines separated by newlines",
-    example: "Acme Inc.\n1 Market St\nSan Francisco, CA 94105\nUSA",
-  });
+const PostalAddressSchema = z.string().trim().min(1).max(500).nullable().openapi({
+  description: "Physical postal address printed in email footers (CAN-SPAM); lines separated by newlines",
+  example: "Acme Inc.\n1 Market St\nSan Francisco, CA 94105\nUSA",
+});
 
 export const WorkspaceSchema = z
   .object({
@@ -41,11 +35,7 @@ export const WorkspaceSchema = z
 export const CreateWorkspaceSchema = z
   .object({
     name: z.string().trim().min(1).max(100).openapi({ example: "Acme" }),
-    slug: z
-      .string()
-      .regex(SLUG_PATTERN, SLUG_MESSAGE)
-      .optional()
-      .openapi({ example: "acme" }),
+    slug: z.string().regex(SLUG_PATTERN, SLUG_MESSAGE).optional().openapi({ example: "acme" }),
     timezone: TimezoneSchema,
     postal_address: PostalAddressSchema.optional(),
   })
