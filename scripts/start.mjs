@@ -2,6 +2,7 @@
 // on http://localhost:8787, then makes sure a demo workspace exists and prints how to use it.
 import { spawn, spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
 
 const PORT = Number(process.env.PORT ?? 8787);
 const BASE = `http://localhost:${PORT}`;
@@ -53,7 +54,23 @@ console.log(
     : "Local D1: up to date (no migrations to apply)",
 );
 
-const dev = spawn("wrangler", ["dev", "--port", String(PORT), "--test-scheduled"], { stdio: "inherit", env: wranglerEnv });
+/** Whatever already answers on the port would otherwise be greeted below as this Flarecast. */
+function portIsFree(port) {
+  return new Promise((resolve) => {
+    const probe = createServer()
+      .once("error", () => resolve(false))
+      .listen(port, "localhost", () => probe.close(() => resolve(true)));
+  });
+}
+if (!(await portIsFree(PORT))) {
+  console.error(`Port ${PORT} is already in use: stop what runs there, or start on another port with PORT=${PORT + 1} npm start.`);
+  process.exit(1);
+}
+
+// Links the Worker writes (preference pages, tracking) point at the port it really listens on.
+const devArgs = ["dev", "--port", String(PORT), "--test-scheduled"];
+if (PORT !== 8787) devArgs.push("--var", `PUBLIC_BASE_URL:${BASE}`, "--var", `EMAIL_TRACKING_DOMAIN:localhost:${PORT}`);
+const dev = spawn("wrangler", devArgs, { stdio: "inherit", env: wranglerEnv });
 for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => dev.kill(signal));
 dev.on("exit", (code) => process.exit(code ?? 0));
 
