@@ -188,4 +188,18 @@ describe("QA findings", () => {
     expect(patched.json.members).toEqual([]);
     expect(patched.json.updated_at).not.toBe(pool.json.updated_at);
   });
+  it.fails("a subscriber PATCH refused for an unknown category changes nothing", async () => {
+    const { workspace, key } = await createWorkspace();
+    await api(marketing(workspace.id, "categories"), { method: "POST", token: key, body: { name: "Marketing", slug: "marketing" } });
+    const created = await api(marketing(workspace.id, "subscribers"), { method: "POST", token: key, body: { email: "half@example.com" } });
+    expect(created.json.preferences).toEqual({ marketing: true });
+    const refused = await api(marketing(workspace.id, `subscribers/${created.json.id}`), {
+      method: "PATCH",
+      token: key,
+      body: { preferences: { marketing: false, nosuch: true } },
+    });
+    expect(refused.status).toBeGreaterThanOrEqual(400);
+    const after = await api(marketing(workspace.id, `subscribers/${created.json.id}`), { token: key });
+    expect(after.json.preferences).toEqual({ marketing: true });
+  });
 });
