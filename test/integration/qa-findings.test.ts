@@ -215,4 +215,16 @@ describe("QA findings", () => {
     const after = await api(infra(workspace.id, `domains/${domain.json.id}`), { token: key });
     expect(after.json.dns_records.spf.value).toContain("include:amazonses.com");
   });
+  it.fails("the webhook_url a provider response hands out has a route behind it", async () => {
+    const { workspace, key } = await createWorkspace();
+    const ses = await api(infra(workspace.id, "providers"), {
+      method: "POST",
+      token: key,
+      body: { name: "SES", provider_type: "ses", credentials: { access_key_id: "AKIAABCDEFGHIJKLMNOP", secret_access_key: "secret", region: "us-east-1" } },
+    });
+    expect(ses.status).toBe(201);
+    expect(ses.json.webhook_url).toEqual(expect.any(String));
+    const delivered = await api(pathOf(ses.json.webhook_url), { method: "POST", body: {} });
+    expect(delivered.status).not.toBe(404);
+  });
 });
