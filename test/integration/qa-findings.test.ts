@@ -15,7 +15,11 @@ describe("QA findings", () => {
     const { workspace, key } = await createWorkspace();
     const created = await api(marketing(workspace.id, "subscribers"), { method: "POST", token: key, body: { email: "sup@example.com" } });
     expect(created.status).toBe(201);
-    const suppressed = await api(marketing(workspace.id, "suppressions"), { method: "POST", token: key, body: { email: "sup@example.com" } });
+    const suppressed = await api(marketing(workspace.id, "suppressions"), {
+      method: "POST",
+      token: key,
+      body: { email: "sup@example.com" },
+    });
     expect(suppressed.status).toBe(201);
 
     const unsubscribed = await api(pathOf(created.json.unsubscribe_url), {
@@ -32,7 +36,11 @@ describe("QA findings", () => {
     const afterResubscribe = await api(marketing(workspace.id, `subscribers/${created.json.id}`), { token: key });
     expect(afterResubscribe.json.status).toBe("unsubscribed");
 
-    const patched = await api(marketing(workspace.id, `subscribers/${created.json.id}`), { method: "PATCH", token: key, body: { status: "active" } });
+    const patched = await api(marketing(workspace.id, `subscribers/${created.json.id}`), {
+      method: "PATCH",
+      token: key,
+      body: { status: "active" },
+    });
     expect(patched.status).toBe(409);
   });
 
@@ -51,7 +59,11 @@ describe("QA findings", () => {
     const deleted = await api(infra(workspace.id, `providers/${provider.json.id}`), { method: "DELETE", token: key });
     expect(deleted.status).toBe(409);
     expect(deleted.json.detail).toContain(pool.json.id);
-    const samePool = await api(infra(workspace.id, `pools/${pool.json.id}`), { method: "PATCH", token: key, body: { routing_config: routing } });
+    const samePool = await api(infra(workspace.id, `pools/${pool.json.id}`), {
+      method: "PATCH",
+      token: key,
+      body: { routing_config: routing },
+    });
     expect(samePool.status).toBe(200);
   });
 
@@ -74,9 +86,7 @@ describe("QA findings", () => {
     expect(progress.json.schedule).toBeNull();
     const doc = (await api("/openapi.json")).json;
     const schedule = doc.components.schemas.WarmingProgress.properties.schedule;
-    const allowsNull = [schedule.type, ...(schedule.anyOf ?? []).map((s: { type?: unknown }) => s.type)]
-      .flat()
-      .includes("null");
+    const allowsNull = [schedule.type, ...(schedule.anyOf ?? []).map((s: { type?: unknown }) => s.type)].flat().includes("null");
     expect(allowsNull).toBe(true);
   });
 
@@ -99,7 +109,11 @@ describe("QA findings", () => {
   it.fails("starting warming on an unknown schedule is a 422 naming the schedule field, not a 404", async () => {
     const { workspace, key } = await createWorkspace();
     const domain = await insertDomain(workspace.id);
-    const res = await api(infra(workspace.id, `domains/${domain.id}/warming/start`), { method: "POST", token: key, body: { schedule: "nosuch" } });
+    const res = await api(infra(workspace.id, `domains/${domain.id}/warming/start`), {
+      method: "POST",
+      token: key,
+      body: { schedule: "nosuch" },
+    });
     expect(res.status).toBe(422);
     expect(res.json.errors[0]).toMatchObject({ location: "body", path: "schedule" });
   });
@@ -118,11 +132,16 @@ describe("QA findings", () => {
     await api(marketing(workspace.id, `lists/${list.json.id}/subscribers`), {
       method: "POST",
       token: key,
-      body: { subscribers: [{ email: "formula@example.com", name: '=HYPERLINK("http://evil.example","x")', attributes: { note: "+1+1" } }] },
+      body: {
+        subscribers: [{ email: "formula@example.com", name: '=HYPERLINK("http://evil.example","x")', attributes: { note: "+1+1" } }],
+      },
     });
     const csv = await api(marketing(workspace.id, `lists/${list.json.id}/export`), { token: key });
     expect(csv.status).toBe(200);
-    const cells = csv.text.split(/\r?\n/)[1].split(",").map((c) => c.replace(/^"/, ""));
+    const cells = csv.text
+      .split(/\r?\n/)[1]
+      .split(",")
+      .map((c) => c.replace(/^"/, ""));
     expect(cells.filter((c) => /^[=+\-@]/.test(c))).toEqual([]);
   });
 
@@ -209,7 +228,11 @@ describe("QA findings", () => {
     const ses = await api(infra(workspace.id, "providers"), {
       method: "POST",
       token: key,
-      body: { name: "SES", provider_type: "ses", credentials: { access_key_id: "AKIAABCDEFGHIJKLMNOP", secret_access_key: "secret", region: "us-east-1" } },
+      body: {
+        name: "SES",
+        provider_type: "ses",
+        credentials: { access_key_id: "AKIAABCDEFGHIJKLMNOP", secret_access_key: "secret", region: "us-east-1" },
+      },
     });
     expect(ses.status).toBe(201);
     const after = await api(infra(workspace.id, `domains/${domain.json.id}`), { token: key });
@@ -220,7 +243,11 @@ describe("QA findings", () => {
     const ses = await api(infra(workspace.id, "providers"), {
       method: "POST",
       token: key,
-      body: { name: "SES", provider_type: "ses", credentials: { access_key_id: "AKIAABCDEFGHIJKLMNOP", secret_access_key: "secret", region: "us-east-1" } },
+      body: {
+        name: "SES",
+        provider_type: "ses",
+        credentials: { access_key_id: "AKIAABCDEFGHIJKLMNOP", secret_access_key: "secret", region: "us-east-1" },
+      },
     });
     expect(ses.status).toBe(201);
     expect(ses.json.webhook_url).toEqual(expect.any(String));
