@@ -1,3 +1,4 @@
+import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { api, createWorkspace } from "../factories/api";
 import { insertDomain } from "../factories/infrastructure";
@@ -253,5 +254,26 @@ describe("QA findings", () => {
     expect(ses.json.webhook_url).toEqual(expect.any(String));
     const delivered = await api(pathOf(ses.json.webhook_url), { method: "POST", body: {} });
     expect(delivered.status).not.toBe(404);
+  });
+  it.fails("a POST without a body or Content-Type to a route whose body is optional is not a 500", async () => {
+    const { workspace, key } = await createWorkspace();
+    const created = await api(marketing(workspace.id, "subscribers"), {
+      method: "POST",
+      token: key,
+      body: { email: "nobody@example.com" },
+    });
+    const domain = await insertDomain(workspace.id);
+    const bare = (path: string, token?: string) =>
+      exports.default.fetch(
+        new Request(`http://flarecast.test${path}`, {
+          method: "POST",
+          headers: token ? { authorization: `Bearer ${token}` } : {},
+          body: new ReadableStream({ start: (controller) => controller.close() }),
+        }),
+      );
+    const unsubscribe = await bare(pathOf(created.json.unsubscribe_url));
+    expect(unsubscribe.status).toBeLessThan(500);
+    const pause = await bare(infra(workspace.id, `domains/${domain.id}/warming/pause`), key);
+    expect(pause.status).toBeLessThan(500);
   });
 });
