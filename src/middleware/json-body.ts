@@ -66,6 +66,8 @@ export function jsonBodies(app: OpenAPIHono<AppBindings>) {
     const contentType = c.req.header("content-type");
     if (!contentType) {
       if (rule.required || (await readBodyUpTo(c.req.raw, MAX_BODY_BYTES)).byteLength > 0) throw unsupported(rule, undefined);
+      // The empty body was read to be sure of it; what follows gets a request without one, as it was sent.
+      c.req.raw = new Request(c.req.raw, { body: null });
       return next();
     }
     const essence = essenceOf(contentType);

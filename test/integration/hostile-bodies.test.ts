@@ -3,7 +3,8 @@ import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { signPreferenceToken } from "../../src/domain/preferences/tokens";
 import { MAX_BODY_BYTES, MAX_JSON_DEPTH } from "../../src/lib/request-body";
-import { ADMIN_TOKEN, createWorkspace } from "../factories/api";
+import { ADMIN_TOKEN, api, createWorkspace } from "../factories/api";
+import { insertDomain } from "../factories/infrastructure";
 import {
   admits,
   allowedTypes,
@@ -406,4 +407,31 @@ describe("hostile bodies, generated from each route's schema", () => {
     expect(Object.getOwnPropertyNames(Object.prototype)).toEqual(prototypeKeysBefore);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   }, 120_000);
+});
+
+// Found by a first user: the gate read the empty body to check it and left the route a consumed stream (a 500).
+describe("bodiless POSTs", () => {
+  it("answers a bare POST, without body or Content-Type, to a route whose body is optional like one with an empty body", async () => {
+    const { workspace, key } = await createWorkspace();
+    const created = await api(`/workspaces/${workspace.id}/email-marketing/subscribers`, {
+      method: "POST",
+      token: key,
+      body: { email: "nobody@example.com" },
+    });
+    const domain = await insertDomain(workspace.id);
+    const bare = (path: string, token?: string) =>
+      exports.default.fetch(
+        new Request(`http://flarecast.test${path}`, {
+          method: "POST",
+          headers: token ? { authorization: `Bearer ${token}` } : {},
+          body: new ReadableStream({ start: (controller) => controller.close() }),
+        }),
+      );
+    const unsubscribe = await bare(new URL(created.json.unsubscribe_url).pathname);
+    // RFC 8058 senders post a form, but a bare POST is still the recipient's click.
+    expect(unsubscribe.status).toBe(200);
+    const pause = await bare(`/workspaces/${workspace.id}/email-infrastructure/domains/${domain.id}/warming/pause`, key);
+    expect(pause.status, await pause.clone().text()).toBe(409);
+    expect((await pause.json<{ detail: string }>()).detail).toMatch(/warming/);
+  });
 });

@@ -90,7 +90,8 @@ export const ProviderSchema = z
     last_check_status: z.enum(providerCheckStatuses).nullable(),
     last_error: z.string().nullable(),
     webhook_url: z.string().nullable().openapi({
-      description: "Where to point the provider's event webhook (null for providers that send no events: smtp, capture)",
+      description:
+        "Where the provider's event webhook will post (null for providers that send no events: smtp, capture). The receiver is not served yet: it arrives with delivery tracking.",
     }),
     created_at: z.string(),
     updated_at: z.string(),
