@@ -29,6 +29,8 @@ function flatten(issue: Issue, prefix: PropertyKey[] = []): { path: PropertyKey[
     const best = [...issue.errors].sort((a, b) => wrongShape(a) - wrongShape(b) || depth(b) - depth(a) || a.length - b.length)[0];
     if (best.length > 0) return best.flatMap((i) => flatten(i, path));
   }
+  // Each unknown key is its own field error, at its own path, so a client can point at it.
+  if (issue.code === "unrecognized_keys") return issue.keys.map((key) => ({ path: [...path, key], message: "is not a known field" }));
   return [{ path, message: issue.message }];
 }
 

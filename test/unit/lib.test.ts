@@ -1,11 +1,14 @@
 import { env } from "cloudflare:workers";
+import { z } from "@hono/zod-openapi";
 import { describe, expect, it } from "vitest";
 import { ConfigError, readConfig } from "../../src/env";
 import { chunk, rowsPerInsert } from "../../src/lib/chunk";
 import { openSecret, randomBase62, sealSecret, secretsEqual } from "../../src/lib/crypto";
+import type { ApiError } from "../../src/lib/errors";
 import { newId } from "../../src/lib/ids";
 import { firstFreeSlug, slugify } from "../../src/lib/slug";
 import { isValidTimeZone } from "../../src/lib/timezones";
+import { validationHook } from "../../src/lib/validation-hook";
 
 describe("newId", () => {
   it("is prefixed and sorts by creation time", () => {
@@ -95,5 +98,26 @@ describe("readConfig", () => {
     expect(message).toContain("TRACKING_SIGNING_KEY");
     expect(message).not.toContain("short-secret");
     expect(message).not.toContain("bm90LTMyLWJ5dGVz");
+  });
+});
+
+describe("validationHook", () => {
+  const fieldErrors = (schema: z.ZodType, value: unknown) => {
+    try {
+      validationHook({ success: false, error: schema.safeParse(value).error, target: "json" } as never, {} as never);
+    } catch (err) {
+      return (err as ApiError).errors;
+    }
+    throw new Error("the hook accepted an invalid value");
+  };
+
+  it("names each unknown key at its own path", () => {
+    const schema = z.object({ name: z.string(), settings: z.object({ colour: z.string() }).strict() }).strict();
+    expect(fieldErrors(schema, { name: "x", nmae: "y", settings: { colour: "red", color: "blue" } })).toEqual(
+      expect.arrayContaining([
+        { location: "body", path: "nmae", message: "is not a known field" },
+        { location: "body", path: "settings.color", message: "is not a known field" },
+      ]),
+    );
   });
 });
