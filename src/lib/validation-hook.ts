@@ -13,9 +13,15 @@ const locations: Record<string, FieldError["location"]> = {
 
 type Issue = z.core.$ZodIssue;
 
-/** Issues that say "this is the wrong shape altogether": a key the option needs is absent, or keys it forbids. */
-const wrongShape = (issues: Issue[]) =>
-  issues.filter((i) => i.code === "unrecognized_keys" || (i.code === "invalid_type" && /received undefined/.test(i.message))).length;
+/**
+ * Issues that say "this is the wrong shape altogether": the value is not even of the option's type (nor of any
+ * type of a nested union), a key the option needs is absent, or keys it forbids.
+ */
+const isWrongShape = (i: Issue): boolean =>
+  i.code === "unrecognized_keys" ||
+  (i.code === "invalid_type" && (i.path.length === 0 || /received undefined/.test(i.message))) ||
+  (i.code === "invalid_union" && i.path.length === 0 && i.errors.length > 0 && i.errors.every((option) => option.some(isWrongShape)));
+const wrongShape = (issues: Issue[]) => issues.filter(isWrongShape).length;
 const depth = (issues: Issue[]) => Math.max(0, ...issues.map((i) => i.path.length + (i.code === "invalid_union" ? 1 : 0)));
 
 /**

@@ -97,7 +97,7 @@ describe("providers API", () => {
         { name: "x", provider_type: "smtp", credentials: { host: "smtp.test", port: 70000, username: "u", password: "p" } },
         "credentials.port",
       ],
-      [{ name: "x", provider_type: "sendgrid", credentials: { api_key: "SG.x", extra: 1 } }, "credentials"],
+      [{ name: "x", provider_type: "sendgrid", credentials: { api_key: "SG.x", extra: 1 } }, "credentials.extra"],
       [{ name: "x", provider_type: "pigeon", credentials: {} }, "provider_type"],
       [{ name: "x", provider_type: "postmark", credentials: CREDS.postmark, settings: { base_url: "ftp://x" } }, "settings.base_url"],
     ];

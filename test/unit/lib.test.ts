@@ -120,4 +120,12 @@ describe("validationHook", () => {
       ]),
     );
   });
+
+  it("explains a union by the option of the value's type: a list that is too long, not a list that is no number", () => {
+    const scalar = z.union([z.string(), z.number(), z.boolean()]);
+    const schema = z.object({ value: z.union([scalar, z.array(scalar).max(3)]) });
+    expect(fieldErrors(schema, { value: [1, 2, 3, 4] })).toEqual([
+      { location: "body", path: "value", message: expect.stringMatching(/3/) },
+    ]);
+  });
 });
