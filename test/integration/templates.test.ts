@@ -221,6 +221,16 @@ describe("visual templates", () => {
     expect(switched.json).toMatchObject({ template_type: "code", body_html: "<p>hand edit</p>", version: 2 });
   });
 
+  it("switching a template to visual without a visual_definition is a 422 naming the field", async () => {
+    const { call } = await setup();
+    const created = await call("", "POST", { name: "Code", slug: "code", subject_template: "Hi", body_html: "<p>Hi</p>" });
+    expect(created.status).toBe(201);
+    const res = await call("/code", "PATCH", { template_type: "visual" });
+    expect(res.status).toBe(422);
+    expect(res.json.errors[0]).toMatchObject({ location: "body", path: "visual_definition" });
+    expect((await call("/code")).json).toMatchObject({ template_type: "code", version: 1 });
+  });
+
   it("rejects an invalid design with the path inside it", async () => {
     const { call } = await setup();
     const design = {

@@ -8,7 +8,7 @@ import {
   type TemplateVariable,
   type Workspace,
 } from "../../db/schema";
-import { conflict, notFound } from "../../lib/errors";
+import { conflict, invalidField, notFound } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { keysetPage, type Page } from "../../lib/pagination";
 import { firstFreeSlug, slugify } from "../../lib/slug";
@@ -51,7 +51,7 @@ async function compiledBody(
   html?: string,
 ): Promise<string> {
   if (type !== "visual") return html ?? "";
-  if (!design) throw conflict("A visual template needs a visual_definition");
+  if (!design) throw invalidField("body", "visual_definition", "a visual template needs a visual_definition");
   return compileDesign(db, workspaceId, design, previewText, "visual_definition");
 }
 
