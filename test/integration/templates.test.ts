@@ -327,6 +327,14 @@ describe("POST /templates/{id}/preview", () => {
     expect(res.json.warnings).toContainEqual(expect.objectContaining({ code: "missing_required_variable" }));
   });
 
+  it("shows a declared default over the platform's sample value, and the caller's context over both", async () => {
+    const { call } = await setup();
+    const template = { body_html: "<p>{{ recipient_name }}</p>", variables: [{ name: "recipient_name", default: "friend" }] };
+    expect((await preview(call, template)).json.html).toBe("<p>friend</p>");
+    expect((await preview(call, template, { recipient_name: "Ada" })).json.html).toBe("<p>Ada</p>");
+    expect((await preview(call, { body_html: "<p>{{ recipient_name }}</p>" })).json.html).toBe("<p>Alex Example</p>");
+  });
+
   it("stops a hostile template with a 422, and keeps serving", async () => {
     const { call } = await setup();
     const loop = await preview(call, { body_html: "{% for i in (1..100000000) %}{{ i }}{% endfor %}" });

@@ -295,11 +295,15 @@ export async function previewTemplate(
   publicBaseUrl: string,
 ): Promise<Preview> {
   const cacheKey = `${template.id}:${template.version}`;
-  const rendered = await renderTemplate(template, { ...sampleSystemContext(workspace, publicBaseUrl), ...context }, cacheKey).catch(
-    (err: unknown) => {
-      throw asTemplateValidationError(err, template.template_type);
-    },
+  // A declared default is what the template's author wants shown when no recipient value exists, which a
+  // preview's sample recipient is not; a value the caller gives still wins over both.
+  const declaredDefaults = new Set(template.variables.filter((v) => v.default !== undefined).map((v) => v.name));
+  const samples = Object.fromEntries(
+    Object.entries(sampleSystemContext(workspace, publicBaseUrl)).filter(([name]) => !declaredDefaults.has(name)),
   );
+  const rendered = await renderTemplate(template, { ...samples, ...context }, cacheKey).catch((err: unknown) => {
+    throw asTemplateValidationError(err, template.template_type);
+  });
   const warnings = templateWarnings({
     category: template.category,
     variables: template.variables,
