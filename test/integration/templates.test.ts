@@ -221,6 +221,16 @@ describe("visual templates", () => {
     expect(switched.json).toMatchObject({ template_type: "code", body_html: "<p>hand edit</p>", version: 2 });
   });
 
+  it("switching a template to visual without a visual_definition is a 422 naming the field", async () => {
+    const { call } = await setup();
+    const created = await call("", "POST", { name: "Code", slug: "code", subject_template: "Hi", body_html: "<p>Hi</p>" });
+    expect(created.status).toBe(201);
+    const res = await call("/code", "PATCH", { template_type: "visual" });
+    expect(res.status).toBe(422);
+    expect(res.json.errors[0]).toMatchObject({ location: "body", path: "visual_definition" });
+    expect((await call("/code")).json).toMatchObject({ template_type: "code", version: 1 });
+  });
+
   it("rejects an invalid design with the path inside it", async () => {
     const { call } = await setup();
     const design = {
@@ -315,6 +325,14 @@ describe("POST /templates/{id}/preview", () => {
     expect(res.json.html).toBe("<p>Free </p>");
     expect(res.json.missing_variables).toEqual(["seats"]);
     expect(res.json.warnings).toContainEqual(expect.objectContaining({ code: "missing_required_variable" }));
+  });
+
+  it("shows a declared default over the platform's sample value, and the caller's context over both", async () => {
+    const { call } = await setup();
+    const template = { body_html: "<p>{{ recipient_name }}</p>", variables: [{ name: "recipient_name", default: "friend" }] };
+    expect((await preview(call, template)).json.html).toBe("<p>friend</p>");
+    expect((await preview(call, template, { recipient_name: "Ada" })).json.html).toBe("<p>Ada</p>");
+    expect((await preview(call, { body_html: "<p>{{ recipient_name }}</p>" })).json.html).toBe("<p>Alex Example</p>");
   });
 
   it("stops a hostile template with a 422, and keeps serving", async () => {

@@ -162,6 +162,64 @@ describe("visual-builder designs", () => {
     expect(preview.json.warnings.map((w: { code: string }) => w.code)).not.toContain("missing_unsubscribe_link");
   });
 
+  it("template_to_design, which the README promises, is reachable over the API", async () => {
+    const doc = (await api("/openapi.json")).json;
+    const operations = Object.entries(doc.paths as Record<string, Record<string, { operationId?: string }>>).flatMap(([path, ops]) =>
+      Object.values(ops).map((op) => `${path} ${op.operationId ?? ""}`),
+    );
+    expect(operations.filter((o) => /to-design|todesign|to_design/i.test(o))).not.toEqual([]);
+  });
+
+  it("recovers the design of a visual template, by id, slug or HTML", async () => {
+    const { call } = await setup();
+    const { json: stored } = await call("/visual-builder/designs", "POST", { name: "Launch", design: everyBlockDesign });
+    const { json: template } = await call(`/visual-builder/designs/${stored.id}/convert-to-template`, "POST", {
+      slug: "launch",
+      subject_template: "Hi",
+      preview_text: "Everything new",
+    });
+    for (const body of [{ template_id: template.id }, { template_id: "launch" }, { html: template.body_html }]) {
+      const res = await call("/visual-builder/template-to-design", "POST", body);
+      expect(res.status).toBe(200);
+      expect(res.json).toEqual({ design: everyBlockDesign });
+    }
+  });
+
+  it("refuses HTML the builder did not make, and unknown templates, with 422 naming the field", async () => {
+    const { call } = await setup();
+    await call("/email-marketing/templates", "POST", { name: "Code", slug: "code", subject_template: "Hi", body_html: "<p>Hi</p>" });
+    const cases: [Record<string, unknown>, string][] = [
+      [{ template_id: "code" }, "template_id"],
+      [{ template_id: "tpl_unknown" }, "template_id"],
+      [{ html: "<html><body><p>hand-written</p></body></html>" }, "html"],
+      [{ html: '<table data-fc-design="not json"></table>' }, "html"],
+      [{}, "template_id"],
+      [{ template_id: "code", html: "<p>Hi</p>" }, "html"],
+    ];
+    for (const [body, path] of cases) {
+      const res = await call("/visual-builder/template-to-design", "POST", body);
+      expect(res.status, JSON.stringify(body)).toBe(422);
+      expect(res.json.errors[0]).toMatchObject({ location: "body", path });
+    }
+    const code = await call("/visual-builder/template-to-design", "POST", { template_id: "code" });
+    expect(code.json.errors[0].message).toMatch(/not made by the visual builder/);
+  });
+
+  it("keeps other workspaces' templates out of template_to_design", async () => {
+    const mine = await setup();
+    const theirs = await setup();
+    const { json: template } = await theirs.call("/email-marketing/templates", "POST", {
+      name: "V",
+      template_type: "visual",
+      subject_template: "Hi",
+      visual_definition: specExampleDesign,
+    });
+    expect((await theirs.call("/visual-builder/template-to-design", "POST", { template_id: template.id })).status).toBe(200);
+    const res = await mine.call("/visual-builder/template-to-design", "POST", { template_id: template.id });
+    expect(res.status).toBe(422);
+    expect(res.json.errors[0]).toMatchObject({ path: "template_id" });
+  });
+
   it("keeps other workspaces' designs out of reach", async () => {
     const mine = await setup();
     const theirs = await setup();

@@ -1,4 +1,5 @@
 import { Parser } from "htmlparser2";
+import { invalidField } from "../../lib/errors";
 import { type Design, DesignSchema, PARENT_TYPES } from "./design-schema";
 import { BLOCK_ATTR, DESIGN_ATTR, PROPS_ATTR } from "./markers";
 
@@ -65,8 +66,19 @@ export function templateToDesign(html: string): Design {
   parser.end();
 
   if (error) throw new NotABuilderTemplateError(error);
-  if (meta === undefined) throw new NotABuilderTemplateError("the HTML was not produced by the visual builder");
+  if (meta === undefined) throw new NotABuilderTemplateError(`it carries no design marker (${DESIGN_ATTR})`);
   const result = DesignSchema.safeParse({ ...(meta as object), blocks: roots });
   if (!result.success) throw new NotABuilderTemplateError(`the recovered design is invalid: ${result.error.issues[0]?.message}`);
   return result.data;
+}
+
+/** template_to_design for a request: HTML the builder did not make is a 422 at `field`, where the HTML came from. */
+export function recoverDesign(html: string, field: string, source: string): Design {
+  try {
+    return templateToDesign(html);
+  } catch (err) {
+    if (err instanceof NotABuilderTemplateError)
+      throw invalidField("body", field, `${source} was not made by the visual builder: ${err.message}`);
+    throw err;
+  }
 }

@@ -8,7 +8,7 @@ import {
   type TemplateVariable,
   type Workspace,
 } from "../../db/schema";
-import { conflict, notFound } from "../../lib/errors";
+import { conflict, invalidField, notFound } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { keysetPage, type Page } from "../../lib/pagination";
 import { firstFreeSlug, slugify } from "../../lib/slug";
@@ -51,7 +51,7 @@ async function compiledBody(
   html?: string,
 ): Promise<string> {
   if (type !== "visual") return html ?? "";
-  if (!design) throw conflict("A visual template needs a visual_definition");
+  if (!design) throw invalidField("body", "visual_definition", "a visual template needs a visual_definition");
   return compileDesign(db, workspaceId, design, previewText, "visual_definition");
 }
 
@@ -295,11 +295,15 @@ export async function previewTemplate(
   publicBaseUrl: string,
 ): Promise<Preview> {
   const cacheKey = `${template.id}:${template.version}`;
-  const rendered = await renderTemplate(template, { ...sampleSystemContext(workspace, publicBaseUrl), ...context }, cacheKey).catch(
-    (err: unknown) => {
-      throw asTemplateValidationError(err, template.template_type);
-    },
+  // A declared default is what the template's author wants shown when no recipient value exists, which a
+  // preview's sample recipient is not; a value the caller gives still wins over both.
+  const declaredDefaults = new Set(template.variables.filter((v) => v.default !== undefined).map((v) => v.name));
+  const samples = Object.fromEntries(
+    Object.entries(sampleSystemContext(workspace, publicBaseUrl)).filter(([name]) => !declaredDefaults.has(name)),
   );
+  const rendered = await renderTemplate(template, { ...samples, ...context }, cacheKey).catch((err: unknown) => {
+    throw asTemplateValidationError(err, template.template_type);
+  });
   const warnings = templateWarnings({
     category: template.category,
     variables: template.variables,

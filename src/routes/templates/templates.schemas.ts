@@ -141,7 +141,8 @@ export const PreviewRequestSchema = z
       .record(z.string(), z.unknown())
       .default({})
       .openapi({
-        description: "Variables for this render; platform variables (unsubscribe_url, …) get sample values",
+        description:
+          "Variables for this render; platform variables (unsubscribe_url, …) get sample values unless the template declares a default",
         example: { recipient_name: "Ada", has_trial: true },
       }),
   })

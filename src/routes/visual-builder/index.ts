@@ -11,4 +11,5 @@ export const visualBuilderRouter = createRouter()
   .openapi(routes.updateDesign, handlers.updateDesign)
   .openapi(routes.deleteDesign, handlers.deleteDesign)
   .openapi(routes.renderDesign, handlers.renderDesign)
-  .openapi(routes.convertToTemplate, handlers.convertToTemplate);
+  .openapi(routes.convertToTemplate, handlers.convertToTemplate)
+  .openapi(routes.templateToDesign, handlers.templateToDesign);

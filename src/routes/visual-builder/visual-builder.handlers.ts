@@ -1,12 +1,14 @@
 import type { RouteHandler } from "@hono/zod-openapi";
 import { builtInBlocks } from "../../domain/builder/catalog";
 import * as customBlocks from "../../domain/builder/custom-blocks";
+import { recoverDesign } from "../../domain/builder/decompile";
 import type { Design } from "../../domain/builder/design-schema";
 import * as savedDesigns from "../../domain/builder/saved-designs";
 import { renderTemplate } from "../../domain/templates/render";
 import { asTemplateValidationError } from "../../domain/templates/template-errors";
 import * as templates from "../../domain/templates/templates";
 import type { AppBindings } from "../../lib/create-app";
+import { ApiError, invalidField } from "../../lib/errors";
 import { toTemplateResponse } from "../templates/templates.schemas";
 import type * as routes from "./visual-builder.routes";
 import { toCustomBlockResponse, toDesignResponse } from "./visual-builder.schemas";
@@ -75,4 +77,16 @@ export const convertToTemplate: RouteHandler<typeof routes.convertToTemplate, Ap
   });
   await savedDesigns.linkTemplate(c.var.db, c.var.workspace.id, design_id, template.id);
   return c.json(toTemplateResponse(template), 201);
+};
+
+export const templateToDesign: RouteHandler<typeof routes.templateToDesign, AppBindings> = async (c) => {
+  const { template_id, html } = c.req.valid("json");
+  if (template_id === undefined) return c.json({ design: recoverDesign(html ?? "", "html", "this HTML") }, 200);
+  const template = await templates.getTemplate(c.var.db, c.var.workspace.id, template_id).catch((err: unknown) => {
+    if (err instanceof ApiError && err.code === "not_found") {
+      throw invalidField("body", "template_id", "no template with this id or slug in the workspace");
+    }
+    throw err;
+  });
+  return c.json({ design: recoverDesign(template.body_html, "template_id", `the ${template.template_type} template's HTML`) }, 200);
 };

@@ -11,9 +11,11 @@ import {
   CreateDesignSchema,
   CustomBlockSchema,
   DesignParamsSchema,
+  RecoveredDesignSchema,
   RenderRequestSchema,
   RenderResultSchema,
   StoredDesignSchema,
+  TemplateToDesignSchema,
   UpdateDesignSchema,
 } from "./visual-builder.schemas";
 
@@ -120,4 +122,17 @@ export const convertToTemplate = workspaceRoute({
     201: jsonContent(TemplateSchema, "The new visual template"),
     ...problemResponses("bad_request", "conflict", "validation_failed"),
   },
+});
+
+export const templateToDesign = workspaceRoute({
+  method: "post",
+  path: `${base}/template-to-design`,
+  operationId: "templateToDesign",
+  summary: "Recover the design a template's HTML was compiled from (template_to_design)",
+  description:
+    "Takes a template (`template_id`, its id or slug) or the HTML itself (`html`). HTML the visual builder did not " +
+    "compile, such as a hand-written code template, is refused with 422 naming the field and saying why.",
+  tags,
+  request: { params: WorkspaceParamsSchema, body: jsonBody(TemplateToDesignSchema) },
+  responses: { 200: jsonContent(RecoveredDesignSchema, "The design"), ...problemResponses("bad_request", "validation_failed") },
 });

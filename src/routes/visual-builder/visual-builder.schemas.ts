@@ -4,6 +4,7 @@ import type { CustomBlock } from "../../domain/builder/custom-blocks";
 import { BlockSchema, blockTypes, DesignSchema, RootBlockSchema } from "../../domain/builder/design-schema";
 import type { StoredDesign } from "../../domain/builder/saved-designs";
 import { SLUG_MESSAGE, SLUG_PATTERN } from "../../lib/slug";
+import { MAX_HTML } from "../templates/templates.schemas";
 import { WorkspaceParamsSchema } from "../workspaces/workspaces.schemas";
 
 export const BuiltInBlockSchema = z
@@ -102,6 +103,25 @@ export const ConvertToTemplateSchema = z
   })
   .strict()
   .openapi("ConvertDesignToTemplate");
+
+export const TemplateToDesignSchema = z
+  .object({
+    template_id: z.string().min(1).optional().openapi({ description: "A template's id or slug; its body_html is read" }),
+    html: z.string().max(MAX_HTML).optional().openapi({ description: "HTML the builder compiled, e.g. a template's body_html" }),
+  })
+  .strict()
+  .superRefine((body, ctx) => {
+    if (body.template_id === undefined && body.html === undefined) {
+      ctx.addIssue({ code: "custom", path: ["template_id"], message: "give template_id or html" });
+    } else if (body.template_id !== undefined && body.html !== undefined) {
+      ctx.addIssue({ code: "custom", path: ["html"], message: "give template_id or html, not both" });
+    }
+  })
+  .openapi("TemplateToDesign", { example: { template_id: "spring-launch" } });
+
+export const RecoveredDesignSchema = z
+  .object({ design: DesignSchema.openapi({ description: "The design the HTML was compiled from, ready to edit and save" }) })
+  .openapi("RecoveredDesign");
 
 export const toCustomBlockResponse = (b: CustomBlock): z.infer<typeof CustomBlockSchema> => ({
   id: b.id,
