@@ -166,7 +166,7 @@ describe("starting warming", () => {
     expect(await throttleFor(env, { type: "domain", id: ip.id }).state()).toEqual({ daily_limit: null, daily_sent: 0 });
   });
 
-  it("answers 404 for an unknown or foreign target or schedule, and 409 unless the target is verified and idle", async () => {
+  it("answers 404 for an unknown or foreign target, 422 for an unknown or foreign schedule, and 409 unless the target is verified and idle", async () => {
     const { workspace } = await createWorkspace();
     const { workspace: other } = await createWorkspace();
     const domain = await newDomain(workspace.id);
@@ -174,8 +174,10 @@ describe("starting warming", () => {
 
     expect((await rejection(startWarming(db, env, { ...domain, id: "dom_missing" }, "moderate", T0))).status).toBe(404);
     expect((await rejection(startWarming(db, env, { ...domain, workspace_id: other.id }, "moderate", T0))).status).toBe(404);
-    expect((await rejection(startWarming(db, env, domain, "no-such-schedule", T0))).status).toBe(404);
-    expect((await rejection(startWarming(db, env, domain, foreign.id, T0))).status).toBe(404);
+    const unknownSchedule = await rejection(startWarming(db, env, domain, "no-such-schedule", T0));
+    expect(unknownSchedule.status).toBe(422);
+    expect(unknownSchedule.errors).toEqual([expect.objectContaining({ location: "body", path: "schedule" })]);
+    expect((await rejection(startWarming(db, env, domain, foreign.id, T0))).status).toBe(422);
 
     const pending = await newDomain(workspace.id, "pending");
     expect((await rejection(startWarming(db, env, pending, "moderate", T0))).detail).toMatch(/is pending: it must be verified/);

@@ -2,7 +2,7 @@ import { and, eq, inArray, notInArray, sql } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { alerts, workspaces } from "../../db/schema";
 import type { alertSeverities } from "../../db/schema/enums";
-import { conflict, notFound } from "../../lib/errors";
+import { conflict, invalidField, notFound } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { addDays, daysBetween, localDate, midnightOf } from "./local-day";
 import { countsOf, ensureProgressRow, progressRows } from "./progress";
@@ -115,7 +115,7 @@ export async function startWarming(
 ): Promise<WarmingProgressView> {
   const row = await loadTarget(db, target);
   const schedule = await findSchedule(db, target.workspace_id, scheduleIdOrSlug);
-  if (!schedule) throw notFound("Warming schedule");
+  if (!schedule) throw invalidField("body", "schedule", `no warming schedule has the id or slug "${scheduleIdOrSlug}"`);
   assertStartable(row);
 
   const t = targetTable(target.type);
