@@ -215,6 +215,18 @@ describe("pausing warming by hand", () => {
     expect(badBody.status).toBe(422);
     expect(badBody.json.errors[0].path).toBe("reason");
   });
+
+  it("resuming a paused warming keeps when it started", async () => {
+    const { workspace, key } = await createWorkspace();
+    const domain = await insertDomain(workspace.id);
+    const base = infra(workspace.id, `domains/${domain.id}/warming`);
+    const started = await api(`${base}/start`, { method: "POST", token: key, body: { schedule: "moderate" } });
+    expect(started.status).toBe(200);
+    expect((await api(`${base}/pause`, { method: "POST", token: key, body: { reason: "check" } })).status).toBe(200);
+    const resumed = await api(`${base}/resume`, { method: "POST", token: key, body: {} });
+    expect(resumed.status).toBe(200);
+    expect(resumed.json.started_at).toBe(started.json.started_at);
+  });
 });
 
 describe("changing and deleting warming schedules", () => {
