@@ -74,6 +74,16 @@ describe("warming schedules API", () => {
     const theirs = await api(infra(other.workspace.id, "warming-schedules"), { token: other.key });
     expect(theirs.json.data.map((s: { slug: string }) => s.slug)).not.toContain("gentle");
   });
+
+  it("a custom warming schedule with an unknown key is a 422, like every other create", async () => {
+    const { workspace, key } = await createWorkspace();
+    const res = await api(infra(workspace.id, "warming-schedules"), {
+      method: "POST",
+      token: key,
+      body: { name: "Typo", slug: "typo", stpes: [], steps: [{ day: 1, volume: 50, extra: 1 }] },
+    });
+    expect(res.status).toBe(422);
+  });
 });
 
 describe("domain warming API", () => {
@@ -104,7 +114,7 @@ describe("domain warming API", () => {
     expect(resume.status).toBe(409);
   });
 
-  it("refuses to warm an unverified domain or an unknown schedule, and hides other workspaces' domains", async () => {
+  it("refuses to warm an unverified domain (409) or on an unknown schedule (422), and hides other workspaces' domains", async () => {
     const { workspace, key } = await createWorkspace();
     const created = await api(infra(workspace.id, "domains"), { method: "POST", token: key, body: { domain: uniqueDomain() } });
     const unverified = await api(`${infra(workspace.id, "domains")}/${created.json.id}/warming/start`, {
@@ -119,9 +129,33 @@ describe("domain warming API", () => {
       token: verified.key,
       body: { schedule: "turbo" },
     });
-    expect(unknown.status).toBe(404);
+    expect(unknown.status).toBe(422);
     const foreign = await api(`${infra(workspace.id, "domains")}/${verified.domainId}/warming/progress`, { token: key });
     expect(foreign.status).toBe(404);
+  });
+
+  it("starting warming on an unknown schedule is a 422 naming the schedule field, not a 404", async () => {
+    const { workspace, key } = await createWorkspace();
+    const domain = await insertDomain(workspace.id);
+    const res = await api(infra(workspace.id, `domains/${domain.id}/warming/start`), {
+      method: "POST",
+      token: key,
+      body: { schedule: "nosuch" },
+    });
+    expect(res.status).toBe(422);
+    expect(res.json.errors[0]).toMatchObject({ location: "body", path: "schedule" });
+  });
+
+  it("the OpenAPI WarmingProgress schema allows the null schedule of a target that never warmed", async () => {
+    const { workspace, key } = await createWorkspace();
+    const domain = await api(infra(workspace.id, "domains"), { method: "POST", token: key, body: { domain: "progress.example.com" } });
+    const progress = await api(infra(workspace.id, `domains/${domain.json.id}/warming/progress`), { token: key });
+    expect(progress.status).toBe(200);
+    expect(progress.json.schedule).toBeNull();
+    const doc = (await api("/openapi.json")).json;
+    const schedule = doc.components.schemas.WarmingProgress.properties.schedule;
+    const allowsNull = [schedule.type, ...(schedule.anyOf ?? []).map((s: { type?: unknown }) => s.type)].flat().includes("null");
+    expect(allowsNull).toBe(true);
   });
 });
 
@@ -180,6 +214,18 @@ describe("pausing warming by hand", () => {
     const badBody = await api(`${path}/pause`, { method: "POST", token: key, body: { reason: "" } });
     expect(badBody.status).toBe(422);
     expect(badBody.json.errors[0].path).toBe("reason");
+  });
+
+  it("resuming a paused warming keeps when it started", async () => {
+    const { workspace, key } = await createWorkspace();
+    const domain = await insertDomain(workspace.id);
+    const base = infra(workspace.id, `domains/${domain.id}/warming`);
+    const started = await api(`${base}/start`, { method: "POST", token: key, body: { schedule: "moderate" } });
+    expect(started.status).toBe(200);
+    expect((await api(`${base}/pause`, { method: "POST", token: key, body: { reason: "check" } })).status).toBe(200);
+    const resumed = await api(`${base}/resume`, { method: "POST", token: key, body: {} });
+    expect(resumed.status).toBe(200);
+    expect(resumed.json.started_at).toBe(started.json.started_at);
   });
 });
 
@@ -271,5 +317,26 @@ describe("changing and deleting warming schedules", () => {
       warming_status: "completed",
       warming_schedule_id: null,
     });
+  });
+
+  it("addresses a schedule by its slug as well as its id, as warming/start does", async () => {
+    const { workspace, key } = await createWorkspace();
+    await api(schedules(workspace.id), {
+      method: "POST",
+      token: key,
+      body: { name: "Slow", slug: "slow", steps: [{ day: 1, volume: 20 }] },
+    });
+    const renamed = await api(`${schedules(workspace.id)}/slow`, { method: "PATCH", token: key, body: { name: "Slower" } });
+    expect(renamed.status).toBe(200);
+    expect(renamed.json).toMatchObject({ slug: "slow", name: "Slower" });
+
+    const builtin = await api(`${schedules(workspace.id)}/moderate`, { method: "PATCH", token: key, body: { name: "Mine" } });
+    expect(builtin.status).toBe(409);
+    expect((await api(`${schedules(workspace.id)}/moderate`, { method: "DELETE", token: key })).status).toBe(409);
+    const other = await createWorkspace();
+    expect((await api(`${schedules(other.workspace.id)}/slow`, { method: "DELETE", token: other.key })).status).toBe(404);
+
+    expect((await api(`${schedules(workspace.id)}/slow`, { method: "DELETE", token: key })).status).toBe(204);
+    expect((await api(`${schedules(workspace.id)}/slow`, { method: "DELETE", token: key })).status).toBe(404);
   });
 });

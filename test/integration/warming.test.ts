@@ -4,8 +4,10 @@ import { describe, expect, it } from "vitest";
 import { createDb } from "../../src/db/client";
 import { alerts, warmingProgress as progressTable, sendingDomains, workspaces } from "../../src/db/schema";
 import { createSchedule, findSchedule, listSchedules } from "../../src/domain/warming/schedules";
+import { findTarget } from "../../src/domain/warming/targets";
 import { throttleFor } from "../../src/domain/warming/throttle";
 import {
+  advanceTarget,
   pauseWarming,
   recordWarmingOutcomes,
   resumeWarming,
@@ -166,7 +168,7 @@ describe("starting warming", () => {
     expect(await throttleFor(env, { type: "domain", id: ip.id }).state()).toEqual({ daily_limit: null, daily_sent: 0 });
   });
 
-  it("answers 404 for an unknown or foreign target or schedule, and 409 unless the target is verified and idle", async () => {
+  it("answers 404 for an unknown or foreign target, 422 for an unknown or foreign schedule, and 409 unless the target is verified and idle", async () => {
     const { workspace } = await createWorkspace();
     const { workspace: other } = await createWorkspace();
     const domain = await newDomain(workspace.id);
@@ -174,8 +176,10 @@ describe("starting warming", () => {
 
     expect((await rejection(startWarming(db, env, { ...domain, id: "dom_missing" }, "moderate", T0))).status).toBe(404);
     expect((await rejection(startWarming(db, env, { ...domain, workspace_id: other.id }, "moderate", T0))).status).toBe(404);
-    expect((await rejection(startWarming(db, env, domain, "no-such-schedule", T0))).status).toBe(404);
-    expect((await rejection(startWarming(db, env, domain, foreign.id, T0))).status).toBe(404);
+    const unknownSchedule = await rejection(startWarming(db, env, domain, "no-such-schedule", T0));
+    expect(unknownSchedule.status).toBe(422);
+    expect(unknownSchedule.errors).toEqual([expect.objectContaining({ location: "body", path: "schedule" })]);
+    expect((await rejection(startWarming(db, env, domain, foreign.id, T0))).status).toBe(422);
 
     const pending = await newDomain(workspace.id, "pending");
     expect((await rejection(startWarming(db, env, pending, "moderate", T0))).detail).toMatch(/is pending: it must be verified/);
@@ -322,14 +326,21 @@ describe("pause and resume", () => {
     const fiveDaysLater = new Date(dayThree.getTime() + 5 * 86_400_000);
     const resumed = await resumeWarming(db, env, domain, fiveDaysLater);
     expect(resumed).toMatchObject({ warming_day: 3, daily_limit: 422 });
-    // 16 March in Los Angeles is day 3 again: the ramp now counts from midnight on the 14th (PDT).
+    // 16 March in Los Angeles is day 3 again: the days now count from midnight on the 14th (PDT), while the
+    // start stays when it was.
     expect(resumed.date).toBe("2026-03-16");
-    expect(resumed.started_at).toBe("2026-03-14T07:00:00.000Z");
+    expect(resumed.started_at).toBe(T0.toISOString());
     const [row] = await db
       .select()
       .from(progressTable)
       .where(and(eq(progressTable.target_id, domain.id), eq(progressTable.date, resumed.date)));
     expect(row).toMatchObject({ warming_day: 3, daily_limit: 422 });
+
+    const moderate = await findSchedule(db, workspace.id, "moderate");
+    const nextDay = new Date(fiveDaysLater.getTime() + 86_400_000);
+    const target = await findTarget(db, domain);
+    expect(await advanceTarget(db, env, target as NonNullable<typeof target>, moderate?.steps ?? [], nextDay)).toBe("advanced");
+    expect(await warmingProgress(db, env, domain, nextDay)).toMatchObject({ warming_day: 4, started_at: T0.toISOString() });
   });
 
   it("refuses to pause a target that is not warming", async () => {

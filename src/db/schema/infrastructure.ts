@@ -59,6 +59,11 @@ const warmingState = () => ({
   warming_status: text({ enum: warmingStatuses }).notNull().default("not_started"),
   warming_schedule_id: text().references(() => warmingSchedules.id),
   warming_started_at: timestamp(),
+  /**
+   * What the warming days count from: the start, moved forward by each resume past the days the ramp was paused.
+   * Null on rows resumed before it existed, whose warming_started_at was moved instead.
+   */
+  warming_days_counted_from: timestamp(),
   warming_day: integer().notNull().default(0),
   warming_paused_at: timestamp(),
   warming_pause_reason: text(),

@@ -26,10 +26,12 @@ export const BUILTIN_SCHEDULE_SLUGS = ["conservative", "moderate", "aggressive"]
 export const MAX_SCHEDULE_DAYS = 365;
 export const MAX_DAILY_VOLUME = 10_000_000;
 
-const WarmingStepSchema = z.object({
-  day: z.number().int().min(1).max(MAX_SCHEDULE_DAYS).openapi({ example: 7 }),
-  volume: z.number().int().positive().max(MAX_DAILY_VOLUME).openapi({ example: 1000 }),
-});
+const WarmingStepSchema = z
+  .object({
+    day: z.number().int().min(1).max(MAX_SCHEDULE_DAYS).openapi({ example: 7 }),
+    volume: z.number().int().positive().max(MAX_DAILY_VOLUME).openapi({ example: 1000 }),
+  })
+  .strict();
 
 export const WarmingStepsSchema = z
   .array(WarmingStepSchema)
@@ -68,6 +70,7 @@ export const CreateWarmingScheduleSchema = z
     description: z.string().trim().max(500).nullable().optional(),
     steps: WarmingStepsSchema,
   })
+  .strict()
   .openapi("CreateWarmingSchedule");
 
 export type CreateWarmingScheduleInput = z.infer<typeof CreateWarmingScheduleSchema>;
@@ -137,14 +140,17 @@ export async function listSchedules(db: Database, workspaceId: string): Promise<
   return [...builtins, ...rows.filter((r) => !r.is_builtin)].map(toView);
 }
 
-/** A built-in or one of the workspace's own schedules, by id or slug. */
-export async function findSchedule(db: Database, workspaceId: string, idOrSlug: string): Promise<ScheduleView | null> {
-  const row = await db
+const scheduleRow = (db: Database, workspaceId: string, idOrSlug: string): Promise<ScheduleRow | undefined> =>
+  db
     .select()
     .from(warmingSchedules)
     .where(and(visibleTo(workspaceId), or(eq(warmingSchedules.id, idOrSlug), eq(warmingSchedules.slug, idOrSlug))))
     .orderBy(asc(warmingSchedules.is_builtin))
     .get();
+
+/** A built-in or one of the workspace's own schedules, by id or slug. */
+export async function findSchedule(db: Database, workspaceId: string, idOrSlug: string): Promise<ScheduleView | null> {
+  const row = await scheduleRow(db, workspaceId, idOrSlug);
   return row ? toView(row) : null;
 }
 
@@ -208,13 +214,12 @@ export const UpdateWarmingScheduleSchema = CreateWarmingScheduleSchema.partial()
 
 export type UpdateWarmingScheduleInput = z.infer<typeof UpdateWarmingScheduleSchema>;
 
-/** A workspace's own schedule by id, for a change: another workspace's is not found, a built-in is read-only. */
-async function ownSchedule(db: Database, workspaceId: string, id: string): Promise<ScheduleRow> {
-  const row = await db
-    .select()
-    .from(warmingSchedules)
-    .where(and(visibleTo(workspaceId), eq(warmingSchedules.id, id)))
-    .get();
+/**
+ * A workspace's own schedule by id or slug (as warming/start takes either), for a change: another workspace's is
+ * not found, a built-in is read-only.
+ */
+async function ownSchedule(db: Database, workspaceId: string, idOrSlug: string): Promise<ScheduleRow> {
+  const row = await scheduleRow(db, workspaceId, idOrSlug);
   if (!row) throw notFound("Warming schedule");
   if (row.is_builtin) throw conflict(`${row.slug} is a built-in schedule and cannot be changed or deleted: create your own instead`);
   return row;
@@ -242,11 +247,12 @@ async function warmingOn(db: Database, scheduleId: string): Promise<string[]> {
 export async function updateSchedule(
   db: Database,
   workspaceId: string,
-  id: string,
+  idOrSlug: string,
   input: UpdateWarmingScheduleInput,
   now: Date,
 ): Promise<ScheduleView> {
-  const current = await ownSchedule(db, workspaceId, id);
+  const current = await ownSchedule(db, workspaceId, idOrSlug);
+  const { id } = current;
   const changes = validate(UpdateWarmingScheduleSchema, input);
   if (changes.slug !== undefined && changes.slug !== current.slug && (await slugTaken(db, workspaceId, changes.slug))) {
     throw conflict(`A warming schedule with slug "${changes.slug}" already exists`);
@@ -268,8 +274,9 @@ export async function updateSchedule(
  * Refused while a domain or IP warms on the schedule (or is paused on it). Targets that completed it forget
  * which schedule they followed; their warming is over.
  */
-export async function deleteSchedule(db: Database, workspaceId: string, id: string): Promise<void> {
-  const current = await ownSchedule(db, workspaceId, id);
+export async function deleteSchedule(db: Database, workspaceId: string, idOrSlug: string): Promise<void> {
+  const current = await ownSchedule(db, workspaceId, idOrSlug);
+  const { id } = current;
   const users = await warmingOn(db, id);
   if (users.length > 0) throw conflict(`${current.slug} is used by ${users.join(", ")}`);
   await db.batch([

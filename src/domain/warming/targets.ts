@@ -33,6 +33,7 @@ export function targetColumns(type: TargetType) {
     warming_status: t.warming_status,
     warming_schedule_id: t.warming_schedule_id,
     warming_started_at: t.warming_started_at,
+    warming_days_counted_from: t.warming_days_counted_from,
     warming_day: t.warming_day,
     warming_paused_at: t.warming_paused_at,
     warming_pause_reason: t.warming_pause_reason,

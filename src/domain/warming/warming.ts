@@ -2,7 +2,7 @@ import { and, eq, inArray, notInArray, sql } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { alerts, workspaces } from "../../db/schema";
 import type { alertSeverities } from "../../db/schema/enums";
-import { conflict, notFound } from "../../lib/errors";
+import { conflict, invalidField, notFound } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { addDays, daysBetween, localDate, midnightOf } from "./local-day";
 import { countsOf, ensureProgressRow, progressRows } from "./progress";
@@ -36,7 +36,7 @@ export interface WarmingProgressView {
   daily_limit: number | null;
   /** Sends granted today by the target's DomainThrottle, which is what enforces the cap. */
   daily_sent: number;
-  /** Start of the current ramp: a resume moves it forward past the days the ramp was paused. */
+  /** When warming was started; pauses and resumes leave it alone. */
   started_at: string | null;
   paused_at: string | null;
   pause_reason: string | null;
@@ -51,9 +51,10 @@ export interface WarmingProgressView {
 /** A domain must pass DNS verification (an IP its PTR check) before it warms; a completed one may warm again. */
 const STARTABLE_STATUSES = ["verified", "active"] as const;
 
-/** The local date a target's current warming day falls on. */
-function dateOfWarmingDay(row: TargetRow, startedAt: string): string {
-  return addDays(localDate(startedAt, row.timezone), row.warming_day - 1);
+/** The local date of day 1 once the paused days are left out: the start until a resume moves it forward. */
+function dayOneOf(row: TargetRow): string | null {
+  const from = row.warming_days_counted_from ?? row.warming_started_at;
+  return from ? localDate(from, row.timezone) : null;
 }
 
 /** The state of a target on one day of its schedule: capped by that day's volume, or done after the last. */
@@ -115,7 +116,7 @@ export async function startWarming(
 ): Promise<WarmingProgressView> {
   const row = await loadTarget(db, target);
   const schedule = await findSchedule(db, target.workspace_id, scheduleIdOrSlug);
-  if (!schedule) throw notFound("Warming schedule");
+  if (!schedule) throw invalidField("body", "schedule", `no warming schedule has the id or slug "${scheduleIdOrSlug}"`);
   assertStartable(row);
 
   const t = targetTable(target.type);
@@ -126,6 +127,7 @@ export async function startWarming(
       ...dayState(schedule.steps, 1),
       warming_schedule_id: schedule.id,
       warming_started_at: at,
+      warming_days_counted_from: at,
       warming_paused_at: null,
       warming_pause_reason: null,
       // A target that never had a daily reset would get one at the next hourly run, mid-day, and could then
@@ -220,7 +222,8 @@ async function pause(
 
 /**
  * The operator's way out of a pause. The ramp continues on the day it was paused on, with that day's cap: the
- * paused days do not count as warming days, so the start moves to the local midnight that makes today that day.
+ * paused days do not count as warming days, so the days are counted from the local midnight that makes today
+ * that day. When warming started stays as it was.
  */
 export async function resumeWarming(db: Database, env: Env, target: WarmingTarget, now: Date): Promise<WarmingProgressView> {
   const row = await loadTarget(db, target);
@@ -239,7 +242,7 @@ export async function resumeWarming(db: Database, env: Env, target: WarmingTarge
       .update(t)
       .set({
         ...next,
-        warming_started_at: midnightOf(addDays(today, 1 - row.warming_day), row.timezone).toISOString(),
+        warming_days_counted_from: midnightOf(addDays(today, 1 - row.warming_day), row.timezone).toISOString(),
         warming_paused_at: null,
         warming_pause_reason: null,
         updated_at: at,
@@ -315,8 +318,9 @@ export async function advanceTarget(
   now: Date,
 ): Promise<"advanced" | "completed" | "unchanged"> {
   const today = localDate(now, row.timezone);
-  if (!row.warming_started_at || today <= dateOfWarmingDay(row, row.warming_started_at)) return "unchanged";
-  const day = daysBetween(localDate(row.warming_started_at, row.timezone), today) + 1;
+  const dayOne = dayOneOf(row);
+  if (!dayOne || today <= addDays(dayOne, row.warming_day - 1)) return "unchanged";
+  const day = daysBetween(dayOne, today) + 1;
   const next = dayState(steps, day);
   const t = targetTable(row.type);
   const [moved] = await db

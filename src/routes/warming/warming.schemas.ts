@@ -22,7 +22,9 @@ export const WarmingScheduleSchema = z
   .openapi("WarmingSchedule");
 
 export const ScheduleParamsSchema = WorkspaceParamsSchema.extend({
-  schedule_id: z.string().openapi({ param: { name: "schedule_id", in: "path" } }),
+  schedule_id: z
+    .string()
+    .openapi({ param: { name: "schedule_id", in: "path" }, description: "The schedule's id or slug", example: "slow-and-steady" }),
 });
 
 export const StartWarmingSchema = z
@@ -61,7 +63,9 @@ export const WarmingProgressSchema = z
     target_id: z.string(),
     status: z.enum(domainStatuses),
     warming_status: z.enum(warmingStatuses),
-    schedule: WarmingScheduleSchema.nullable(),
+    // A union, not .nullable(): a nullable named schema renders as allOf [$ref, {type: [object, null]}], which no
+    // null satisfies (the $ref branch still demands an object).
+    schedule: z.union([WarmingScheduleSchema, z.null()]).openapi({ description: "Null for a target that never warmed" }),
     warming_day: z.number().int(),
     daily_limit: z.number().int().nullable(),
     daily_sent: z.number().int(),
