@@ -1,10 +1,16 @@
-import type { z } from "@hono/zod-openapi";
+import { z } from "@hono/zod-openapi";
 import { type ProblemCode, ProblemSchema, problemTypes } from "./errors";
 
 export const jsonContent = <T extends z.ZodTypeAny>(schema: T, description: string) => ({
   content: { "application/json": { schema } },
   description,
 });
+
+/**
+ * A named schema that may also be null. `.nullable()` on a schema registered with `.openapi("Name")` is written
+ * into the document as a bare `$ref`, so generated clients would refuse the null; a union keeps it.
+ */
+export const orNull = <T extends z.ZodTypeAny>(schema: T) => z.union([schema, z.null()]);
 
 export const jsonBody = <T extends z.ZodTypeAny>(schema: T) => ({
   content: { "application/json": { schema } },

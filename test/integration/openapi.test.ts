@@ -75,6 +75,24 @@ function loadedUrls(page: string): string[] {
   return [...scripts, ...styles, ...imports];
 }
 
+describe("nullable references in /openapi.json", () => {
+  // `.nullable()` on a named schema is written as a bare $ref, so clients generated from the document refuse null.
+  it("allow null where the API sends or takes null", async () => {
+    const { components } = (await api("/openapi.json")).json;
+    const allowsNull = (schema: { type?: unknown; anyOf?: { type?: unknown }[] }) =>
+      [schema.type, ...(schema.anyOf ?? []).map((s) => s.type)].flat().includes("null");
+    const nullable: [string, string][] = [
+      ["Job", "last_run"],
+      ["AudiencePreviewRequest", "audience_filters"],
+      ["WarmingProgress", "schedule"],
+      ["EmailTemplate", "visual_definition"],
+    ];
+    for (const [schema, property] of nullable) {
+      expect(allowsNull(components.schemas[schema].properties[property]), `${schema}.${property}`).toBe(true);
+    }
+  });
+});
+
 describe("GET /docs", () => {
   it("renders the API reference for the document from this origin only, so it works offline", async () => {
     const res = await api("/docs");

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { AudienceFilterSchema } from "../../domain/audience/segments";
-import { jsonBody, jsonContent, problemResponses } from "../../lib/openapi";
+import { jsonBody, jsonContent, orNull, problemResponses } from "../../lib/openapi";
 import { workspaceRoute } from "../route-kinds";
 import { SubscriberSummarySchema } from "../subscribers/subscribers.schemas";
 import { WorkspaceParamsSchema } from "../workspaces/workspaces.schemas";
@@ -8,7 +8,7 @@ import { WorkspaceParamsSchema } from "../workspaces/workspaces.schemas";
 export const AudiencePreviewRequestSchema = z
   .object({
     list_id: z.string().nullable().optional().openapi({ description: "Only members of this list" }),
-    audience_filters: AudienceFilterSchema.nullable().optional(),
+    audience_filters: orNull(AudienceFilterSchema).optional(),
   })
   .strict()
   .openapi("AudiencePreviewRequest");

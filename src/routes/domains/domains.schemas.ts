@@ -3,6 +3,7 @@ import type { SendingDomain } from "../../db/schema";
 import { domainStatuses, healthStatuses } from "../../db/schema/enums";
 import { normalizeDomain } from "../../domain/domains/dns-records";
 import { sendingHost } from "../../domain/domains/sending-domains";
+import { orNull } from "../../lib/openapi";
 import { warmingStateOf, warmingStateShape } from "../warming/warming-state.schemas";
 import { WorkspaceParamsSchema } from "../workspaces/workspaces.schemas";
 
@@ -149,7 +150,7 @@ export const TargetHealthSchema = z
       opened: z.number().int(),
       clicked: z.number().int(),
     }),
-    rates: RatesSchema.nullable(),
+    rates: orNull(RatesSchema),
     score: z
       .number()
       .nullable()

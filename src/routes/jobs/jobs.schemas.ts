@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { jobRunStatuses, jobTriggers } from "../../db/schema/enums";
 import type { JobRun } from "../../jobs/runner";
+import { orNull } from "../../lib/openapi";
 
 export const JobRunSchema = z
   .object({
@@ -21,7 +22,7 @@ export const JobSchema = z
     name: z.string().openapi({ example: "alert_dead_letters" }),
     description: z.string(),
     cron: z.string().openapi({ example: "* * * * *" }),
-    last_run: JobRunSchema.nullable(),
+    last_run: orNull(JobRunSchema),
   })
   .openapi("Job");
 

@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { providerCheckStatuses, providerTypes } from "../../db/schema/enums";
 import type { ProviderView } from "../../domain/providers/providers";
+import { orNull } from "../../lib/openapi";
 import { providerCredentialSchemas } from "../../providers/credentials";
 import { WorkspaceParamsSchema } from "../workspaces/workspaces.schemas";
 
@@ -14,7 +15,7 @@ const ProviderSettingsInputSchema = z
     }),
     sandbox_mode: z.boolean().optional().openapi({ description: "Ask the provider to accept but not deliver (where it supports that)" }),
     tracking_enabled: z.boolean().optional().openapi({ description: "Let the provider add its own open/click tracking" }),
-    base_url: HttpUrlSchema.nullable().optional().openapi({
+    base_url: orNull(HttpUrlSchema).optional().openapi({
       description: "Replaces the provider's API origin, e.g. a regional endpoint or a local stand-in",
       example: "https://api.eu.mailgun.net",
     }),

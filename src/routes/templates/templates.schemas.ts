@@ -4,6 +4,7 @@ import { templateCategories, templateTypes } from "../../db/schema/enums";
 import { DesignSchema } from "../../domain/builder/design-schema";
 import type { TemplateVersion } from "../../domain/templates/templates";
 import { TemplateVariableSchema } from "../../domain/templates/variables";
+import { orNull } from "../../lib/openapi";
 import { SLUG_MESSAGE, SLUG_PATTERN } from "../../lib/slug";
 import { WorkspaceParamsSchema } from "../workspaces/workspaces.schemas";
 
@@ -24,7 +25,7 @@ const fields = {
   body_text: z.string().max(MAX_HTML).nullable().openapi({ description: "Generated from the HTML when null" }),
   preview_text: z.string().max(500).nullable().openapi({ description: "Inbox preview line, sent as a hidden preheader" }),
   variables,
-  visual_definition: DesignSchema.nullable(),
+  visual_definition: orNull(DesignSchema),
   is_active: z.boolean(),
 };
 
@@ -130,7 +131,7 @@ export const TemplateVersionSchema = z
     body_text: z.string().nullable(),
     preview_text: z.string().nullable(),
     variables: z.array(TemplateVariableSchema),
-    visual_definition: DesignSchema.nullable(),
+    visual_definition: orNull(DesignSchema),
     created_at: z.string(),
   })
   .openapi("EmailTemplateVersion");

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { domainStatuses, warmingStatuses } from "../../db/schema/enums";
+import { orNull } from "../../lib/openapi";
 import { DedicatedIpParamsSchema } from "../dedicated-ips/dedicated-ips.schemas";
 import { DomainParamsSchema } from "../domains/domains.schemas";
 import { WorkspaceParamsSchema } from "../workspaces/workspaces.schemas";
@@ -65,7 +66,7 @@ export const WarmingProgressSchema = z
     warming_status: z.enum(warmingStatuses),
     // A union, not .nullable(): a nullable named schema renders as allOf [$ref, {type: [object, null]}], which no
     // null satisfies (the $ref branch still demands an object).
-    schedule: z.union([WarmingScheduleSchema, z.null()]).openapi({ description: "Null for a target that never warmed" }),
+    schedule: orNull(WarmingScheduleSchema).openapi({ description: "Null for a target that never warmed" }),
     warming_day: z.number().int(),
     daily_limit: z.number().int().nullable(),
     daily_sent: z.number().int(),
