@@ -186,7 +186,7 @@ describe("subscribers and lists", () => {
     expect(updated.json).toMatchObject({ frequency: "weekly", preferences: { marketing: false }, name: "Ada L." });
     const reenabled = await w.call(`/subscribers/${ada}`, "PATCH", { preferences: { marketing: true } });
     expect(reenabled.json.preferences).toEqual({ marketing: true });
-    expect((await w.call(`/subscribers/${ada}`, "PATCH", { preferences: { unknown: true } })).status).toBe(409);
+    expect((await w.call(`/subscribers/${ada}`, "PATCH", { preferences: { unknown: true } })).status).toBe(422);
     expect((await w.call(`/subscribers/${ada}`, "PATCH", { status: "bounced" })).status).toBe(422);
 
     expect((await w.call(`/lists/${w.list.id}/subscribers/${ada}`, "DELETE")).status).toBe(204);
