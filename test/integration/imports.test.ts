@@ -745,11 +745,12 @@ describe("GET .../lists/{list_id}/export", () => {
       company: "Acme, Inc.",
       motto: "line one\nline two",
     });
-    expect(byEmail["formula@example.com"]).toMatchObject({ name: "=SUM(A1:A2)", company: "+1", motto: "@home" });
+    expect(byEmail["formula@example.com"]).toMatchObject({ name: "'=SUM(A1:A2)", company: "'+1", motto: "'@home" });
     expect(byEmail["unicode@example.com"]).toMatchObject({ name: "Zoë Ünïcødé 😀", company: "spaced", motto: "tab\there" });
+    expect(exported.text).toContain(`formula@example.com,"'=SUM(A1:A2)",active,"'+1","'@home"\r\n`);
 
-    const escaped = await api(path("/export?escape_formulae=true"), { token: key });
-    expect(escaped.text).toContain(`formula@example.com,"'=SUM(A1:A2)",active,"'+1","'@home"\r\n`);
+    const unescaped = await api(path("/export?escape_formulae=false"), { token: key });
+    expect(unescaped.text).toContain("formula@example.com,=SUM(A1:A2),active,+1,@home\r\n");
 
     // The export is itself a valid import: into a new list, every row updates its subscriber and nothing changes.
     const second = await api(`/workspaces/${workspace.id}/email-marketing/lists`, { method: "POST", token: key, body: { name: "Copy" } });
@@ -793,6 +794,49 @@ describe("GET .../lists/{list_id}/export", () => {
     expect(await subscriberByEmail(workspace.id, key, "odd@example.com")).toMatchObject({
       attributes: { status: "vip", plan: 3, tags: '["a","b"]' },
     });
+  });
+
+  it("a list's CSV export does not hand spreadsheet formulas to whoever opens it", async () => {
+    const { key, path } = await setup();
+    await api(path("/subscribers"), {
+      method: "POST",
+      token: key,
+      body: {
+        subscribers: [{ email: "formula@example.com", name: '=HYPERLINK("http://evil.example","x")', attributes: { note: "+1+1" } }],
+      },
+    });
+    const csv = await api(path("/export"), { token: key });
+    expect(csv.status).toBe(200);
+    const cells = csv.text
+      .split(/\r?\n/)[1]
+      .split(",")
+      .map((c) => c.replace(/^"/, ""));
+    expect(cells.filter((c) => /^[=+\-@]/.test(c))).toEqual([]);
+  });
+
+  it("re-imports escaped cells to the values exported, including values that already began with a quote", async () => {
+    const { workspace, key, path } = await setup();
+    const values = { a: "=1+1", b: "'=kept quote", c: "''@two quotes", d: "'plain quote", e: "-5 degrees" };
+    await api(path("/subscribers"), {
+      method: "POST",
+      token: key,
+      body: { subscribers: [{ email: "-dash@example.com", attributes: values }] },
+    });
+    const exported = await api(path("/export"), { token: key });
+    expect(exported.text).toContain(`"'-dash@example.com"`);
+    expect(exported.text).toContain(`"''=kept quote"`);
+    expect(exported.text).toContain(`'plain quote`);
+    expect(exported.text).not.toContain(`''plain quote`);
+
+    const original = await subscriberByEmail(workspace.id, key, "-dash@example.com");
+    expect(
+      (await api(`/workspaces/${workspace.id}/email-marketing/subscribers/${original.id}`, { method: "DELETE", token: key })).status,
+    ).toBe(204);
+    const queue = captureImportQueue();
+    const second = await api(`/workspaces/${workspace.id}/email-marketing/lists`, { method: "POST", token: key, body: { name: "Copy" } });
+    expect((await upload(path("/imports", second.json.id), key, exported.text)).status).toBe(202);
+    await deliver(queue.chunks);
+    expect(await subscriberByEmail(workspace.id, key, "-dash@example.com")).toMatchObject({ attributes: values });
   });
 
   it("exports an empty list as just the header row", async () => {

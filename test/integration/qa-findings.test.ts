@@ -83,25 +83,6 @@ describe("QA findings", () => {
     expect(second.status).toBe(409);
   });
 
-  it.fails("a list's CSV export does not hand spreadsheet formulas to whoever opens it", async () => {
-    const { workspace, key } = await createWorkspace();
-    const list = await api(marketing(workspace.id, "lists"), { method: "POST", token: key, body: { name: "Export" } });
-    await api(marketing(workspace.id, `lists/${list.json.id}/subscribers`), {
-      method: "POST",
-      token: key,
-      body: {
-        subscribers: [{ email: "formula@example.com", name: '=HYPERLINK("http://evil.example","x")', attributes: { note: "+1+1" } }],
-      },
-    });
-    const csv = await api(marketing(workspace.id, `lists/${list.json.id}/export`), { token: key });
-    expect(csv.status).toBe(200);
-    const cells = csv.text
-      .split(/\r?\n/)[1]
-      .split(",")
-      .map((c) => c.replace(/^"/, ""));
-    expect(cells.filter((c) => /^[=+\-@]/.test(c))).toEqual([]);
-  });
-
   it.fails("resuming a paused warming keeps when it started", async () => {
     const { workspace, key } = await createWorkspace();
     const domain = await insertDomain(workspace.id);
