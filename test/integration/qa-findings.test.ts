@@ -95,13 +95,6 @@ describe("QA findings", () => {
     expect(resumed.json.started_at).toBe(started.json.started_at);
   });
 
-  it.fails("a domain suppression takes a trailing dot, as sending domains do", async () => {
-    const { workspace, key } = await createWorkspace();
-    const res = await api(marketing(workspace.id, "suppressions"), { method: "POST", token: key, body: { domain: "Spam.Example.org." } });
-    expect(res.status).toBe(201);
-    expect(res.json.domain).toBe("spam.example.org");
-  });
-
   it.fails("the category list is a cursor page like every other list", async () => {
     const { workspace, key } = await createWorkspace();
     await api(marketing(workspace.id, "categories"), { method: "POST", token: key, body: { name: "News", slug: "news" } });
