@@ -621,7 +621,7 @@ describe("GET .../lists/{list_id}/imports", () => {
 });
 
 describe("bad imports", () => {
-  it("answer 422 problem+json naming the problem, and store nothing", async () => {
+  it("answer 422 problem+json naming the problem (415 for a Content-Type that is not UTF-8 CSV), and store nothing", async () => {
     const { key, path, listId } = await setup();
     const queue = captureImportQueue();
     const cases: [string, string, string, { location: string; path: string; message: RegExp }][] = [
@@ -646,18 +646,6 @@ describe("bad imports", () => {
         "text/csv",
         { location: "body", path: "Email", message: /more than once/ },
       ],
-      [
-        "JSON content type",
-        "email\na@example.com\n",
-        "application/json",
-        { location: "header", path: "content-type", message: /text\/csv/ },
-      ],
-      [
-        "Latin-1 charset",
-        "email\na@example.com\n",
-        "text/csv; charset=iso-8859-1",
-        { location: "header", path: "content-type", message: /UTF-8/ },
-      ],
     ];
     for (const [label, body, type, error] of cases) {
       const res = await upload(path("/imports"), key, body, type);
@@ -667,6 +655,18 @@ describe("bad imports", () => {
       expect(res.json.errors, label).toEqual([
         { location: error.location, path: error.path, message: expect.stringMatching(error.message) },
       ]);
+    }
+
+    for (const [label, type, message] of [
+      ["JSON content type", "application/json", /text\/csv/],
+      ["no content type", "", /text\/csv/],
+      ["Latin-1 charset", "text/csv; charset=iso-8859-1", /UTF-8/],
+    ] as const) {
+      const res = await upload(path("/imports"), key, "email\na@example.com\n", type);
+      expect(res.status, label).toBe(415);
+      expect(res.headers.get("content-type"), label).toBe("application/problem+json");
+      expect(res.json, label).toMatchObject({ type: "urn:flarecast:problem:unsupported_media_type", status: 415 });
+      expect(res.json.errors, label).toEqual([{ location: "header", path: "content-type", message: expect.stringMatching(message) }]);
     }
 
     const notUtf8 = await exports.default.fetch(
