@@ -215,3 +215,19 @@ describe("a suppressed subscriber", () => {
     expect((await w.call(`/subscribers/${created.id}`, "PATCH", { status: "active" })).json.status).toBe("active");
   });
 });
+
+describe("GET .../subscribers?list_id=", () => {
+  it("is a 404 for an unknown list or another workspace's list, not an empty page", async () => {
+    const w = await workspace();
+    const other = await workspace();
+    const { json: theirs } = await other.call("/lists", "POST", { name: "Theirs" });
+    await other.call(`/lists/${theirs.id}/subscribers`, "POST", { subscribers: [{ email: "their@example.com" }] });
+    for (const listId of [theirs.id, "lst_nosuch"]) {
+      const res = await w.call(`/subscribers?list_id=${listId}`);
+      expect(res.status, listId).toBe(404);
+      expect(res.headers.get("content-type"), listId).toBe("application/problem+json");
+    }
+    const { json: empty } = await w.call("/lists", "POST", { name: "Empty" });
+    expect((await w.call(`/subscribers?list_id=${empty.id}`)).json).toEqual({ data: [], next_cursor: null });
+  });
+});

@@ -71,6 +71,7 @@ export interface SubscriberFilter {
   list_id?: string;
 }
 
+/** A list_id that is not a list of this workspace is a 404, not an empty page that reads as an empty list. */
 export async function listSubscribers(
   db: Database,
   workspaceId: string,
@@ -78,6 +79,7 @@ export async function listSubscribers(
   limit: number,
   cursor?: string,
 ): Promise<Page<SubscriberWithPreferences>> {
+  if (filter.list_id) await findInWorkspace(db, subscriberLists, workspaceId, filter.list_id, "List");
   const email = filter.email === undefined ? undefined : (normalizeEmail(filter.email) ?? filter.email.trim());
   const conditions: (SQL | undefined)[] = [
     eq(subscribers.workspace_id, workspaceId),
