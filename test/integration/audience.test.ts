@@ -186,7 +186,7 @@ describe("subscribers and lists", () => {
     expect(updated.json).toMatchObject({ frequency: "weekly", preferences: { marketing: false }, name: "Ada L." });
     const reenabled = await w.call(`/subscribers/${ada}`, "PATCH", { preferences: { marketing: true } });
     expect(reenabled.json.preferences).toEqual({ marketing: true });
-    expect((await w.call(`/subscribers/${ada}`, "PATCH", { preferences: { unknown: true } })).status).toBe(409);
+    expect((await w.call(`/subscribers/${ada}`, "PATCH", { preferences: { unknown: true } })).status).toBe(422);
     expect((await w.call(`/subscribers/${ada}`, "PATCH", { status: "bounced" })).status).toBe(422);
 
     expect((await w.call(`/lists/${w.list.id}/subscribers/${ada}`, "DELETE")).status).toBe(204);
@@ -222,6 +222,16 @@ describe("suppressions", () => {
     expect((await w.call("/suppressions")).json.data).toHaveLength(2);
     expect((await w.call(`/suppressions/${domain.json.id}`, "DELETE")).status).toBe(204);
     expect((await w.call("/suppressions")).json.data).toHaveLength(1);
+  });
+
+  it("a domain suppression takes a trailing dot, as sending domains do", async () => {
+    const w = await workspace();
+    const res = await w.call("/suppressions", "POST", { domain: "Spam.Example.org." });
+    expect(res.status).toBe(201);
+    expect(res.json.domain).toBe("spam.example.org");
+    expect((await w.call("/suppressions", "POST", { domain: "spam.example.org" })).status).toBe(409);
+    expect((await w.call("/subscribers", "POST", { email: "someone@spam.example.org" })).status).toBe(409);
+    expect((await w.call("/suppressions", "POST", { domain: "spam.example.org.." })).json.errors[0].path).toBe("domain");
   });
 });
 

@@ -621,7 +621,7 @@ describe("GET .../lists/{list_id}/imports", () => {
 });
 
 describe("bad imports", () => {
-  it("answer 422 problem+json naming the problem, and store nothing", async () => {
+  it("answer 422 problem+json naming the problem (415 for a Content-Type that is not UTF-8 CSV), and store nothing", async () => {
     const { key, path, listId } = await setup();
     const queue = captureImportQueue();
     const cases: [string, string, string, { location: string; path: string; message: RegExp }][] = [
@@ -646,18 +646,6 @@ describe("bad imports", () => {
         "text/csv",
         { location: "body", path: "Email", message: /more than once/ },
       ],
-      [
-        "JSON content type",
-        "email\na@example.com\n",
-        "application/json",
-        { location: "header", path: "content-type", message: /text\/csv/ },
-      ],
-      [
-        "Latin-1 charset",
-        "email\na@example.com\n",
-        "text/csv; charset=iso-8859-1",
-        { location: "header", path: "content-type", message: /UTF-8/ },
-      ],
     ];
     for (const [label, body, type, error] of cases) {
       const res = await upload(path("/imports"), key, body, type);
@@ -667,6 +655,18 @@ describe("bad imports", () => {
       expect(res.json.errors, label).toEqual([
         { location: error.location, path: error.path, message: expect.stringMatching(error.message) },
       ]);
+    }
+
+    for (const [label, type, message] of [
+      ["JSON content type", "application/json", /text\/csv/],
+      ["no content type", "", /text\/csv/],
+      ["Latin-1 charset", "text/csv; charset=iso-8859-1", /UTF-8/],
+    ] as const) {
+      const res = await upload(path("/imports"), key, "email\na@example.com\n", type);
+      expect(res.status, label).toBe(415);
+      expect(res.headers.get("content-type"), label).toBe("application/problem+json");
+      expect(res.json, label).toMatchObject({ type: "urn:flarecast:problem:unsupported_media_type", status: 415 });
+      expect(res.json.errors, label).toEqual([{ location: "header", path: "content-type", message: expect.stringMatching(message) }]);
     }
 
     const notUtf8 = await exports.default.fetch(
@@ -745,11 +745,12 @@ describe("GET .../lists/{list_id}/export", () => {
       company: "Acme, Inc.",
       motto: "line one\nline two",
     });
-    expect(byEmail["formula@example.com"]).toMatchObject({ name: "=SUM(A1:A2)", company: "+1", motto: "@home" });
+    expect(byEmail["formula@example.com"]).toMatchObject({ name: "'=SUM(A1:A2)", company: "'+1", motto: "'@home" });
     expect(byEmail["unicode@example.com"]).toMatchObject({ name: "Zoë Ünïcødé 😀", company: "spaced", motto: "tab\there" });
+    expect(exported.text).toContain(`formula@example.com,"'=SUM(A1:A2)",active,"'+1","'@home"\r\n`);
 
-    const escaped = await api(path("/export?escape_formulae=true"), { token: key });
-    expect(escaped.text).toContain(`formula@example.com,"'=SUM(A1:A2)",active,"'+1","'@home"\r\n`);
+    const unescaped = await api(path("/export?escape_formulae=false"), { token: key });
+    expect(unescaped.text).toContain("formula@example.com,=SUM(A1:A2),active,+1,@home\r\n");
 
     // The export is itself a valid import: into a new list, every row updates its subscriber and nothing changes.
     const second = await api(`/workspaces/${workspace.id}/email-marketing/lists`, { method: "POST", token: key, body: { name: "Copy" } });
@@ -793,6 +794,49 @@ describe("GET .../lists/{list_id}/export", () => {
     expect(await subscriberByEmail(workspace.id, key, "odd@example.com")).toMatchObject({
       attributes: { status: "vip", plan: 3, tags: '["a","b"]' },
     });
+  });
+
+  it("a list's CSV export does not hand spreadsheet formulas to whoever opens it", async () => {
+    const { key, path } = await setup();
+    await api(path("/subscribers"), {
+      method: "POST",
+      token: key,
+      body: {
+        subscribers: [{ email: "formula@example.com", name: '=HYPERLINK("http://evil.example","x")', attributes: { note: "+1+1" } }],
+      },
+    });
+    const csv = await api(path("/export"), { token: key });
+    expect(csv.status).toBe(200);
+    const cells = csv.text
+      .split(/\r?\n/)[1]
+      .split(",")
+      .map((c) => c.replace(/^"/, ""));
+    expect(cells.filter((c) => /^[=+\-@]/.test(c))).toEqual([]);
+  });
+
+  it("re-imports escaped cells to the values exported, including values that already began with a quote", async () => {
+    const { workspace, key, path } = await setup();
+    const values = { a: "=1+1", b: "'=kept quote", c: "''@two quotes", d: "'plain quote", e: "-5 degrees" };
+    await api(path("/subscribers"), {
+      method: "POST",
+      token: key,
+      body: { subscribers: [{ email: "-dash@example.com", attributes: values }] },
+    });
+    const exported = await api(path("/export"), { token: key });
+    expect(exported.text).toContain(`"'-dash@example.com"`);
+    expect(exported.text).toContain(`"''=kept quote"`);
+    expect(exported.text).toContain(`'plain quote`);
+    expect(exported.text).not.toContain(`''plain quote`);
+
+    const original = await subscriberByEmail(workspace.id, key, "-dash@example.com");
+    expect(
+      (await api(`/workspaces/${workspace.id}/email-marketing/subscribers/${original.id}`, { method: "DELETE", token: key })).status,
+    ).toBe(204);
+    const queue = captureImportQueue();
+    const second = await api(`/workspaces/${workspace.id}/email-marketing/lists`, { method: "POST", token: key, body: { name: "Copy" } });
+    expect((await upload(path("/imports", second.json.id), key, exported.text)).status).toBe(202);
+    await deliver(queue.chunks);
+    expect(await subscriberByEmail(workspace.id, key, "-dash@example.com")).toMatchObject({ attributes: values });
   });
 
   it("exports an empty list as just the header row", async () => {

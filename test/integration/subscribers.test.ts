@@ -78,7 +78,7 @@ describe("POST .../subscribers", () => {
     expect((await w.call(`/lists/${list.id}`)).json.subscriber_count).toBe(1);
   });
 
-  it("refuses a taken, suppressed or erased address (409), an unknown list (422) or category (409), and writes nothing", async () => {
+  it("refuses a taken, suppressed or erased address (409), an unknown list or category (422), and writes nothing", async () => {
     const w = await workspace();
     const other = await workspace();
     const { json: theirList } = await other.call("/lists", "POST", { name: "Theirs" });
@@ -93,7 +93,7 @@ describe("POST .../subscribers", () => {
       ["suppressed", { email: "blocked@example.com" }, 409],
       ["suppressed domain", { email: "x@blocked.example" }, 409],
       ["erased", { email: "Erased@example.com" }, 409],
-      ["unknown category", { email: "new@example.com", preferences: { ghosts: true } }, 409],
+      ["unknown category", { email: "new@example.com", preferences: { ghosts: true } }, 422],
       ["other workspace's list", { email: "new@example.com", list_ids: [theirList.id] }, 422],
       ["invalid", { email: "not-an-email" }, 422],
       ["missing", { name: "No Email" }, 422],
@@ -136,5 +136,98 @@ describe("PATCH .../subscribers/{id} email", () => {
     }
     expect((await w.call(`/subscribers/${ada.id}`)).json).toMatchObject({ email: "ada.lovelace@example.com", name: "Ada" });
     expect((await w.call(`/subscribers/${bob.id}`)).json.email).toBe("bob@example.com");
+  });
+});
+
+describe("subscriber preferences over the API", () => {
+  it("an unknown category in a subscriber's preferences is a 422 with its path, as in the preference center", async () => {
+    const w = await workspace();
+    const created = await w.call("/subscribers", "POST", { email: "cat@example.com", preferences: { nosuch: true } });
+    expect(created.status).toBe(422);
+    expect(created.json.errors[0]).toMatchObject({ location: "body", path: "preferences.nosuch" });
+    const existing = (await w.call("/subscribers", "POST", { email: "dog@example.com" })).json;
+    const patched = await w.call(`/subscribers/${existing.id}`, "PATCH", { preferences: { nosuch: false } });
+    expect(patched.status).toBe(422);
+    expect(patched.json.errors[0]).toMatchObject({ location: "body", path: "preferences.nosuch" });
+  });
+
+  it("a subscriber PATCH refused for an unknown category changes nothing", async () => {
+    const w = await workspace();
+    await w.call("/categories", "POST", { name: "Marketing", slug: "marketing" });
+    const created = (await w.call("/subscribers", "POST", { email: "half@example.com" })).json;
+    expect(created.preferences).toEqual({ marketing: true });
+    const refused = await w.call(`/subscribers/${created.id}`, "PATCH", {
+      name: "Half",
+      status: "unsubscribed",
+      preferences: { marketing: false, nosuch: true },
+    });
+    expect(refused.status).toBe(422);
+    expect((await w.call(`/subscribers/${created.id}`)).json).toMatchObject({
+      name: null,
+      status: "active",
+      preferences: { marketing: true },
+    });
+  });
+});
+
+describe("a suppressed subscriber", () => {
+  it("a suppressed address cannot be made active again by PATCH status or the preference center", async () => {
+    const w = await workspace();
+    const created = (await w.call("/subscribers", "POST", { email: "sup@example.com" })).json;
+    expect((await w.call("/suppressions", "POST", { email: "sup@example.com" })).status).toBe(201);
+
+    const unsubscribed = await api(pathOf(created.unsubscribe_url), {
+      method: "POST",
+      headers: FORM,
+      rawBody: "List-Unsubscribe=One-Click",
+    });
+    expect(unsubscribed.status).toBe(200);
+    const page = await api(`${pathOf(created.preferences_url)}/resubscribe`, {
+      method: "POST",
+      headers: { ...FORM, accept: "text/html" },
+      rawBody: "",
+    });
+    expect(page.status).toBe(409);
+    expect(page.text).toContain("cannot be resubscribed");
+    expect((await w.call(`/subscribers/${created.id}`)).json.status).toBe("unsubscribed");
+
+    const patched = await w.call(`/subscribers/${created.id}`, "PATCH", { status: "active" });
+    expect(patched.status).toBe(409);
+    expect((await w.call(`/subscribers/${created.id}`)).json.status).toBe("unsubscribed");
+  });
+
+  it("in a suppressed domain stays unsubscribed, and comes back once the suppression is lifted", async () => {
+    const w = await workspace();
+    const created = (await w.call("/subscribers", "POST", { email: "someone@blocked.example" })).json;
+    expect((await w.call(`/subscribers/${created.id}`, "PATCH", { status: "unsubscribed" })).status).toBe(200);
+    const suppression = (await w.call("/suppressions", "POST", { domain: "blocked.example" })).json;
+
+    expect((await w.call(`/subscribers/${created.id}`, "PATCH", { status: "active" })).status).toBe(409);
+    const refused = await api(`${pathOf(created.preferences_url)}/resubscribe`, {
+      method: "POST",
+      headers: { ...FORM, accept: "application/json" },
+      rawBody: "",
+    });
+    expect(refused.status).toBe(409);
+    expect(refused.headers.get("content-type")).toBe("application/problem+json");
+
+    expect((await w.call(`/suppressions/${suppression.id}`, "DELETE")).status).toBe(204);
+    expect((await w.call(`/subscribers/${created.id}`, "PATCH", { status: "active" })).json.status).toBe("active");
+  });
+});
+
+describe("GET .../subscribers?list_id=", () => {
+  it("is a 404 for an unknown list or another workspace's list, not an empty page", async () => {
+    const w = await workspace();
+    const other = await workspace();
+    const { json: theirs } = await other.call("/lists", "POST", { name: "Theirs" });
+    await other.call(`/lists/${theirs.id}/subscribers`, "POST", { subscribers: [{ email: "their@example.com" }] });
+    for (const listId of [theirs.id, "lst_nosuch"]) {
+      const res = await w.call(`/subscribers?list_id=${listId}`);
+      expect(res.status, listId).toBe(404);
+      expect(res.headers.get("content-type"), listId).toBe("application/problem+json");
+    }
+    const { json: empty } = await w.call("/lists", "POST", { name: "Empty" });
+    expect((await w.call(`/subscribers?list_id=${empty.id}`)).json).toEqual({ data: [], next_cursor: null });
   });
 });

@@ -22,6 +22,18 @@ export class CsvRecordTooLongError extends Error {
 }
 
 const DELIMITERS = [",", ";", "\t"] as const;
+
+/**
+ * Spreadsheet formula injection (OWASP "CSV Injection"): a cell that starts with = + - @, tab or carriage return
+ * runs as a formula when a spreadsheet opens the file. Exports prefix such a cell with a single quote, which a
+ * spreadsheet shows as text and drops when it saves the file. A cell already starting with quotes before such a
+ * character gets one more, so that imports can remove exactly one quote from every cell matching
+ * ESCAPED_FORMULA: an exported list re-imports to the very same values, and a value a spreadsheet user typed
+ * as '+1 imports as +1, as the spreadsheet itself would save it.
+ */
+export const FORMULA_START = /^'*[=+\-@\t\r]/;
+const ESCAPED_FORMULA = /^'+[=+\-@\t\r]/;
+export const unescapeFormula = (field: string) => (ESCAPED_FORMULA.test(field) ? field.slice(1) : field);
 const LINE_BREAKS = /\r\n|\r|\n/g;
 
 const lineBreaksIn = (field: string) => (field.includes("\n") || field.includes("\r") ? (field.match(LINE_BREAKS)?.length ?? 0) : 0);
@@ -123,7 +135,7 @@ export class CsvRecordReader {
     result.data.forEach((fields, i) => {
       let lines = 1;
       for (const f of fields) lines += lineBreaksIn(f);
-      const record: CsvRecord = { fields, line: this.nextLine, lines };
+      const record: CsvRecord = { fields: fields.map(unescapeFormula), line: this.nextLine, lines };
       const problem = problems.get(i);
       if (problem) record.problem = problem;
       records.push(record);

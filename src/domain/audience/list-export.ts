@@ -2,6 +2,7 @@ import { and, asc, eq, gt, sql } from "drizzle-orm";
 import Papa from "papaparse";
 import type { Database } from "../../db/client";
 import { listMemberships, subscribers } from "../../db/schema";
+import { FORMULA_START } from "./csv";
 import { ATTRIBUTE_PREFIX } from "./csv-columns";
 
 const EXPORT_PAGE = 1000;
@@ -30,7 +31,9 @@ const cell = (value: unknown): string => {
 
 /**
  * The list's subscribers as CSV, streamed: each pull reads the next page by subscriber id (keyset) and
- * writes it with papaparse's unparse, so memory holds one page whatever the list's size.
+ * writes it with papaparse's unparse, so memory holds one page whatever the list's size. Cells that a
+ * spreadsheet would run as formulas are prefixed with a quote unless `escapeFormulae` is false; an import
+ * removes that quote again (see FORMULA_START), so the file still re-imports exactly.
  */
 export function exportListCsv(
   db: Database,
@@ -40,7 +43,8 @@ export function exportListCsv(
   options: { escapeFormulae?: boolean } = {},
 ): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
-  const unparse = (rows: string[][]) => Papa.unparse(rows, { newline: "\r\n", escapeFormulae: options.escapeFormulae ?? false });
+  const escapeFormulae = options.escapeFormulae === false ? false : FORMULA_START;
+  const unparse = (rows: string[][]) => Papa.unparse(rows, { newline: "\r\n", escapeFormulae });
   let after: string | null = null;
   let headerSent = false;
   return new ReadableStream<Uint8Array>(

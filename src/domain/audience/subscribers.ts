@@ -71,6 +71,7 @@ export interface SubscriberFilter {
   list_id?: string;
 }
 
+/** A list_id that is not a list of this workspace is a 404, not an empty page that reads as an empty list. */
 export async function listSubscribers(
   db: Database,
   workspaceId: string,
@@ -78,6 +79,7 @@ export async function listSubscribers(
   limit: number,
   cursor?: string,
 ): Promise<Page<SubscriberWithPreferences>> {
+  if (filter.list_id) await findInWorkspace(db, subscriberLists, workspaceId, filter.list_id, "List");
   const email = filter.email === undefined ? undefined : (normalizeEmail(filter.email) ?? filter.email.trim());
   const conditions: (SQL | undefined)[] = [
     eq(subscribers.workspace_id, workspaceId),
@@ -96,29 +98,63 @@ export async function listSubscribers(
   return { ...page, data: await withPreferences(db, workspaceId, page.data) };
 }
 
-/** Writes opt-in/opt-out rows for the given category slugs; unknown slugs are returned, not written. */
-export async function setPreferences(db: Database, workspaceId: string, subscriberIds: string[], preferences: Record<string, boolean>) {
-  const slugs = Object.keys(preferences);
-  if (slugs.length === 0 || subscriberIds.length === 0) return [];
-  const now = new Date().toISOString();
-  const cats = await db
+type CategoryRow = typeof categories.$inferSelect;
+
+async function categoriesWithSlugs(db: Database, workspaceId: string, slugs: string[]): Promise<CategoryRow[]> {
+  if (slugs.length === 0) return [];
+  return db
     .select()
     .from(categories)
     .where(and(eq(categories.workspace_id, workspaceId), inArray(categories.slug, slugs)));
-  const known = new Set(cats.map((c) => c.slug));
+}
+
+/** Upserts of each subscriber's setting for the given categories, to run in the caller's batch. */
+function preferenceWrites(
+  db: Database,
+  workspaceId: string,
+  subscriberIds: string[],
+  cats: CategoryRow[],
+  preferences: Record<string, boolean>,
+) {
+  const now = new Date().toISOString();
   const rows = subscriberIds.flatMap((subscriber_id) =>
     cats.map((c) => ({ workspace_id: workspaceId, subscriber_id, category_id: c.id, subscribed: preferences[c.slug], updated_at: now })),
   );
-  for (const part of chunk(rows, rowsPerInsert(5))) {
-    await db
+  return chunk(rows, rowsPerInsert(5)).map((part) =>
+    db
       .insert(subscriberCategoryPreferences)
       .values(part)
       .onConflictDoUpdate({
         target: [subscriberCategoryPreferences.subscriber_id, subscriberCategoryPreferences.category_id],
         set: { subscribed: sql`excluded.subscribed`, updated_at: sql`excluded.updated_at` },
-      });
-  }
+      }),
+  );
+}
+
+/** Writes opt-in/opt-out rows for the given category slugs; unknown slugs are returned, not written. */
+export async function setPreferences(db: Database, workspaceId: string, subscriberIds: string[], preferences: Record<string, boolean>) {
+  const slugs = Object.keys(preferences);
+  if (slugs.length === 0 || subscriberIds.length === 0) return [];
+  const cats = await categoriesWithSlugs(db, workspaceId, slugs);
+  for (const write of preferenceWrites(db, workspaceId, subscriberIds, cats, preferences)) await write;
+  const known = new Set(cats.map((c) => c.slug));
   return slugs.filter((s) => !known.has(s));
+}
+
+/** The categories a subscriber's `preferences` name; an unknown slug is a 422 at its path, as in the preference center. */
+async function requestedCategories(db: Database, workspaceId: string, preferences: Record<string, boolean> = {}): Promise<CategoryRow[]> {
+  const cats = await categoriesWithSlugs(db, workspaceId, Object.keys(preferences));
+  const known = new Set(cats.map((c) => c.slug));
+  const unknown = Object.keys(preferences).find((slug) => !known.has(slug));
+  if (unknown !== undefined) throw invalidField("body", `preferences.${unknown}`, `Unknown category "${unknown}"; create it first`);
+  return cats;
+}
+
+/** 409 when the address, its domain or its erasure hash is on the workspace's blocklist. */
+async function assertNotSuppressed(db: Database, workspaceId: string, email: string): Promise<void> {
+  const hit = (await suppressionsFor(db, workspaceId, [email])).get(email);
+  if (hit)
+    throw conflict(`${email} cannot be added (${suppressionReason(hit.reason)}): a suppressed or erased address is never subscribed again`);
 }
 
 /**
@@ -128,9 +164,7 @@ export async function setPreferences(db: Database, workspaceId: string, subscrib
 async function claimableEmail(db: Database, workspaceId: string, raw: string): Promise<string> {
   const email = normalizeEmail(raw);
   if (!email) throw invalidField("body", "email", "Not a valid email address");
-  const hit = (await suppressionsFor(db, workspaceId, [email])).get(email);
-  if (hit)
-    throw conflict(`${email} cannot be added (${suppressionReason(hit.reason)}): a suppressed or erased address is never subscribed again`);
+  await assertNotSuppressed(db, workspaceId, email);
   const taken = await db
     .select({ id: subscribers.id })
     .from(subscribers)
@@ -150,16 +184,6 @@ async function unlessTaken<T>(email: string, write: Promise<T>): Promise<T> {
     }
     throw err;
   }
-}
-
-async function unknownCategories(db: Database, workspaceId: string, slugs: string[]): Promise<string[]> {
-  if (slugs.length === 0) return [];
-  const known = await db
-    .select({ slug: categories.slug })
-    .from(categories)
-    .where(and(eq(categories.workspace_id, workspaceId), inArray(categories.slug, slugs)));
-  const found = new Set(known.map((c) => c.slug));
-  return slugs.filter((slug) => !found.has(slug));
 }
 
 export interface NewSubscriber {
@@ -185,8 +209,7 @@ export async function createSubscriber(db: Database, workspaceId: string, input:
     if (missing >= 0) throw invalidField("body", `list_ids.${missing}`, "No such list in this workspace");
   }
   const email = await claimableEmail(db, workspaceId, input.email);
-  const unknown = await unknownCategories(db, workspaceId, Object.keys(input.preferences ?? {}));
-  if (unknown.length > 0) throw conflict(`Unknown categories: ${unknown.join(", ")}; create them first`);
+  const cats = await requestedCategories(db, workspaceId, input.preferences);
 
   const id = newId("sub");
   const values = {
@@ -203,9 +226,9 @@ export async function createSubscriber(db: Database, workspaceId: string, input:
     db.batch([
       db.insert(subscribers).values(values),
       ...listIds.map((list_id) => db.insert(listMemberships).values({ workspace_id: workspaceId, list_id, subscriber_id: id })),
+      ...preferenceWrites(db, workspaceId, [id], cats, input.preferences ?? {}),
     ]),
   );
-  if (input.preferences) await setPreferences(db, workspaceId, [id], input.preferences);
   return getSubscriber(db, workspaceId, id);
 }
 
@@ -219,8 +242,9 @@ export interface SubscriberChanges {
 }
 
 /**
- * API changes to a subscriber. Unsubscribing and resubscribing are recorded with source `api`. Bounced and
- * complained addresses cannot be reactivated here: those states come from the mailbox provider.
+ * API changes to a subscriber, all checked before any is written, then written in one batch. Unsubscribing and
+ * resubscribing are recorded with source `api`. Bounced and complained addresses cannot be reactivated here: those
+ * states come from the mailbox provider; nor can a suppressed one, which create and bulk upsert refuse too.
  */
 export async function updateSubscriber(
   db: Database,
@@ -243,6 +267,7 @@ export async function updateSubscriber(
     if (current.status === "bounced" || current.status === "complained") {
       throw conflict(`A ${current.status} address cannot be reactivated through the API`);
     }
+    if (changes.status === "active") await assertNotSuppressed(db, workspaceId, set.email ?? current.email);
     const unsubscribing = changes.status === "unsubscribed";
     Object.assign(set, {
       status: changes.status,
@@ -260,10 +285,8 @@ export async function updateSubscriber(
       }),
     );
   }
-  if (changes.preferences) {
-    const unknown = await setPreferences(db, workspaceId, [id], changes.preferences);
-    if (unknown.length > 0) throw conflict(`Unknown categories: ${unknown.join(", ")}; create them first`);
-  }
+  const cats = await requestedCategories(db, workspaceId, changes.preferences);
+  statements.push(...preferenceWrites(db, workspaceId, [id], cats, changes.preferences ?? {}));
   if (Object.keys(set).length > 0) statements.push(db.update(subscribers).set(set).where(eq(subscribers.id, id)));
   const [first, ...rest] = statements;
   if (first) await unlessTaken(set.email ?? current.email, db.batch([first, ...rest]));

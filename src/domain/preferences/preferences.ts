@@ -26,6 +26,7 @@ import { secretsEqual } from "../../lib/crypto";
 import { conflict, invalidField } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { listCategories } from "../audience/categories";
+import { suppressionsFor } from "../audience/suppressions";
 import { type SigningKeys, verifyPreferenceToken } from "./tokens";
 
 export type Frequency = (typeof subscriptionFrequencies)[number];
@@ -256,11 +257,15 @@ export async function unsubscribeAll(
 
 /**
  * Resubscribes an unsubscribed subscriber (source `preference_center`); an active one stays as it is. Bounced and
- * complained addresses cannot come back this way: those states come from the mailbox provider (409).
+ * complained addresses cannot come back this way: those states come from the mailbox provider (409); nor can a
+ * suppressed address or one in a suppressed domain, since the workspace blocked it (409).
  */
 export async function resubscribe(db: Database, ctx: PreferenceContext): Promise<{ context: PreferenceContext; changed: boolean }> {
   if (ctx.subscriber.status === "bounced" || ctx.subscriber.status === "complained") {
     throw conflict(`A ${ctx.subscriber.status} address cannot be resubscribed from the preference center`);
+  }
+  if (ctx.subscriber.status === "unsubscribed" && (await suppressionsFor(db, ctx.workspace.id, [ctx.subscriber.email])).size > 0) {
+    throw conflict("This address is blocked by the sender and cannot be resubscribed from the preference center");
   }
   const changed = await transition(db, ctx, {
     from: "unsubscribed",

@@ -4,24 +4,29 @@ import { startCsvImport } from "../../domain/audience/import-upload";
 import { exportColumns, exportListCsv } from "../../domain/audience/list-export";
 import { getList } from "../../domain/audience/lists";
 import type { AppBindings } from "../../lib/create-app";
-import { invalidField } from "../../lib/errors";
+import { ApiError } from "../../lib/errors";
 import type * as routes from "./imports.routes";
 import { toImportResponse, toImportSummary } from "./imports.schemas";
 
 const CSV_TYPES = new Set(["text/csv", "application/csv"]);
 
-/** The body must be declared CSV, and UTF-8 if a charset is given. */
+const unsupportedMediaType = (message: string) =>
+  new ApiError("unsupported_media_type", `The body's Content-Type is not one this endpoint takes: ${message}`, [
+    { location: "header", path: "content-type", message },
+  ]);
+
+/** The body must be declared CSV, and UTF-8 if a charset is given (415 otherwise, as for JSON routes). */
 function checkContentType(header: string | undefined) {
   const [type, ...params] = (header ?? "").split(";").map((p) => p.trim().toLowerCase());
   if (!CSV_TYPES.has(type)) {
-    throw invalidField("header", "content-type", `Send the file with Content-Type: text/csv (got ${header ? `"${header}"` : "none"})`);
+    throw unsupportedMediaType(`Send the file with Content-Type: text/csv (got ${header ? `"${header}"` : "none"})`);
   }
   const charset = params
     .find((p) => p.startsWith("charset="))
     ?.slice("charset=".length)
     .replaceAll('"', "");
   if (charset && charset !== "utf-8" && charset !== "utf8" && charset !== "us-ascii") {
-    throw invalidField("header", "content-type", `The CSV must be UTF-8 (got charset=${charset})`);
+    throw unsupportedMediaType(`The CSV must be UTF-8 (got charset=${charset})`);
   }
 }
 

@@ -46,7 +46,7 @@ export const createImport = workspaceRoute({
       headers: z.object({ Location: z.string().openapi({ description: "The import's URL" }) }),
       description: "The import, queued",
     },
-    ...problemResponses("bad_request", "validation_failed"),
+    ...problemResponses("bad_request", "unsupported_media_type", "validation_failed"),
   },
 });
 

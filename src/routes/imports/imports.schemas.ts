@@ -93,13 +93,14 @@ export const ImportReportQuerySchema = z.object({
 export const ExportQuerySchema = z.object({
   escape_formulae: z
     .enum(["true", "false"])
-    .default("false")
+    .default("true")
     .transform((v) => v === "true")
     .openapi({
       param: { name: "escape_formulae", in: "query" },
       description:
-        "Prefix values that start with =, +, -, @, tab or carriage return with a single quote, so that a spreadsheet shows " +
-        "them as text instead of running them as formulas. Off by default: the file then re-imports exactly.",
+        "Prefix values that start with =, +, -, @, tab or carriage return (after any single quotes) with a single quote, so " +
+        "that a spreadsheet shows them as text instead of running them as formulas. On by default; an import removes the " +
+        "quote again, so the file re-imports exactly either way. `false` writes the values unchanged.",
     }),
 });
 

@@ -113,8 +113,8 @@ export const resubscribe = createRoute({
   operationId: "resubscribe",
   summary: "Resubscribe after unsubscribing",
   description:
-    `${NEGOTIATION} Recorded as \`resubscribed\` with source \`preference_center\`. Bounced and complained ` +
-    "addresses cannot resubscribe here (409).",
+    `${NEGOTIATION} Recorded as \`resubscribed\` with source \`preference_center\`. Bounced, complained and ` +
+    "suppressed addresses (or addresses in a suppressed domain) cannot resubscribe here (409).",
   tags,
   security: [],
   request: { params: PreferenceTokenParamsSchema },
@@ -123,7 +123,7 @@ export const resubscribe = createRoute({
     ...invalidToken,
     409: {
       content: { "application/problem+json": { schema: ProblemSchema }, "text/html": html },
-      description: "The address bounced or reported a complaint, so it cannot be resubscribed",
+      description: "The address bounced, reported a complaint or is suppressed, so it cannot be resubscribed",
     },
   },
 });

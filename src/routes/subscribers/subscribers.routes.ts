@@ -35,7 +35,7 @@ export const createSubscriber = workspaceRoute({
   summary: "Create a subscriber, in some lists or in none",
   description:
     "The address is trimmed and lowercased. 409 if a subscriber of the workspace already has it, or if it is suppressed " +
-    "or erased (a bulk upsert skips such an address for the same reason); 409 for an unknown category in `preferences`.",
+    "or erased (a bulk upsert skips such an address for the same reason); 422 at `preferences.<slug>` for an unknown category.",
   tags,
   request: { params: WorkspaceParamsSchema, body: jsonBody(CreateSubscriberSchema) },
   responses: {
@@ -60,8 +60,9 @@ export const updateSubscriber = workspaceRoute({
   operationId: "updateSubscriber",
   summary: "Change a subscriber: address, profile, status, frequency, category preferences",
   description:
-    "Status changes are recorded with source `api`. Bounced and complained addresses cannot be reactivated (409). A new " +
-    "`email` is normalized as on create, and refused (409) when another subscriber of the workspace has it or it is suppressed.",
+    "Status changes are recorded with source `api`. Bounced, complained and suppressed addresses cannot be reactivated (409). " +
+    "A new `email` is normalized as on create, and refused (409) when another subscriber of the workspace has it or it is " +
+    "suppressed. An unknown category in `preferences` is a 422 at `preferences.<slug>`. Nothing changes unless all of it is valid.",
   tags,
   request: { params: SubscriberParamsSchema, body: jsonBody(UpdateSubscriberSchema) },
   responses: {

@@ -57,7 +57,7 @@ export const SubscriberListQuerySchema = z.object({
   list_id: z
     .string()
     .optional()
-    .openapi({ param: { name: "list_id", in: "query" } }),
+    .openapi({ param: { name: "list_id", in: "query" }, description: "Only members of this list; 404 if the workspace has no such list" }),
 });
 
 export const DeleteSubscriberQuerySchema = z.object({

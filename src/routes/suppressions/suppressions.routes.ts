@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import type { Suppression } from "../../db/schema";
 import { suppressionReasons } from "../../db/schema/enums";
+import { normalizeDomain } from "../../domain/domains/dns-records";
 import { jsonBody, jsonContent, problemResponses } from "../../lib/openapi";
 import { PaginationQuerySchema, pageSchema } from "../../lib/pagination";
 import { workspaceRoute } from "../route-kinds";
@@ -23,9 +24,10 @@ export const CreateSuppressionSchema = z
     email: z.string().max(320).optional(),
     domain: z
       .string()
-      .regex(/^(?=.{1,253}$)(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z]{2,63}$/, "must be a domain such as example.com")
-      .transform((d) => d.toLowerCase())
-      .optional(),
+      .regex(/^(?=.{1,254}$)(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z]{2,63}\.?$/, "must be a domain such as example.com")
+      .transform(normalizeDomain)
+      .optional()
+      .openapi({ description: "Case and a trailing dot do not matter, as for sending domains", example: "example.com" }),
     note: z.string().max(500).nullable().optional(),
   })
   .strict()
