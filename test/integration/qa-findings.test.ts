@@ -45,29 +45,6 @@ describe("QA findings", () => {
     expect(patched.status).toBe(409);
   });
 
-  it.fails("deleting a provider that a pool prefers is a 409 naming the pool, as for domains and IPs", async () => {
-    const { workspace, key } = await createWorkspace();
-    const provider = await api(infra(workspace.id, "providers"), {
-      method: "POST",
-      token: key,
-      body: { name: "Capture", provider_type: "capture", credentials: {} },
-    });
-    expect(provider.status).toBe(201);
-    const routing = { strategy: "priority", preferred_providers: [provider.json.id] };
-    const pool = await api(infra(workspace.id, "pools"), { method: "POST", token: key, body: { name: "Main", routing_config: routing } });
-    expect(pool.status).toBe(201);
-
-    const deleted = await api(infra(workspace.id, `providers/${provider.json.id}`), { method: "DELETE", token: key });
-    expect(deleted.status).toBe(409);
-    expect(deleted.json.detail).toContain(pool.json.id);
-    const samePool = await api(infra(workspace.id, `pools/${pool.json.id}`), {
-      method: "PATCH",
-      token: key,
-      body: { routing_config: routing },
-    });
-    expect(samePool.status).toBe(200);
-  });
-
   it.fails("an unknown category in a subscriber's preferences is a 422 with its path, as in the preference center", async () => {
     const { workspace, key } = await createWorkspace();
     const created = await api(marketing(workspace.id, "subscribers"), {
@@ -193,21 +170,6 @@ describe("QA findings", () => {
     expect(res.json.errors[0]).toMatchObject({ location: "body", path: "visual_definition" });
   });
 
-  it.fails("changing only a pool's members moves its updated_at", async () => {
-    const { workspace, key } = await createWorkspace();
-    const domain = await insertDomain(workspace.id);
-    const pool = await api(infra(workspace.id, "pools"), {
-      method: "POST",
-      token: key,
-      body: { name: "Main", routing_config: { strategy: "priority" }, members: [{ domain_id: domain.id }] },
-    });
-    expect(pool.status).toBe(201);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-    const patched = await api(infra(workspace.id, `pools/${pool.json.id}`), { method: "PATCH", token: key, body: { members: [] } });
-    expect(patched.status).toBe(200);
-    expect(patched.json.members).toEqual([]);
-    expect(patched.json.updated_at).not.toBe(pool.json.updated_at);
-  });
   it.fails("a subscriber PATCH refused for an unknown category changes nothing", async () => {
     const { workspace, key } = await createWorkspace();
     await api(marketing(workspace.id, "categories"), { method: "POST", token: key, body: { name: "Marketing", slug: "marketing" } });
