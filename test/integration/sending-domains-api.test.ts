@@ -214,6 +214,25 @@ describe("dedicated IPs", () => {
     expect(bad.status).toBe(422);
     expect(bad.json.errors[0].path).toBe("ip_address");
   });
+  it("one IPv6 address written two ways is one dedicated IP", async () => {
+    const { workspace, key } = await createWorkspace();
+    const first = await api(infra(workspace.id, "dedicated-ips"), { method: "POST", token: key, body: { ip_address: "2001:db8::1" } });
+    expect(first.status).toBe(201);
+    const second = await api(infra(workspace.id, "dedicated-ips"), { method: "POST", token: key, body: { ip_address: "2001:DB8:0:0::1" } });
+    expect(second.status).toBe(409);
+    expect(first.json.ip_address).toBe("2001:db8::1");
+  });
+
+  it("refuses addresses that cannot send on the internet: private, loopback, link-local (422 with the path)", async () => {
+    const { workspace, key } = await createWorkspace();
+    for (const ip_address of ["10.1.2.3", "172.16.0.9", "192.168.1.1", "127.0.0.1", "169.254.0.1", "::1", "fe80::1", "fd00::1"]) {
+      const refused = await api(infra(workspace.id, "dedicated-ips"), { method: "POST", token: key, body: { ip_address } });
+      expect(refused.status, ip_address).toBe(422);
+      expect(refused.json.errors[0].path).toBe("ip_address");
+    }
+    expect((await api(infra(workspace.id, "dedicated-ips"), { token: key })).json.data).toEqual([]);
+  });
+
   it("says unknown, not clean, when a blocklist zone could not be checked", async () => {
     const { workspace, key } = await workspaceWithProvider();
     const octet = 1 + Math.floor(Math.random() * 250);
