@@ -64,4 +64,18 @@ describe("categories: change and remove", () => {
     expect((await call("categories")).json.data).toEqual([]);
     expect((await call("categories", "POST", { slug: "tips", name: "Tips again" })).status).toBe(201);
   });
+
+  it("the category list is a cursor page like every other list", async () => {
+    const { workspace, key } = await createWorkspace();
+    await api(marketing(workspace.id, "categories"), { method: "POST", token: key, body: { name: "News", slug: "news" } });
+    const res = await api(marketing(workspace.id, "categories"), { token: key });
+    expect(res.status).toBe(200);
+    expect(res.json).toHaveProperty("next_cursor");
+
+    await api(marketing(workspace.id, "categories"), { method: "POST", token: key, body: { name: "Alerts", slug: "alerts" } });
+    const first = await api(marketing(workspace.id, "categories?limit=1"), { token: key });
+    expect(first.json.data.map((c: { slug: string }) => c.slug)).toEqual(["alerts"]);
+    const second = await api(marketing(workspace.id, `categories?limit=1&cursor=${first.json.next_cursor}`), { token: key });
+    expect(second.json).toMatchObject({ data: [{ slug: "news" }], next_cursor: null });
+  });
 });

@@ -4,6 +4,7 @@ import { createDb } from "../../src/db/client";
 import { campaignRecipients, emailCampaigns } from "../../src/db/schema";
 import { newId } from "../../src/lib/ids";
 import { api, createWorkspace } from "../factories/api";
+import { insertDomain } from "../factories/infrastructure";
 import { uniqueDomain } from "../stand-ins/doh-zone";
 
 const infra = (ws: string, path: string) => `/workspaces/${ws}/email-infrastructure/${path}`;
@@ -167,6 +168,33 @@ describe("dedicated IPs: change and remove", () => {
   });
 });
 
+describe("providers: remove", () => {
+  it("deleting a provider that a pool prefers is a 409 naming the pool, as for domains and IPs", async () => {
+    const { workspace, key } = await createWorkspace();
+    const provider = await api(infra(workspace.id, "providers"), {
+      method: "POST",
+      token: key,
+      body: { name: "Capture", provider_type: "capture", credentials: {} },
+    });
+    expect(provider.status).toBe(201);
+    const routing = { strategy: "priority", preferred_providers: [provider.json.id] };
+    const pool = await api(infra(workspace.id, "pools"), { method: "POST", token: key, body: { name: "Main", routing_config: routing } });
+    expect(pool.status).toBe(201);
+
+    const deleted = await api(infra(workspace.id, `providers/${provider.json.id}`), { method: "DELETE", token: key });
+    expect(deleted.status).toBe(409);
+    expect(deleted.json.detail).toContain(pool.json.id);
+    const samePool = await api(infra(workspace.id, `pools/${pool.json.id}`), {
+      method: "PATCH",
+      token: key,
+      body: { routing_config: routing },
+    });
+    expect(samePool.status).toBe(200);
+    expect((await api(infra(workspace.id, `pools/${pool.json.id}`), { method: "DELETE", token: key })).status).toBe(204);
+    expect((await api(infra(workspace.id, `providers/${provider.json.id}`), { method: "DELETE", token: key })).status).toBe(204);
+  });
+});
+
 describe("sending pools: change and remove", () => {
   it("renames, reroutes and replaces members, checking them as on create", async () => {
     const { as, asOther } = await twoWorkspaces();
@@ -201,6 +229,22 @@ describe("sending pools: change and remove", () => {
     expect(unknownProvider.json.errors[0].path).toBe("routing_config.preferred_providers.0");
     expect((await as(`pools/${pool.json.id}`)).json).toEqual(patched.json);
     expect((await asOther(`pools/${pool.json.id}`, "PATCH", { name: "Mine now" })).status).toBe(404);
+  });
+
+  it("changing only a pool's members moves its updated_at", async () => {
+    const { workspace, key } = await createWorkspace();
+    const domain = await insertDomain(workspace.id);
+    const pool = await api(infra(workspace.id, "pools"), {
+      method: "POST",
+      token: key,
+      body: { name: "Main", routing_config: { strategy: "priority" }, members: [{ domain_id: domain.id }] },
+    });
+    expect(pool.status).toBe(201);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const patched = await api(infra(workspace.id, `pools/${pool.json.id}`), { method: "PATCH", token: key, body: { members: [] } });
+    expect(patched.status).toBe(200);
+    expect(patched.json.members).toEqual([]);
+    expect(patched.json.updated_at).not.toBe(pool.json.updated_at);
   });
 
   it("deletes a pool unless an unfinished campaign routes through it (409); its domains stay", async () => {

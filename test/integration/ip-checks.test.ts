@@ -28,6 +28,17 @@ describe("parseIp", () => {
     expect(parseIp("0:0:0:0:0:ffff:192.0.2.1")?.canonical).toBe("0000:0000:0000:0000:0000:ffff:c000:0201");
   });
 
+  it("writes an IPv6 address as RFC 5952 does: lowercase, no leading zeros, the longest zero run (first on a tie) as ::", () => {
+    const written = (text: string) => parseIp(text)?.presentation;
+    expect(written("2001:DB8:0:0::1")).toBe("2001:db8::1");
+    expect(written("2001:0db8:0000:0000:0001:0000:0000:0001")).toBe("2001:db8::1:0:0:1");
+    expect(written("2001:db8:0:1:0:0:0:1")).toBe("2001:db8:0:1::1");
+    expect(written("2001:db8:0:1:1:1:1:1")).toBe("2001:db8:0:1:1:1:1:1");
+    expect(written("0:0:0:0:0:0:0:0")).toBe("::");
+    expect(written("fe80:0:0:0:0:0:0:0")).toBe("fe80::");
+    expect(written("203.0.113.25")).toBe("203.0.113.25");
+  });
+
   it.each(["", "1.2.3", "1.2.3.256", "01.2.3.4", "1::2::3", "1:2:3:4:5:6:7:8:9", "1:2:3:4:5:6:7:8::", "12345::", "mail.example.com"])(
     "refuses %j",
     (text) => {

@@ -120,6 +120,52 @@ describe("sending domains", () => {
     expect(fetched.json.verification.checks.every((c: { status: string }) => c.status === "pass")).toBe(true);
   });
 
+  it("a domain's SPF and return path follow the providers added after it", async () => {
+    const { workspace, key } = await createWorkspace();
+    const domain = await api(infra(workspace.id, "domains"), { method: "POST", token: key, body: { domain: "first.example.com" } });
+    expect(domain.json.dns_records.spf.value).toBe("v=spf1 mx ~all");
+    const ses = await api(infra(workspace.id, "providers"), {
+      method: "POST",
+      token: key,
+      body: {
+        name: "SES",
+        provider_type: "ses",
+        credentials: { access_key_id: "AKIAABCDEFGHIJKLMNOP", secret_access_key: "secret", region: "us-east-1" },
+      },
+    });
+    expect(ses.status).toBe(201);
+    const after = await api(infra(workspace.id, `domains/${domain.json.id}`), { token: key });
+    expect(after.json.dns_records.spf.value).toContain("include:amazonses.com");
+  });
+
+  it("verifies the records the current providers need, and keeps the DKIM key it gave", async () => {
+    const { workspace, key } = await createWorkspace();
+    const domains = infra(workspace.id, "domains");
+    const created = await api(domains, { method: "POST", token: key, body: { domain: uniqueDomain() } });
+    const { spf, dkim, dmarc, return_path } = created.json.dns_records;
+    await publish(asStandIn(spf), asStandIn(dkim), asStandIn(dmarc), asStandIn(return_path));
+    expect((await api(`${domains}/${created.json.id}/verify`, { method: "POST", token: key })).json.status).toBe("verified");
+
+    await api(infra(workspace.id, "providers"), {
+      method: "POST",
+      token: key,
+      body: { name: "SES", provider_type: "ses", credentials: CREDS.ses, is_default: true },
+    });
+    const stale = await api(`${domains}/${created.json.id}/verify`, { method: "POST", token: key });
+    expect(stale.json.status).toBe("failed");
+    const byRecord = Object.fromEntries(stale.json.checks.map((c: { record: string }) => [c.record, c]));
+    expect(byRecord.spf.status).toBe("fail");
+    expect(byRecord.spf.reason).toContain("include:amazonses.com");
+    expect(byRecord.return_path.status).toBe("missing");
+    expect(byRecord.dkim.status).toBe("pass");
+    const now = stale.json.domain.dns_records;
+    expect(now.dkim).toEqual(dkim);
+    expect(now.return_path).toMatchObject({ type: "MX", name: `bounce.${created.json.sending_host}` });
+
+    await publish(asStandIn(now.spf), asStandIn(now.return_path));
+    expect((await api(`${domains}/${created.json.id}/verify`, { method: "POST", token: key })).json.status).toBe("verified");
+  });
+
   it("scores a domain's health from its delivery outcomes and stores it for routing", async () => {
     const { workspace, key } = await workspaceWithProvider();
     const created = await api(infra(workspace.id, "domains"), { method: "POST", token: key, body: { domain: uniqueDomain() } });
@@ -214,6 +260,25 @@ describe("dedicated IPs", () => {
     expect(bad.status).toBe(422);
     expect(bad.json.errors[0].path).toBe("ip_address");
   });
+  it("one IPv6 address written two ways is one dedicated IP", async () => {
+    const { workspace, key } = await createWorkspace();
+    const first = await api(infra(workspace.id, "dedicated-ips"), { method: "POST", token: key, body: { ip_address: "2001:db8::1" } });
+    expect(first.status).toBe(201);
+    const second = await api(infra(workspace.id, "dedicated-ips"), { method: "POST", token: key, body: { ip_address: "2001:DB8:0:0::1" } });
+    expect(second.status).toBe(409);
+    expect(first.json.ip_address).toBe("2001:db8::1");
+  });
+
+  it("refuses addresses that cannot send on the internet: private, loopback, link-local (422 with the path)", async () => {
+    const { workspace, key } = await createWorkspace();
+    for (const ip_address of ["10.1.2.3", "172.16.0.9", "192.168.1.1", "127.0.0.1", "169.254.0.1", "::1", "fe80::1", "fd00::1"]) {
+      const refused = await api(infra(workspace.id, "dedicated-ips"), { method: "POST", token: key, body: { ip_address } });
+      expect(refused.status, ip_address).toBe(422);
+      expect(refused.json.errors[0].path).toBe("ip_address");
+    }
+    expect((await api(infra(workspace.id, "dedicated-ips"), { token: key })).json.data).toEqual([]);
+  });
+
   it("says unknown, not clean, when a blocklist zone could not be checked", async () => {
     const { workspace, key } = await workspaceWithProvider();
     const octet = 1 + Math.floor(Math.random() * 250);

@@ -3,6 +3,7 @@ import type { Database } from "../../db/client";
 import { type Category, categories, emailCampaigns, subscriberCategoryPreferences } from "../../db/schema";
 import { conflict, notFound } from "../../lib/errors";
 import { newId } from "../../lib/ids";
+import { keysetPage, type Page } from "../../lib/pagination";
 
 export async function createCategory(
   db: Database,
@@ -16,6 +17,22 @@ export async function createCategory(
     .returning();
   if (!created) throw conflict(`A category with slug "${input.slug}" already exists`);
   return created;
+}
+
+/** A page of the workspace's categories in slug order: a slug is unique in its workspace, so it is the page key. */
+export async function listCategoryPage(db: Database, workspaceId: string, limit: number, cursor?: string): Promise<Page<Category>> {
+  return keysetPage(
+    (after) =>
+      db
+        .select()
+        .from(categories)
+        .where(and(eq(categories.workspace_id, workspaceId), after)),
+    {
+      key: categories.slug,
+      limit,
+      cursor,
+    },
+  );
 }
 
 export async function listCategories(db: Database, workspaceId: string): Promise<Category[]> {

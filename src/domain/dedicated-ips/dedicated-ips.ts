@@ -7,7 +7,7 @@ import { findInWorkspace } from "../../lib/lookups";
 import { keysetPage, type Page } from "../../lib/pagination";
 import type { DnsResolver } from "../dns/doh-resolver";
 import { assertIpUnused } from "../pools/usage";
-import { checkBlocklists, checkPtr } from "./ip-checks";
+import { checkBlocklists, checkPtr, parseIp } from "./ip-checks";
 
 export interface DedicatedIpInput {
   ip_address: string;
@@ -15,7 +15,7 @@ export interface DedicatedIpInput {
 }
 
 export async function createDedicatedIp(db: Database, workspaceId: string, input: DedicatedIpInput): Promise<DedicatedIp> {
-  const ip = input.ip_address.toLowerCase();
+  const ip = parseIp(input.ip_address)?.presentation ?? input.ip_address.toLowerCase();
   const taken = await db
     .select({ id: dedicatedIps.id })
     .from(dedicatedIps)

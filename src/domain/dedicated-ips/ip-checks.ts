@@ -104,6 +104,10 @@ interface IpAddress {
   version: 4 | 6;
   /** Dotted quad, or the full lowercase form of an IPv6 address (8 groups of 4 hex digits). */
   canonical: string;
+  /** How the address is written and stored: the dotted quad, or the RFC 5952 text of an IPv6 address. */
+  presentation: string;
+  /** 4 or 16 bytes, most significant first. */
+  bytes: number[];
   /** The labels of the reverse name: octets (IPv4) or nibbles (IPv6), least significant first. */
   reversed: string;
   arpaZone: "in-addr.arpa" | "ip6.arpa";
@@ -112,16 +116,77 @@ interface IpAddress {
 export function parseIp(text: string): IpAddress | null {
   const value = text.trim();
   const v4 = parseIpv4(value);
-  if (v4) return { version: 4, canonical: v4.join("."), reversed: [...v4].reverse().join("."), arpaZone: "in-addr.arpa" };
+  if (v4) {
+    const dotted = v4.join(".");
+    return {
+      version: 4,
+      canonical: dotted,
+      presentation: dotted,
+      bytes: v4,
+      reversed: [...v4].reverse().join("."),
+      arpaZone: "in-addr.arpa",
+    };
+  }
   const groups = parseIpv6(value);
   if (!groups) return null;
   const hex = groups.map((group) => group.toString(16).padStart(4, "0"));
   return {
     version: 6,
     canonical: hex.join(":"),
+    presentation: rfc5952(groups),
+    bytes: groups.flatMap((group) => [group >> 8, group & 0xff]),
     reversed: [...hex.join("")].reverse().join("."),
     arpaZone: "ip6.arpa",
   };
+}
+
+/** RFC 5952: lowercase, no leading zeros, the longest run of two or more zero groups (the first on a tie) as "::". */
+function rfc5952(groups: number[]): string {
+  let runStart = -1;
+  let runLength = 1;
+  for (let i = 0; i < groups.length; ) {
+    let end = i;
+    while (end < groups.length && groups[end] === 0) end++;
+    if (end - i > runLength) [runStart, runLength] = [i, end - i];
+    i = Math.max(end, i + 1);
+  }
+  const hex = groups.map((group) => group.toString(16));
+  if (runStart < 0) return hex.join(":");
+  return `${hex.slice(0, runStart).join(":")}::${hex.slice(runStart + runLength).join(":")}`;
+}
+
+/** Ranges no mailbox provider can reach a sending IP in; documentation ranges stay allowed for examples and tests. */
+const UNROUTABLE: { version: 4 | 6; base: number[]; bits: number; what: string }[] = [
+  { version: 4, base: [0], bits: 8, what: "an unspecified address (0.0.0.0/8)" },
+  { version: 4, base: [10], bits: 8, what: "a private address (RFC 1918)" },
+  { version: 4, base: [100, 64], bits: 10, what: "a shared carrier-grade NAT address (100.64.0.0/10)" },
+  { version: 4, base: [127], bits: 8, what: "a loopback address" },
+  { version: 4, base: [169, 254], bits: 16, what: "a link-local address" },
+  { version: 4, base: [172, 16], bits: 12, what: "a private address (RFC 1918)" },
+  { version: 4, base: [192, 168], bits: 16, what: "a private address (RFC 1918)" },
+  { version: 4, base: [224], bits: 3, what: "a multicast or reserved address" },
+  { version: 6, base: [], bits: 128, what: "the unspecified address" },
+  { version: 6, base: [...new Array(15).fill(0), 1], bits: 128, what: "a loopback address" },
+  { version: 6, base: [...new Array(10).fill(0), 0xff, 0xff], bits: 96, what: "an IPv4-mapped address: give the IPv4 address itself" },
+  { version: 6, base: [0xfc], bits: 7, what: "a unique local address (fc00::/7)" },
+  { version: 6, base: [0xfe, 0x80], bits: 10, what: "a link-local address" },
+  { version: 6, base: [0xff], bits: 8, what: "a multicast address" },
+];
+
+function inRange(bytes: number[], base: number[], bits: number): boolean {
+  for (let bit = 0; bit < bits; bit += 8) {
+    const mask = (0xff << (8 - Math.min(8, bits - bit))) & 0xff;
+    if ((bytes[bit / 8] & mask) !== ((base[bit / 8] ?? 0) & mask)) return false;
+  }
+  return true;
+}
+
+/** Why the text cannot be a dedicated sending IP, or null when it is a public IPv4 or IPv6 address. */
+export function sendingIpProblem(text: string): string | null {
+  const address = parseIp(text);
+  if (!address) return "must be an IPv4 or IPv6 address";
+  const range = UNROUTABLE.find((r) => r.version === address.version && inRange(address.bytes, r.base, r.bits));
+  return range ? `is ${range.what}, which cannot send mail on the internet` : null;
 }
 
 function parseIpv4(value: string): number[] | null {

@@ -1,6 +1,6 @@
 import { and, asc, eq, sql } from "drizzle-orm";
 import type { Database } from "../../db/client";
-import { type SendingDomain, sendingDomains, sendingIdentities, warmingProgress } from "../../db/schema";
+import { type EmailProvider, type SendingDomain, sendingDomains, sendingIdentities, warmingProgress } from "../../db/schema";
 import { openSecret, sealSecret } from "../../lib/crypto";
 import { conflict } from "../../lib/errors";
 import { newId } from "../../lib/ids";
@@ -38,8 +38,7 @@ const regionHint = (baseUrl: string | undefined) => (baseUrl?.includes(".eu.") ?
  * that may send for the domain must be authorised by its SPF record, and bounces return through the default
  * provider (else the first by priority).
  */
-async function dnsRequirements(db: Database, workspaceId: string, host: string) {
-  const providers = await listProviderRows(db, workspaceId);
+function dnsRequirements(providers: EmailProvider[], host: string) {
   const spfIncludes = [
     ...new Set(
       providers
@@ -49,6 +48,29 @@ async function dnsRequirements(db: Database, workspaceId: string, host: string) 
   ];
   const primary = providers.find((p) => p.is_default) ?? providers[0];
   return { spfIncludes, returnPath: returnPathFor(host, primary?.provider_type ?? "capture") };
+}
+
+/**
+ * The SPF and return-path records follow the workspace's providers as they are now, so a provider added after
+ * the domain is asked for (and verified) too. The DKIM key and DMARC records are the domain's own and stay.
+ */
+function withRecordsFor(providers: EmailProvider[], domain: SendingDomain): SendingDomain {
+  const host = sendingHost(domain);
+  const { spfIncludes, returnPath } = dnsRequirements(providers, host);
+  const current = buildDnsRecords({
+    domain: host,
+    dkimSelector: domain.dkim_selector,
+    dkimPublicKey: domain.dkim_public_key,
+    spfIncludes,
+    returnPath,
+  });
+  return { ...domain, dns_records: { ...domain.dns_records, spf: current.spf, return_path: current.return_path } };
+}
+
+async function withCurrentRecords(db: Database, workspaceId: string, domains: SendingDomain[]): Promise<SendingDomain[]> {
+  if (domains.length === 0) return domains;
+  const providers = await listProviderRows(db, workspaceId);
+  return domains.map((domain) => withRecordsFor(providers, domain));
 }
 
 async function demoteOtherDefaults(db: Database, workspaceId: string, keepId: string) {
@@ -99,7 +121,7 @@ export async function createDomain(
   const id = newId("dom");
   const keys = await generateDkimKeyPair();
   const selector = newDkimSelector(now);
-  const { spfIncludes, returnPath } = await dnsRequirements(db, workspaceId, host);
+  const { spfIncludes, returnPath } = dnsRequirements(await listProviderRows(db, workspaceId), host);
   const records = buildDnsRecords({ domain: host, dkimSelector: selector, dkimPublicKey: keys.publicKey, spfIncludes, returnPath });
   const [created] = await db
     .insert(sendingDomains)
@@ -138,10 +160,10 @@ export async function updateDomain(db: Database, workspaceId: string, id: string
   if (changes.default_from_name !== undefined) set.default_from_name = changes.default_from_name;
   if (changes.default_reply_to !== undefined) set.default_reply_to = changes.default_reply_to;
   if (changes.is_default !== undefined) set.is_default = changes.is_default;
-  if (Object.keys(set).length === 0) return current;
+  if (Object.keys(set).length === 0) return (await withCurrentRecords(db, workspaceId, [current]))[0];
   const [updated] = await db.update(sendingDomains).set(set).where(eq(sendingDomains.id, id)).returning();
   if (updated.is_default) await demoteOtherDefaults(db, workspaceId, id);
-  return updated;
+  return (await withCurrentRecords(db, workspaceId, [updated]))[0];
 }
 
 /**
@@ -166,8 +188,13 @@ export async function getDomain(db: Database, workspaceId: string, id: string): 
   return findInWorkspace(db, sendingDomains, workspaceId, id, "Sending domain");
 }
 
+/** The domain with the DNS records it asks for now, as the API shows it. */
+export async function readDomain(db: Database, workspaceId: string, id: string): Promise<SendingDomain> {
+  return (await withCurrentRecords(db, workspaceId, [await getDomain(db, workspaceId, id)]))[0];
+}
+
 export async function listDomains(db: Database, workspaceId: string, limit: number, cursor?: string): Promise<Page<SendingDomain>> {
-  return keysetPage(
+  const page = await keysetPage(
     (after) =>
       db
         .select()
@@ -179,6 +206,7 @@ export async function listDomains(db: Database, workspaceId: string, limit: numb
       cursor,
     },
   );
+  return { ...page, data: await withCurrentRecords(db, workspaceId, page.data) };
 }
 
 /**
@@ -193,14 +221,15 @@ export async function verifySendingDomain(
   id: string,
   now: Date,
 ): Promise<{ domain: SendingDomain; verification: DomainVerification }> {
-  const domain = await getDomain(db, workspaceId, id);
-  const spfIncludes = (domain.verification_results?.spf_includes as string[] | undefined) ?? [];
+  const providers = await listProviderRows(db, workspaceId);
+  const domain = withRecordsFor(providers, await getDomain(db, workspaceId, id));
+  const { spfIncludes } = dnsRequirements(providers, sendingHost(domain));
   const verification = await verifyDomain(
     resolver,
     { domain: sendingHost(domain), records: domain.dns_records, dkimPublicKey: domain.dkim_public_key, spfIncludes },
     now,
   );
-  const [updated] = await db
+  const [verified] = await db
     .update(sendingDomains)
     .set({
       status: DNS_STATUSES.has(domain.status) ? verification.status : domain.status,
@@ -209,5 +238,5 @@ export async function verifySendingDomain(
     })
     .where(eq(sendingDomains.id, id))
     .returning();
-  return { domain: updated, verification };
+  return { domain: withRecordsFor(providers, verified), verification };
 }

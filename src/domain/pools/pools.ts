@@ -1,4 +1,5 @@
 import { and, asc, eq, inArray, ne } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
 import type { Database } from "../../db/client";
 import {
   dedicatedIps,
@@ -94,23 +95,21 @@ export async function createPool(db: Database, workspaceId: string, input: PoolI
 }
 
 const insertMembers = async (db: Database, workspaceId: string, poolId: string, members: PoolMemberInput[]) =>
-  members.length === 0
-    ? []
-    : db
-        .insert(sendingPoolMembers)
-        .values(
-          members.map((m) => ({
-            id: newId("pmem"),
-            workspace_id: workspaceId,
-            pool_id: poolId,
-            member_type: m.domain_id ? ("domain" as const) : ("ip" as const),
-            domain_id: m.domain_id ?? null,
-            dedicated_ip_id: m.dedicated_ip_id ?? null,
-            weight: m.weight ?? 1,
-            priority: m.priority ?? 100,
-          })),
-        )
-        .returning();
+  members.length === 0 ? [] : memberInsert(db, workspaceId, poolId, members).returning();
+
+const memberInsert = (db: Database, workspaceId: string, poolId: string, members: PoolMemberInput[]) =>
+  db.insert(sendingPoolMembers).values(
+    members.map((m) => ({
+      id: newId("pmem"),
+      workspace_id: workspaceId,
+      pool_id: poolId,
+      member_type: m.domain_id ? ("domain" as const) : ("ip" as const),
+      domain_id: m.domain_id ?? null,
+      dedicated_ip_id: m.dedicated_ip_id ?? null,
+      weight: m.weight ?? 1,
+      priority: m.priority ?? 100,
+    })),
+  );
 
 async function assertNameFree(db: Database, workspaceId: string, name: string, exceptId?: string) {
   const taken = await db
@@ -136,17 +135,24 @@ export async function updatePool(db: Database, workspaceId: string, id: string, 
   if (changes.description !== undefined) set.description = changes.description;
   if (changes.routing_config !== undefined) set.routing_config = changes.routing_config;
   if (changes.is_default !== undefined) set.is_default = changes.is_default;
+  // A new member list is a change of the pool: it moves updated_at, and lands with the rest or not at all.
+  if (changes.members !== undefined) set.updated_at = new Date().toISOString();
+  const statements: BatchItem<"sqlite">[] = [];
   if (changes.is_default) {
-    await db
-      .update(sendingPools)
-      .set({ is_default: false })
-      .where(and(eq(sendingPools.workspace_id, workspaceId), ne(sendingPools.id, id)));
+    statements.push(
+      db
+        .update(sendingPools)
+        .set({ is_default: false })
+        .where(and(eq(sendingPools.workspace_id, workspaceId), ne(sendingPools.id, id))),
+    );
   }
-  if (Object.keys(set).length > 0) await db.update(sendingPools).set(set).where(eq(sendingPools.id, id));
+  if (Object.keys(set).length > 0) statements.push(db.update(sendingPools).set(set).where(eq(sendingPools.id, id)));
   if (changes.members !== undefined) {
-    await db.delete(sendingPoolMembers).where(eq(sendingPoolMembers.pool_id, id));
-    await insertMembers(db, workspaceId, id, changes.members);
+    statements.push(db.delete(sendingPoolMembers).where(eq(sendingPoolMembers.pool_id, id)));
+    if (changes.members.length > 0) statements.push(memberInsert(db, workspaceId, id, changes.members));
   }
+  const [first, ...rest] = statements;
+  if (first) await db.batch([first, ...rest]);
   return getPool(db, workspaceId, id);
 }
 

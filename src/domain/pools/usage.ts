@@ -1,6 +1,6 @@
-import { and, eq, exists, inArray, or, type SQL } from "drizzle-orm";
+import { and, eq, exists, inArray, or, type SQL, sql } from "drizzle-orm";
 import type { Database } from "../../db/client";
-import { campaignRecipients, emailCampaigns, sendingIdentities, sendingPoolMembers } from "../../db/schema";
+import { campaignRecipients, emailCampaigns, sendingIdentities, sendingPoolMembers, sendingPools } from "../../db/schema";
 import { conflict } from "../../lib/errors";
 
 /**
@@ -56,4 +56,22 @@ export async function assertDomainUnused(db: Database, workspaceId: string, doma
 
 export async function assertIpUnused(db: Database, workspaceId: string, ipId: string, what: string): Promise<void> {
   refuseIfUsed(what, "pools", await poolsListing(db, workspaceId, eq(sendingPoolMembers.dedicated_ip_id, ipId)));
+}
+
+const prefers = (routingConfig: typeof sendingPools.routing_config | typeof emailCampaigns.routing_config, providerId: string) =>
+  sql`exists (select 1 from json_each(${routingConfig}, '$.preferred_providers') where value = ${providerId})`;
+
+/** A provider is used by a pool or a campaign whose routing prefers it by id: without it, that preference would point at nothing. */
+export async function assertProviderUnused(db: Database, workspaceId: string, providerId: string, what: string): Promise<void> {
+  const pools = await db
+    .select({ id: sendingPools.id })
+    .from(sendingPools)
+    .where(and(eq(sendingPools.workspace_id, workspaceId), prefers(sendingPools.routing_config, providerId)))
+    .limit(5);
+  refuseIfUsed(
+    what,
+    "pools",
+    pools.map((p) => p.id),
+  );
+  refuseIfUsed(what, "campaigns", await unfinishedCampaignsWhere(db, workspaceId, prefers(emailCampaigns.routing_config, providerId)));
 }

@@ -9,6 +9,7 @@ import { findInWorkspace } from "../../lib/lookups";
 import { keysetPage, type Page } from "../../lib/pagination";
 import { credentialKeysSet, type ProviderCredentials, type ProviderType, providerCredentialSchemas } from "../../providers/credentials";
 import { type ProbeResult, probeProvider } from "../../providers/probe";
+import { assertProviderUnused } from "../pools/usage";
 import { configureProviderLimits, utcDayStart } from "./provider-limits";
 
 /** Settings as a client sends them; the webhook signing key is a secret like the credentials. */
@@ -223,8 +224,10 @@ export async function updateProvider(
   return toView(keys, provider);
 }
 
+/** Refused while a pool or a campaign that may still send prefers the provider by id. */
 export async function deleteProvider(db: Database, workspaceId: string, id: string): Promise<void> {
-  await getProviderRow(db, workspaceId, id);
+  const provider = await getProviderRow(db, workspaceId, id);
+  await assertProviderUnused(db, workspaceId, id, `Provider ${provider.name}`);
   await db.delete(emailProviders).where(eq(emailProviders.id, id));
 }
 

@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import type { Category } from "../../db/schema";
 import { jsonBody, jsonContent, problemResponses } from "../../lib/openapi";
+import { PaginationQuerySchema, pageSchema } from "../../lib/pagination";
 import { workspaceRoute } from "../route-kinds";
 import { WorkspaceParamsSchema } from "../workspaces/workspaces.schemas";
 
@@ -53,8 +54,11 @@ export const listCategories = workspaceRoute({
   operationId: "listCategories",
   summary: "List the workspace's subscription categories",
   tags,
-  request: { params: WorkspaceParamsSchema },
-  responses: { 200: jsonContent(z.object({ data: z.array(CategorySchema) }).openapi("CategoryList"), "Every category") },
+  request: { params: WorkspaceParamsSchema, query: PaginationQuerySchema },
+  responses: {
+    200: jsonContent(pageSchema(CategorySchema).openapi("CategoryPage"), "A page of categories in slug order"),
+    ...problemResponses("validation_failed"),
+  },
 });
 
 export const createCategory = workspaceRoute({

@@ -4,8 +4,9 @@ import * as routes from "./categories.routes";
 
 export const categoriesRouter = createRouter()
   .openapi(routes.listCategories, async (c) => {
-    const all = await categories.listCategories(c.var.db, c.var.workspace.id);
-    return c.json({ data: all.map(routes.toCategoryResponse) }, 200);
+    const { limit, cursor } = c.req.valid("query");
+    const page = await categories.listCategoryPage(c.var.db, c.var.workspace.id, limit, cursor);
+    return c.json({ data: page.data.map(routes.toCategoryResponse), next_cursor: page.next_cursor }, 200);
   })
   .openapi(routes.createCategory, async (c) =>
     c.json(routes.toCategoryResponse(await categories.createCategory(c.var.db, c.var.workspace.id, c.req.valid("json"))), 201),

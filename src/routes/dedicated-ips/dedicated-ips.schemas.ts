@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import type { DedicatedIp } from "../../db/schema";
 import { domainStatuses } from "../../db/schema/enums";
-import { blocklistCheckOf, summarizeBlocklists } from "../../domain/dedicated-ips/ip-checks";
+import { blocklistCheckOf, sendingIpProblem, summarizeBlocklists } from "../../domain/dedicated-ips/ip-checks";
 import { warmingStateOf, warmingStateShape } from "../warming/warming-state.schemas";
 import { WorkspaceParamsSchema } from "../workspaces/workspaces.schemas";
 
@@ -40,15 +40,20 @@ export const DedicatedIpSchema = z
   .openapi("DedicatedIp");
 
 const HOSTNAME = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
-const IPV4 = z.ipv4();
-const IPV6 = z.ipv6();
 
 export const CreateDedicatedIpSchema = z
   .object({
     ip_address: z
       .string()
-      .refine((ip) => IPV4.safeParse(ip).success || IPV6.safeParse(ip).success, "must be an IPv4 or IPv6 address")
-      .openapi({ description: "IPv4 or IPv6", example: "203.0.113.25" }),
+      .max(100)
+      .superRefine((ip, ctx) => {
+        const problem = sendingIpProblem(ip);
+        if (problem) ctx.addIssue({ code: "custom", message: problem });
+      })
+      .openapi({
+        description: "A public IPv4 or IPv6 address; stored in its canonical form (RFC 5952 for IPv6), so one address is one IP",
+        example: "203.0.113.25",
+      }),
     hostname: z.string().trim().toLowerCase().regex(HOSTNAME, "must be a host name such as mta1.example.com").nullable().optional(),
   })
   .strict()

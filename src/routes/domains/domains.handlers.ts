@@ -18,7 +18,7 @@ export const createDomain: RouteHandler<typeof routes.createDomain, AppBindings>
 };
 
 export const getDomain: RouteHandler<typeof routes.getDomain, AppBindings> = async (c) =>
-  c.json(toDomainResponse(await domains.getDomain(c.var.db, c.var.workspace.id, c.req.valid("param").domain_id)), 200);
+  c.json(toDomainResponse(await domains.readDomain(c.var.db, c.var.workspace.id, c.req.valid("param").domain_id)), 200);
 
 export const updateDomain: RouteHandler<typeof routes.updateDomain, AppBindings> = async (c) =>
   c.json(

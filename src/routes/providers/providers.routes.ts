@@ -62,9 +62,10 @@ export const deleteProvider = workspaceRoute({
   path: `${base}/{provider_id}`,
   operationId: "deleteEmailProvider",
   summary: "Remove a provider",
+  description: "Refused (409) while a pool, or a campaign that may still send, names the provider in routing_config.preferred_providers.",
   tags,
   request: { params: ProviderParamsSchema },
-  responses: { 204: { description: "Deleted" } },
+  responses: { 204: { description: "Deleted" }, ...problemResponses("conflict") },
 });
 
 export const testProvider = workspaceRoute({
