@@ -52,7 +52,7 @@ describe("sending domains: change and remove", () => {
 
     const renamed = await as(`domains/${domain.json.id}`, "PATCH", { domain: "elsewhere.example" });
     expect(renamed.status).toBe(422);
-    expect(renamed.json.errors[0].path).toBe("");
+    expect(renamed.json.errors[0].path).toBe("domain");
     const badReplyTo = await as(`domains/${domain.json.id}`, "PATCH", { default_reply_to: "nope" });
     expect(badReplyTo.status).toBe(422);
     expect(badReplyTo.json.errors[0].path).toBe("default_reply_to");

@@ -135,7 +135,7 @@ export class CsvRecordReader {
     result.data.forEach((fields, i) => {
       let lines = 1;
       for (const f of fields) lines += lineBreaksIn(f);
-      const record: CsvRecord = { fields: fields.map(unescapeFormula), line: this.nextLine, lines };
+      const record: CsvRecord = { fields, line: this.nextLine, lines };
       const problem = problems.get(i);
       if (problem) record.problem = problem;
       records.push(record);

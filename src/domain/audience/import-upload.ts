@@ -5,7 +5,7 @@ import { listImports } from "../../db/schema";
 import { ApiError, invalidField } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import type { AttributeType } from "./attribute-values";
-import { type CsvRecord, CsvRecordReader, isBlankRecord, toCsvLine, Utf8Validator, utf8Length } from "./csv";
+import { type CsvRecord, CsvRecordReader, isBlankRecord, toCsvLine, Utf8Validator, unescapeFormula, utf8Length } from "./csv";
 import { type HeaderMap, type ImportColumns, mapHeader } from "./csv-columns";
 import { excerpt, type ListImport } from "./import-reports";
 
@@ -200,7 +200,7 @@ export async function startCsvImport(
         if (!header) {
           if (isBlankRecord(record.fields)) continue;
           if (record.problem) throw invalidField("body", "", `The header row on line ${record.line} has malformed quotes`);
-          header = mapHeader(record.fields, declaredTypes);
+          header = mapHeader(record.fields.map(unescapeFormula), declaredTypes);
           sender = new ChunkSender(db, queue, workspaceId, listId, header.attributeKeys, header.attributeTypes);
           continue;
         }
@@ -269,14 +269,9 @@ async function addRecord(sender: ChunkSender, header: HeaderMap, { fields, line,
       });
     }
   }
-  const cell = (index: number | null) => (index === null ? "" : (fields[index] ?? ""));
-  const row: ChunkRow = [
-    line,
-    cell(header.email),
-    cell(header.name),
-    cell(header.status),
-    header.attributeIndexes.map((i) => fields[i] ?? ""),
-  ];
+  // The reader keeps the file's text as written; the export's formula escapes come off where cells become values.
+  const cell = (index: number | null) => (index === null ? "" : unescapeFormula(fields[index] ?? ""));
+  const row: ChunkRow = [line, cell(header.email), cell(header.name), cell(header.status), header.attributeIndexes.map((i) => cell(i))];
   const bytes = utf8Length(JSON.stringify(row)) + 1;
   if (bytes > IMPORT_CHUNK_BYTES) {
     return sender.reject({
