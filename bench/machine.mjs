@@ -7,6 +7,13 @@ import path from "node:path";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 
+/** When a run started, as the results files print it: `2026-12-04 21:55:02 UTC`. */
+export const runTimestamp = (date = new Date()) =>
+  date
+    .toISOString()
+    .replace("T", " ")
+    .replace(/\.\d+Z$/, " UTC");
+
 export const loadAverage = () =>
   os
     .loadavg()

@@ -10,7 +10,7 @@ import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fmt } from "./figures.mjs";
-import { busyLoad, loadAverage, machine, machineTable, packageVersion, workerdVersion } from "./machine.mjs";
+import { busyLoad, loadAverage, machine, machineTable, packageVersion, runTimestamp, workerdVersion } from "./machine.mjs";
 import { groupMembers } from "./process-group.mjs";
 import { writeResultsSection } from "./results-file.mjs";
 import { startWranglerDev, stopWranglerDevOnInterrupt } from "./wrangler-dev.mjs";
@@ -374,10 +374,7 @@ if (process.argv.includes("--report-only")) {
 }
 
 const started = Date.now();
-const when = new Date()
-  .toISOString()
-  .replace("T", " ")
-  .replace(/\.\d+Z$/, " UTC");
+const when = runTimestamp();
 const mach = machine({
   node_v8: process.versions.v8,
   workerd_npm: packageVersion("workerd"),

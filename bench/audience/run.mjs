@@ -29,7 +29,7 @@ import os from "node:os";
 import path from "node:path";
 import { tsImport } from "tsx/esm/api";
 import { fmt, int, stats, wholeNumberOption } from "../figures.mjs";
-import { busyLoad, loadAverage, machine, machineTable, packageVersion } from "../machine.mjs";
+import { busyLoad, loadAverage, machine, machineTable, packageVersion, runTimestamp } from "../machine.mjs";
 import { writeResultsSection } from "../results-file.mjs";
 import { applyMigrations, startWranglerDev, stopWranglerDevOnInterrupt, wranglerSync } from "../wrangler-dev.mjs";
 import { companies, FREEMAIL, generateSubscribers, rng } from "./data.mjs";
@@ -283,10 +283,7 @@ const WHAT_IF = !process.argv.includes("--no-what-if");
 
 async function main() {
   const started = Date.now();
-  const when = new Date()
-    .toISOString()
-    .replace("T", " ")
-    .replace(/\.\d+Z$/, " UTC");
+  const when = runTimestamp();
   const mach = machine({
     wrangler: packageVersion("wrangler"),
     workerd: packageVersion("workerd"),

@@ -12,7 +12,7 @@ import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { fmt, int, wholeNumberOption } from "../figures.mjs";
-import { busyLoad, loadAverage, machine, machineTable } from "../machine.mjs";
+import { busyLoad, loadAverage, machine, machineTable, runTimestamp } from "../machine.mjs";
 import { writeResultsSection } from "../results-file.mjs";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
@@ -141,10 +141,7 @@ node bench/routing/run.mjs --batches 5 --per-batch 2000 --no-write   # quick try
 }
 
 const started = Date.now();
-const when = new Date()
-  .toISOString()
-  .replace("T", " ")
-  .replace(/\.\d+Z$/, " UTC");
+const when = runTimestamp();
 const mach = machine();
 log(`${BATCHES} batches × ${PER_BATCH} decisions per strategy`);
 const out = execFileSync(process.execPath, ["--import", "tsx", "bench/routing/routing.bench.ts", String(BATCHES), String(PER_BATCH)], {

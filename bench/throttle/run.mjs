@@ -20,7 +20,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fmt, int, stats, wholeNumberOption } from "../figures.mjs";
-import { busyLoad, loadAverage, machine, machineTable, packageVersion, workerdVersion } from "../machine.mjs";
+import { busyLoad, loadAverage, machine, machineTable, packageVersion, runTimestamp, workerdVersion } from "../machine.mjs";
 import { writeResultsSection } from "../results-file.mjs";
 import { startWranglerDev, stopWranglerDevOnInterrupt } from "../wrangler-dev.mjs";
 
@@ -284,10 +284,7 @@ async function main() {
     return;
   }
   const started = Date.now();
-  const when = new Date()
-    .toISOString()
-    .replace("T", " ")
-    .replace(/\.\d+Z$/, " UTC");
+  const when = runTimestamp();
   const mach = machine({
     wrangler: packageVersion("wrangler"),
     workerd: packageVersion("workerd"),
