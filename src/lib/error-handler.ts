@@ -1,5 +1,6 @@
 import type { Context, ErrorHandler, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
+import { ConflictError, DomainError, InvalidFieldsError, MalformedInputError, NotFoundError } from "../domain/errors";
 import { ConfigError } from "../env";
 import { ApiError, type ProblemCode } from "./errors";
 
@@ -16,8 +17,20 @@ const codeForStatus: Record<number, ProblemCode> = {
   429: "rate_limited",
 };
 
-function toApiError(err: unknown, requestId: string): ApiError {
+/** Domain errors know nothing of HTTP; this is where each kind gets its status. Undefined for other errors. */
+export function apiErrorFor(err: unknown): ApiError | undefined {
   if (err instanceof ApiError) return err;
+  if (!(err instanceof DomainError)) return undefined;
+  if (err instanceof NotFoundError) return new ApiError("not_found", err.message);
+  if (err instanceof ConflictError) return new ApiError("conflict", err.message);
+  if (err instanceof InvalidFieldsError) return new ApiError("validation_failed", err.message, err.fields);
+  if (err instanceof MalformedInputError) return new ApiError("bad_request", err.message);
+  return undefined;
+}
+
+function toApiError(err: unknown, requestId: string): ApiError {
+  const known = apiErrorFor(err);
+  if (known) return known;
   if (err instanceof HTTPException && codeForStatus[err.status]) {
     return new ApiError(codeForStatus[err.status], err.message || "Request could not be processed");
   }

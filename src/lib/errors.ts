@@ -75,8 +75,4 @@ export class ApiError extends Error {
   }
 }
 
-export const notFound = (what: string) => new ApiError("not_found", `${what} not found`);
-export const conflict = (detail: string) => new ApiError("conflict", detail);
 export const unauthorized = (detail: string) => new ApiError("unauthorized", detail);
-export const invalidField = (location: FieldError["location"], path: string, message: string) =>
-  new ApiError("validation_failed", message, [{ location, path, message }]);

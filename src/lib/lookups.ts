@@ -1,7 +1,7 @@
 import { and, eq, type SQL } from "drizzle-orm";
 import type { SQLiteColumn, SQLiteTable } from "drizzle-orm/sqlite-core";
 import type { Database } from "../db/client";
-import { notFound } from "./errors";
+import { notFound } from "../domain/errors";
 
 type WorkspaceOwned = SQLiteTable & { id: SQLiteColumn; workspace_id: SQLiteColumn };
 

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { asc, desc, gt, lt, type SQL } from "drizzle-orm";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
-import { invalidField } from "./errors";
+import { invalidField } from "../domain/errors";
 
 export const PaginationQuerySchema = z.object({
   limit: z.coerce

@@ -1,8 +1,9 @@
 import { createMiddleware } from "hono/factory";
+import { notFound } from "../domain/errors";
 import { authenticateApiKey, lastUsedIsStale, touchApiKey } from "../domain/tenancy/api-keys";
 import type { AppBindings } from "../lib/create-app";
 import { secretsEqual } from "../lib/crypto";
-import { notFound, unauthorized } from "../lib/errors";
+import { unauthorized } from "../lib/errors";
 
 function bearerToken(header: string | undefined): string | undefined {
   const match = header?.match(/^Bearer\s+(\S+)\s*$/i);

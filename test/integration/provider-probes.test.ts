@@ -1,9 +1,10 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, inject, it } from "vitest";
 import type { ProviderSettings } from "../../src/db/schema/infrastructure";
-import type { ProviderCredentials, ProviderType } from "../../src/providers/credentials";
-import { type ProbeOptions, type ProbeResult, probeProvider } from "../../src/providers/probe";
-import { signAwsRequest } from "../../src/providers/ses.provider";
+import type { ProbeResult } from "../../src/provider-clients/contract";
+import type { ProviderCredentials, ProviderType } from "../../src/provider-clients/credentials";
+import { type ProbeOptions, probeProvider } from "../../src/provider-clients/probe";
+import { signAwsRequest } from "../../src/provider-clients/ses.provider";
 import { STAND_IN_CREDENTIALS as CREDS } from "../stand-ins/provider-credentials";
 
 const WRONG = {

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createDb } from "../../src/db/client";
-import { acquireProviderSends } from "../../src/domain/providers/provider-limits";
+import { acquireProviderSends } from "../../src/domain/provider-accounts/provider-limits";
 import { api, createWorkspace } from "../factories/api";
 import { STAND_IN_CREDENTIALS as CREDS } from "../stand-ins/provider-credentials";
 

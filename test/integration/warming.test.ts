@@ -18,7 +18,8 @@ import {
   warmingProgress,
 } from "../../src/domain/warming/warming";
 import { chunk, rowsPerInsert } from "../../src/lib/chunk";
-import { ApiError } from "../../src/lib/errors";
+import { apiErrorFor } from "../../src/lib/error-handler";
+import type { ApiError } from "../../src/lib/errors";
 import { createWorkspace } from "../factories/api";
 import { domainRow, insertDomain, insertIp } from "../factories/infrastructure";
 
@@ -32,8 +33,9 @@ async function rejection(promise: Promise<unknown>): Promise<ApiError> {
     () => null,
     (e: unknown) => e,
   );
-  expect(error).toBeInstanceOf(ApiError);
-  return error as ApiError;
+  const apiError = apiErrorFor(error);
+  expect(apiError).toBeDefined();
+  return apiError as ApiError;
 }
 
 const outcomes = (target: WarmingTarget, event: WarmingOutcome["event"], count: number, occurred_at: string): WarmingOutcome[] =>

@@ -3,7 +3,7 @@ import { and, eq } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createDb } from "../../src/db/client";
 import { listImportErrors, listImports, subscriberLists, workspaces } from "../../src/db/schema";
-import { ApiError } from "../../src/lib/errors";
+import { InvalidFieldsError, NotFoundError } from "../../src/domain/errors";
 import { newId } from "../../src/lib/ids";
 import { findInWorkspace } from "../../src/lib/lookups";
 import { decodeCursor, encodeCursor, keysetPage, type Page } from "../../src/lib/pagination";
@@ -53,7 +53,7 @@ function validationPath(action: () => unknown): string | undefined {
   try {
     action();
   } catch (error) {
-    if (error instanceof ApiError && error.status === 422) return error.errors?.[0]?.path;
+    if (error instanceof InvalidFieldsError) return error.fields[0]?.path;
     throw error;
   }
   throw new Error("expected a 422");
@@ -64,7 +64,7 @@ async function rejectedPath(action: () => Promise<unknown>): Promise<string | un
     () => undefined,
     (e: unknown) => e,
   );
-  if (error instanceof ApiError && error.status === 422) return error.errors?.[0]?.path;
+  if (error instanceof InvalidFieldsError) return error.fields[0]?.path;
   throw new Error(`expected a 422, got ${String(error)}`);
 }
 
@@ -185,8 +185,8 @@ describe("findInWorkspace", () => {
       [owner, "lst_unknown"],
     ]) {
       const error = await findInWorkspace(db, subscriberLists, workspaceId, id, "List").catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(ApiError);
-      expect(error).toMatchObject({ status: 404, detail: "List not found" });
+      expect(error).toBeInstanceOf(NotFoundError);
+      expect(error).toMatchObject({ message: "List not found" });
     }
   });
 
@@ -197,6 +197,6 @@ describe("findInWorkspace", () => {
     await db.insert(listImports).values({ id: importId, workspace_id: owner, list_id: listId });
     const underList = (id: string) => findInWorkspace(db, listImports, owner, importId, "Import", eq(listImports.list_id, id));
     expect(await underList(listId)).toMatchObject({ id: importId });
-    await expect(underList(otherListId)).rejects.toMatchObject({ status: 404 });
+    await expect(underList(otherListId)).rejects.toBeInstanceOf(NotFoundError);
   });
 });

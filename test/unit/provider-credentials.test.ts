@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { providerTypes } from "../../src/db/schema/enums";
-import { credentialKeysSet, providerCredentialSchemas, secretCredentialKeys } from "../../src/providers/credentials";
+import { credentialKeysSet, providerCredentialSchemas, secretCredentialKeys } from "../../src/provider-clients/credentials";
 
 const VALID = {
   ses: { access_key_id: "AKIAIOSFODNN7EXAMPLE", secret_access_key: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", region: "us-east-1" },

@@ -1,9 +1,9 @@
 import { and, asc, eq, inArray } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { type Category, categories, emailCampaigns, subscriberCategoryPreferences } from "../../db/schema";
-import { conflict, notFound } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { keysetPage, type Page } from "../../lib/pagination";
+import { conflict, notFound } from "../errors";
 
 export async function createCategory(
   db: Database,

@@ -1,4 +1,4 @@
-import { invalidField } from "../../lib/errors";
+import { invalidField } from "../errors";
 import type { AttributeType } from "./attribute-values";
 import { utf8Length } from "./csv";
 import { excerpt } from "./import-reports";

@@ -2,8 +2,8 @@ import { eq, sql } from "drizzle-orm";
 import type { ImportChunkMessage } from "../../../queues/messages";
 import type { Database } from "../../db/client";
 import { listImports } from "../../db/schema";
-import { ApiError, invalidField } from "../../lib/errors";
 import { newId } from "../../lib/ids";
+import { invalidField, MalformedInputError } from "../errors";
 import type { AttributeType } from "./attribute-values";
 import { type CsvRecord, CsvRecordReader, isBlankRecord, toCsvLine, Utf8Validator, unescapeFormula, utf8Length } from "./csv";
 import { type HeaderMap, type ImportColumns, mapHeader } from "./csv-columns";
@@ -210,7 +210,7 @@ export async function startCsvImport(
       if (read.failure && !csv.overflow) {
         if (!header) {
           if (read.failure === "not_utf8") throw invalidField("body", "", "The body is not UTF-8 text; save the file as CSV UTF-8");
-          throw new ApiError("bad_request", "The upload was interrupted before the header row arrived");
+          throw new MalformedInputError("The upload was interrupted before the header row arrived");
         }
         stop = { row: csv.line, value: null, reason: FAILURE_REASONS[read.failure] };
       }

@@ -1,10 +1,10 @@
 import { and, count, eq } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { listMemberships, type SubscriberList, subscriberLists } from "../../db/schema";
-import { notFound } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { findInWorkspace } from "../../lib/lookups";
 import { keysetPage, type Page } from "../../lib/pagination";
+import { notFound } from "../errors";
 
 export type ListWithCount = SubscriberList & { subscriber_count: number };
 

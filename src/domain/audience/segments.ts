@@ -3,7 +3,7 @@ import { and, eq, type SQL, sql } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { subscriberLists, subscribers } from "../../db/schema";
 import { subscriberStatuses } from "../../db/schema/enums";
-import { ApiError } from "../../lib/errors";
+import { invalidFields } from "../errors";
 import { engagementEventType, engagementSince, instantOf } from "./filter-match";
 
 /**
@@ -354,7 +354,7 @@ export async function assertListReferences(db: Database, workspaceId: string, re
   const errors = references
     .filter((r) => !known.has(r.list_id))
     .map((r) => ({ location: "body" as const, path: r.path, message: `no list ${r.list_id} in this workspace` }));
-  if (errors.length > 0) throw new ApiError("validation_failed", errors.map((e) => `${e.path}: ${e.message}`).join("; "), errors);
+  if (errors.length > 0) throw invalidFields(errors.map((e) => `${e.path}: ${e.message}`).join("; "), errors);
 }
 
 /** For every body that carries a filter (the audience preview, campaigns): its list references must exist. */

@@ -11,10 +11,10 @@ import {
 } from "../../db/schema";
 import { chunk, rowsPerInsert } from "../../lib/chunk";
 import { randomBase62 } from "../../lib/crypto";
-import { conflict, invalidField } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { findInWorkspace } from "../../lib/lookups";
 import { keysetPage, type Page } from "../../lib/pagination";
+import { conflict, invalidField } from "../errors";
 import { preferencesUrl, type TokenSubscriber, type UrlEnv, unsubscribeUrl } from "../preferences/tokens";
 import { normalizeEmail } from "./emails";
 import { suppressionReason } from "./row-outcomes";

@@ -2,10 +2,10 @@ import { and, eq, or, sql } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { type Suppression, suppressions } from "../../db/schema";
 import { sha256Hex } from "../../lib/crypto";
-import { conflict } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { findInWorkspace } from "../../lib/lookups";
 import { keysetPage, type Page } from "../../lib/pagination";
+import { conflict } from "../errors";
 import { domainOf } from "./emails";
 
 /** Erased addresses are kept only as this hash, so a later import cannot bring them back. */

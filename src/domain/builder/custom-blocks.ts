@@ -1,9 +1,9 @@
 import { and, asc, eq, inArray } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { visualBuilderBlocks } from "../../db/schema";
-import { ApiError, conflict, invalidField } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { firstFreeSlug, slugify } from "../../lib/slug";
+import { conflict, invalidField, invalidFields } from "../errors";
 import { type CustomBlockDefinition, DesignCompileError, designToTemplate } from "./compile";
 import { type AnyBlock, type Block, BlockSchema, type Design } from "./design-schema";
 
@@ -93,8 +93,7 @@ export async function compileDesign(
   try {
     return designToTemplate(design, { previewText, customBlocks });
   } catch (err) {
-    if (err instanceof DesignCompileError)
-      throw new ApiError("validation_failed", err.message, [{ location: "body", path: field, message: err.message }]);
+    if (err instanceof DesignCompileError) throw invalidFields(err.message, [{ location: "body", path: field, message: err.message }]);
     throw err;
   }
 }

@@ -1,5 +1,5 @@
 import { Parser } from "htmlparser2";
-import { invalidField } from "../../lib/errors";
+import { invalidField } from "../errors";
 import { type Design, DesignSchema, PARENT_TYPES } from "./design-schema";
 import { BLOCK_ATTR, DESIGN_ATTR, PROPS_ATTR } from "./markers";
 

@@ -1,11 +1,11 @@
 import { and, eq } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { type DedicatedIp, dedicatedIps, warmingProgress } from "../../db/schema";
-import { conflict } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { findInWorkspace } from "../../lib/lookups";
 import { keysetPage, type Page } from "../../lib/pagination";
 import type { DnsResolver } from "../dns/doh-resolver";
+import { conflict } from "../errors";
 import { assertIpUnused } from "../pools/usage";
 import { checkBlocklists, checkPtr, parseIp } from "./ip-checks";
 

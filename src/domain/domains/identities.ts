@@ -1,10 +1,10 @@
 import { and, eq } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { type SendingIdentity, sendingIdentities } from "../../db/schema";
-import { conflict, invalidField, notFound } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { keysetPage, type Page } from "../../lib/pagination";
 import { domainOf, normalizeEmail } from "../audience/emails";
+import { conflict, invalidField, notFound } from "../errors";
 import { assertIdentityUnused } from "../pools/usage";
 import { getDomain, sendingHost } from "./sending-domains";
 

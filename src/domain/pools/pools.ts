@@ -10,11 +10,11 @@ import {
   sendingPoolMembers,
   sendingPools,
 } from "../../db/schema";
-import { ApiError, conflict } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { findInWorkspace } from "../../lib/lookups";
 import { keysetPage, type Page } from "../../lib/pagination";
-import { checkPreferredProviders } from "../providers/providers";
+import { conflict, invalidFields } from "../errors";
+import { checkPreferredProviders } from "../provider-accounts/providers";
 import { assertPoolUnused } from "./usage";
 
 export interface PoolMemberInput {
@@ -71,7 +71,7 @@ async function checkMembers(db: Database, workspaceId: string, members: PoolMemb
     seen.add(id);
     return message ? [{ location: "body" as const, path: `members.${i}.${field}`, message }] : [];
   });
-  if (errors.length > 0) throw new ApiError("validation_failed", "some pool members are not valid", errors);
+  if (errors.length > 0) throw invalidFields("some pool members are not valid", errors);
 }
 
 export async function createPool(db: Database, workspaceId: string, input: PoolInput): Promise<PoolWithMembers> {

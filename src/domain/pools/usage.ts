@@ -1,7 +1,7 @@
 import { and, eq, exists, inArray, or, type SQL, sql } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { campaignRecipients, emailCampaigns, sendingIdentities, sendingPoolMembers, sendingPools } from "../../db/schema";
-import { conflict } from "../../lib/errors";
+import { conflict } from "../errors";
 
 /**
  * Campaigns that may still send: they read their pool and identity when they do. A sent or cancelled campaign

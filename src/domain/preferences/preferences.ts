@@ -23,10 +23,10 @@ import {
 import type { subscriptionFrequencies } from "../../db/schema/enums";
 import { chunk, rowsPerInsert } from "../../lib/chunk";
 import { secretsEqual } from "../../lib/crypto";
-import { conflict, invalidField } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { listCategories } from "../audience/categories";
 import { suppressionsFor } from "../audience/suppressions";
+import { conflict, invalidField } from "../errors";
 import { type SigningKeys, verifyPreferenceToken } from "./tokens";
 
 export type Frequency = (typeof subscriptionFrequencies)[number];

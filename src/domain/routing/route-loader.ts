@@ -10,10 +10,10 @@ import {
   sendingPoolMembers,
   sendingPools,
 } from "../../db/schema";
-import { invalidField, notFound } from "../../lib/errors";
 import { sendingHost } from "../domains/sending-domains";
-import { providerAllowance } from "../providers/provider-limits";
-import { checkPreferredProviders, listProviderRows } from "../providers/providers";
+import { invalidField, notFound } from "../errors";
+import { providerAllowance } from "../provider-accounts/provider-limits";
+import { checkPreferredProviders, listProviderRows } from "../provider-accounts/providers";
 import { ispScores } from "../reputation/isp-metrics";
 import { HEALTH_WINDOW_DAYS } from "../reputation/target-health";
 import { throttleFor } from "../warming/throttle";

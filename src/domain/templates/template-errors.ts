@@ -1,4 +1,4 @@
-import { ApiError } from "../../lib/errors";
+import { invalidFields } from "../errors";
 import { TemplateRenderError, TemplateSyntaxError } from "./liquid";
 
 /**
@@ -9,11 +9,9 @@ export function asTemplateValidationError(err: unknown, templateType: "code" | "
   if (!(err instanceof TemplateSyntaxError || err instanceof TemplateRenderError)) return err;
   const field = err.field === "body_html" && templateType === "visual" ? "visual_definition" : (err.field ?? "body_html");
   if (err instanceof TemplateSyntaxError) {
-    return new ApiError("validation_failed", `Liquid syntax error in ${field} at line ${err.line}, column ${err.column}: ${err.message}`, [
+    return invalidFields(`Liquid syntax error in ${field} at line ${err.line}, column ${err.column}: ${err.message}`, [
       { location: "body", path: field, message: err.message, line: err.line, column: err.column },
     ]);
   }
-  return new ApiError("validation_failed", `The template could not be rendered: ${err.message}`, [
-    { location: "body", path: field, message: err.message },
-  ]);
+  return invalidFields(`The template could not be rendered: ${err.message}`, [{ location: "body", path: field, message: err.message }]);
 }

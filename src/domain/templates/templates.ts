@@ -8,12 +8,12 @@ import {
   type TemplateVariable,
   type Workspace,
 } from "../../db/schema";
-import { conflict, invalidField, notFound } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { keysetPage, type Page } from "../../lib/pagination";
 import { firstFreeSlug, slugify } from "../../lib/slug";
 import { compileDesign } from "../builder/custom-blocks";
 import type { Design } from "../builder/design-schema";
+import { conflict, invalidField, notFound } from "../errors";
 import { checkTemplateSyntax, type RenderedEmail, renderTemplate, variablesUsedBy } from "./render";
 import { asTemplateValidationError } from "./template-errors";
 import { type TemplateWarning, templateWarnings } from "./warnings";

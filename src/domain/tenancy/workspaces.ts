@@ -1,10 +1,10 @@
 import { eq } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { type Workspace, workspaces } from "../../db/schema";
-import { conflict, notFound } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { keysetPage, type Page } from "../../lib/pagination";
 import { firstFreeSlug, slugify } from "../../lib/slug";
+import { conflict, notFound } from "../errors";
 import { type IssuedApiKey, issueApiKey } from "./api-keys";
 
 export interface NewWorkspace {

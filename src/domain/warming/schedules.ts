@@ -3,9 +3,9 @@ import { and, asc, eq, inArray, isNull, or } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { dedicatedIps, sendingDomains, type WarmingStep, warmingSchedules } from "../../db/schema";
 import { chunk, D1_MAX_BOUND_PARAMETERS } from "../../lib/chunk";
-import { ApiError, conflict, notFound } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { firstFreeSlug, SLUG_MESSAGE, SLUG_PATTERN, slugify } from "../../lib/slug";
+import { conflict, invalidFields, notFound } from "../errors";
 import { TARGET_TYPES, targetTable } from "./targets";
 
 export type { WarmingStep };
@@ -175,7 +175,7 @@ function validate<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
     path: issue.path.map(String).join("."),
     message: issue.message,
   }));
-  throw new ApiError("validation_failed", `Invalid body: ${errors.map((e) => `${e.path}: ${e.message}`).join("; ")}`, errors);
+  throw invalidFields(`Invalid body: ${errors.map((e) => `${e.path}: ${e.message}`).join("; ")}`, errors);
 }
 
 /**

@@ -2,7 +2,7 @@ import { and, eq } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { dedicatedIps, sendingDomains, workspaces } from "../../db/schema";
 import type { warmingTargetTypes } from "../../db/schema/enums";
-import { notFound } from "../../lib/errors";
+import { notFound } from "../errors";
 
 export type TargetType = (typeof warmingTargetTypes)[number];
 

@@ -1,8 +1,8 @@
 import type { RouteHandler } from "@hono/zod-openapi";
+import { notFound } from "../../domain/errors";
 import { jobs } from "../../jobs/registry";
 import { lastRunOf, runJob as run } from "../../jobs/runner";
 import type { AppBindings } from "../../lib/create-app";
-import { notFound } from "../../lib/errors";
 import type * as routes from "./jobs.routes";
 import { toJobRunResponse } from "./jobs.schemas";
 

@@ -1,5 +1,5 @@
 import type { RouteHandler } from "@hono/zod-openapi";
-import * as providers from "../../domain/providers/providers";
+import * as providers from "../../domain/provider-accounts/providers";
 import type { AppBindings } from "../../lib/create-app";
 import type * as routes from "./providers.routes";
 import { toProviderResponse } from "./providers.schemas";

@@ -1,8 +1,8 @@
 import { z } from "@hono/zod-openapi";
 import { providerCheckStatuses, providerTypes } from "../../db/schema/enums";
-import type { ProviderView } from "../../domain/providers/providers";
+import type { ProviderView } from "../../domain/provider-accounts/providers";
 import { orNull } from "../../lib/openapi";
-import { providerCredentialSchemas } from "../../providers/credentials";
+import { providerCredentialSchemas } from "../../provider-clients/credentials";
 import { WorkspaceParamsSchema } from "../workspaces/workspaces.schemas";
 
 const HttpUrlSchema = z.url({ protocol: /^https?$/ });

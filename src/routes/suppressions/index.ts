@@ -1,7 +1,7 @@
 import { normalizeEmail } from "../../domain/audience/emails";
 import * as suppressions from "../../domain/audience/suppressions";
+import { invalidField } from "../../domain/errors";
 import { createRouter } from "../../lib/create-app";
-import { invalidField } from "../../lib/errors";
 import * as routes from "./suppressions.routes";
 
 export const suppressionsRouter = createRouter()

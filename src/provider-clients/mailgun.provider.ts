@@ -1,5 +1,6 @@
+import { SendError } from "../domain/errors";
+import type { ClientContext, ClientResponse, ProbeResult, ProviderClient } from "./contract";
 import type { ProviderCredentials } from "./credentials";
-import type { ProbeContext, ProbeResponse, ProbeResult } from "./probe";
 
 const ORIGINS = { us: "https://api.mailgun.net", eu: "https://api.eu.mailgun.net" } as const;
 
@@ -20,7 +21,7 @@ export function mailgunAuthorization(apiKey: string): string {
 }
 
 /** Fetches the sending domain: proves the key and that the domain lives in this account and region. */
-export async function probeMailgun(credentials: ProviderCredentials<"mailgun">, context: ProbeContext): Promise<ProbeResult> {
+export async function probeMailgun(credentials: ProviderCredentials<"mailgun">, context: ClientContext): Promise<ProbeResult> {
   const origin = mailgunOrigin(credentials.region, context.settings.base_url);
   const response = await context.request(`${origin}/v3/domains/${encodeURIComponent(credentials.domain)}`, {
     method: "GET",
@@ -42,7 +43,16 @@ export async function probeMailgun(credentials: ProviderCredentials<"mailgun">, 
 }
 
 /** Mailgun errors are {"message": …} as JSON, or a bare "Forbidden" as text on a bad key. */
-function mailgunErrorMessage(response: ProbeResponse): string | undefined {
+function mailgunErrorMessage(response: ClientResponse): string | undefined {
   const message = (response.body as { message?: unknown } | null)?.message;
   return typeof message === "string" ? message : undefined;
 }
+
+export const mailgunClient: ProviderClient<"mailgun"> = {
+  type: "mailgun",
+  probe: probeMailgun,
+  async send() {
+    throw new SendError("config", "sending through mailgun is not built yet");
+  },
+  webhooks: null,
+};

@@ -1,6 +1,7 @@
 import { AwsV4Signer } from "aws4fetch";
+import { SendError } from "../domain/errors";
+import type { ClientContext, ClientResponse, ProbeResult, ProviderClient } from "./contract";
 import type { ProviderCredentials } from "./credentials";
-import type { ProbeContext, ProbeResponse, ProbeResult } from "./probe";
 
 export interface AwsSigningKey {
   accessKeyId: string;
@@ -30,7 +31,7 @@ export function sesOrigin(region: string, baseUrl?: string): string {
 }
 
 /** Checks the keys with GetAccount, the one read-only SES v2 call every sending IAM policy can be given. */
-export async function probeSes(credentials: ProviderCredentials<"ses">, context: ProbeContext): Promise<ProbeResult> {
+export async function probeSes(credentials: ProviderCredentials<"ses">, context: ClientContext): Promise<ProbeResult> {
   const url = `${sesOrigin(credentials.region, context.settings.base_url)}/v2/email/account`;
   const headers = await signAwsRequest(
     { method: "GET", url },
@@ -64,7 +65,7 @@ function describeAccount(account: SesAccount, region: string): string {
 }
 
 /** AWS REST-JSON errors carry the code in x-amzn-ErrorType ("Code:namespace") or __type, the reason in message. */
-function awsErrorMessage(response: ProbeResponse): string | undefined {
+function awsErrorMessage(response: ClientResponse): string | undefined {
   const body = (typeof response.body === "object" && response.body !== null ? response.body : {}) as {
     message?: unknown;
     Message?: unknown;
@@ -102,3 +103,12 @@ export async function signAwsRequest(request: AwsRequest, key: AwsSigningKey, no
   });
   return headers;
 }
+
+export const sesClient: ProviderClient<"ses"> = {
+  type: "ses",
+  probe: probeSes,
+  async send() {
+    throw new SendError("config", "sending through ses is not built yet");
+  },
+  webhooks: null,
+};

@@ -1,5 +1,6 @@
+import { SendError } from "../domain/errors";
+import type { ClientContext, ClientResponse, ProbeResult, ProviderClient } from "./contract";
 import type { ProviderCredentials } from "./credentials";
-import type { ProbeContext, ProbeResponse, ProbeResult } from "./probe";
 
 /** The scope a key needs to send; SendGrid keys can be restricted to any subset of scopes. */
 const SEND_SCOPE = "mail.send";
@@ -9,7 +10,7 @@ export function sendgridOrigin(baseUrl?: string): string {
 }
 
 /** Lists the key's own scopes: valid keys answer 200 whatever they may do, so the probe also looks for mail.send. */
-export async function probeSendgrid(credentials: ProviderCredentials<"sendgrid">, context: ProbeContext): Promise<ProbeResult> {
+export async function probeSendgrid(credentials: ProviderCredentials<"sendgrid">, context: ClientContext): Promise<ProbeResult> {
   const response = await context.request(`${sendgridOrigin(context.settings.base_url)}/v3/scopes`, {
     method: "GET",
     headers: { authorization: `Bearer ${credentials.api_key}`, accept: "application/json" },
@@ -24,9 +25,18 @@ export async function probeSendgrid(credentials: ProviderCredentials<"sendgrid">
 }
 
 /** SendGrid errors: {"errors": [{"field": …, "message": …}]}. */
-function sendgridErrorMessage(response: ProbeResponse): string | undefined {
+function sendgridErrorMessage(response: ClientResponse): string | undefined {
   const errors = (response.body as { errors?: { message?: unknown }[] } | null)?.errors;
   if (!Array.isArray(errors)) return undefined;
   const messages = errors.map((e) => e?.message).filter((m): m is string => typeof m === "string");
   return messages.length ? messages.join("; ") : undefined;
 }
+
+export const sendgridClient: ProviderClient<"sendgrid"> = {
+  type: "sendgrid",
+  probe: probeSendgrid,
+  async send() {
+    throw new SendError("config", "sending through sendgrid is not built yet");
+  },
+  webhooks: null,
+};

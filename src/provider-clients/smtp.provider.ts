@@ -1,5 +1,6 @@
+import { SendError } from "../domain/errors";
+import type { ClientContext, ProbeResult, ProviderClient } from "./contract";
 import type { ProviderCredentials } from "./credentials";
-import type { ProbeContext, ProbeResult } from "./probe";
 import { SmtpError, SmtpSession } from "./smtp-session";
 
 const TRANSPORTS = { implicit: "implicit TLS", starttls: "STARTTLS", none: "an unencrypted connection" } as const;
@@ -8,7 +9,7 @@ const TRANSPORTS = { implicit: "implicit TLS", starttls: "STARTTLS", none: "an u
  * Logs in and quits: AUTH is the only step that proves the credentials, and nothing is sent. SMTP has no
  * base_url: host and port are part of the credentials.
  */
-export async function probeSmtp(credentials: ProviderCredentials<"smtp">, context: ProbeContext): Promise<ProbeResult> {
+export async function probeSmtp(credentials: ProviderCredentials<"smtp">, context: ClientContext): Promise<ProbeResult> {
   const where = `${credentials.host}:${credentials.port}`;
   let session: SmtpSession | undefined;
   try {
@@ -30,3 +31,12 @@ export async function probeSmtp(credentials: ProviderCredentials<"smtp">, contex
     throw error;
   }
 }
+
+export const smtpClient: ProviderClient<"smtp"> = {
+  type: "smtp",
+  probe: probeSmtp,
+  async send() {
+    throw new SendError("config", "sending through smtp is not built yet");
+  },
+  webhooks: null,
+};

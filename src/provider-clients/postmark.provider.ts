@@ -1,5 +1,6 @@
+import { SendError } from "../domain/errors";
+import type { ClientContext, ClientResponse, ProbeResult, ProviderClient } from "./contract";
 import type { ProviderCredentials } from "./credentials";
-import type { ProbeContext, ProbeResponse, ProbeResult } from "./probe";
 
 interface PostmarkServer {
   Name?: string;
@@ -21,7 +22,7 @@ export function postmarkHeaders(serverToken: string): Record<string, string> {
 }
 
 /** Reads the server the token belongs to, then the message stream sends will name, which must exist and send. */
-export async function probePostmark(credentials: ProviderCredentials<"postmark">, context: ProbeContext): Promise<ProbeResult> {
+export async function probePostmark(credentials: ProviderCredentials<"postmark">, context: ClientContext): Promise<ProbeResult> {
   const origin = postmarkOrigin(context.settings.base_url);
   const headers = postmarkHeaders(credentials.server_token);
   const serverResponse = await context.request(`${origin}/server`, { method: "GET", headers });
@@ -45,8 +46,17 @@ export async function probePostmark(credentials: ProviderCredentials<"postmark">
 }
 
 /** Postmark errors: {"ErrorCode": 10, "Message": …}. */
-function postmarkErrorMessage(response: ProbeResponse): string | undefined {
+function postmarkErrorMessage(response: ClientResponse): string | undefined {
   const body = response.body as { ErrorCode?: unknown; Message?: unknown } | null;
   if (!body || typeof body !== "object" || typeof body.Message !== "string") return undefined;
   return typeof body.ErrorCode === "number" ? `${body.Message} (Postmark error ${body.ErrorCode})` : body.Message;
 }
+
+export const postmarkClient: ProviderClient<"postmark"> = {
+  type: "postmark",
+  probe: probePostmark,
+  async send() {
+    throw new SendError("config", "sending through postmark is not built yet");
+  },
+  webhooks: null,
+};

@@ -3,12 +3,18 @@ import type { Database } from "../../db/client";
 import { type EmailProvider, emailProviders, type ProviderSettings } from "../../db/schema";
 import { providerTypes } from "../../db/schema/enums";
 import { openSecret, sealSecret } from "../../lib/crypto";
-import { ApiError } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { findInWorkspace } from "../../lib/lookups";
 import { keysetPage, type Page } from "../../lib/pagination";
-import { credentialKeysSet, type ProviderCredentials, type ProviderType, providerCredentialSchemas } from "../../providers/credentials";
-import { type ProbeResult, probeProvider } from "../../providers/probe";
+import type { ProbeResult } from "../../provider-clients/contract";
+import {
+  credentialKeysSet,
+  type ProviderCredentials,
+  type ProviderType,
+  providerCredentialSchemas,
+} from "../../provider-clients/credentials";
+import { probeProvider } from "../../provider-clients/probe";
+import { invalidFields } from "../errors";
 import { assertProviderUnused } from "../pools/usage";
 import { configureProviderLimits, utcDayStart } from "./provider-limits";
 
@@ -157,7 +163,7 @@ export async function checkPreferredProviders(
           },
         ],
   );
-  if (errors.length > 0) throw new ApiError("validation_failed", "some preferred providers are unknown", errors);
+  if (errors.length > 0) throw invalidFields("some preferred providers are unknown", errors);
 }
 
 export async function listProviderRows(db: Database, workspaceId: string): Promise<EmailProvider[]> {
@@ -206,7 +212,7 @@ export async function updateProvider(
         path: ["credentials", ...issue.path].join("."),
         message: issue.message,
       }));
-      throw new ApiError("validation_failed", `credentials are not valid for a ${current.provider_type} provider`, errors);
+      throw invalidFields(`credentials are not valid for a ${current.provider_type} provider`, errors);
     }
     set.credentials = await sealSecret(keys.encryptionKey, JSON.stringify(parsed.data), credentialsBinding(id));
     // New credentials have not been probed: the last check speaks of the old ones.

@@ -1,0 +1,17 @@
+import { SendError } from "../domain/errors";
+import type { ClientContext, ProbeResult, ProviderClient } from "./contract";
+import type { ProviderCredentials } from "./credentials";
+
+/** The built-in capture provider has no remote side, so there is nothing that could fail. */
+export async function probeCapture(_credentials: ProviderCredentials<"capture">, _context: ClientContext): Promise<ProbeResult> {
+  return { ok: true, detail: "stores messages locally; nothing is delivered" };
+}
+
+export const captureClient: ProviderClient<"capture"> = {
+  type: "capture",
+  probe: probeCapture,
+  async send() {
+    throw new SendError("config", "sending through capture is not built yet");
+  },
+  webhooks: null,
+};
