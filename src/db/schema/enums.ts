@@ -5,6 +5,7 @@ export const templateTypes = ["code", "visual"] as const;
 
 export const campaignTypes = ["one_time", "recurring", "triggered"] as const;
 export const campaignStatuses = ["draft", "scheduled", "sending", "sent", "paused", "cancelled"] as const;
+export const campaignRunStatuses = ["sending", "paused", "sent", "cancelled"] as const;
 export const recipientStatuses = [
   "pending",
   "sending",
@@ -16,6 +17,8 @@ export const recipientStatuses = [
   "complained",
   "unsubscribed",
   "failed",
+  // The provider may have accepted the message but its answer was lost: never resent automatically.
+  "unknown",
 ] as const;
 
 export const subscriberStatuses = ["active", "unsubscribed", "bounced", "complained"] as const;

@@ -53,3 +53,24 @@ export const trackingEvents = sqliteTable(
     index("tracking_events_subscriber_idx").on(t.workspace_id, t.subscriber_id, t.event_type, t.occurred_at),
   ],
 );
+
+/** What the capture provider would have sent: each whole message, for people and tests to read. */
+export const capturedMessages = sqliteTable(
+  "captured_messages",
+  {
+    id: id(),
+    workspace_id: workspaceId(),
+    provider_id: text().notNull(),
+    /** Our Message-ID (no angle brackets): also the provider message id the recipient records. */
+    message_id: text().notNull(),
+    campaign_id: text(),
+    recipient_id: text(),
+    from_email: text().notNull(),
+    to_email: text().notNull(),
+    subject: text().notNull(),
+    raw: text().notNull(),
+    size_bytes: integer().notNull(),
+    created_at: createdAt(),
+  },
+  (t) => [index("captured_messages_provider_idx").on(t.provider_id, t.id), uniqueIndex("captured_messages_message_idx").on(t.message_id)],
+);
