@@ -19,12 +19,21 @@ import { SendError } from "../errors";
 import type { UrlEnv } from "../preferences/tokens";
 import { acquireProviderSends } from "../provider-accounts/provider-limits";
 import { loadRoutingState, type RoutingState } from "../routing/route-loader";
-import { chooseRoute } from "../routing/router";
 import type { RouteChoice, RoutingDecision } from "../routing/types";
 import { TemplateRenderError } from "../templates/liquid";
 import { throttleFor } from "../warming/throttle";
+import { routeForCampaign } from "./campaign-route";
 import { addToCounters, type CounterDelta, noChange } from "./counters";
-import { buildMessage, loadTemplateVersion, type PinnedTemplate, render, renderContext, senderFor, systemValues } from "./personalize";
+import {
+  buildMessage,
+  loadTemplateVersion,
+  type PinnedTemplate,
+  render,
+  renderContext,
+  type SendingWorkspace,
+  senderFor,
+  systemValues,
+} from "./personalize";
 import { ProviderSession } from "./provider-session";
 import { isWithinWindow, nextWindowOpen } from "./send-window";
 
@@ -154,7 +163,7 @@ class GroupDelivery {
   private template!: PinnedTemplate | null;
   private identities = new Map<string, SendingIdentity>();
   private subscribers = new Map<string, Subscriber>();
-  private workspace!: { id: string; postal_address: string | null };
+  private workspace!: SendingWorkspace;
   private failedProviders = new Set<string>();
 
   constructor(
@@ -222,11 +231,11 @@ class GroupDelivery {
         ? await loadTemplateVersion(db, campaign.template_id, null)
         : null;
     const workspace = await db
-      .select({ id: workspaces.id, postal_address: workspaces.postal_address })
+      .select({ id: workspaces.id, name: workspaces.name, postal_address: workspaces.postal_address })
       .from(workspaces)
       .where(eq(workspaces.id, campaign.workspace_id))
       .get();
-    this.workspace = workspace ?? { id: campaign.workspace_id, postal_address: null };
+    this.workspace = workspace ?? { id: campaign.workspace_id, name: "", postal_address: null };
     const subscriberIds = claimed.flatMap((r) => (r.subscriber_id ? [r.subscriber_id] : []));
     for (const part of chunk(subscriberIds, 90)) {
       for (const s of await db.select().from(subscribers).where(inArray(subscribers.id, part))) this.subscribers.set(s.id, s);
@@ -243,39 +252,18 @@ class GroupDelivery {
     }
   }
 
-  private routingRequest(r: CampaignRecipient, index: number, withoutCaps = false) {
-    const { campaign } = this.scope;
-    const config = campaign.routing_config ?? this.state.config;
-    const providers = withoutCaps
-      ? this.state.providers.map((p) => ({ ...p, remaining_today: null, remaining_this_second: null }))
-      : this.state.providers;
-    const domains = withoutCaps
-      ? this.state.domains.map((d) => ({
-          ...d,
-          remaining_today: null,
-          dedicated_ip: d.dedicated_ip ? { ...d.dedicated_ip, remaining_today: null } : d.dedicated_ip,
-        }))
-      : this.state.domains;
-    const usable = providers.filter((p) => p.healthy);
-    return chooseRoute(domains, providers, {
-      recipient_email: r.email,
-      strategy: config.strategy,
-      preferred_providers: config.preferred_providers,
-      fallback_enabled: config.fallback_enabled ?? true,
-      sending_identity_id: campaign.sending_identity_id,
+  private route(r: CampaignRecipient, index: number, ignoreCaps = false): RoutingDecision {
+    return routeForCampaign(this.state, this.scope.campaign, {
+      email: r.email,
       sequence: index,
-      exclude_provider_ids: [...r.failed_provider_ids, ...this.failedProviders],
-      verification_not_required: usable.length > 0 && usable.every((p) => p.provider_type === "capture"),
+      excludeProviderIds: [...r.failed_provider_ids, ...this.failedProviders],
+      ignoreCaps,
     });
-  }
-
-  private route(r: CampaignRecipient, index: number): RoutingDecision {
-    return this.routingRequest(r, index);
   }
 
   /** No route now: if only today's caps are in the way the recipient waits for room; otherwise nothing can carry it. */
   private noRoute(r: CampaignRecipient, reasons: string[]): void {
-    if (this.routingRequest(r, 0, true).ok && r.attempts < MAX_ATTEMPTS) {
+    if (this.route(r, 0, true).ok && r.attempts < MAX_ATTEMPTS) {
       this.release(r, CAPPED_RETRY_SECONDS);
       return;
     }
@@ -338,10 +326,14 @@ class GroupDelivery {
     const { campaign } = this.scope;
     const subscriber = recipient.subscriber_id ? this.subscribers.get(recipient.subscriber_id) : undefined;
     if (!subscriber) return this.fail(recipient, "subscriber_missing", "the subscriber was deleted or erased before the send");
-    const system = await systemValues(this.deps.urls, this.workspace, subscriber, campaign.id, {
-      email: recipient.email,
-      name: recipient.recipient_name,
-    });
+    const system = await systemValues(
+      this.deps.urls,
+      this.workspace,
+      subscriber,
+      campaign,
+      { email: recipient.email, name: recipient.recipient_name },
+      this.now,
+    );
     let rendered: Awaited<ReturnType<typeof render>>;
     try {
       rendered = await render(this.template!, renderContext(campaign, subscriber, recipient.context, system));

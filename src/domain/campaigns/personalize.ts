@@ -53,12 +53,45 @@ export async function latestTemplateVersion(db: Database, workspaceId: string, t
   return template ? loadTemplateVersion(db, template.id, null) : null;
 }
 
+/** The values the platform fills at send time: the same names a template preview shows samples for. */
 export interface SystemValues {
   recipient_name: string | null;
   email: string;
+  subscriber: { email: string; name: string | null; attributes: Record<string, unknown> };
   unsubscribe_url: string;
   preferences_url: string;
+  postal_address: string;
+  workspace_name: string;
+  campaign_name: string;
+  current_year: number;
+}
+
+export interface SendingWorkspace {
+  id: string;
+  name: string;
   postal_address: string | null;
+}
+
+export async function systemValues(
+  env: UrlEnv,
+  workspace: SendingWorkspace,
+  subscriber: Pick<Subscriber, "id" | "preference_token" | "email" | "name" | "attributes">,
+  campaign: Pick<EmailCampaign, "id" | "name">,
+  recipient: { email: string; name: string | null },
+  now: Date,
+): Promise<SystemValues> {
+  const target = { workspaceId: workspace.id, subscriber, campaignId: campaign.id };
+  return {
+    recipient_name: recipient.name,
+    email: recipient.email,
+    subscriber: { email: subscriber.email, name: subscriber.name, attributes: subscriber.attributes },
+    unsubscribe_url: await unsubscribeUrl(env, target),
+    preferences_url: await preferencesUrl(env, target),
+    postal_address: workspace.postal_address ?? "",
+    workspace_name: workspace.name,
+    campaign_name: campaign.name,
+    current_year: now.getUTCFullYear(),
+  };
 }
 
 /**
@@ -73,23 +106,6 @@ export function renderContext(
   system: SystemValues,
 ): Record<string, unknown> {
   return { ...campaign.template_context, ...(subscriber?.attributes ?? {}), ...recipientContext, ...system };
-}
-
-export async function systemValues(
-  env: UrlEnv,
-  workspace: { id: string; postal_address: string | null },
-  subscriber: Pick<Subscriber, "id" | "preference_token">,
-  campaignId: string,
-  recipient: { email: string; name: string | null },
-): Promise<SystemValues> {
-  const target = { workspaceId: workspace.id, subscriber, campaignId };
-  return {
-    recipient_name: recipient.name,
-    email: recipient.email,
-    unsubscribe_url: await unsubscribeUrl(env, target),
-    preferences_url: await preferencesUrl(env, target),
-    postal_address: workspace.postal_address,
-  };
 }
 
 export interface Sender {
