@@ -28,7 +28,12 @@ const encoder = new TextEncoder();
 async function tokenByTheFormat(secret: string, purpose: string, payload: Uint8Array): Promise<string> {
   const kid = new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(secret))).subarray(0, 4);
   const ikm = await crypto.subtle.importKey("raw", encoder.encode(secret), "HKDF", false, ["deriveKey"]);
-  const hkdf = { name: "HKDF", hash: "SHA-256", salt: encoder.encode("flarecast"), info: encoder.encode(`flarecast/signed-token/${purpose}/v1`) };
+  const hkdf = {
+    name: "HKDF",
+    hash: "SHA-256",
+    salt: encoder.encode("flarecast"),
+    info: encoder.encode(`flarecast/signed-token/${purpose}/v1`),
+  };
   const mac = await crypto.subtle.deriveKey(hkdf, ikm, { name: "HMAC", hash: "SHA-256", length: 256 }, false, ["sign"]);
   const signed = new Uint8Array([1, ...kid, ...payload]);
   const tag = new Uint8Array(await crypto.subtle.sign("HMAC", mac, signed)).subarray(0, 16);
@@ -57,7 +62,10 @@ describe("signToken / verifyToken", () => {
 
   it("verify with a retired key but never sign with one", async () => {
     const payload = encoder.encode("rcp_1");
-    const rotated: SigningKeys = { TRACKING_SIGNING_KEY: CURRENT, TRACKING_SIGNING_KEYS_OLD: ` other-retired-secret-0123456789ab ,${RETIRED}` };
+    const rotated: SigningKeys = {
+      TRACKING_SIGNING_KEY: CURRENT,
+      TRACKING_SIGNING_KEYS_OLD: ` other-retired-secret-0123456789ab ,${RETIRED}`,
+    };
     const mintedBeforeRotation = await signToken({ TRACKING_SIGNING_KEY: RETIRED }, "open-pixel", payload);
     expect(await verifyToken(KEYS, "open-pixel", mintedBeforeRotation)).toBeNull();
     expect(await verifyToken(rotated, "open-pixel", mintedBeforeRotation)).toEqual(payload);
@@ -83,7 +91,12 @@ describe("signToken / verifyToken", () => {
     expect(await verifyToken(KEYS, "click-link", open)).toBeNull();
     expect(await verifyToken(KEYS, "open-pixel", click)).toBeNull();
 
-    const preference = await signPreferenceToken(KEYS, { workspaceId: "ws_1", subscriberId: "sub_1", preferenceToken: "p", campaignId: null });
+    const preference = await signPreferenceToken(KEYS, {
+      workspaceId: "ws_1",
+      subscriberId: "sub_1",
+      preferenceToken: "p",
+      campaignId: null,
+    });
     for (const purpose of TOKEN_PURPOSES) expect(await verifyToken(KEYS, purpose, preference)).toBeNull();
     expect(await verifyPreferenceToken(KEYS, open)).toBeNull();
     expect(await verifyPreferenceToken(KEYS, click)).toBeNull();
@@ -177,7 +190,12 @@ describe("preference tokens minted before src/lib/signing existed", () => {
   const LEGACY: SigningKeys = { TRACKING_SIGNING_KEY: "legacy-signing-key-minted-before-lib-signing" };
   const minted = [
     {
-      claims: { workspaceId: "ws_01JABCDEF", subscriberId: "sub_01JXYZ", preferenceToken: "pT0kEn-24-chars-random__", campaignId: "cmp_01JQRS" },
+      claims: {
+        workspaceId: "ws_01JABCDEF",
+        subscriberId: "sub_01JXYZ",
+        preferenceToken: "pT0kEn-24-chars-random__",
+        campaignId: "cmp_01JQRS",
+      },
       token: "AfAOsahTWF4mBvlpNr0uVCIM4W08_th_5fLeN27sbvQQby8PVF7b-VUwPv2LaxWSq3Gs-Q28WGCbzs6HupXjjqm1fvw44DImtpxXdiGE7EuO",
     },
     {
@@ -230,10 +248,14 @@ describe("canonicalBase64UrlToBytes", () => {
 describe("packFields / unpackFields", () => {
   it("property: round-trips any strings, long URLs included", () => {
     fc.assert(
-      fc.property(fc.array(fc.string({ unit: "grapheme", maxLength: 40 }), { maxLength: 5 }), fc.string({ minLength: 300, maxLength: 3000 }), (fields, url) => {
-        const all = [...fields, url];
-        expect(unpackFields(packFields(all), all.length)).toEqual(all);
-      }),
+      fc.property(
+        fc.array(fc.string({ unit: "grapheme", maxLength: 40 }), { maxLength: 5 }),
+        fc.string({ minLength: 300, maxLength: 3000 }),
+        (fields, url) => {
+          const all = [...fields, url];
+          expect(unpackFields(packFields(all), all.length)).toEqual(all);
+        },
+      ),
       { numRuns: 50 },
     );
   });
