@@ -70,8 +70,8 @@ export async function sendingSetup(options: SendingSetupOptions = {}) {
   );
   const list = expectCreated(await marketing("/lists", "POST", { name: "Everyone" }), "list");
   const people = options.subscribers ?? [{ email: "ada@example.com", attributes: { first_name: "Ada" } }, { email: "grace@example.com" }];
-  if (people.length) {
-    const added = await marketing(`/lists/${list.id}/subscribers`, "POST", { subscribers: people });
+  for (let i = 0; i < people.length; i += 1000) {
+    const added = await marketing(`/lists/${list.id}/subscribers`, "POST", { subscribers: people.slice(i, i + 1000) });
     if (added.status >= 300) throw new Error(`subscribers: ${added.status} ${added.text}`);
   }
   const rows = await db.select().from(subscribers).where(eq(subscribers.workspace_id, workspace.id));

@@ -1,4 +1,5 @@
 import { and, eq } from "drizzle-orm";
+import fc from "fast-check";
 import PostalMime from "postal-mime";
 import { describe, expect, it } from "vitest";
 import { campaignRecipients, capturedMessages, emailCampaigns } from "../../src/db/schema";
@@ -184,4 +185,96 @@ describe("pause", () => {
     const { captured } = await expectExactlyOnce(campaignId);
     expect(captured).toHaveLength(40);
   });
+});
+
+describe("send windows", () => {
+  it("sends nothing outside a window in another timezone and sleeps until it opens", async () => {
+    const setup = await sendingSetup({ subscribers: [{ email: "tokyo1@example.com" }, { email: "tokyo2@example.com" }] });
+    const { campaignId, runId } = await startedRun(setup, { send_window: { start: "09:00", end: "17:00", timezone: "Asia/Tokyo" } });
+    const evening = Date.parse("2026-12-04T10:00:00Z"); // 19:00 in Tokyo
+    const sentAt: string[] = [];
+    const { last } = await driveRun(runId, {
+      startAt: evening,
+      deliver: async (ids, now) => {
+        sentAt.push(now.toISOString());
+        return deliverBatch(deliveryDeps(), ids, now);
+      },
+    });
+    expect(last?.phase).toBe("done");
+    expect(sentAt.length).toBeGreaterThan(0);
+    for (const time of sentAt) expect(time >= "2026-12-05T00:00:00.000Z", `sent at ${time}, before 09:00 in Tokyo`).toBe(true);
+    const recipients = await recipientsOf(campaignId);
+    for (const r of recipients) {
+      expect(r.status).toBe("sent");
+      expect((r.sent_at as string) >= "2026-12-05T00:00:00.000Z").toBe(true);
+    }
+  });
+
+  it("reads a subscriber-timezone window in each subscriber's own zone", async () => {
+    const setup = await sendingSetup({
+      subscribers: [
+        { email: "berlin@example.com", attributes: { timezone: "Europe/Berlin" } },
+        { email: "la@example.com", attributes: { timezone: "America/Los_Angeles" } },
+      ],
+    });
+    const { campaignId, runId } = await startedRun(setup, { send_window: { start: "09:00", end: "10:00", timezone: "subscriber" } });
+    await driveRun(runId, { startAt: Date.parse("2026-12-04T07:30:00Z") });
+    const recipients = Object.fromEntries((await recipientsOf(campaignId)).map((r) => [r.email, r]));
+    expect(recipients["berlin@example.com"].send_timezone).toBe("Europe/Berlin");
+    expect(recipients["berlin@example.com"].sent_at).toBe("2026-12-04T08:00:00.000Z");
+    expect(recipients["la@example.com"].sent_at).toBe("2026-12-04T17:00:00.000Z");
+  });
+});
+
+describe("delivery decisions at send time", () => {
+  it("records a frequency-capped subscriber as failed with its reason", async () => {
+    const setup = await sendingSetup({ subscribers: [{ email: "weekly@example.com" }, { email: "daily@example.com" }] });
+    const weekly = setup.subscribers.find((s) => s.email === "weekly@example.com");
+    await setup.marketing(`/subscribers/${weekly?.id}`, "PATCH", { frequency: "weekly" });
+    const first = await startedRun(setup);
+    await driveRun(first.runId);
+    await db.update(emailCampaigns).set({ current_run_id: null }).where(eq(emailCampaigns.id, first.campaignId));
+    const second = await startedRun(setup);
+    await driveRun(second.runId);
+    const recipients = Object.fromEntries((await recipientsOf(second.campaignId)).map((r) => [r.email, r]));
+    expect(recipients["weekly@example.com"]).toMatchObject({ status: "failed", failure_reason: "frequency_cap" });
+    expect(recipients["daily@example.com"]).toMatchObject({ status: "sent" });
+  });
+});
+
+describe("pause and resume at random points", () => {
+  it("delivers each of 2,000 recipients exactly once", async () => {
+    const setup = await sendingSetup({
+      subscribers: Array.from({ length: 2000 }, (_, i) => ({ email: `r${String(i).padStart(4, "0")}@example.com` })),
+    });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.tuple(fc.integer({ min: 1, max: 60 }), fc.integer({ min: 1, max: 5 })), { minLength: 1, maxLength: 4 }),
+        async (pauses) => {
+          const { campaignId, runId } = await startedRun(setup);
+          const toggles = new Map<number, "paused" | "sending">();
+          let step = 0;
+          for (const [after, length] of pauses) {
+            step += after;
+            toggles.set(step, "paused");
+            step += length;
+            toggles.set(step, "sending");
+          }
+          const { last } = await driveRun(runId, {
+            ratePerMinute: 60_000,
+            maxSteps: 2000,
+            beforeStep: async (at) => {
+              const status = toggles.get(at);
+              if (status) await db.update(emailCampaigns).set({ status }).where(eq(emailCampaigns.id, campaignId));
+            },
+          });
+          expect(last?.phase).toBe("done");
+          const { recipients, captured } = await expectExactlyOnce(campaignId);
+          expect(recipients.filter((r) => r.status === "sent")).toHaveLength(2000);
+          expect(captured).toHaveLength(2000);
+        },
+      ),
+      { numRuns: 3 },
+    );
+  }, 240_000);
 });

@@ -15,6 +15,7 @@ import {
   workspaces,
 } from "../../db/schema";
 import { chunk } from "../../lib/chunk";
+import { inJsonList } from "../../lib/sql-lists";
 import { SendError } from "../errors";
 import type { UrlEnv } from "../preferences/tokens";
 import { acquireProviderSends } from "../provider-accounts/provider-limits";
@@ -79,8 +80,8 @@ export async function deliverBatch(
 ): Promise<Map<string, DeliveryOutcome>> {
   const outcomes = new Map<string, DeliveryOutcome>(recipientIds.map((id) => [id, ACK]));
   const rows: CampaignRecipient[] = [];
-  for (const part of chunk([...new Set(recipientIds)], 90)) {
-    rows.push(...(await deps.db.select().from(campaignRecipients).where(inArray(campaignRecipients.id, part))));
+  for (const part of chunk([...new Set(recipientIds)], 500)) {
+    rows.push(...(await deps.db.select().from(campaignRecipients).where(inJsonList(campaignRecipients.id, part))));
   }
   const groups = new Map<string, CampaignRecipient[]>();
   for (const r of rows) {
@@ -121,7 +122,7 @@ async function deliverGroup(deps: DeliveryDeps, group: CampaignRecipient[], now:
     await db
       .update(campaignRecipients)
       .set({ enqueued_at: null, updated_at: iso })
-      .where(and(inArray(campaignRecipients.id, pendingIds), eq(campaignRecipients.status, "pending")));
+      .where(and(inJsonList(campaignRecipients.id, pendingIds), eq(campaignRecipients.status, "pending")));
     return;
   }
 
@@ -143,7 +144,7 @@ async function deliverGroup(deps: DeliveryDeps, group: CampaignRecipient[], now:
   const claimed = await db
     .update(campaignRecipients)
     .set({ status: "sending", claimed_at: iso, attempts: sql`${campaignRecipients.attempts} + 1`, updated_at: iso })
-    .where(and(inArray(campaignRecipients.id, toClaim), eq(campaignRecipients.status, "pending")))
+    .where(and(inJsonList(campaignRecipients.id, toClaim), eq(campaignRecipients.status, "pending")))
     .returning();
   if (claimed.length === 0) return;
   await new GroupDelivery(deps, scope, now, outcomes).run(claimed);
@@ -190,7 +191,7 @@ class GroupDelivery {
         .set({ status: "pending", claimed_at: null })
         .where(
           and(
-            inArray(
+            inJsonList(
               campaignRecipients.id,
               claimed.map((r) => r.id),
             ),
@@ -237,8 +238,8 @@ class GroupDelivery {
       .get();
     this.workspace = workspace ?? { id: campaign.workspace_id, name: "", postal_address: null };
     const subscriberIds = claimed.flatMap((r) => (r.subscriber_id ? [r.subscriber_id] : []));
-    for (const part of chunk(subscriberIds, 90)) {
-      for (const s of await db.select().from(subscribers).where(inArray(subscribers.id, part))) this.subscribers.set(s.id, s);
+    for (const part of chunk(subscriberIds, 500)) {
+      for (const s of await db.select().from(subscribers).where(inJsonList(subscribers.id, part))) this.subscribers.set(s.id, s);
     }
     this.state = await loadRoutingState(db, this.deps.env, campaign.workspace_id, campaign.sending_pool_id, this.now);
     const domainIds = this.state.domains.map((d) => d.domain_id);

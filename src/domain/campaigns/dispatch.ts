@@ -3,6 +3,7 @@ import type { SendEmailMessage } from "../../../queues/messages";
 import type { Database } from "../../db/client";
 import { type CampaignRun, campaignRecipients, campaignRuns, type EmailCampaign, emailCampaigns, workspaces } from "../../db/schema";
 import { chunk } from "../../lib/chunk";
+import { inJsonList } from "../../lib/sql-lists";
 import { recountRun } from "./counters";
 import { completeFanout, fanOutPage } from "./fanout";
 import { nextOccurrence } from "./schedule";
@@ -229,7 +230,7 @@ async function enqueueDue(deps: DispatchDeps, campaign: EmailCampaign, run: Camp
       .update(campaignRecipients)
       .set({ enqueued_at: iso })
       .where(
-        inArray(
+        inJsonList(
           campaignRecipients.id,
           part.map((r) => r.id),
         ),
