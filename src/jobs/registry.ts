@@ -4,6 +4,14 @@ import type { Job } from "./job";
 import { processWarmingDay } from "./process-warming-day.job";
 import { pruneJobRuns } from "./prune-job-runs.job";
 import { resetDailyVolumes } from "./reset-daily-volumes.job";
+import { updateCampaignStats } from "./update-campaign-stats.job";
 
 /** Every job of the platform. scheduled() runs those whose cron matches; operators run any by name. */
-export const jobs: readonly Job[] = [alertDeadLetters, pruneJobRuns, processWarmingDay, resetDailyVolumes, checkWarmingThresholds];
+export const jobs: readonly Job[] = [
+  alertDeadLetters,
+  pruneJobRuns,
+  processWarmingDay,
+  resetDailyVolumes,
+  checkWarmingThresholds,
+  updateCampaignStats,
+];

@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { campaignRecipients, capturedMessages, emailCampaigns } from "../../src/db/schema";
 import { deliverBatch } from "../../src/domain/campaigns/deliver";
 import { DEFAULT_TIMINGS, reconcile } from "../../src/domain/campaigns/dispatch";
+import { ADMIN_TOKEN, api } from "../factories/api";
 import { db, deliveryDeps, driveRun, readCampaign, readRun, sendingSetup, startedRun } from "../factories/campaigns";
 
 const recipientsOf = (campaignId: string) => db.select().from(campaignRecipients).where(eq(campaignRecipients.campaign_id, campaignId));
@@ -277,4 +278,27 @@ describe("pause and resume at random points", () => {
       { numRuns: 3 },
     );
   }, 240_000);
+});
+
+describe("update_campaign_stats", () => {
+  it("makes a sending run's counters exact again from its recipients", async () => {
+    const setup = await sendingSetup({
+      subscribers: [{ email: "c1@example.com" }, { email: "c2@example.com" }, { email: "c3@example.com" }],
+    });
+    const { campaignId, runId } = await startedRun(setup);
+    await db.insert(campaignRecipients).values(
+      ["sent", "failed", "unknown"].map((status, i) => ({
+        id: `rcp_count_${i}`,
+        workspace_id: setup.workspace.id,
+        campaign_id: campaignId,
+        run_id: runId,
+        email: `c${i + 1}@example.com`,
+        status: status as "sent",
+      })),
+    );
+    const ran = await api("/admin/jobs/update_campaign_stats", { method: "POST", token: ADMIN_TOKEN });
+    expect(ran.status, ran.text).toBe(200);
+    expect(await readRun(runId)).toMatchObject({ sent_count: 1, failed_count: 1, unknown_count: 1 });
+    expect(await readCampaign(campaignId)).toMatchObject({ sent_count: 1, failed_count: 1, unknown_count: 1 });
+  });
 });

@@ -1,4 +1,4 @@
-import { eq, sql } from "drizzle-orm";
+import { eq, inArray, sql } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { campaignRecipients, campaignRuns, emailCampaigns } from "../../db/schema";
 import type { recipientStatuses } from "../../db/schema/enums";
@@ -65,4 +65,17 @@ export async function recountRun(db: Database, campaignId: string, runId: string
       })
       .where(eq(emailCampaigns.id, campaignId)),
   ]);
+}
+
+/**
+ * Recounts every unfinished run. Per-batch increments keep counters current cheaply; this makes them exact even if
+ * something (an operator's SQL, a failure between writes) moved a recipient without its counter.
+ */
+export async function refreshRunCounters(db: Database): Promise<{ runs: number }> {
+  const open = await db
+    .select({ id: campaignRuns.id, campaign_id: campaignRuns.campaign_id })
+    .from(campaignRuns)
+    .where(inArray(campaignRuns.status, ["sending", "paused"]));
+  for (const run of open) await recountRun(db, run.campaign_id, run.id);
+  return { runs: open.length };
 }
