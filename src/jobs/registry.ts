@@ -7,4 +7,11 @@ import { pruneJobRuns } from "./prune-job-runs.job";
 import { resetDailyVolumes } from "./reset-daily-volumes.job";
 
 /** Every job of the platform. scheduled() runs those whose cron matches; operators run any by name. */
-export const jobs: readonly Job[] = [alertDeadLetters, pruneJobRuns, processWarmingDay, resetDailyVolumes, checkWarmingThresholds, checkScheduledCampaigns];
+export const jobs: readonly Job[] = [
+  alertDeadLetters,
+  pruneJobRuns,
+  processWarmingDay,
+  resetDailyVolumes,
+  checkWarmingThresholds,
+  checkScheduledCampaigns,
+];

@@ -1,7 +1,8 @@
-import { api, createWorkspace } from "./api";
 import { env } from "cloudflare:workers";
 import { createDb } from "../../src/db/client";
 import { sendingDomains } from "../../src/db/schema";
+import { STAND_IN_CREDENTIALS } from "../stand-ins/provider-credentials";
+import { api, createWorkspace } from "./api";
 import { domainRow } from "./infrastructure";
 
 let domains = 0;
@@ -33,15 +34,17 @@ export async function campaignWorkspace({ provider = "capture" }: { provider?: "
     email: `news@${domain.domain}`,
     is_default: true,
   });
-  if (provider === "capture") await call("email-infrastructure/providers", "POST", { name: "Capture", provider_type: "capture", credentials: {} });
-  if (provider === "smtp") {
-    await call("email-infrastructure/providers", "POST", {
+  const providers = {
+    capture: { name: "Capture", provider_type: "capture", credentials: {} },
+    smtp: {
       name: "SMTP",
       provider_type: "smtp",
-      credentials: { host: "127.0.0.1", port: 2525, tls: "none" },
-    });
-  }
-  for (const res of [template, list, identity]) if (res.status !== 201) throw new Error(`campaign setup failed: ${res.status} ${res.text}`);
+      credentials: { host: "127.0.0.1", port: Number(env.TEST_SMTP_PORT), tls: "none", ...STAND_IN_CREDENTIALS.smtp },
+    },
+  };
+  const created = provider ? [await call("email-infrastructure/providers", "POST", providers[provider])] : [];
+  for (const res of [template, list, identity, ...created])
+    if (res.status !== 201) throw new Error(`campaign setup failed: ${res.status} ${res.text}`);
   const campaigns = (path = "", method = "GET", body?: unknown) => call(`email-marketing/campaigns${path}`, method, body);
   const draft = async (overrides: Record<string, unknown> = {}) => {
     const res = await campaigns("", "POST", { name: "December", template_id: template.json.id, list_id: list.json.id, ...overrides });

@@ -174,7 +174,12 @@ describe("campaign CRUD", () => {
         ].sort(),
       );
     }
-    await theirs.call("email-marketing/templates", "POST", { name: "Theirs", slug: "theirs-only", subject_template: "Hi", body_html: "<p>Hi</p>" });
+    await theirs.call("email-marketing/templates", "POST", {
+      name: "Theirs",
+      slug: "theirs-only",
+      subject_template: "Hi",
+      body_html: "<p>Hi</p>",
+    });
     const byTheirSlug = await mine.campaigns("", "POST", { name: "x", template_id: "theirs-only" });
     expect(pathsOf(byTheirSlug)).toEqual(["template_id"]);
     expect((await mine.campaigns("")).json.data).toEqual([]);
@@ -203,7 +208,10 @@ describe("campaign CRUD", () => {
 
     const capture = await campaignWorkspace({ provider: "capture" });
     const pending = await insertSendingDomain(capture.workspace.id, "pending");
-    const identity = await capture.call("email-infrastructure/identities", "POST", { domain_id: pending.id, email: `hi@${pending.domain}` });
+    const identity = await capture.call("email-infrastructure/identities", "POST", {
+      domain_id: pending.id,
+      email: `hi@${pending.domain}`,
+    });
     expect((await capture.campaigns("", "POST", { name: "x", sending_identity_id: identity.json.id })).status).toBe(201);
   });
 
@@ -284,7 +292,9 @@ describe("PATCH and DELETE by state", () => {
       status: "paused",
     });
     for (const field of ["template_id", "list_id", "audience_filters", "campaign_type"] as const) {
-      const change = { template_id: null, list_id: null, audience_filters: { field: "name", op: "exists" }, campaign_type: "one_time" }[field];
+      const change = { template_id: null, list_id: null, audience_filters: { field: "name", op: "exists" }, campaign_type: "one_time" }[
+        field
+      ];
       const res = await campaigns(`/${sending.id}`, "PATCH", { [field]: change });
       expect(res.status, field).toBe(409);
       expect(res.json.detail).toContain(field);
@@ -310,9 +320,9 @@ describe("PATCH and DELETE by state", () => {
     const at = new Date(moved.json.scheduled_at);
     expect(at.getTime()).toBeGreaterThan(Date.now());
     expect(at.getTime() - Date.now()).toBeLessThanOrEqual(8 * 86_400_000);
-    expect(at.toLocaleString("en-US", { timeZone: "America/Los_Angeles", weekday: "short", hour: "2-digit", minute: "2-digit", hour12: false })).toBe(
-      "Fri 06:30",
-    );
+    expect(
+      at.toLocaleString("en-US", { timeZone: "America/Los_Angeles", weekday: "short", hour: "2-digit", minute: "2-digit", hour12: false }),
+    ).toBe("Fri 06:30");
   });
 
   it("deletes only a draft", async () => {

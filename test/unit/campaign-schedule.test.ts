@@ -40,7 +40,8 @@ describe("schedule validation", () => {
   });
 
   it("refuses what is not a five-field cron, and a cron that never fires", () => {
-    for (const cron of ["", "every monday", "* * * * * *", "61 * * * *", "0 25 * * *"]) expect(cronProblem(cron), cron).toMatch(/five-field/);
+    for (const cron of ["", "every monday", "* * * * * *", "61 * * * *", "0 25 * * *"])
+      expect(cronProblem(cron), cron).toMatch(/five-field/);
     expect(cronProblem("0 0 30 2 *")).toMatch(/never occurs/);
   });
 

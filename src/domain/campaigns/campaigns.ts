@@ -116,7 +116,12 @@ async function existsInWorkspace(
  * Checks every reference of the request against the workspace and turns the request into column values. Problems
  * are collected, so one 422 names every field at fault.
  */
-async function resolveFields(db: Database, workspaceId: string, input: CampaignChanges, problems: FieldProblem[]): Promise<Partial<CampaignRow>> {
+async function resolveFields(
+  db: Database,
+  workspaceId: string,
+  input: CampaignChanges,
+  problems: FieldProblem[],
+): Promise<Partial<CampaignRow>> {
   const set: Partial<CampaignRow> = {};
   if (input.name !== undefined) set.name = input.name;
   if (input.description !== undefined) set.description = input.description;
@@ -128,7 +133,10 @@ async function resolveFields(db: Database, workspaceId: string, input: CampaignC
         .select({ id: emailTemplates.id })
         .from(emailTemplates)
         .where(
-          and(eq(emailTemplates.workspace_id, workspaceId), or(eq(emailTemplates.id, input.template_id), eq(emailTemplates.slug, input.template_id))),
+          and(
+            eq(emailTemplates.workspace_id, workspaceId),
+            or(eq(emailTemplates.id, input.template_id), eq(emailTemplates.slug, input.template_id)),
+          ),
         )
         .get();
       if (template) set.template_id = template.id;
@@ -333,7 +341,8 @@ export async function updateCampaign(
   return updated;
 }
 
-const sameRun = (runId: string | null) => (runId === null ? isNull(emailCampaigns.current_run_id) : eq(emailCampaigns.current_run_id, runId));
+const sameRun = (runId: string | null) =>
+  runId === null ? isNull(emailCampaigns.current_run_id) : eq(emailCampaigns.current_run_id, runId);
 
 /** A conditional write found the campaign moved on since it was read: a 409 naming the state it is in now. */
 export async function refuseStale(db: Database, workspaceId: string, id: string, action: string): Promise<never> {

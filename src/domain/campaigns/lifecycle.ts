@@ -140,8 +140,9 @@ export async function startRun(db: Database, env: Env, campaign: EmailCampaign, 
   const template = await assertReadyToSend(db, campaign);
   const runId = newId("run", now.getTime());
   const at = now.toISOString();
-  const dueAt = campaign.status === "draft" ? at : (campaign.scheduled_at ?? at);
-  const scheduledFor = dueAt < at ? dueAt : at;
+  // A run is due at the campaign's time when that time has come; sent early (or from a draft), it is due now.
+  const cameDue = campaign.status !== "draft" && campaign.scheduled_at !== null && campaign.scheduled_at < at;
+  const scheduledFor = cameDue && campaign.scheduled_at ? campaign.scheduled_at : at;
   await db.batch([
     db
       .update(emailCampaigns)

@@ -6,7 +6,13 @@ import { keysetPage, type Page } from "../../lib/pagination";
 import { getCampaign } from "./campaigns";
 
 /** A campaign's runs, newest first: a one-time campaign has at most one, a recurring one one per occurrence. */
-export async function listRuns(db: Database, workspaceId: string, campaignId: string, limit: number, cursor?: string): Promise<Page<CampaignRun>> {
+export async function listRuns(
+  db: Database,
+  workspaceId: string,
+  campaignId: string,
+  limit: number,
+  cursor?: string,
+): Promise<Page<CampaignRun>> {
   await getCampaign(db, workspaceId, campaignId);
   return keysetPage(
     (after) =>

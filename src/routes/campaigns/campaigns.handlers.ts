@@ -20,7 +20,13 @@ export const getCampaign: RouteHandler<typeof routes.getCampaign, AppBindings> =
   c.json(toCampaignResponse(await campaigns.getCampaign(c.var.db, c.var.workspace.id, c.req.valid("param").campaign_id)), 200);
 
 export const updateCampaign: RouteHandler<typeof routes.updateCampaign, AppBindings> = async (c) => {
-  const updated = await campaigns.updateCampaign(c.var.db, c.var.workspace.id, c.req.valid("param").campaign_id, c.req.valid("json"), new Date());
+  const updated = await campaigns.updateCampaign(
+    c.var.db,
+    c.var.workspace.id,
+    c.req.valid("param").campaign_id,
+    c.req.valid("json"),
+    new Date(),
+  );
   return c.json(toCampaignResponse(updated), 200);
 };
 
@@ -41,16 +47,28 @@ export const scheduleCampaign: RouteHandler<typeof routes.scheduleCampaign, AppB
 };
 
 export const sendCampaign: RouteHandler<typeof routes.sendCampaign, AppBindings> = async (c) =>
-  c.json(toCampaignResponse(await lifecycle.sendCampaign(c.var.db, c.env, c.var.workspace.id, c.req.valid("param").campaign_id, new Date())), 200);
+  c.json(
+    toCampaignResponse(await lifecycle.sendCampaign(c.var.db, c.env, c.var.workspace.id, c.req.valid("param").campaign_id, new Date())),
+    200,
+  );
 
 export const pauseCampaign: RouteHandler<typeof routes.pauseCampaign, AppBindings> = async (c) =>
-  c.json(toCampaignResponse(await lifecycle.pauseCampaign(c.var.db, c.env, c.var.workspace.id, c.req.valid("param").campaign_id, new Date())), 200);
+  c.json(
+    toCampaignResponse(await lifecycle.pauseCampaign(c.var.db, c.env, c.var.workspace.id, c.req.valid("param").campaign_id, new Date())),
+    200,
+  );
 
 export const resumeCampaign: RouteHandler<typeof routes.resumeCampaign, AppBindings> = async (c) =>
-  c.json(toCampaignResponse(await lifecycle.resumeCampaign(c.var.db, c.env, c.var.workspace.id, c.req.valid("param").campaign_id, new Date())), 200);
+  c.json(
+    toCampaignResponse(await lifecycle.resumeCampaign(c.var.db, c.env, c.var.workspace.id, c.req.valid("param").campaign_id, new Date())),
+    200,
+  );
 
 export const cancelCampaign: RouteHandler<typeof routes.cancelCampaign, AppBindings> = async (c) =>
-  c.json(toCampaignResponse(await lifecycle.cancelCampaign(c.var.db, c.env, c.var.workspace.id, c.req.valid("param").campaign_id, new Date())), 200);
+  c.json(
+    toCampaignResponse(await lifecycle.cancelCampaign(c.var.db, c.env, c.var.workspace.id, c.req.valid("param").campaign_id, new Date())),
+    200,
+  );
 
 export const listRecipients: RouteHandler<typeof routes.listRecipients, AppBindings> = async (c) => {
   const { limit, cursor, ...filter } = c.req.valid("query");

@@ -131,7 +131,8 @@ export const cancelCampaign = workspaceRoute({
   path: `${campaignPath}/cancel`,
   operationId: "cancelCampaign",
   summary: "Cancel a scheduled or paused campaign",
-  description: "Its run is cancelled and every recipient not yet sent is failed with reason `cancelled`. A sending campaign must be paused first.",
+  description:
+    "Its run is cancelled and every recipient not yet sent is failed with reason `cancelled`. A sending campaign must be paused first.",
   tags,
   request: { params: CampaignParamsSchema },
   responses: { 200: jsonContent(CampaignSchema, "The cancelled campaign"), ...problemResponses("conflict") },

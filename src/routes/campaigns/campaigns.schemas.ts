@@ -63,7 +63,12 @@ const fields = {
   campaign_type: z.enum(campaignTypes).openapi({
     description: "`one_time`: sent once; `recurring`: one run per occurrence of `schedule`; `triggered`: one message per POST .../trigger",
   }),
-  template_id: z.string().min(1).max(200).nullable().openapi({ description: "Template id or slug (stored as the id); its version is pinned when a run starts" }),
+  template_id: z
+    .string()
+    .min(1)
+    .max(200)
+    .nullable()
+    .openapi({ description: "Template id or slug (stored as the id); its version is pinned when a run starts" }),
   category: z
     .string()
     .regex(SLUG_PATTERN, SLUG_MESSAGE)
@@ -119,14 +124,10 @@ export const CreateCampaignSchema = z
   .strict()
   .openapi("CreateEmailCampaign");
 
-export const UpdateCampaignSchema = z
-  .object(fields)
-  .partial()
-  .strict()
-  .openapi("UpdateEmailCampaign", {
-    description:
-      "Only while draft, scheduled or paused. While a run is in progress (paused mid-send), campaign_type, template_id, list_id and audience_filters cannot change (409).",
-  });
+export const UpdateCampaignSchema = z.object(fields).partial().strict().openapi("UpdateEmailCampaign", {
+  description:
+    "Only while draft, scheduled or paused. While a run is in progress (paused mid-send), campaign_type, template_id, list_id and audience_filters cannot change (409).",
+});
 
 export const ScheduleCampaignSchema = z
   .object({
@@ -142,7 +143,10 @@ const StatsSchema = {
   total_recipients: z.number().int(),
   sent_count: z.number().int(),
   failed_count: z.number().int(),
-  unknown_count: z.number().int().openapi({ description: "Recipients the provider may or may not have accepted: never resent automatically" }),
+  unknown_count: z
+    .number()
+    .int()
+    .openapi({ description: "Recipients the provider may or may not have accepted: never resent automatically" }),
 };
 
 export const CampaignSchema = z
