@@ -6,7 +6,7 @@ import type { CampaignDispatcher } from "../../durable-objects/campaign-dispatch
 import { createDb } from "../../src/db/client";
 import { campaignRecipients, emailCampaigns } from "../../src/db/schema";
 import { getCampaign } from "../../src/domain/campaigns/campaigns";
-import { type CampaignAction, startRun } from "../../src/domain/campaigns/lifecycle";
+import { assertReadyToSend, type CampaignAction, startRun } from "../../src/domain/campaigns/lifecycle";
 import { nextOccurrence } from "../../src/domain/campaigns/schedule";
 import { ConflictError } from "../../src/domain/errors";
 import { newId } from "../../src/lib/ids";
@@ -154,6 +154,8 @@ describe("starting a run", () => {
       }
       expect((await setup.campaigns(`/${id}`)).json).toMatchObject({ status: "draft", run_count: 0 });
     }
+    const noAudience = await getCampaign(db(), setup.workspace.id, (await setup.draft({ list_id: null })).id);
+    expect((await assertReadyToSend(db(), noAudience, { audience: false })).id).toBe(setup.template.id);
     const filtersOnly = await setup.draft({ list_id: null, audience_filters: { field: "email", op: "exists" } });
     expect((await setup.campaigns(`/${filtersOnly.id}/send`, "POST")).status).toBe(200);
 

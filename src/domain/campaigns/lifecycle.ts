@@ -103,9 +103,14 @@ async function routeProblem(db: Database, campaign: EmailCampaign): Promise<stri
 
 /**
  * What a campaign needs before it can send to its audience: a template, an audience (a list or filters) and a
- * route (a provider, and a domain that can send). Returns the template whose current version a run pins.
+ * route (a provider, and a domain that can send). Returns the template whose current version a run pins. Sends to
+ * addresses given in the request (test and triggered sends) pass `{ audience: false }`.
  */
-export async function assertReadyToSend(db: Database, campaign: EmailCampaign): Promise<EmailTemplate> {
+export async function assertReadyToSend(
+  db: Database,
+  campaign: EmailCampaign,
+  { audience = true }: { audience?: boolean } = {},
+): Promise<EmailTemplate> {
   const template = campaign.template_id
     ? await db
         .select()
@@ -114,10 +119,10 @@ export async function assertReadyToSend(db: Database, campaign: EmailCampaign): 
         .get()
     : undefined;
   if (!template) throw conflict(`campaign is ${campaign.status} without a template: set template_id first`);
-  if (campaign.list_id === null && campaign.audience_filters === null) {
+  if (audience && campaign.list_id === null && campaign.audience_filters === null) {
     throw conflict(`campaign is ${campaign.status} without an audience: set list_id or audience_filters first`);
   }
-  if (campaign.list_id !== null) {
+  if (audience && campaign.list_id !== null) {
     const list = await db
       .select({ id: subscriberLists.id })
       .from(subscriberLists)
