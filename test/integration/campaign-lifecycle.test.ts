@@ -196,6 +196,8 @@ describe("schedule", () => {
     expect(missing.json.errors.map((e: { path: string }) => e.path)).toEqual(["scheduled_at"]);
     const past = await setup.campaigns(`/${noTime.id}/schedule`, "POST", { scheduled_at: minutesAgo(1) });
     expect(past.json.errors.map((e: { path: string }) => e.path)).toEqual(["scheduled_at"]);
+    const tooLate = await setup.campaigns(`/${noTime.id}/schedule`, "POST", { scheduled_at: "9999-12-31T23:00:00-12:00" });
+    expect(tooLate.json.errors[0].message).toContain("before the year 10000");
     const at = new Date(Date.now() + 86_400_000).toISOString();
     expect((await setup.campaigns(`/${noTime.id}/schedule`, "POST", { scheduled_at: at })).json).toMatchObject({
       status: "scheduled",

@@ -219,6 +219,9 @@ describe("campaign CRUD", () => {
     const { campaigns, draft } = await campaignWorkspace();
     const past = await campaigns("", "POST", { name: "x", scheduled_at: anHourAgo() });
     expect(past.json.errors).toEqual([{ location: "body", path: "scheduled_at", message: "must be in the future" }]);
+    // Year 10000 would be stored as "+010000-…", which sorts before every time and would be due at once.
+    const farFuture = await campaigns("", "POST", { name: "x", scheduled_at: "9999-12-31T23:59:59-23:59" });
+    expect(farFuture.json.errors).toEqual([{ location: "body", path: "scheduled_at", message: "must be before the year 10000" }]);
     expect(pathsOf(await campaigns("", "POST", { name: "x", campaign_type: "recurring" }))).toEqual(["schedule"]);
     expect(pathsOf(await campaigns("", "POST", { name: "x", schedule: { cron: "@daily", timezone: "UTC" } }))).toEqual(["schedule"]);
     expect(pathsOf(await campaigns("", "POST", { name: "x", campaign_type: "triggered", scheduled_at: inAnHour() }))).toEqual([

@@ -21,7 +21,7 @@ import { type AudienceFilter, assertFilterReferences } from "../audience/segment
 import { sendingHost } from "../domains/sending-domains";
 import { conflict, type FieldProblem, InvalidFieldsError, invalidFields } from "../errors";
 import { checkPreferredProviders } from "../provider-accounts/providers";
-import { nextOccurrence } from "./schedule";
+import { nextOccurrence, scheduledAtProblem } from "./schedule";
 
 export type CampaignType = (typeof campaignTypes)[number];
 export type CampaignStatus = (typeof campaignStatuses)[number];
@@ -219,9 +219,8 @@ function checkTiming(next: Timing, input: CampaignChanges, set: Partial<Campaign
   if (next.campaign_type === "triggered" && next.scheduled_at !== null) {
     problems.push(bodyProblem("scheduled_at", "a triggered campaign is sent by POST .../trigger, not at a time"));
   }
-  if (input.scheduled_at && new Date(input.scheduled_at).getTime() <= now.getTime()) {
-    problems.push(bodyProblem("scheduled_at", "must be in the future"));
-  }
+  const timeProblem = input.scheduled_at ? scheduledAtProblem(new Date(input.scheduled_at), now) : null;
+  if (timeProblem) problems.push(bodyProblem("scheduled_at", timeProblem));
   const waitsForItsTime = next.status === "scheduled" || next.status === "paused";
   if (waitsForItsTime && input.schedule && input.scheduled_at === undefined && next.campaign_type === "recurring") {
     const occurrence = nextOccurrence(input.schedule.cron, input.schedule.timezone, now);

@@ -25,7 +25,7 @@ import {
   SENDABLE_DOMAIN_STATUSES,
   sendsOnlyThroughCapture,
 } from "./campaigns";
-import { nextOccurrence } from "./schedule";
+import { nextOccurrence, scheduledAtProblem } from "./schedule";
 
 export type CampaignAction = "schedule" | "send" | "pause" | "resume" | "cancel";
 
@@ -205,7 +205,8 @@ export async function scheduleCampaign(
         ? new Date(campaign.scheduled_at)
         : null;
   if (at === null) throw invalidField("body", "scheduled_at", "the campaign has no time to send at: give scheduled_at");
-  if (at.getTime() <= now.getTime()) throw invalidField("body", "scheduled_at", `must be in the future (it is ${at.toISOString()})`);
+  const problem = scheduledAtProblem(at, now);
+  if (problem) throw invalidField("body", "scheduled_at", `${problem} (it is ${at.toISOString()})`);
   await assertReadyToSend(db, campaign);
   const [updated] = await db
     .update(emailCampaigns)

@@ -31,3 +31,13 @@ export function timezoneProblem(timezone: string): string | null {
 export function nextOccurrence(cron: string, timezone: string, after: Date): Date | null {
   return cronOf(cron, timezone).nextRun(after);
 }
+
+/** Times are stored as RFC 3339 UTC text and compared as text, which holds for four-digit years only. */
+const LATEST_TIME = Date.parse("9999-12-31T23:59:59.999Z");
+
+/** Why a campaign cannot be scheduled at `at`, or null when it can. */
+export function scheduledAtProblem(at: Date, now: Date): string | null {
+  if (at.getTime() <= now.getTime()) return "must be in the future";
+  if (at.getTime() > LATEST_TIME) return "must be before the year 10000";
+  return null;
+}
