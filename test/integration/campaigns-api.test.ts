@@ -251,6 +251,11 @@ describe("campaigns of another workspace", () => {
     const campaign = await theirs.draft();
     await theirs.campaigns(`/${campaign.id}/send`, "POST");
     const run = (await theirs.campaigns(`/${campaign.id}/runs`)).json.data[0];
+    const recipientId = newId("rcp");
+    await db()
+      .insert(campaignRecipients)
+      .values({ id: recipientId, workspace_id: theirs.workspace.id, campaign_id: campaign.id, run_id: run.id, email: "x@example.com" });
+    expect((await theirs.campaigns(`/${campaign.id}/recipients/${recipientId}`)).status).toBe(200);
     for (const [path, method, body] of [
       [`/${campaign.id}`, "GET"],
       [`/${campaign.id}`, "PATCH", { name: "Mallory" }],
@@ -261,6 +266,7 @@ describe("campaigns of another workspace", () => {
       [`/${campaign.id}/resume`, "POST"],
       [`/${campaign.id}/cancel`, "POST"],
       [`/${campaign.id}/recipients`, "GET"],
+      [`/${campaign.id}/recipients/${recipientId}`, "GET"],
       [`/${campaign.id}/runs`, "GET"],
       [`/${campaign.id}/runs/${run.id}`, "GET"],
     ] as const) {
@@ -387,6 +393,11 @@ describe("recipients and runs", () => {
     expect((await campaigns(`/${campaign.id}/recipients?run_id=run_other`)).json.data).toEqual([]);
     expect(pathsOf(await campaigns(`/${campaign.id}/recipients?status=lost`))).toEqual(["status"]);
     expect(pathsOf(await campaigns(`/${campaign.id}/recipients?cursor=%%%`))).toEqual(["cursor"]);
+
+    const one = await campaigns(`/${campaign.id}/recipients/${rows[1].id}`);
+    expect(one.json).toEqual(failed.json.data[0]);
+    const other = await draft();
+    expect((await campaigns(`/${other.id}/recipients/${rows[1].id}`)).status).toBe(404);
 
     expect((await campaigns(`/${campaign.id}/runs/${run.id}`)).json).toMatchObject({
       id: run.id,

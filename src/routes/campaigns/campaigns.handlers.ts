@@ -76,6 +76,11 @@ export const listRecipients: RouteHandler<typeof routes.listRecipients, AppBindi
   return c.json({ data: page.data.map(toRecipientResponse), next_cursor: page.next_cursor }, 200);
 };
 
+export const getRecipient: RouteHandler<typeof routes.getRecipient, AppBindings> = async (c) => {
+  const { campaign_id, recipient_id } = c.req.valid("param");
+  return c.json(toRecipientResponse(await recipients.getRecipient(c.var.db, c.var.workspace.id, campaign_id, recipient_id)), 200);
+};
+
 export const listRuns: RouteHandler<typeof routes.listRuns, AppBindings> = async (c) => {
   const { limit, cursor } = c.req.valid("query");
   const page = await runs.listRuns(c.var.db, c.var.workspace.id, c.req.valid("param").campaign_id, limit, cursor);

@@ -8,6 +8,7 @@ import {
   CampaignSchema,
   CreateCampaignSchema,
   RecipientListQuerySchema,
+  RecipientParamsSchema,
   RecipientSchema,
   RunParamsSchema,
   RunSchema,
@@ -149,6 +150,16 @@ export const listRecipients = workspaceRoute({
     200: jsonContent(pageSchema(RecipientSchema).openapi("CampaignRecipientPage"), "A page of recipients, in the order they were written"),
     ...problemResponses("validation_failed"),
   },
+});
+
+export const getRecipient = workspaceRoute({
+  method: "get",
+  path: `${campaignPath}/recipients/{recipient_id}`,
+  operationId: "getCampaignRecipient",
+  summary: "Get one recipient of a campaign, such as the one a triggered send created",
+  tags,
+  request: { params: RecipientParamsSchema },
+  responses: { 200: jsonContent(RecipientSchema, "The recipient and how its send went") },
 });
 
 export const listRuns = workspaceRoute({

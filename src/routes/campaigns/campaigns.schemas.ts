@@ -221,6 +221,13 @@ export const RunParamsSchema = CampaignParamsSchema.extend({
     .openapi({ param: { name: "run_id", in: "path" }, example: "run_01JD8Z6W3B2C4D5E6F7G8H9J0K" }),
 });
 
+export const RecipientParamsSchema = CampaignParamsSchema.extend({
+  recipient_id: z
+    .string()
+    .min(1)
+    .openapi({ param: { name: "recipient_id", in: "path" }, example: "rcp_01JD8Z6W3B2C4D5E6F7G8H9J0K" }),
+});
+
 export const RecipientListQuerySchema = z.object({
   status: z
     .enum(recipientStatuses)

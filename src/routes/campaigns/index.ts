@@ -15,5 +15,6 @@ export const campaignsRouter = createRouter()
   .openapi(routes.resumeCampaign, handlers.resumeCampaign)
   .openapi(routes.cancelCampaign, handlers.cancelCampaign)
   .openapi(routes.listRecipients, handlers.listRecipients)
+  .openapi(routes.getRecipient, handlers.getRecipient)
   .openapi(routes.listRuns, handlers.listRuns)
   .openapi(routes.getRun, handlers.getRun);
