@@ -1,4 +1,5 @@
 import { alertDeadLetters } from "./alert-dead-letters.job";
+import { checkScheduledCampaigns } from "./check-scheduled-campaigns.job";
 import { checkWarmingThresholds } from "./check-warming-thresholds.job";
 import type { Job } from "./job";
 import { processWarmingDay } from "./process-warming-day.job";
@@ -13,5 +14,6 @@ export const jobs: readonly Job[] = [
   processWarmingDay,
   resetDailyVolumes,
   checkWarmingThresholds,
+  checkScheduledCampaigns,
   updateCampaignStats,
 ];
