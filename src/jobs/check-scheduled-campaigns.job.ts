@@ -1,7 +1,7 @@
-import { and, asc, eq, lte } from "drizzle-orm";
+import { and, asc, eq, isNotNull, lte } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { emailCampaigns } from "../db/schema";
-import { startRun } from "../domain/campaigns/lifecycle";
+import { startRun, wakeDispatcher } from "../domain/campaigns/lifecycle";
 import { ConflictError, DomainError } from "../domain/errors";
 import { CRON, type Job } from "./job";
 
@@ -11,6 +11,20 @@ const MAX_STARTS_PER_RUN = 100;
 async function stillScheduled(db: Database, id: string): Promise<boolean> {
   const row = await db.select({ status: emailCampaigns.status }).from(emailCampaigns).where(eq(emailCampaigns.id, id)).get();
   return row?.status === "scheduled";
+}
+
+/**
+ * Wakes the dispatcher of every sending run. A dispatcher keeps itself going with alarms, so this is a safety net:
+ * a run whose wake was lost (the request that started it failed after writing the run) still goes on.
+ */
+async function wakeSendingRuns(db: Database, env: Env): Promise<number> {
+  const sending = await db
+    .select({ run_id: emailCampaigns.current_run_id })
+    .from(emailCampaigns)
+    .where(and(eq(emailCampaigns.status, "sending"), isNotNull(emailCampaigns.current_run_id)));
+  const results = await Promise.allSettled(sending.map(({ run_id }) => wakeDispatcher(env, run_id as string)));
+  for (const result of results) if (result.status === "rejected") console.error("check_scheduled_campaigns: a wake failed", result.reason);
+  return results.filter((r) => r.status === "fulfilled").length;
 }
 
 export const checkScheduledCampaigns: Job = {
@@ -38,6 +52,6 @@ export const checkScheduledCampaigns: Job = {
         failed.push({ campaign_id: campaign.id, reason: error.message });
       }
     }
-    return { due: due.length, started: started.length, run_ids: started, failed };
+    return { due: due.length, started: started.length, run_ids: started, failed, woken: await wakeSendingRuns(db, env) };
   },
 };

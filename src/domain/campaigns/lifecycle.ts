@@ -25,6 +25,7 @@ import {
   SENDABLE_DOMAIN_STATUSES,
   sendsOnlyThroughCapture,
 } from "./campaigns";
+import { recountRun } from "./counters";
 import { nextOccurrence, scheduledAtProblem } from "./schedule";
 
 export type CampaignAction = "schedule" | "send" | "pause" | "resume" | "cancel";
@@ -307,6 +308,9 @@ export async function cancelCampaign(db: Database, env: Env, workspaceId: string
   const campaign = await getCampaign(db, workspaceId, id);
   assertCan(campaign, "cancel");
   const cancelled = await transition(db, campaign, "cancelled", "cancel", now, { from: ["sending", "paused"], to: "cancelled" });
-  if (campaign.current_run_id) await wakeDispatcher(env, campaign.current_run_id);
-  return cancelled;
+  if (!campaign.current_run_id) return cancelled;
+  // The recipients cancel just failed are counted now: a cancelled run is never recounted later.
+  await recountRun(db, campaign.id, campaign.current_run_id);
+  await wakeDispatcher(env, campaign.current_run_id);
+  return getCampaign(db, workspaceId, id);
 }
