@@ -1,6 +1,7 @@
-import { SendError } from "../domain/errors";
-import type { ClientContext, ClientResponse, ProbeResult, ProviderClient } from "./contract";
+import type { SendFailureKind } from "../domain/errors";
+import type { ClientContext, ClientResponse, OutgoingMessage, ProbeResult, ProviderClient, SendContext, SendReceipt } from "./contract";
 import type { ProviderCredentials } from "./credentials";
+import { guardedSend, missingMessageId, sendFailure, sendRequest } from "./http";
 
 interface PostmarkServer {
   Name?: string;
@@ -52,11 +53,76 @@ function postmarkErrorMessage(response: ClientResponse): string | undefined {
   return typeof body.ErrorCode === "number" ? `${body.Message} (Postmark error ${body.ErrorCode})` : body.Message;
 }
 
+/** The stream campaign sends go through when the credentials name none: Postmark's default broadcasts stream id. */
+export const DEFAULT_BROADCAST_STREAM = "broadcast";
+
+/** Postmark error codes that say the server or account cannot send at all, whoever the recipient. */
+const ACCOUNT_ERROR_CODES = new Set([
+  10, // bad or missing server token
+  400, // sender signature not found
+  401, // sender signature not confirmed
+  405, // not allowed to send (out of credits)
+  412, // account pending approval
+  413, // account may not send
+  1235, // message stream not found
+]);
+
+/** Codes that are this recipient's or this message's problem: the message will never be accepted as it is. */
+const MESSAGE_ERROR_CODES = new Set([
+  300, // invalid email request (an invalid address, a missing field)
+  406, // inactive recipient: bounced, complained or unsubscribed at Postmark
+]);
+
+function postmarkFailureKind(response: ClientResponse): SendFailureKind | undefined {
+  const code = (response.body as { ErrorCode?: unknown } | null)?.ErrorCode;
+  if (typeof code !== "number") return undefined;
+  if (code === 429) return "retryable";
+  if (ACCOUNT_ERROR_CODES.has(code)) return "config";
+  if (MESSAGE_ERROR_CODES.has(code)) return "permanent";
+  return undefined;
+}
+
+/** /email with the message's parts; campaign mail goes through the broadcasts stream, one-to-one mail through the transactional one. */
+export async function sendPostmark(
+  message: OutgoingMessage,
+  credentials: ProviderCredentials<"postmark">,
+  context: SendContext,
+): Promise<SendReceipt> {
+  const body = {
+    From: formatAddress(message.from),
+    To: formatAddress(message.to),
+    ...(message.replyTo ? { ReplyTo: message.replyTo } : {}),
+    Subject: message.subject,
+    HtmlBody: message.html,
+    TextBody: message.text,
+    Headers: [
+      ...Object.entries(message.headers).filter(([name]) => name.toLowerCase() !== "message-id"),
+      ["Message-ID", `<${message.messageId}>`],
+    ].map(([Name, Value]) => ({ Name, Value })),
+    Metadata: { ...message.tags },
+    MessageStream: message.stream === "broadcast" ? (credentials.broadcast_stream ?? DEFAULT_BROADCAST_STREAM) : credentials.message_stream,
+    ...(context.settings.tracking_enabled === false ? { TrackOpens: false, TrackLinks: "None" } : {}),
+  };
+  const response = await sendRequest(context, `${postmarkOrigin(context.settings.base_url)}/email`, {
+    method: "POST",
+    headers: { ...postmarkHeaders(credentials.server_token), "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  if (response.status !== 200) throw sendFailure(response, postmarkErrorMessage(response), postmarkFailureKind(response));
+  const messageId = (response.body as { MessageID?: unknown } | null)?.MessageID;
+  if (typeof messageId !== "string" || !messageId) throw missingMessageId("postmark");
+  return { providerMessageId: messageId };
+}
+
+/** "Name <email>" with the name quoted, as Postmark parses From and To. */
+function formatAddress(who: { email: string; name?: string }): string {
+  if (!who.name) return who.email;
+  return `"${who.name.replace(/["\\]/g, (c) => `\\${c}`)}" <${who.email}>`;
+}
+
 export const postmarkClient: ProviderClient<"postmark"> = {
   type: "postmark",
   probe: probePostmark,
-  async send() {
-    throw new SendError("config", "sending through postmark is not built yet");
-  },
+  send: (message, credentials, context) => guardedSend("postmark", credentials, () => sendPostmark(message, credentials, context)),
   webhooks: null,
 };
