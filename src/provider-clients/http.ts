@@ -104,7 +104,9 @@ function kindOfStatus(status: number): SendFailureKind {
   if (status === 429 || status >= 500) return "retryable";
   if (status === 401 || status === 403) return "config";
   if (status >= 400) return "permanent";
-  // A redirect (never followed) or an unexpected 1xx/2xx/3xx: the provider may have taken the message.
+  // A redirect (never followed) comes from something in front of the API, not the API: base_url is wrong.
+  if (status >= 300) return "config";
+  // A success other than the one the API documents: it may well have taken the message.
   return "unknown";
 }
 

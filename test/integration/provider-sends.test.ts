@@ -174,6 +174,33 @@ describe.each(providers)("$type send", ({ type, credentials, wrongCredentials, r
   });
 });
 
+describe("any HTTP provider's failure", () => {
+  it("never carries a credential, even when the provider echoes one", async () => {
+    const { fetcher } = recordingFetch(401, { errors: [{ field: null, message: `key ${CREDS.sendgrid.api_key} was revoked` }] });
+    const error = await failure(
+      clientFor("sendgrid").send(outgoingMessage({ to: "a@example.com" }), CREDS.sendgrid, sendContext({}, 5_000, fetcher)),
+    );
+    expect(error).toMatchObject({ kind: "config", reason: "HTTP 401: key [redacted] was revoked" });
+  });
+
+  it("routes around a base_url that redirects, without following it", async () => {
+    const { fetcher, requests } = recordingFetch(301, "", { location: "https://elsewhere.example/email" });
+    const error = await failure(
+      clientFor("postmark").send(outgoingMessage({ to: "a@example.com" }), CREDS.postmark, sendContext({}, 5_000, fetcher)),
+    );
+    expect(error).toMatchObject({ kind: "config", reason: "HTTP 301" });
+    expect(requests).toHaveLength(1);
+  });
+
+  it("leaves the outcome unknown when the provider answers a success it does not document", async () => {
+    const { fetcher } = recordingFetch(200, "");
+    const error = await failure(
+      clientFor("sendgrid").send(outgoingMessage({ to: "a@example.com" }), CREDS.sendgrid, sendContext({}, 5_000, fetcher)),
+    );
+    expect(error).toMatchObject({ kind: "unknown", reason: "HTTP 200" });
+  });
+});
+
 describe("SES v2 SendEmail", () => {
   it("sends the raw MIME, the envelope addresses and the ids as EmailTags, signed with SigV4", async () => {
     const message = outgoingMessage({ to: recipient("ok"), tags: { workspace_id: "ws_1", campaign_id: "cmp_2", recipient_id: "rcp.3@x" } });

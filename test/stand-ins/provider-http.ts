@@ -570,7 +570,7 @@ function postmarkEmail(req: IncomingMessage, res: ServerResponse, body: Buffer):
       res.setHeader("retry-after", String(script.seconds));
       return json(res, 429, { ErrorCode: 429, Message: "Rate limit exceeded." });
     case "unavailable":
-      return json(res, script.status, { ErrorCode: script.status, Message: "Service unavailable." });
+      return json(res, script.status, { Message: script.status === 503 ? "Service unavailable." : "Internal server error." });
     case "reject":
     case "paused":
       return postmarkError(
