@@ -22,7 +22,10 @@ export function postmarkHeaders(serverToken: string): Record<string, string> {
   return { accept: "application/json", "x-postmark-server-token": serverToken };
 }
 
-/** Reads the server the token belongs to, then the message stream sends will name, which must exist and send. */
+/**
+ * Reads the server the token belongs to, then the message streams sends will name (the transactional one, and
+ * the broadcasts one when the credentials name it), each of which must exist and be able to send.
+ */
 export async function probePostmark(credentials: ProviderCredentials<"postmark">, context: ClientContext): Promise<ProbeResult> {
   const origin = postmarkOrigin(context.settings.base_url);
   const headers = postmarkHeaders(credentials.server_token);
@@ -32,18 +35,30 @@ export async function probePostmark(credentials: ProviderCredentials<"postmark">
   const server = (serverResponse.body ?? {}) as PostmarkServer;
   const serverPart = `server "${server.Name ?? "?"}"${server.DeliveryType === "Sandbox" ? " (sandbox: nothing is delivered)" : ""}`;
 
-  const stream = credentials.message_stream;
-  const streamResponse = await context.request(`${origin}/message-streams/${encodeURIComponent(stream)}`, { method: "GET", headers });
-  if (streamResponse.status !== 200) {
-    const failure = context.httpFailure(streamResponse, postmarkErrorMessage(streamResponse));
-    return { ok: false, detail: `${serverPart}, but message stream "${stream}": ${failure.detail}` };
+  const streams = [{ label: "message stream", id: credentials.message_stream }];
+  if (credentials.broadcast_stream) streams.push({ label: "broadcasts stream", id: credentials.broadcast_stream });
+  const found: string[] = [];
+  for (const { label, id } of streams) {
+    const checked = await probeStream(context, origin, headers, id);
+    if ("problem" in checked) return { ok: false, detail: `${serverPart}, but ${label} "${id}"${checked.problem}` };
+    found.push(`${label} "${id}" (${checked.type})`);
   }
-  const found = (streamResponse.body ?? {}) as PostmarkStream;
-  if (found.ArchivedAt) return { ok: false, detail: `${serverPart}, but message stream "${stream}" is archived` };
-  if (found.MessageStreamType === "Inbound") {
-    return { ok: false, detail: `${serverPart}, but message stream "${stream}" is an inbound stream and cannot send` };
-  }
-  return { ok: true, detail: `${serverPart}, message stream "${stream}" (${found.MessageStreamType ?? "unknown type"})` };
+  return { ok: true, detail: [serverPart, ...found].join(", ") };
+}
+
+/** One stream: its type when it can send; otherwise why not, worded to follow the stream's name. */
+async function probeStream(
+  context: ClientContext,
+  origin: string,
+  headers: Record<string, string>,
+  id: string,
+): Promise<{ type: string } | { problem: string }> {
+  const response = await context.request(`${origin}/message-streams/${encodeURIComponent(id)}`, { method: "GET", headers });
+  if (response.status !== 200) return { problem: `: ${context.httpFailure(response, postmarkErrorMessage(response)).detail}` };
+  const stream = (response.body ?? {}) as PostmarkStream;
+  if (stream.ArchivedAt) return { problem: " is archived" };
+  if (stream.MessageStreamType === "Inbound") return { problem: " is an inbound stream and cannot send" };
+  return { type: stream.MessageStreamType ?? "unknown type" };
 }
 
 /** Postmark errors: {"ErrorCode": 10, "Message": …}. */
