@@ -284,6 +284,13 @@ describe("SendGrid v3 mail/send", () => {
     expect(kept!.request.mail_settings).toEqual({ sandbox_mode: { enable: true } });
   });
 
+  it("turns SendGrid's own tracking off when the provider's settings do", async () => {
+    const message = outgoingMessage({ to: recipient("ok") });
+    await send("sendgrid", message, CREDS.sendgrid, { ...standIn("sendgrid"), tracking_enabled: false });
+    const [kept] = await accepted("sendgrid", message.to.email);
+    expect(kept!.request.tracking_settings).toEqual({ click_tracking: { enable: false }, open_tracking: { enable: false } });
+  });
+
   it("calls api.sendgrid.com when no base_url is set", async () => {
     const { fetcher, requests } = recordingFetch(202, "", { "x-message-id": "sg-id-1" });
     const receipt = await clientFor("sendgrid").send(
@@ -310,6 +317,13 @@ describe("Mailgun messages.mime", () => {
     });
     // Mailgun answers "<id>"; its events name the id without the brackets.
     expect(receipt.providerMessageId).toMatch(/^\d{14}\.[0-9a-f]{16}@mg\.flarecast\.test$/);
+  });
+
+  it("asks for test mode when the provider's settings ask for sandbox mode", async () => {
+    const message = outgoingMessage({ to: recipient("ok") });
+    await send("mailgun", message, CREDS.mailgun, { ...standIn("mailgun"), sandbox_mode: true });
+    const [kept] = await accepted("mailgun", message.to.email);
+    expect(kept!.request["o:testmode"]).toBe("yes");
   });
 
   it("routes around a domain the account does not have", async () => {
@@ -367,6 +381,13 @@ describe("Postmark /email", () => {
     await send("postmark", message, { ...CREDS.postmark, broadcast_stream: CREDS.postmarkBroadcastStream });
     const [kept] = await accepted("postmark", message.to.email);
     expect(kept!.request.MessageStream).toBe(CREDS.postmark.message_stream);
+  });
+
+  it("turns Postmark's own tracking off when the provider's settings do", async () => {
+    const message = outgoingMessage({ to: recipient("ok") });
+    await send("postmark", message, CREDS.postmark, { ...standIn("postmark"), tracking_enabled: false });
+    const [kept] = await accepted("postmark", message.to.email);
+    expect(kept!.request).toMatchObject({ TrackOpens: false, TrackLinks: "None" });
   });
 
   it("routes around a server without the stream", async () => {
