@@ -83,11 +83,11 @@ export async function sendSendgrid(
     from: address(message.from),
     ...(message.replyTo ? { reply_to: { email: message.replyTo } } : {}),
     subject: message.subject,
-    // SendGrid insists on text/plain before text/html.
+    // SendGrid insists on text/plain before text/html, and refuses an empty part.
     content: [
       { type: "text/plain", value: message.text },
       { type: "text/html", value: message.html },
-    ],
+    ].filter((part) => part.value !== ""),
     headers: sendgridHeaders(message),
     ...(context.settings.sandbox_mode ? { mail_settings: { sandbox_mode: { enable: true } } } : {}),
     ...(context.settings.tracking_enabled === false

@@ -272,6 +272,13 @@ describe("SendGrid v3 mail/send", () => {
     });
   });
 
+  it("leaves out an empty part, which SendGrid refuses", async () => {
+    const message = { ...outgoingMessage({ to: recipient("ok") }), text: "" };
+    await send("sendgrid", message, CREDS.sendgrid);
+    const [kept] = await accepted("sendgrid", message.to.email);
+    expect(kept!.request.content).toEqual([{ type: "text/html", value: message.html }]);
+  });
+
   it("routes around a key that may not send", async () => {
     const error = await failure(send("sendgrid", outgoingMessage({ to: recipient("ok") }), CREDS.sendgridReadOnly));
     expect(error).toMatchObject({ kind: "config", reason: "HTTP 403: access forbidden" });

@@ -358,7 +358,7 @@ function sendgridMailSend(req: IncomingMessage, res: ServerResponse, body: Buffe
   if (
     !Array.isArray(content) ||
     content.length === 0 ||
-    !content.every((c) => isObject(c) && typeof c.type === "string" && typeof c.value === "string")
+    !content.every((c) => isObject(c) && typeof c.type === "string" && typeof c.value === "string" && c.value !== "")
   ) {
     errors.push({ field: "content", message: "The content value must be a string at least one character in length." });
   } else if (content.length > 1 && (content[0] as { type: string }).type !== "text/plain") {
