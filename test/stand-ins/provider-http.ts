@@ -12,7 +12,8 @@ import { STAND_IN_CREDENTIALS as CREDS } from "./provider-credentials.ts";
  * Sends: each provider keeps what it accepted, readable at GET /<provider>/_sent?to=<address>. The recipient's
  * local part scripts a failure once the request passed the provider's checks: `throttle+N` → 429 asking to wait
  * N seconds, `flaky` → 503, `broken` → 500, `reject` → the provider's permanent refusal, `paused` → SES's
- * SendingPausedException, `hang` → no answer at all. Wrong credentials get the provider's 401/403.
+ * SendingPausedException (a refusal like `reject` elsewhere), `hang` → no answer at all. Wrong credentials get
+ * the provider's 401/403.
  */
 export async function startProviderHttpStandIn(port: number): Promise<() => Promise<void>> {
   const server = createServer((req, res) => {
