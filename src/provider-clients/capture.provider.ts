@@ -11,7 +11,7 @@ export const captureClient: ProviderClient<"capture"> = {
   type: "capture",
   probe: probeCapture,
   async send(message, _credentials, context) {
-    if (!context.captureStore) throw new SendError("config", "no message store was given to the capture provider");
+    if (!context.captureStore) throw new SendError("config", "the capture provider was given nowhere to store the message");
     return { providerMessageId: await context.captureStore.save(message) };
   },
   webhooks: null,
