@@ -55,14 +55,8 @@ export const TriggerSchema = z
   .openapi("CampaignTrigger");
 
 export const IdempotencyHeadersSchema = z.object({
-  "idempotency-key": z
-    .string()
-    .min(1)
-    .max(MAX_IDEMPOTENCY_KEY_LENGTH)
-    .optional()
-    .openapi({
-      param: { name: "Idempotency-Key", in: "header" },
-      description: "A repeat of a request with the same key returns the first request's recipient and sends nothing",
-      example: "order-A-1042-confirmation",
-    }),
+  "idempotency-key": z.string().min(1).max(MAX_IDEMPOTENCY_KEY_LENGTH).optional().openapi({
+    description: "A repeat of a request with the same key returns the first request's recipient and sends nothing",
+    example: "order-A-1042-confirmation",
+  }),
 });
