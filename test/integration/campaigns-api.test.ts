@@ -349,8 +349,10 @@ describe("PATCH and DELETE by state", () => {
 
 describe("recipients and runs", () => {
   it("pages a campaign's recipients with their delivery details, filtered by status and run", async () => {
-    const { campaigns, draft, workspace, identity, domain } = await campaignWorkspace();
-    const campaign = await draft();
+    const { campaigns, draft, workspace, identity, domain, call } = await campaignWorkspace();
+    // An empty audience: the rows below are the run's only recipients, whatever its dispatcher does meanwhile.
+    const empty = await call("email-marketing/lists", "POST", { name: "Nobody yet" });
+    const campaign = await draft({ list_id: empty.json.id });
     await campaigns(`/${campaign.id}/send`, "POST");
     const run = (await campaigns(`/${campaign.id}/runs`)).json.data[0];
     const rows = ["a", "b", "c"].map((name, i) => ({
@@ -403,7 +405,8 @@ describe("recipients and runs", () => {
       id: run.id,
       campaign_id: campaign.id,
       run_number: 1,
-      status: "sending",
+      // Every recipient above is terminal, so the run's dispatcher may already have finished it.
+      status: expect.stringMatching(/^(sending|sent)$/),
       template_version: 1,
     });
     expect((await campaigns(`/${campaign.id}/runs/run_01JD8Z6W3B2C4D5E6F7G8H9J0K`)).status).toBe(404);
