@@ -30,6 +30,10 @@ export interface SmtpStandInPorts {
   silent: number;
   /** Was free when the setup ran and nothing listens on it. */
   closed: number;
+  /** Does not offer PIPELINING, so a client must wait for each reply; accepts messages up to 50,000 bytes. */
+  noPipelining: number;
+  /** HTTP: GET /messages?to=<address> lists what the SMTP stand-ins received for it (ReceivedSmtpMessage[]). */
+  received: number;
 }
 
 declare module "vitest" {
