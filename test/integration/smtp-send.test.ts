@@ -203,6 +203,33 @@ describe("SMTP send", () => {
     });
   });
 
+  it.each([
+    ["starttls", () => ports.trustedStartTls],
+    ["implicit", () => ports.trustedImplicitTls],
+  ] as const)("delivers over TLS (%s) a signed message that verifies", async (tls, port) => {
+    const to = recipient();
+    const outgoing = signedMessage(to);
+    expect(await smtpClient.send(outgoing, credentials({ port: port(), tls }), context(signingKey))).toEqual({
+      providerMessageId: outgoing.messageId,
+    });
+    const [received] = await receivedBy(to);
+    expect(received).toMatchObject({ port: port(), secure: true, dkim: { result: "pass", domain } });
+  });
+
+  it("is a configuration failure when the server's certificate is not trusted after STARTTLS", async () => {
+    const error = await sendFailure(message(recipient()), credentials({ tls: "starttls" }));
+    expect(error.kind).toBe("config");
+    expect(error.reason).toMatch(
+      /: the TLS handshake after STARTTLS failed; the certificate must be valid for 127\.0\.0\.1 and publicly trusted/,
+    );
+  });
+
+  it("is retryable when an implicit-TLS handshake fails: workerd reports it like a refused connection", async () => {
+    const error = await sendFailure(message(recipient()), credentials({ port: ports.implicitTls, tls: "implicit" }));
+    expect(error.kind).toBe("retryable");
+    expect(error.reason).toMatch(/: failed while connecting and negotiating TLS: /);
+  });
+
   it("is a configuration failure when tls is starttls and the server does not offer it", async () => {
     const error = await sendFailure(message(recipient()), credentials({ port: ports.loginOnly, tls: "starttls" }));
     expect(error).toMatchObject({ kind: "config", reason: `127.0.0.1:${ports.loginOnly}: the server does not offer STARTTLS` });

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { createServer as createHttpServer } from "node:http";
 import { createServer, type Socket } from "node:net";
 import { dkimVerify } from "mailauth/lib/dkim/verify";
@@ -177,6 +178,21 @@ export async function startReceivedMessagesEndpoint(port: number): Promise<Stop>
   });
   await listen(server, port);
   return () => new Promise<void>((resolve) => server.close(() => resolve()));
+}
+
+/**
+ * A certificate for 127.0.0.1 signed by the test CA that vitest.config.ts makes workerd trust, so TLS sessions
+ * complete. Made once with openssl (P-256, v3, valid for a century):
+ *   openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca-key.pem -out ca.pem -days 36500
+ *     -subj "/CN=Flarecast test CA" -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign"
+ *   openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout server-key.pem -out server.csr -subj "/CN=127.0.0.1"
+ *   openssl x509 -req -in server.csr -CA ca.pem -CAkey ca-key.pem -out server.pem -days 36499 -extfile <(printf
+ *     "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost")
+ * The CA's key was thrown away: nothing else can be signed with it.
+ */
+export function trustedCertificate(): Pick<SMTPServerOptions, "key" | "cert"> {
+  const file = (name: string) => readFileSync(new URL(`./tls/${name}`, import.meta.url));
+  return { key: file("server-key.pem"), cert: file("server.pem") };
 }
 
 /** Takes connections and never sends a greeting. */

@@ -1,7 +1,7 @@
 import type { TestProject } from "vitest/node";
 import type { SmtpStandInPorts } from "./provider-credentials.ts";
 import { startProviderHttpStandIn } from "./provider-http.ts";
-import { freePort, startReceivedMessagesEndpoint, startSilentServer, startSmtpServer } from "./provider-smtp.ts";
+import { freePort, startReceivedMessagesEndpoint, startSilentServer, startSmtpServer, trustedCertificate } from "./provider-smtp.ts";
 
 /**
  * Starts the local stand-ins of the email providers before the workers project: the HTTP APIs on
@@ -18,6 +18,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
     silent: await freePort(),
     closed: await freePort(),
     noPipelining: await freePort(),
+    trustedStartTls: await freePort(),
+    trustedImplicitTls: await freePort(),
     received: await freePort(),
   };
   const stops = await Promise.all([
@@ -27,6 +29,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
     startSmtpServer(ports.implicitTls, { secure: true }),
     startSilentServer(ports.silent),
     startSmtpServer(ports.noPipelining, { hidePIPELINING: true, size: 50_000 }),
+    startSmtpServer(ports.trustedStartTls, trustedCertificate()),
+    startSmtpServer(ports.trustedImplicitTls, { secure: true, ...trustedCertificate() }),
     startReceivedMessagesEndpoint(ports.received),
   ]);
   project.provide("smtpStandInPorts", ports);
