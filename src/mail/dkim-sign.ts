@@ -27,8 +27,12 @@ const RSA_SHA256 = { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" } as const;
 
 const encoder = new TextEncoder();
 
-/** The message with a DKIM-Signature header in front. `raw` has CRLF line endings, as composeMessage writes it. */
-export async function signDkim(raw: string, key: DkimSigningKey, options: { now?: Date } = {}): Promise<string> {
+/**
+ * The message with a DKIM-Signature header in front. Line endings become CRLF first (composeMessage already
+ * writes them so), since that is what the message will be on the wire and what a verifier hashes.
+ */
+export async function signDkim(message: string, key: DkimSigningKey, options: { now?: Date } = {}): Promise<string> {
+  const raw = message.replace(/\r\n|\r|\n/g, "\r\n");
   const split = raw.indexOf("\r\n\r\n");
   const headerBlock = split < 0 ? raw : raw.slice(0, split);
   const body = split < 0 ? "" : raw.slice(split + 4);

@@ -143,7 +143,9 @@ function socketOf(server: SMTPServer, session: SMTPServerSession): Socket | unde
  * domain's DKIM key; null when the message carries no signature.
  */
 async function verifyDkim(raw: string): Promise<ReceivedSmtpMessage["dkim"]> {
-  const { results } = await dkimVerify(raw, { resolver: dohTxtResolver });
+  const { results } = await dkimVerify(raw, { resolver: dohTxtResolver }).catch((error: Error) => ({
+    results: [{ status: { result: "error", comment: error.message } }],
+  }));
   const [first] = results as unknown as { signingDomain?: string; selector?: string; status: { result: string; comment?: string } }[];
   if (!first || first.status.result === "none") return null;
   return {

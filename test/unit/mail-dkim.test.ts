@@ -102,6 +102,12 @@ describe("signDkim", () => {
     expect(await verify(otherBody, keys)).toMatchObject({ bodyHashMatches: false });
   });
 
+  it("signs what goes on the wire: bare LF line endings become CRLF before hashing", async () => {
+    const signed = await signDkim(message().replaceAll("\r\n", "\n"), key());
+    expect(signed.replaceAll("\r\n", "")).not.toMatch(/[\r\n]/);
+    expect(await verify(signed, keys)).toMatchObject({ bodyHashMatches: true, signatureValid: true });
+  });
+
   it("fails verification against another domain's key", async () => {
     const signed = await signDkim(message(), key());
     expect(await verify(signed, await generateDkimKeyPair())).toMatchObject({ bodyHashMatches: true, signatureValid: false });
