@@ -1,8 +1,8 @@
 import { SendError } from "../domain/errors";
 import { signDkim } from "../mail/dkim-sign";
-import type { ClientContext, OutgoingMessage, ProbeResult, ProviderClient, SendContext, SendReceipt } from "./contract";
+import type { ClientContext, DkimSigningKey, OutgoingMessage, ProbeResult, ProviderClient, SendContext, SendReceipt } from "./contract";
 import type { ProviderCredentials } from "./credentials";
-import { redact, secretsOf } from "./http";
+import { describeError, redact, secretsOf } from "./http";
 import { SmtpError, SmtpSession } from "./smtp-session";
 
 const TRANSPORTS = { implicit: "implicit TLS", starttls: "STARTTLS", none: "an unencrypted connection" } as const;
@@ -44,7 +44,7 @@ export async function sendSmtp(
   credentials: ProviderCredentials<"smtp">,
   context: SendContext,
 ): Promise<SendReceipt> {
-  const raw = context.dkim ? await signDkim(message.raw, context.dkim) : message.raw;
+  const raw = context.dkim ? await sign(message.raw, context.dkim) : message.raw;
   let session: SmtpSession | undefined;
   let authenticating = false;
   try {
@@ -68,13 +68,22 @@ export async function sendSmtp(
   }
 }
 
+/** A key WebCrypto cannot import is the sending domain's setup to fix, not this message's fault. */
+async function sign(raw: string, key: DkimSigningKey): Promise<string> {
+  try {
+    return await signDkim(raw, key);
+  } catch (error) {
+    throw new SendError("config", `the DKIM key of ${key.domain} cannot sign: ${describeError(error)}`);
+  }
+}
+
 /**
  * What a failed step means for the message: a lost connection after the final "." leaves the outcome unknown;
- * network failures and 4xx replies (421 included) pass; refused credentials or a server unusable as configured
- * (5xx to the greeting or EHLO, no STARTTLS, no AUTH) are the account's problem; and a 5xx to MAIL, RCPT, DATA or
- * the message refuses this message for good.
+ * network failures and 4xx replies (421 included) are worth retrying; refused credentials or a server unusable as
+ * configured (5xx to the greeting or EHLO, no STARTTLS, no AUTH) are the account's problem; and a 5xx to MAIL,
+ * RCPT, DATA or the message refuses this message for good.
  */
-export function sendFailureKind(error: SmtpError, authenticating: boolean): SendError["kind"] {
+function sendFailureKind(error: SmtpError, authenticating: boolean): SendError["kind"] {
   if (error.outcomeUnknown) return "unknown";
   if (error.failure === "network") return "retryable";
   const code = error.reply?.code ?? 0;

@@ -230,6 +230,15 @@ describe("SMTP send", () => {
     expect(error.reason).toMatch(/: failed while connecting and negotiating TLS: /);
   });
 
+  it("is a configuration failure when the domain's DKIM key cannot be used, and sends nothing", async () => {
+    const to = recipient();
+    const broken = { ...signingKey, privateKeyPkcs8: signingKey.privateKeyPkcs8.slice(0, 200) };
+    const error = await sendFailure(message(to), credentials(), context(broken));
+    expect(error.kind).toBe("config");
+    expect(error.reason).toMatch(new RegExp(`^the DKIM key of ${domain} cannot sign: `));
+    expect(await receivedBy(to)).toEqual([]);
+  });
+
   it("is a configuration failure when tls is starttls and the server does not offer it", async () => {
     const error = await sendFailure(message(recipient()), credentials({ port: ports.loginOnly, tls: "starttls" }));
     expect(error).toMatchObject({ kind: "config", reason: `127.0.0.1:${ports.loginOnly}: the server does not offer STARTTLS` });
