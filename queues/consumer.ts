@@ -6,6 +6,8 @@ import { MessageEnvelopeSchema } from "./messages";
 export interface ConsumerContext {
   env: Env;
   db: Database;
+  /** The fetch provider clients use; tests hand in their own. */
+  fetch?: typeof fetch;
 }
 
 export interface MessageHandler<T> {

@@ -1,7 +1,47 @@
-import type { ConsumerContext, HandlerMap } from "./consumer";
-import { consumeBatch } from "./consumer";
+import { deliverBatch } from "../src/domain/campaigns/deliver";
+import { readConfig } from "../src/env";
+import type { ConsumerContext } from "./consumer";
+import { type DeadMessage, recordDeadLetters } from "./dead-letters";
+import { type SendEmailMessage, SendEmailMessageSchema } from "./messages";
 
-/** Handlers for SEND_QUEUE message kinds. The campaign engine registers its per-recipient delivery here. */
-export const sendHandlers: HandlerMap = {};
+/** Backoff when a whole batch failed before any send (D1 or a Durable Object unavailable). */
+const BATCH_RETRY_SECONDS = 30;
 
-export const consumeSendBatch = (batch: MessageBatch<unknown>, ctx: ConsumerContext) => consumeBatch(batch, sendHandlers, ctx);
+/**
+ * SEND_QUEUE: one recipient per message, delivered as a batch so that routing state and sending capacity are
+ * loaded once per batch. The domain code decides each recipient's outcome; this consumer only acks, retries
+ * with the delay it was given, or dead-letters what it cannot read.
+ */
+export async function consumeSendBatch(batch: MessageBatch<unknown>, ctx: ConsumerContext): Promise<void> {
+  const valid: { message: Message<unknown>; body: SendEmailMessage }[] = [];
+  const malformed: DeadMessage[] = [];
+  for (const message of batch.messages) {
+    const parsed = SendEmailMessageSchema.safeParse(message.body);
+    if (parsed.success) valid.push({ message, body: parsed.data });
+    else
+      malformed.push({
+        message,
+        reason: `invalid_message: ${parsed.error.issues.map((i) => `${i.path.join(".") || "(body)"}: ${i.message}`).join("; ")}`,
+      });
+  }
+  if (malformed.length > 0) {
+    await recordDeadLetters(ctx.db, batch.queue, malformed);
+    for (const { message } of malformed) message.ack();
+  }
+  if (valid.length === 0) return;
+  const config = readConfig(ctx.env);
+  try {
+    const outcomes = await deliverBatch(
+      { db: ctx.db, env: ctx.env, urls: config, encryptionKey: config.ENCRYPTION_KEY, fetch: ctx.fetch },
+      valid.map((v) => v.body.recipient_id),
+    );
+    for (const { message, body } of valid) {
+      const outcome = outcomes.get(body.recipient_id) ?? { ack: true };
+      if (outcome.ack) message.ack();
+      else message.retry({ delaySeconds: outcome.delaySeconds });
+    }
+  } catch (error) {
+    console.error(`${batch.queue}: batch of ${valid.length} failed before sending`, error);
+    for (const { message } of valid) message.retry({ delaySeconds: BATCH_RETRY_SECONDS });
+  }
+}

@@ -3,6 +3,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
+import { seedDemo } from "./demo-seed.mjs";
 
 const PORT = Number(process.env.PORT ?? 8787);
 const BASE = `http://localhost:${PORT}`;
@@ -110,6 +111,11 @@ if (await waitForHealth()) {
   const { ADMIN_TOKEN } = readDevVars();
   try {
     const demo = await demoWorkspace(ADMIN_TOKEN);
+    const seeded = await seedDemo(BASE, demo);
+    const { created: _created, ...saved } = demo;
+    writeFileSync(DEMO_FILE, `${JSON.stringify({ ...saved, seeded }, null, 2)}\n`);
+    const auth = `-H "Authorization: Bearer ${demo.api_key}"`;
+    const marketing = `${BASE}/workspaces/${demo.slug}/email-marketing`;
     console.log(`
 Flarecast is running on ${BASE}
   API reference   ${BASE}/docs
@@ -121,6 +127,11 @@ Flarecast is running on ${BASE}
   curl -X POST -H "Authorization: Bearer <ADMIN_TOKEN from .dev.vars>" -H "content-type: application/json" \\
        -d '{"name":"Acme","timezone":"Europe/Berlin"}' ${BASE}/workspaces
   curl "${BASE}/__scheduled?cron=*+*+*+*+*"    runs the every-minute jobs now
+
+Send the demo campaign (three subscribers, through the local capture provider) and read what went out:
+  curl -X POST ${auth} ${marketing}/campaigns/${seeded.campaign_id}/send
+  curl ${auth} ${marketing}/campaigns/${seeded.campaign_id}/recipients
+  curl ${auth} ${BASE}/workspaces/${demo.slug}/email-infrastructure/providers/${seeded.provider_id}/messages
 `);
   } catch (err) {
     console.error(String(err));

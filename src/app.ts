@@ -8,6 +8,7 @@ import { securitySchemes } from "./lib/openapi";
 import { jsonBodies } from "./middleware/json-body";
 import { apiKeysRouter } from "./routes/api-keys";
 import { audienceRouter } from "./routes/audience";
+import { campaignsRouter } from "./routes/campaigns";
 import { categoriesRouter } from "./routes/categories";
 import { dedicatedIpsRouter } from "./routes/dedicated-ips";
 import { docsRouter } from "./routes/docs";
@@ -73,6 +74,7 @@ export function createApp() {
   app.route("/", poolsRouter);
   app.route("/", warmingRouter);
   app.route("/", importsRouter);
+  app.route("/", campaignsRouter);
   app.route("/", preferencesRouter);
 
   for (const [name, scheme] of Object.entries(securitySchemes)) {

@@ -1,9 +1,10 @@
 import { z } from "zod";
+import { base64ToBytes } from "./lib/encoding";
 
 /** The length of a base64 value once decoded; -1 when it is not base64 (zod runs refinements even then). */
 function decodedLength(value: string): number {
   try {
-    return atob(value).length;
+    return base64ToBytes(value).length;
   } catch {
     return -1;
   }

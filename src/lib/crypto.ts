@@ -1,8 +1,10 @@
+import { base64ToBytes, bytesToBase64, toHex } from "./encoding";
+import { timingSafeEqual } from "./signing";
+
 const encoder = new TextEncoder();
 
 export async function sha256Hex(value: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", encoder.encode(value));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return toHex(new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(value))));
 }
 
 /**
@@ -14,7 +16,7 @@ export async function secretsEqual(a: string, b: string): Promise<boolean> {
     crypto.subtle.digest("SHA-256", encoder.encode(a)),
     crypto.subtle.digest("SHA-256", encoder.encode(b)),
   ]);
-  return crypto.subtle.timingSafeEqual(da, db);
+  return timingSafeEqual(new Uint8Array(da), new Uint8Array(db));
 }
 
 const BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
@@ -36,15 +38,11 @@ const keyCache = new Map<string, Promise<CryptoKey>>();
 function importSealingKey(keyBase64: string): Promise<CryptoKey> {
   let key = keyCache.get(keyBase64);
   if (!key) {
-    const raw = Uint8Array.from(atob(keyBase64), (c) => c.charCodeAt(0));
-    key = crypto.subtle.importKey("raw", raw, "AES-GCM", false, ["encrypt", "decrypt"]);
+    key = crypto.subtle.importKey("raw", base64ToBytes(keyBase64), "AES-GCM", false, ["encrypt", "decrypt"]);
     keyCache.set(keyBase64, key);
   }
   return key;
 }
-
-const toBase64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes));
-const fromBase64 = (text: string) => Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
 
 /**
  * Encrypts a secret for storage with AES-256-GCM under ENCRYPTION_KEY: `v1.<iv>.<ciphertext>`. `boundTo` (such
@@ -57,16 +55,16 @@ export async function sealSecret(keyBase64: string, plaintext: string, boundTo: 
     await importSealingKey(keyBase64),
     encoder.encode(plaintext),
   );
-  return `${SEALED_PREFIX}.${toBase64(iv)}.${toBase64(new Uint8Array(sealed))}`;
+  return `${SEALED_PREFIX}.${bytesToBase64(iv)}.${bytesToBase64(sealed)}`;
 }
 
 export async function openSecret(keyBase64: string, sealed: string, boundTo: string): Promise<string> {
   const [version, iv, ciphertext] = sealed.split(".");
   if (version !== SEALED_PREFIX || !iv || !ciphertext) throw new Error("not a sealed secret");
   const plaintext = await crypto.subtle.decrypt(
-    { name: "AES-GCM", iv: fromBase64(iv), additionalData: encoder.encode(boundTo) },
+    { name: "AES-GCM", iv: base64ToBytes(iv), additionalData: encoder.encode(boundTo) },
     await importSealingKey(keyBase64),
-    fromBase64(ciphertext),
+    base64ToBytes(ciphertext),
   );
   return new TextDecoder().decode(plaintext);
 }

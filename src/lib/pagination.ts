@@ -2,6 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { asc, desc, gt, lt, type SQL } from "drizzle-orm";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import { invalidField } from "../domain/errors";
+import { base64UrlToBytes, bytesToBase64Url } from "./encoding";
 
 export const PaginationQuerySchema = z.object({
   limit: z.coerce
@@ -32,16 +33,13 @@ export interface Page<T> {
 }
 
 /** Cursors are opaque to clients: the base64url of the last row's sort key (ids sort by creation). */
-export const encodeCursor = (key: string) => btoa(key).replaceAll("+", "-").replaceAll("/", "_").replaceAll("=", "");
+export const encodeCursor = (key: string) => bytesToBase64Url(new TextEncoder().encode(key));
 
 export function decodeCursor(cursor: string | undefined, param = "cursor"): string | undefined {
   if (cursor === undefined) return undefined;
-  try {
-    const key = atob(cursor.replaceAll("-", "+").replaceAll("_", "/"));
-    if (/^[\x21-\x7e]+$/.test(key)) return key;
-  } catch {
-    // fall through to the validation error below
-  }
+  const bytes = base64UrlToBytes(cursor);
+  const key = bytes && new TextDecoder().decode(bytes);
+  if (key && /^[\x21-\x7e]+$/.test(key)) return key;
   throw invalidField("query", param, "cursor is not one this API issued");
 }
 

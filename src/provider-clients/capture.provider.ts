@@ -10,8 +10,9 @@ export async function probeCapture(_credentials: ProviderCredentials<"capture">,
 export const captureClient: ProviderClient<"capture"> = {
   type: "capture",
   probe: probeCapture,
-  async send() {
-    throw new SendError("config", "sending through capture is not built yet");
+  async send(message, _credentials, context) {
+    if (!context.captureStore) throw new SendError("config", "the capture provider was given nowhere to store the message");
+    return { providerMessageId: await context.captureStore.save(message) };
   },
   webhooks: null,
 };

@@ -31,6 +31,12 @@ export const sesCredentialsSchema = z
       .trim()
       .regex(/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/, "must be an AWS region such as us-east-1")
       .openapi({ example: "us-east-1" }),
+    configuration_set: z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z0-9_-]{1,64}$/, "must be an SES configuration set name")
+      .optional()
+      .openapi({ description: "Configuration set every send names (ConfigurationSetName): where SES publishes the events" }),
   })
   .openapi("SesCredentials");
 
@@ -56,7 +62,15 @@ export const postmarkCredentialsSchema = z
       .max(100)
       .regex(/^[A-Za-z0-9_-]+$/, "must be a message stream id")
       .default("outbound")
-      .openapi({ description: "Message stream to send through; broadcasts streams suit marketing mail" }),
+      .openapi({ description: "Message stream transactional sends (triggered campaigns, test sends) go through" }),
+    broadcast_stream: z
+      .string()
+      .trim()
+      .min(1)
+      .max(100)
+      .regex(/^[A-Za-z0-9_-]+$/, "must be a message stream id")
+      .optional()
+      .openapi({ description: 'Broadcasts message stream campaign sends go through; "broadcast" when not set' }),
   })
   .openapi("PostmarkCredentials");
 

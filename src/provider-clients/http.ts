@@ -1,4 +1,5 @@
-import type { ClientContext, ClientResponse, ProbeResult } from "./contract";
+import { SendError, type SendFailureKind } from "../domain/errors";
+import type { ClientContext, ClientResponse, ProbeResult, SendReceipt } from "./contract";
 import { type ProviderCredentials, type ProviderType, secretCredentialKeys } from "./credentials";
 
 /** Helpers every client shares: requests under a timeout, reasons on one line, secrets kept out of them. */
@@ -85,4 +86,69 @@ export function retryAfterMs(headers: Headers, now: number = Date.now()): number
   if (/^\d+$/.test(value)) return Number(value) * 1000;
   const at = Date.parse(value);
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+/**
+ * The SendError for a provider's answer that is not a success, by the rules every HTTP provider shares: 429
+ * and 5xx are retried (honouring Retry-After), 401 and 403 mean the account's credentials cannot send, any
+ * other 4xx means this message will never be accepted. `kind` overrides the status where a provider's own
+ * error code says more than its status does.
+ */
+export function sendFailure(response: ClientResponse, reason: string | undefined, kind?: SendFailureKind): SendError {
+  const detail = `HTTP ${response.status}${reason?.trim() ? `: ${oneLine(reason)}` : ""}`;
+  const decided = kind ?? kindOfStatus(response.status);
+  return new SendError(decided, detail, decided === "retryable" ? retryAfterMs(response.headers) : undefined);
+}
+
+function kindOfStatus(status: number): SendFailureKind {
+  if (status === 429 || status >= 500) return "retryable";
+  if (status === 401 || status === 403) return "config";
+  if (status >= 400) return "permanent";
+  // A redirect (never followed) comes from something in front of the API, not the API: base_url is wrong.
+  if (status >= 300) return "config";
+  // A success other than the one the API documents: it may well have taken the message.
+  return "unknown";
+}
+
+/**
+ * A request that failed on the network. A timeout leaves the outcome open: the provider may have accepted the
+ * message and only its answer got lost, so sending again could deliver twice. A connection that was never
+ * made (refused, DNS) handed nothing over and is safe to retry.
+ */
+export function networkFailure(error: ClientNetworkError): SendError {
+  return new SendError(error.timedOut ? "unknown" : "retryable", error.message);
+}
+
+/** One send request: a network failure becomes the SendError it means; any HTTP status is returned. */
+export async function sendRequest(context: ClientContext, url: string, init: RequestInit): Promise<ClientResponse> {
+  try {
+    return await context.request(url, init);
+  } catch (error) {
+    if (error instanceof ClientNetworkError) throw networkFailure(error);
+    throw error;
+  }
+}
+
+/**
+ * Runs one client's send so that whatever it rejects with is a SendError whose reason holds no credential.
+ * Anything else thrown (a bug, a malformed answer) becomes `unknown`: it may have come after the provider took
+ * the message, and a guess of "retry" could deliver twice.
+ */
+export async function guardedSend<T extends ProviderType>(
+  type: T,
+  credentials: ProviderCredentials<T>,
+  send: () => Promise<SendReceipt>,
+): Promise<SendReceipt> {
+  const secrets = secretsOf(type, credentials);
+  try {
+    return await send();
+  } catch (error) {
+    if (error instanceof SendError) throw new SendError(error.kind, redact(oneLine(error.reason), secrets), error.retryAfterMs);
+    throw new SendError("unknown", redact(`${type} send failed: ${describeError(error)}`, secrets));
+  }
+}
+
+/** The provider answered with success but without the id its events will name: it has the message. */
+export function missingMessageId(type: ProviderType): SendError {
+  return new SendError("unknown", `${type} accepted the message but its answer carried no message id`);
 }

@@ -1,6 +1,7 @@
-import { SendError } from "../domain/errors";
-import type { ClientContext, ClientResponse, ProbeResult, ProviderClient } from "./contract";
+import { textToBase64 } from "../lib/encoding";
+import type { ClientContext, ClientResponse, OutgoingMessage, ProbeResult, ProviderClient, SendContext, SendReceipt } from "./contract";
 import type { ProviderCredentials } from "./credentials";
+import { guardedSend, missingMessageId, sendFailure, sendRequest } from "./http";
 
 const ORIGINS = { us: "https://api.mailgun.net", eu: "https://api.eu.mailgun.net" } as const;
 
@@ -15,9 +16,7 @@ export function mailgunOrigin(region: "us" | "eu", baseUrl?: string): string {
 }
 
 export function mailgunAuthorization(apiKey: string): string {
-  let binary = "";
-  for (const byte of new TextEncoder().encode(`api:${apiKey}`)) binary += String.fromCharCode(byte);
-  return `Basic ${btoa(binary)}`;
+  return `Basic ${textToBase64(`api:${apiKey}`)}`;
 }
 
 /** Fetches the sending domain: proves the key and that the domain lives in this account and region. */
@@ -48,11 +47,39 @@ function mailgunErrorMessage(response: ClientResponse): string | undefined {
   return typeof message === "string" ? message : undefined;
 }
 
+/**
+ * messages.mime with the whole MIME message as the `message` file, so Mailgun sends exactly the headers we
+ * built; `to` is the envelope recipient and `v:` variables come back with the events as user-variables.
+ */
+export async function sendMailgun(
+  message: OutgoingMessage,
+  credentials: ProviderCredentials<"mailgun">,
+  context: SendContext,
+): Promise<SendReceipt> {
+  const form = new FormData();
+  form.append("to", message.to.email);
+  for (const [name, value] of Object.entries(message.tags)) form.append(`v:${name}`, value);
+  if (context.settings.sandbox_mode) form.append("o:testmode", "yes");
+  form.append("message", new Blob([message.raw], { type: "message/rfc822" }), "message.eml");
+  const origin = mailgunOrigin(credentials.region, context.settings.base_url);
+  const response = await sendRequest(context, `${origin}/v3/${encodeURIComponent(credentials.domain)}/messages.mime`, {
+    method: "POST",
+    headers: { authorization: mailgunAuthorization(credentials.api_key), accept: "application/json" },
+    body: form,
+  });
+  if (response.status !== 200) {
+    // A domain this key cannot see is an account problem, not this recipient's.
+    const kind = response.status === 404 ? "config" : undefined;
+    throw sendFailure(response, mailgunErrorMessage(response) ?? (typeof response.body === "string" ? response.body : undefined), kind);
+  }
+  const id = (response.body as { id?: unknown } | null)?.id;
+  if (typeof id !== "string" || !id.trim()) throw missingMessageId("mailgun");
+  return { providerMessageId: id.trim().replace(/^<|>$/g, "") };
+}
+
 export const mailgunClient: ProviderClient<"mailgun"> = {
   type: "mailgun",
   probe: probeMailgun,
-  async send() {
-    throw new SendError("config", "sending through mailgun is not built yet");
-  },
+  send: (message, credentials, context) => guardedSend("mailgun", credentials, () => sendMailgun(message, credentials, context)),
   webhooks: null,
 };

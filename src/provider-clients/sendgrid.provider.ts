@@ -1,6 +1,7 @@
 import { SendError } from "../domain/errors";
-import type { ClientContext, ClientResponse, ProbeResult, ProviderClient } from "./contract";
+import type { ClientContext, ClientResponse, OutgoingMessage, ProbeResult, ProviderClient, SendContext, SendReceipt } from "./contract";
 import type { ProviderCredentials } from "./credentials";
+import { guardedSend, missingMessageId, retryAfterMs, sendFailure, sendRequest } from "./http";
 
 /** The scope a key needs to send; SendGrid keys can be restricted to any subset of scopes. */
 const SEND_SCOPE = "mail.send";
@@ -32,11 +33,87 @@ function sendgridErrorMessage(response: ClientResponse): string | undefined {
   return messages.length ? messages.join("; ") : undefined;
 }
 
+/**
+ * Headers SendGrid refuses in `headers` because it writes them itself from the other fields. Message-ID is not
+ * among them: SendGrid keeps ours, so a reply or complaint that quotes it can be traced back.
+ */
+const RESERVED_HEADERS = new Set([
+  "from",
+  "to",
+  "cc",
+  "bcc",
+  "subject",
+  "reply-to",
+  "content-type",
+  "content-transfer-encoding",
+  "mime-version",
+  "date",
+  "dkim-signature",
+  "received",
+  "x-sg-id",
+  "x-sg-eid",
+]);
+
+function sendgridHeaders(message: OutgoingMessage): Record<string, string> {
+  const headers = Object.fromEntries(
+    Object.entries(message.headers).filter(([name]) => !RESERVED_HEADERS.has(name.toLowerCase()) && name.toLowerCase() !== "message-id"),
+  );
+  return { ...headers, "Message-ID": `<${message.messageId}>` };
+}
+
+/**
+ * SendGrid answers 429 with X-RateLimit-Reset (when the window reopens, in Unix seconds) rather than
+ * Retry-After; either says how long to wait.
+ */
+function sendgridRetryAfterMs(response: ClientResponse, now = Date.now()): number | undefined {
+  const fromRetryAfter = retryAfterMs(response.headers, now);
+  if (fromRetryAfter !== undefined) return fromRetryAfter;
+  const reset = Number(response.headers.get("x-ratelimit-reset"));
+  return Number.isFinite(reset) && reset > 0 ? Math.max(0, reset * 1000 - now) : undefined;
+}
+
+/** v3 mail/send with the message's parts: SendGrid builds the MIME itself from these fields. */
+export async function sendSendgrid(
+  message: OutgoingMessage,
+  credentials: ProviderCredentials<"sendgrid">,
+  context: SendContext,
+): Promise<SendReceipt> {
+  const body = {
+    personalizations: [{ to: [address(message.to)], custom_args: { ...message.tags } }],
+    from: address(message.from),
+    ...(message.replyTo ? { reply_to: { email: message.replyTo } } : {}),
+    subject: message.subject,
+    // SendGrid insists on text/plain before text/html, and refuses an empty part.
+    content: [
+      { type: "text/plain", value: message.text },
+      { type: "text/html", value: message.html },
+    ].filter((part) => part.value !== ""),
+    headers: sendgridHeaders(message),
+    ...(context.settings.sandbox_mode ? { mail_settings: { sandbox_mode: { enable: true } } } : {}),
+    ...(context.settings.tracking_enabled === false
+      ? { tracking_settings: { click_tracking: { enable: false }, open_tracking: { enable: false } } }
+      : {}),
+  };
+  const response = await sendRequest(context, `${sendgridOrigin(context.settings.base_url)}/v3/mail/send`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${credentials.api_key}`, "content-type": "application/json", accept: "application/json" },
+    body: JSON.stringify(body),
+  });
+  if (response.status !== 202) {
+    const failure = sendFailure(response, sendgridErrorMessage(response));
+    if (response.status !== 429) throw failure;
+    throw new SendError("retryable", failure.reason, sendgridRetryAfterMs(response));
+  }
+  const messageId = response.headers.get("x-message-id");
+  if (!messageId) throw missingMessageId("sendgrid");
+  return { providerMessageId: messageId };
+}
+
+const address = (who: { email: string; name?: string }) => (who.name ? { email: who.email, name: who.name } : { email: who.email });
+
 export const sendgridClient: ProviderClient<"sendgrid"> = {
   type: "sendgrid",
   probe: probeSendgrid,
-  async send() {
-    throw new SendError("config", "sending through sendgrid is not built yet");
-  },
+  send: (message, credentials, context) => guardedSend("sendgrid", credentials, () => sendSendgrid(message, credentials, context)),
   webhooks: null,
 };

@@ -1,7 +1,9 @@
 import { AwsV4Signer } from "aws4fetch";
-import { SendError } from "../domain/errors";
-import type { ClientContext, ClientResponse, ProbeResult, ProviderClient } from "./contract";
+import type { SendFailureKind } from "../domain/errors";
+import { textToBase64 } from "../lib/encoding";
+import type { ClientContext, ClientResponse, OutgoingMessage, ProbeResult, ProviderClient, SendContext, SendReceipt } from "./contract";
 import type { ProviderCredentials } from "./credentials";
+import { guardedSend, missingMessageId, sendFailure, sendRequest } from "./http";
 
 export interface AwsSigningKey {
   accessKeyId: string;
@@ -65,7 +67,7 @@ function describeAccount(account: SesAccount, region: string): string {
 }
 
 /** AWS REST-JSON errors carry the code in x-amzn-ErrorType ("Code:namespace") or __type, the reason in message. */
-function awsErrorMessage(response: ClientResponse): string | undefined {
+function awsError(response: ClientResponse): { code?: string; message?: string } {
   const body = (typeof response.body === "object" && response.body !== null ? response.body : {}) as {
     message?: unknown;
     Message?: unknown;
@@ -73,7 +75,12 @@ function awsErrorMessage(response: ClientResponse): string | undefined {
   };
   const message = typeof body.message === "string" ? body.message : typeof body.Message === "string" ? body.Message : undefined;
   const type = response.headers.get("x-amzn-errortype") ?? (typeof body.__type === "string" ? body.__type : undefined);
-  const code = type?.split(":")[0]?.split("#").pop();
+  const code = type?.split(":")[0]?.split("#").pop() || undefined;
+  return { code, message };
+}
+
+function awsErrorMessage(response: ClientResponse): string | undefined {
+  const { code, message } = awsError(response);
   return [code, message].filter(Boolean).join(": ") || undefined;
 }
 
@@ -104,11 +111,64 @@ export async function signAwsRequest(request: AwsRequest, key: AwsSigningKey, no
   return headers;
 }
 
+/** SES v2 SendEmail error codes whose meaning the HTTP status alone does not carry. */
+const SES_SEND_ERROR_KINDS: Record<string, SendFailureKind> = {
+  TooManyRequestsException: "retryable",
+  LimitExceededException: "retryable",
+  // The account cannot send at all until someone acts on it: route around it.
+  SendingPausedException: "config",
+  AccountSuspendedException: "config",
+  // The configuration set named in the credentials does not exist.
+  NotFoundException: "config",
+  MessageRejected: "permanent",
+  MailFromDomainNotVerifiedException: "permanent",
+};
+
+/** EmailTags values may hold only ASCII letters, digits, underscores and dashes. */
+const tagValue = (value: string) => value.replace(/[^A-Za-z0-9_-]/g, "_").slice(0, 256) || "_";
+
+/** SES v2 SendEmail with the whole MIME message as raw content, so SES sends exactly the headers we built. */
+export async function sendSes(
+  message: OutgoingMessage,
+  credentials: ProviderCredentials<"ses">,
+  context: SendContext,
+): Promise<SendReceipt> {
+  const url = `${sesOrigin(credentials.region, context.settings.base_url)}/v2/email/outbound-emails`;
+  const body = JSON.stringify({
+    FromEmailAddress: message.from.email,
+    Destination: { ToAddresses: [message.to.email] },
+    Content: { Raw: { Data: textToBase64(message.raw) } },
+    ...(credentials.configuration_set ? { ConfigurationSetName: credentials.configuration_set } : {}),
+    EmailTags: (["campaign_id", "recipient_id", "workspace_id"] as const).map((name) => ({
+      Name: name,
+      Value: tagValue(message.tags[name]),
+    })),
+  });
+  const headers = {
+    "content-type": "application/json",
+    ...(await signAwsRequest(
+      { method: "POST", url, headers: { "content-type": "application/json" }, body },
+      {
+        accessKeyId: credentials.access_key_id,
+        secretAccessKey: credentials.secret_access_key,
+        region: credentials.region,
+        service: "ses",
+      },
+    )),
+  };
+  const response = await sendRequest(context, url, { method: "POST", headers, body });
+  if (response.status !== 200) {
+    const { code } = awsError(response);
+    throw sendFailure(response, awsErrorMessage(response), code ? SES_SEND_ERROR_KINDS[code] : undefined);
+  }
+  const messageId = (response.body as { MessageId?: unknown } | null)?.MessageId;
+  if (typeof messageId !== "string" || !messageId) throw missingMessageId("ses");
+  return { providerMessageId: messageId };
+}
+
 export const sesClient: ProviderClient<"ses"> = {
   type: "ses",
   probe: probeSes,
-  async send() {
-    throw new SendError("config", "sending through ses is not built yet");
-  },
+  send: (message, credentials, context) => guardedSend("ses", credentials, () => sendSes(message, credentials, context)),
   webhooks: null,
 };

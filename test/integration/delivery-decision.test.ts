@@ -3,7 +3,7 @@ import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { createDb } from "../../src/db/client";
 import { campaignRecipients, emailCampaigns, subscribers } from "../../src/db/schema";
-import { decideDeliveries, skipReasons } from "../../src/domain/audience/delivery-decision";
+import { decideDeliveries, skipReasons } from "../../src/domain/campaigns/delivery-decision";
 import { newId } from "../../src/lib/ids";
 import { api, createWorkspace } from "../factories/api";
 

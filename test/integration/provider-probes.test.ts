@@ -206,6 +206,16 @@ describe("Postmark probe (GET /server, GET /message-streams/{id})", () => {
     expect(result).toEqual({ ok: true, detail: 'server "Flarecast stand-in", message stream "newsletters" (Broadcasts)' });
   });
 
+  it("checks the broadcasts stream too when the credentials name one", async () => {
+    const both = await probe("postmark", { ...CREDS.postmark, broadcast_stream: CREDS.postmarkBroadcastStream }, standIn("postmark"));
+    expect(both).toEqual({
+      ok: true,
+      detail: 'server "Flarecast stand-in", message stream "outbound" (Transactional), broadcasts stream "newsletters" (Broadcasts)',
+    });
+    const archived = await probe("postmark", { ...CREDS.postmark, broadcast_stream: CREDS.postmarkArchivedStream }, standIn("postmark"));
+    expect(archived).toEqual({ ok: false, detail: 'server "Flarecast stand-in", but broadcasts stream "old-stream" is archived' });
+  });
+
   it("reports a wrong token with Postmark's error code", async () => {
     expect(await probe("postmark", { ...CREDS.postmark, server_token: WRONG.postmarkToken }, standIn("postmark"))).toEqual({
       ok: false,

@@ -8,6 +8,8 @@ export const STAND_IN_CREDENTIALS = {
     secret_access_key: "fcSesSecret/9f3k2LmQpR7sT1uVwX4yZ0aB6cD8eF",
     region: "eu-west-1",
   },
+  /** The one SES configuration set the stand-in knows; sends naming another get NotFoundException. */
+  sesConfigurationSet: "flarecast-events",
   sendgrid: { api_key: "SG.flarecast-test.9f3k2LmQpR7sT1uVwX4yZ0aB6cD8eFgH" },
   /** A valid SendGrid key restricted to reading the profile: it authenticates but may not send. */
   sendgridReadOnly: { api_key: "SG.flarecast-read-only.Zq8wXe3RtY6uIo9pAs2dFg5hJk" },

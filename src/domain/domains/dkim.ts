@@ -2,6 +2,8 @@
  * DKIM keys of sending domains (RFC 6376, RFC 8301): RSA 2048 with SHA-256, made with WebCrypto so the Worker
  * can generate them itself. The private key leaves this module as PKCS#8 for the caller to encrypt at rest.
  */
+import { bytesToBase64 } from "../../lib/encoding";
+
 export { quoteTxtStrings, splitTxtValue } from "../dns/txt";
 
 export const DKIM_ALGORITHM = {
@@ -25,7 +27,7 @@ export async function generateDkimKeyPair(): Promise<DkimKeyPair> {
     crypto.subtle.exportKey("spki", pair.publicKey) as Promise<ArrayBuffer>,
     crypto.subtle.exportKey("pkcs8", pair.privateKey) as Promise<ArrayBuffer>,
   ]);
-  return { publicKey: toBase64(spki), privateKeyPkcs8: toBase64(pkcs8) };
+  return { publicKey: bytesToBase64(spki), privateKeyPkcs8: bytesToBase64(pkcs8) };
 }
 
 /**
@@ -41,10 +43,4 @@ export function newDkimSelector(now: Date): string {
 /** The DKIM key record (RFC 6376 §3.6.1) before it is split into TXT strings. */
 export function dkimRecordValue(publicKey: string): string {
   return `v=DKIM1; k=rsa; p=${publicKey}`;
-}
-
-function toBase64(buffer: ArrayBuffer): string {
-  let binary = "";
-  for (const byte of new Uint8Array(buffer)) binary += String.fromCharCode(byte);
-  return btoa(binary);
 }

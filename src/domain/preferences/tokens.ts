@@ -12,8 +12,9 @@
  *
  * - version: 1 byte (1). kid: 4 bytes, the first 8 hex of SHA-256(signing secret), so verification picks the key
  *   by id and keys can rotate without breaking mail already sent.
- * - encKey and macKey are derived from TRACKING_SIGNING_KEY with HKDF-SHA-256 under labels of their own, so a
- *   token minted for another purpose with the same secret (tracking pixels, click links) is never accepted here.
+ * - encKey and macKey are derived from TRACKING_SIGNING_KEY with HKDF-SHA-256 under labels of their own (by
+ *   src/lib/signing.ts, which also picks the key by id and handles rotation), so a token minted for another
+ *   purpose with the same secret (tracking pixels, click links) is never accepted here.
  * - Verifying decrypts with the IV found in the token, recomputes the MAC over the plaintext and compares it with
  *   that IV in constant time. Any altered bit, a foreign key or a made-up token fails; the caller learns only
  *   "not valid".
@@ -28,13 +29,18 @@
  *
  * Only WebCrypto is used, so this module runs in workerd and in Node alike.
  */
+import { bytesToBase64Url } from "../../lib/encoding";
+import {
+  canonicalBase64UrlToBytes,
+  currentSecret,
+  KID_BYTES,
+  type SigningKeys,
+  type SigningSecret,
+  secretsWithId,
+  timingSafeEqual,
+} from "../../lib/signing";
 
-export interface SigningKeys {
-  /** The current secret: signs new tokens and verifies them. */
-  TRACKING_SIGNING_KEY: string;
-  /** Retired secrets, separated by commas or whitespace: still verify tokens they signed, never sign new ones. */
-  TRACKING_SIGNING_KEYS_OLD?: string;
-}
+export { keyId, type SigningKeys } from "../../lib/signing";
 
 export interface PreferenceTokenClaims {
   workspaceId: string;
@@ -56,83 +62,15 @@ export interface TokenTarget {
 }
 
 const VERSION = 1;
-const KID_BYTES = 4;
 const SIV_BYTES = 16;
 const HEADER_BYTES = 1 + KID_BYTES;
 /** Far above any real token (about 190 characters with a campaign); longer input is refused before decoding. */
 const MAX_TOKEN_LENGTH = 512;
-const HKDF_SALT = "flarecast";
-const MAC_INFO = "flarecast/preference-token/v1/mac";
-const ENC_INFO = "flarecast/preference-token/v1/enc";
+const MAC_LABEL = "flarecast/preference-token/v1/mac";
+const ENC_LABEL = "flarecast/preference-token/v1/enc";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
-
-interface DerivedKey {
-  kid: Uint8Array;
-  kidHex: string;
-  mac: CryptoKey;
-  enc: CryptoKey;
-}
-
-const derived = new Map<string, Promise<DerivedKey>>();
-
-function toHex(bytes: Uint8Array): string {
-  return [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-/** The key id of a signing secret: the first 8 hex characters of its SHA-256. */
-export async function keyId(secret: string): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(secret)));
-  return toHex(digest.subarray(0, KID_BYTES));
-}
-
-async function deriveKey(secret: string): Promise<DerivedKey> {
-  const kidHex = await keyId(secret);
-  const kid = new Uint8Array(kidHex.match(/../g)!.map((h) => Number.parseInt(h, 16)));
-  const ikm = await crypto.subtle.importKey("raw", encoder.encode(secret), "HKDF", false, ["deriveKey"]);
-  const hkdf = (info: string) => ({ name: "HKDF", hash: "SHA-256", salt: encoder.encode(HKDF_SALT), info: encoder.encode(info) });
-  const [mac, enc] = await Promise.all([
-    crypto.subtle.deriveKey(hkdf(MAC_INFO), ikm, { name: "HMAC", hash: "SHA-256", length: 256 }, false, ["sign"]),
-    crypto.subtle.deriveKey(hkdf(ENC_INFO), ikm, { name: "AES-CTR", length: 256 }, false, ["encrypt", "decrypt"]),
-  ]);
-  return { kid, kidHex, mac, enc };
-}
-
-/** Derived keys are cached per isolate (per process in Node): deriving costs more than signing. */
-function keyFor(secret: string): Promise<DerivedKey> {
-  let key = derived.get(secret);
-  if (!key) {
-    key = deriveKey(secret);
-    key.catch(() => derived.delete(secret));
-    derived.set(secret, key);
-  }
-  return key;
-}
-
-function secretsOf(keys: SigningKeys): string[] {
-  const old = (keys.TRACKING_SIGNING_KEYS_OLD ?? "").split(/[\s,]+/).filter(Boolean);
-  return [keys.TRACKING_SIGNING_KEY, ...old.filter((s) => s !== keys.TRACKING_SIGNING_KEY)];
-}
-
-function base64url(bytes: Uint8Array): string {
-  let binary = "";
-  for (const b of bytes) binary += String.fromCharCode(b);
-  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-}
-
-/** Decodes canonical unpadded base64url only; anything else (padding, other alphabets, spare bits set) is null. */
-function fromBase64url(text: string): Uint8Array | null {
-  if (!/^[A-Za-z0-9_-]+$/.test(text) || text.length % 4 === 1) return null;
-  let binary: string;
-  try {
-    binary = atob(text.replace(/-/g, "+").replace(/_/g, "/"));
-  } catch {
-    return null;
-  }
-  const bytes = Uint8Array.from(binary, (ch) => ch.charCodeAt(0));
-  return base64url(bytes) === text ? bytes : null;
-}
 
 /** Claims as length-prefixed UTF-8 fields: workspace id, subscriber id, preference token, campaign id ("" = none). */
 function encodeClaims(claims: PreferenceTokenClaims): Uint8Array {
@@ -177,29 +115,21 @@ function concat(...parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
-async function syntheticIv(key: DerivedKey, header: Uint8Array, plaintext: Uint8Array): Promise<Uint8Array> {
-  const mac = await crypto.subtle.sign("HMAC", key.mac, concat(header, plaintext));
+async function syntheticIv(secret: SigningSecret, header: Uint8Array, plaintext: Uint8Array): Promise<Uint8Array> {
+  const mac = await crypto.subtle.sign("HMAC", await secret.hmacKey(MAC_LABEL), concat(header, plaintext));
   return new Uint8Array(mac).subarray(0, SIV_BYTES);
 }
 
 const aesCtr = (counter: Uint8Array) => ({ name: "AES-CTR", counter, length: 64 });
 
-/** Constant-time comparison of two equally long byte strings. */
-function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= a[i] ^ b[i];
-  return diff === 0;
-}
-
 /** Mints a token with the current signing key. */
 export async function signPreferenceToken(keys: SigningKeys, claims: PreferenceTokenClaims): Promise<string> {
-  const key = await keyFor(keys.TRACKING_SIGNING_KEY);
-  const header = concat(Uint8Array.of(VERSION), key.kid);
+  const secret = await currentSecret(keys);
+  const header = concat(Uint8Array.of(VERSION), secret.kid);
   const plaintext = encodeClaims(claims);
-  const siv = await syntheticIv(key, header, plaintext);
-  const ciphertext = new Uint8Array(await crypto.subtle.encrypt(aesCtr(siv), key.enc, plaintext));
-  return base64url(concat(header, siv, ciphertext));
+  const siv = await syntheticIv(secret, header, plaintext);
+  const ciphertext = new Uint8Array(await crypto.subtle.encrypt(aesCtr(siv), await secret.aesCtrKey(ENC_LABEL), plaintext));
+  return bytesToBase64Url(concat(header, siv, ciphertext));
 }
 
 /**
@@ -208,18 +138,14 @@ export async function signPreferenceToken(keys: SigningKeys, claims: PreferenceT
  */
 export async function verifyPreferenceToken(keys: SigningKeys, token: string): Promise<PreferenceTokenClaims | null> {
   if (typeof token !== "string" || token.length > MAX_TOKEN_LENGTH) return null;
-  const bytes = fromBase64url(token);
+  const bytes = canonicalBase64UrlToBytes(token);
   if (!bytes || bytes.length <= HEADER_BYTES + SIV_BYTES || bytes[0] !== VERSION) return null;
   const header = bytes.subarray(0, HEADER_BYTES);
-  const kid = toHex(header.subarray(1));
   const siv = bytes.slice(HEADER_BYTES, HEADER_BYTES + SIV_BYTES);
   const ciphertext = bytes.subarray(HEADER_BYTES + SIV_BYTES);
-  for (const secret of secretsOf(keys)) {
-    const key = await keyFor(secret);
-    if (key.kidHex !== kid) continue;
-    const plaintext = new Uint8Array(await crypto.subtle.decrypt(aesCtr(siv), key.enc, ciphertext));
-    if (!bytesEqual(await syntheticIv(key, header, plaintext), siv)) continue;
-    return decodeClaims(plaintext);
+  for (const secret of await secretsWithId(keys, header.subarray(1))) {
+    const plaintext = new Uint8Array(await crypto.subtle.decrypt(aesCtr(siv), await secret.aesCtrKey(ENC_LABEL), ciphertext));
+    if (timingSafeEqual(await syntheticIv(secret, header, plaintext), siv)) return decodeClaims(plaintext);
   }
   return null;
 }

@@ -47,6 +47,11 @@ export interface RoutingRequest {
   /** Providers and domains that already failed for this recipient (failover). */
   exclude_provider_ids?: string[];
   exclude_domain_ids?: string[];
+  /**
+   * True when every provider that could carry the mail is the local capture provider: nothing leaves the
+   * machine, so a domain need not be verified to be chosen.
+   */
+  verification_not_required?: boolean;
 }
 
 export interface RouteChoice {

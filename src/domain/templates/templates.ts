@@ -273,7 +273,7 @@ export interface Preview extends RenderedEmail {
 }
 
 /** Sample values for the variables the platform fills at send time, so a preview looks like a real send. */
-function sampleSystemContext(workspace: Workspace, publicBaseUrl: string): Record<string, unknown> {
+export function sampleSystemContext(workspace: Pick<Workspace, "name" | "postal_address">, publicBaseUrl: string): Record<string, unknown> {
   const base = publicBaseUrl.replace(/\/$/, "");
   return {
     email: "recipient@example.com",

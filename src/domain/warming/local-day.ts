@@ -105,3 +105,14 @@ export function midnightOf(date: string, timeZone: string): Date {
 export function startOfLocalDay(now: Date, timeZone: string): Date {
   return midnightOf(localDate(now, timeZone), timeZone);
 }
+
+/** Minutes since local midnight at this instant, in the zone. */
+export function localMinuteOfDay(at: Date, timeZone: string): number {
+  const w = wallClock(at.getTime(), timeZone);
+  return w.hour * 60 + w.minute;
+}
+
+/** The instant a local date shows a wall time of `minuteOfDay` (a time the clocks skip resolves to after the gap). */
+export function instantAtLocalMinute(date: string, minuteOfDay: number, timeZone: string): Date {
+  return new Date(instantOf({ ...dateParts(date), hour: Math.floor(minuteOfDay / 60), minute: minuteOfDay % 60, second: 0 }, timeZone));
+}

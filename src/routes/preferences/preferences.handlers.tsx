@@ -3,6 +3,7 @@ import type { Context } from "hono";
 import { accepts } from "hono/accepts";
 import { createMiddleware } from "hono/factory";
 import type { JSX } from "hono/jsx/jsx-runtime";
+import { ConflictError } from "../../domain/errors";
 import * as preferences from "../../domain/preferences/preferences";
 import type { AppBindings } from "../../lib/create-app";
 import { ApiError } from "../../lib/errors";
@@ -105,7 +106,7 @@ export const resubscribe: RouteHandler<typeof routes.resubscribe, AppBindings> =
     const { context: after, changed } = await preferences.resubscribe(c.var.db, context);
     return respond(c, format, after, changed ? { tone: "success", text: "Welcome back: you are subscribed again." } : undefined);
   } catch (err) {
-    if (!(err instanceof ApiError) || err.code !== "conflict" || format !== "html") throw err;
+    if (!(err instanceof ConflictError) || format !== "html") throw err;
     return respond(c, format, context, { tone: "error", text: "This address cannot be resubscribed from this page." }, 409);
   }
 };

@@ -8,4 +8,6 @@ export const providersRouter = createRouter()
   .openapi(routes.getProvider, handlers.getProvider)
   .openapi(routes.updateProvider, handlers.updateProvider)
   .openapi(routes.deleteProvider, handlers.deleteProvider)
-  .openapi(routes.testProvider, handlers.testProvider);
+  .openapi(routes.testProvider, handlers.testProvider)
+  .openapi(routes.listCapturedMessages, handlers.listCapturedMessages)
+  .openapi(routes.getCapturedMessage, handlers.getCapturedMessage);

@@ -1,8 +1,9 @@
 import type { RouteHandler } from "@hono/zod-openapi";
+import * as capturedMessages from "../../domain/provider-accounts/captured-messages";
 import * as providers from "../../domain/provider-accounts/providers";
 import type { AppBindings } from "../../lib/create-app";
 import type * as routes from "./providers.routes";
-import { toProviderResponse } from "./providers.schemas";
+import { toCapturedMessage, toCapturedMessageSummary, toProviderResponse } from "./providers.schemas";
 
 const secrets = (c: { var: AppBindings["Variables"] }) => ({ encryptionKey: c.var.config.ENCRYPTION_KEY });
 
@@ -57,4 +58,23 @@ export const testProvider: RouteHandler<typeof routes.testProvider, AppBindings>
     },
     200,
   );
+};
+
+export const listCapturedMessages: RouteHandler<typeof routes.listCapturedMessages, AppBindings> = async (c) => {
+  const { limit, cursor, to, campaign_id } = c.req.valid("query");
+  const page = await capturedMessages.listCapturedMessages(
+    c.var.db,
+    c.var.workspace.id,
+    c.req.valid("param").provider_id,
+    { to, campaign_id },
+    limit,
+    cursor,
+  );
+  return c.json({ data: page.data.map(toCapturedMessageSummary), next_cursor: page.next_cursor }, 200);
+};
+
+export const getCapturedMessage: RouteHandler<typeof routes.getCapturedMessage, AppBindings> = async (c) => {
+  const { provider_id, message_id } = c.req.valid("param");
+  const message = await capturedMessages.getCapturedMessage(c.var.db, c.var.workspace.id, provider_id, message_id);
+  return c.json(toCapturedMessage(message), 200);
 };

@@ -3,6 +3,10 @@ import { PaginationQuerySchema, pageSchema } from "../../lib/pagination";
 import { workspaceRoute } from "../route-kinds";
 import { WorkspaceParamsSchema } from "../workspaces/workspaces.schemas";
 import {
+  CapturedMessageParamsSchema,
+  CapturedMessageSchema,
+  CapturedMessageSummarySchema,
+  CapturedMessagesQuerySchema,
   CreateProviderSchema,
   ProviderParamsSchema,
   ProviderSchema,
@@ -78,4 +82,28 @@ export const testProvider = workspaceRoute({
   tags,
   request: { params: ProviderParamsSchema },
   responses: { 200: jsonContent(ProviderTestResultSchema, "The outcome of the probe") },
+});
+
+export const listCapturedMessages = workspaceRoute({
+  method: "get",
+  path: `${base}/{provider_id}/messages`,
+  operationId: "listCapturedMessages",
+  summary: "List the messages a capture provider stored",
+  description: "Newest first. Only capture providers store messages: any other provider type is a 409.",
+  tags,
+  request: { params: ProviderParamsSchema, query: CapturedMessagesQuerySchema },
+  responses: {
+    200: jsonContent(pageSchema(CapturedMessageSummarySchema).openapi("CapturedMessagePage"), "A page of captured messages, newest first"),
+    ...problemResponses("conflict", "validation_failed"),
+  },
+});
+
+export const getCapturedMessage = workspaceRoute({
+  method: "get",
+  path: `${base}/{provider_id}/messages/{message_id}`,
+  operationId: "getCapturedMessage",
+  summary: "Read one captured message: its raw MIME and its parts",
+  tags,
+  request: { params: CapturedMessageParamsSchema },
+  responses: { 200: jsonContent(CapturedMessageSchema, "The captured message"), ...problemResponses("conflict") },
 });

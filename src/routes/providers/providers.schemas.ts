@@ -1,7 +1,9 @@
 import { z } from "@hono/zod-openapi";
 import { providerCheckStatuses, providerTypes } from "../../db/schema/enums";
+import type { CapturedMessageDetail, CapturedMessageSummary } from "../../domain/provider-accounts/captured-messages";
 import type { ProviderView } from "../../domain/provider-accounts/providers";
 import { orNull } from "../../lib/openapi";
+import { PaginationQuerySchema } from "../../lib/pagination";
 import { providerCredentialSchemas } from "../../provider-clients/credentials";
 import { WorkspaceParamsSchema } from "../workspaces/workspaces.schemas";
 
@@ -132,4 +134,80 @@ export const toProviderResponse = (p: ProviderView, publicBaseUrl: string): z.in
   webhook_url: WEBHOOK_TYPES.has(p.provider_type) ? new URL(`/webhooks/email/${p.provider_type}/${p.id}`, publicBaseUrl).toString() : null,
   created_at: p.created_at,
   updated_at: p.updated_at,
+});
+
+export const CapturedMessageParamsSchema = ProviderParamsSchema.extend({
+  message_id: z
+    .string()
+    .max(998)
+    .openapi({
+      param: { name: "message_id", in: "path" },
+      description: "The captured message's id, or its Message-ID (the provider message id its recipient records), URL-encoded",
+      example: "cmsg_01JD8Z6W3B2C4D5E6F7G8H9J0K",
+    }),
+});
+
+export const CapturedMessagesQuerySchema = PaginationQuerySchema.extend({
+  to: z
+    .string()
+    .trim()
+    .min(1)
+    .max(320)
+    .optional()
+    .openapi({ param: { name: "to", in: "query" }, description: "Only messages to this address (case-insensitive)" }),
+  campaign_id: z
+    .string()
+    .min(1)
+    .max(100)
+    .optional()
+    .openapi({ param: { name: "campaign_id", in: "query" }, description: "Only messages of this campaign" }),
+});
+
+export const CapturedMessageSummarySchema = z
+  .object({
+    id: z.string().openapi({ example: "cmsg_01JD8Z6W3B2C4D5E6F7G8H9J0K" }),
+    provider_id: z.string(),
+    message_id: z.string().openapi({ description: "The Message-ID, without angle brackets", example: "0c5a…@news.example.com" }),
+    campaign_id: z.string().nullable(),
+    recipient_id: z.string().nullable(),
+    from_email: z.string(),
+    to_email: z.string(),
+    subject: z.string(),
+    size_bytes: z.number().int(),
+    created_at: z.string(),
+  })
+  .openapi("CapturedMessageSummary");
+
+const MailAddressSchema = z.object({ email: z.string(), name: z.string().nullable() }).openapi("MailAddress");
+
+export const CapturedMessageSchema = CapturedMessageSummarySchema.extend({
+  raw: z.string().openapi({ description: "The whole message as it would have been sent (RFC 5322, CRLF line ends)" }),
+  parsed: z.object({
+    headers: z.array(z.object({ name: z.string(), value: z.string() })).openapi({ description: "Every header, in order" }),
+    subject: z.string().nullable(),
+    from: MailAddressSchema.nullable(),
+    to: z.array(MailAddressSchema),
+    date: z.string().nullable(),
+    text: z.string().nullable(),
+    html: z.string().nullable(),
+  }),
+}).openapi("CapturedMessage");
+
+export const toCapturedMessageSummary = (m: CapturedMessageSummary): z.infer<typeof CapturedMessageSummarySchema> => ({
+  id: m.id,
+  provider_id: m.provider_id,
+  message_id: m.message_id,
+  campaign_id: m.campaign_id,
+  recipient_id: m.recipient_id,
+  from_email: m.from_email,
+  to_email: m.to_email,
+  subject: m.subject,
+  size_bytes: m.size_bytes,
+  created_at: m.created_at,
+});
+
+export const toCapturedMessage = (m: CapturedMessageDetail): z.infer<typeof CapturedMessageSchema> => ({
+  ...toCapturedMessageSummary(m),
+  raw: m.raw,
+  parsed: m.parsed,
 });

@@ -4,12 +4,11 @@ import * as customBlocks from "../../domain/builder/custom-blocks";
 import { recoverDesign } from "../../domain/builder/decompile";
 import type { Design } from "../../domain/builder/design-schema";
 import * as savedDesigns from "../../domain/builder/saved-designs";
-import { invalidField } from "../../domain/errors";
+import { invalidField, NotFoundError } from "../../domain/errors";
 import { renderTemplate } from "../../domain/templates/render";
 import { asTemplateValidationError } from "../../domain/templates/template-errors";
 import * as templates from "../../domain/templates/templates";
 import type { AppBindings } from "../../lib/create-app";
-import { ApiError } from "../../lib/errors";
 import { toTemplateResponse } from "../templates/templates.schemas";
 import type * as routes from "./visual-builder.routes";
 import { toCustomBlockResponse, toDesignResponse } from "./visual-builder.schemas";
@@ -84,7 +83,7 @@ export const templateToDesign: RouteHandler<typeof routes.templateToDesign, AppB
   const { template_id, html } = c.req.valid("json");
   if (template_id === undefined) return c.json({ design: recoverDesign(html ?? "", "html", "this HTML") }, 200);
   const template = await templates.getTemplate(c.var.db, c.var.workspace.id, template_id).catch((err: unknown) => {
-    if (err instanceof ApiError && err.code === "not_found") {
+    if (err instanceof NotFoundError) {
       throw invalidField("body", "template_id", "no template with this id or slug in the workspace");
     }
     throw err;

@@ -2,7 +2,7 @@ import { and, eq, gte, inArray, ne } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { campaignRecipients, categories, type Subscriber, subscriberCategoryPreferences } from "../../db/schema";
 import { chunk } from "../../lib/chunk";
-import { suppressionsFor } from "./suppressions";
+import { suppressionsFor } from "../audience/suppressions";
 
 /** Why a recipient is not sent to. The campaign engine records it on the recipient row, marked failed. */
 export const skipReasons = [

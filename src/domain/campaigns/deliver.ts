@@ -1,0 +1,488 @@
+import { and, eq, inArray, sql } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
+import type { Database } from "../../db/client";
+import {
+  type CampaignRecipient,
+  type CampaignRun,
+  campaignRecipients,
+  campaignRuns,
+  type EmailCampaign,
+  emailCampaigns,
+  type SendingIdentity,
+  type Subscriber,
+  sendingIdentities,
+  subscribers,
+  workspaces,
+} from "../../db/schema";
+import { chunk } from "../../lib/chunk";
+import { inJsonList } from "../../lib/sql-lists";
+import { SendError } from "../errors";
+import type { UrlEnv } from "../preferences/tokens";
+import { acquireProviderSends } from "../provider-accounts/provider-limits";
+import { loadRoutingState, type RoutingState } from "../routing/route-loader";
+import type { RouteChoice, RoutingDecision } from "../routing/types";
+import { TemplateRenderError } from "../templates/liquid";
+import { throttleFor } from "../warming/throttle";
+import { routeForCampaign } from "./campaign-route";
+import { addToCounters, type CounterDelta, noChange } from "./counters";
+import {
+  buildMessage,
+  loadTemplateVersion,
+  type PinnedTemplate,
+  render,
+  renderContext,
+  type SendingWorkspace,
+  senderFor,
+  systemValues,
+} from "./personalize";
+import { ProviderSession } from "./provider-session";
+import { isWithinWindow, nextWindowOpen } from "./send-window";
+
+export interface DeliveryDeps {
+  db: Database;
+  env: Env;
+  /** The signing keys and public URL that unsubscribe links are made with, and the key that opens secrets. */
+  urls: UrlEnv;
+  encryptionKey: string;
+  fetch?: typeof fetch;
+  timeoutMs?: number;
+}
+
+/** What the queue should do with a recipient's message: drop it (ack) or deliver it again after a delay. */
+export type DeliveryOutcome = { ack: true } | { ack: false; delaySeconds: number };
+
+/** Retryable failures on one provider before the recipient fails over to the next route. */
+export const RETRIES_BEFORE_FAILOVER = 3;
+/** Claims of one recipient before a still-retryable failure becomes final; the send queue delivers a message six times. */
+export const MAX_ATTEMPTS = 5;
+/** Provider calls in flight at once within a batch. */
+const SEND_CONCURRENCY = 10;
+/** The longest delay a queue message can be retried with. */
+const MAX_DELAY_SECONDS = 12 * 60 * 60;
+const CAPPED_RETRY_SECONDS = 60 * 60;
+
+const ACK: DeliveryOutcome = { ack: true };
+const later = (seconds: number): DeliveryOutcome => ({
+  ack: false,
+  delaySeconds: Math.max(0, Math.min(MAX_DELAY_SECONDS, Math.ceil(seconds))),
+});
+const backoffSeconds = (attempts: number) => Math.min(15 * 60, 10 * 2 ** Math.max(0, attempts - 1));
+
+/**
+ * Sends the recipients named by a batch of queue messages. Each recipient is claimed (`pending → sending`,
+ * one conditional UPDATE for the batch) before anything is sent, so a redelivered message finds its recipient
+ * claimed or finished and sends nothing. Outcomes are keyed by recipient id.
+ */
+export async function deliverBatch(
+  deps: DeliveryDeps,
+  recipientIds: string[],
+  now: Date = new Date(),
+): Promise<Map<string, DeliveryOutcome>> {
+  const outcomes = new Map<string, DeliveryOutcome>(recipientIds.map((id) => [id, ACK]));
+  const rows: CampaignRecipient[] = [];
+  for (const part of chunk([...new Set(recipientIds)], 500)) {
+    rows.push(...(await deps.db.select().from(campaignRecipients).where(inJsonList(campaignRecipients.id, part))));
+  }
+  const groups = new Map<string, CampaignRecipient[]>();
+  for (const r of rows) {
+    const key = `${r.campaign_id}\u0000${r.run_id ?? ""}`;
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
+  for (const group of groups.values()) await deliverGroup(deps, group, now, outcomes);
+  return outcomes;
+}
+
+interface GroupScope {
+  campaign: EmailCampaign;
+  run: CampaignRun | null;
+}
+
+async function loadScope(db: Database, first: CampaignRecipient): Promise<GroupScope | null> {
+  const campaign = await db.select().from(emailCampaigns).where(eq(emailCampaigns.id, first.campaign_id)).get();
+  if (!campaign) return null;
+  const run = first.run_id ? ((await db.select().from(campaignRuns).where(eq(campaignRuns.id, first.run_id)).get()) ?? null) : null;
+  return { campaign, run };
+}
+
+/** A run's sends stop at once when it is paused or cancelled: its recipients wait (un-enqueued) for a resume. */
+function runIsSending({ campaign, run }: GroupScope): boolean {
+  if (!run) return campaign.status !== "cancelled";
+  return campaign.status === "sending" && run.status === "sending" && campaign.current_run_id === run.id;
+}
+
+async function deliverGroup(deps: DeliveryDeps, group: CampaignRecipient[], now: Date, outcomes: Map<string, DeliveryOutcome>) {
+  const { db } = deps;
+  const scope = await loadScope(db, group[0]);
+  if (!scope) return;
+  const iso = now.toISOString();
+  const pendingIds = group.filter((r) => r.status === "pending").map((r) => r.id);
+  if (pendingIds.length === 0) return;
+
+  if (!runIsSending(scope)) {
+    await db
+      .update(campaignRecipients)
+      .set({ enqueued_at: null, updated_at: iso })
+      .where(and(inJsonList(campaignRecipients.id, pendingIds), eq(campaignRecipients.status, "pending")));
+    return;
+  }
+
+  const window = scope.run ? scope.campaign.send_window : null;
+  const closed = window
+    ? group.filter((r) => r.status === "pending" && !isWithinWindow(window, r.send_timezone ?? window.timezone, now))
+    : [];
+  for (const r of closed) {
+    const opens = nextWindowOpen(window!, r.send_timezone ?? window!.timezone, now);
+    await db
+      .update(campaignRecipients)
+      .set({ enqueued_at: null, retry_at: opens.toISOString(), updated_at: iso })
+      .where(and(eq(campaignRecipients.id, r.id), eq(campaignRecipients.status, "pending")));
+  }
+  const closedIds = new Set(closed.map((r) => r.id));
+  const toClaim = pendingIds.filter((id) => !closedIds.has(id));
+  if (toClaim.length === 0) return;
+
+  const claimed = await db
+    .update(campaignRecipients)
+    .set({ status: "sending", claimed_at: iso, attempts: sql`${campaignRecipients.attempts} + 1`, updated_at: iso })
+    .where(and(inJsonList(campaignRecipients.id, toClaim), eq(campaignRecipients.status, "pending")))
+    .returning();
+  if (claimed.length === 0) return;
+  await new GroupDelivery(deps, scope, now, outcomes).run(claimed);
+}
+
+interface Planned {
+  recipient: CampaignRecipient;
+  routes: RouteChoice[];
+}
+
+/** One batch's recipients of one campaign run, from their claim to their recorded outcome. */
+class GroupDelivery {
+  private readonly session: ProviderSession;
+  private readonly statements: BatchItem<"sqlite">[] = [];
+  private delta: CounterDelta = noChange();
+  private state!: RoutingState;
+  private template!: PinnedTemplate | null;
+  private identities = new Map<string, SendingIdentity>();
+  private subscribers = new Map<string, Subscriber>();
+  private workspace!: SendingWorkspace;
+  private failedProviders = new Set<string>();
+
+  constructor(
+    private readonly deps: DeliveryDeps,
+    private readonly scope: GroupScope,
+    private readonly now: Date,
+    private readonly outcomes: Map<string, DeliveryOutcome>,
+  ) {
+    this.session = new ProviderSession(deps.db, scope.campaign.workspace_id, {
+      encryptionKey: deps.encryptionKey,
+      fetch: deps.fetch,
+      timeoutMs: deps.timeoutMs,
+    });
+  }
+
+  async run(claimed: CampaignRecipient[]): Promise<void> {
+    let granted: Planned[];
+    try {
+      granted = await this.plan(claimed);
+    } catch (error) {
+      // Nothing was sent yet: give every claim back, so the redelivered messages can take them again.
+      await this.deps.db
+        .update(campaignRecipients)
+        .set({ status: "pending", claimed_at: null })
+        .where(
+          and(
+            inJsonList(
+              campaignRecipients.id,
+              claimed.map((r) => r.id),
+            ),
+            eq(campaignRecipients.status, "sending"),
+          ),
+        );
+      throw error;
+    }
+    for (const part of chunk(granted, SEND_CONCURRENCY)) {
+      await Promise.all(part.map((p) => this.sendOne(p)));
+      await this.flush();
+    }
+    await this.flush();
+  }
+
+  /** Everything before the first provider call: template, subscribers, routes and capacity. */
+  private async plan(claimed: CampaignRecipient[]): Promise<Planned[]> {
+    await this.prepare(claimed);
+    if (!this.template) {
+      for (const r of claimed) this.fail(r, "template_missing", "the campaign's template or its pinned version no longer exists");
+      return [];
+    }
+    const planned: Planned[] = [];
+    for (const [index, r] of claimed.entries()) {
+      const decision = this.route(r, index);
+      if (decision.ok) planned.push({ recipient: r, routes: [decision, ...decision.fallbacks] });
+      else this.noRoute(r, decision.reasons);
+    }
+    return this.acquireCapacity(planned);
+  }
+
+  private async prepare(claimed: CampaignRecipient[]): Promise<void> {
+    const { db } = this.deps;
+    const { campaign, run } = this.scope;
+    this.template = run
+      ? await loadTemplateVersion(db, run.template_id, run.template_version)
+      : campaign.template_id
+        ? await loadTemplateVersion(db, campaign.template_id, null)
+        : null;
+    const workspace = await db
+      .select({ id: workspaces.id, name: workspaces.name, postal_address: workspaces.postal_address })
+      .from(workspaces)
+      .where(eq(workspaces.id, campaign.workspace_id))
+      .get();
+    this.workspace = workspace ?? { id: campaign.workspace_id, name: "", postal_address: null };
+    const subscriberIds = claimed.flatMap((r) => (r.subscriber_id ? [r.subscriber_id] : []));
+    for (const part of chunk(subscriberIds, 500)) {
+      for (const s of await db.select().from(subscribers).where(inJsonList(subscribers.id, part))) this.subscribers.set(s.id, s);
+    }
+    this.state = await loadRoutingState(db, this.deps.env, campaign.workspace_id, campaign.sending_pool_id, this.now);
+    const domainIds = this.state.domains.map((d) => d.domain_id);
+    await this.session.load(
+      this.state.providers.map((p) => p.provider_id),
+      domainIds,
+    );
+    if (domainIds.length) {
+      for (const i of await db.select().from(sendingIdentities).where(inArray(sendingIdentities.domain_id, domainIds)))
+        this.identities.set(i.id, i);
+    }
+  }
+
+  private route(r: CampaignRecipient, index: number, ignoreCaps = false): RoutingDecision {
+    return routeForCampaign(this.state, this.scope.campaign, {
+      email: r.email,
+      sequence: index,
+      excludeProviderIds: [...r.failed_provider_ids, ...this.failedProviders],
+      ignoreCaps,
+    });
+  }
+
+  /** No route now: if only today's caps are in the way the recipient waits for room; otherwise nothing can carry it. */
+  private noRoute(r: CampaignRecipient, reasons: string[]): void {
+    if (this.route(r, 0, true).ok && r.attempts < MAX_ATTEMPTS) {
+      this.release(r, CAPPED_RETRY_SECONDS);
+      return;
+    }
+    this.fail(r, "no_route", reasons.join("; ") || "no sending domain and provider can carry this message");
+  }
+
+  /**
+   * Takes the batch's sends from each domain's DomainThrottle, its dedicated IP's, and each provider's
+   * ProviderLimiter — one call per domain, IP and provider, not one per recipient. Recipients beyond a grant
+   * wait: the queue delivers their messages again when there is room.
+   */
+  private async acquireCapacity(planned: Planned[]): Promise<Planned[]> {
+    const { env, db } = this.deps;
+    const count = (key: (p: Planned) => string | null) => {
+      const counts = new Map<string, number>();
+      for (const p of planned) {
+        const k = key(p);
+        if (k) counts.set(k, (counts.get(k) ?? 0) + 1);
+      }
+      return counts;
+    };
+    const ipOf = (p: Planned) => this.state.domains.find((d) => d.domain_id === p.routes[0].domain_id)?.dedicated_ip?.ip_id ?? null;
+    const [domains, ips, providers] = await Promise.all([
+      grants(
+        count((p) => p.routes[0].domain_id),
+        (id, n) =>
+          throttleFor(env, { type: "domain", id })
+            .acquire(n)
+            .then((g) => ({ granted: g.granted, retryMs: null })),
+      ),
+      grants(count(ipOf), (id, n) =>
+        throttleFor(env, { type: "ip", id })
+          .acquire(n)
+          .then((g) => ({ granted: g.granted, retryMs: null })),
+      ),
+      grants(
+        count((p) => p.routes[0].provider_id),
+        (id, n) => acquireProviderSends(db, env, id, n, this.now).then((g) => ({ granted: g.granted, retryMs: g.retry_after_ms })),
+      ),
+    ]);
+    const take = (pool: Map<string, { granted: number; retryMs: number | null }>, key: string | null) => {
+      if (key === null) return { ok: true, retryMs: null };
+      const grant = pool.get(key);
+      if (!grant || grant.granted <= 0) return { ok: false, retryMs: grant?.retryMs ?? null };
+      grant.granted--;
+      return { ok: true, retryMs: null };
+    };
+    const ready: Planned[] = [];
+    for (const p of planned) {
+      const provider = take(providers, p.routes[0].provider_id);
+      const domain = take(domains, p.routes[0].domain_id);
+      const ip = take(ips, ipOf(p));
+      if (provider.ok && domain.ok && ip.ok) ready.push(p);
+      else this.release(p.recipient, provider.ok ? CAPPED_RETRY_SECONDS : Math.max(1, (provider.retryMs ?? 1000) / 1000));
+    }
+    return ready;
+  }
+
+  private async sendOne({ recipient, routes }: Planned): Promise<void> {
+    const { campaign } = this.scope;
+    const subscriber = recipient.subscriber_id ? this.subscribers.get(recipient.subscriber_id) : undefined;
+    if (!subscriber) return this.fail(recipient, "subscriber_missing", "the subscriber was deleted or erased before the send");
+    const system = await systemValues(
+      this.deps.urls,
+      this.workspace,
+      subscriber,
+      campaign,
+      { email: recipient.email, name: recipient.recipient_name },
+      this.now,
+    );
+    let rendered: Awaited<ReturnType<typeof render>>;
+    try {
+      rendered = await render(this.template!, renderContext(campaign, subscriber, recipient.context, system));
+    } catch (error) {
+      if (error instanceof TemplateRenderError || error instanceof Error) return this.fail(recipient, "render_failed", error.message);
+      throw error;
+    }
+    const excluded = new Set(recipient.failed_provider_ids);
+    for (const route of routes) {
+      if (excluded.has(route.provider_id) || this.failedProviders.has(route.provider_id)) continue;
+      const domain = this.session.domain(route.domain_id);
+      const identity = this.identities.get(route.identity_id);
+      if (!domain || !identity) continue;
+      const message = buildMessage({
+        rendered,
+        sender: senderFor(campaign, identity, domain),
+        domain,
+        recipient,
+        campaign,
+        unsubscribeUrl: system.unsubscribe_url,
+        stream: this.scope.run ? "broadcast" : "transactional",
+        now: this.now,
+      });
+      try {
+        const receipt = await this.session.send(route.provider_id, route.domain_id, message);
+        return this.sent(recipient, route, receipt.providerMessageId);
+      } catch (error) {
+        const failure = error instanceof SendError ? error : new SendError("unknown", String(error));
+        if (failure.kind === "permanent") return this.fail(recipient, "provider_rejected", failure.reason, route);
+        if (failure.kind === "unknown") return this.unknown(recipient, failure.reason, route);
+        if (failure.kind === "config") {
+          this.failedProviders.add(route.provider_id);
+          await this.session.markUnhealthy(route.provider_id, failure.reason, this.now);
+          excluded.add(route.provider_id);
+          continue;
+        }
+        if (recipient.attempts >= MAX_ATTEMPTS) return this.fail(recipient, "retries_exhausted", failure.reason, route);
+        if (recipient.attempts >= RETRIES_BEFORE_FAILOVER && routes.length > 1) {
+          excluded.add(route.provider_id);
+          this.rememberFailedProvider(recipient, [...excluded]);
+          continue;
+        }
+        return this.release(recipient, (failure.retryAfterMs ?? backoffSeconds(recipient.attempts) * 1000) / 1000, [...excluded]);
+      }
+    }
+    if (recipient.attempts >= MAX_ATTEMPTS) return this.fail(recipient, "no_route", "every route failed for this recipient");
+    this.release(recipient, backoffSeconds(recipient.attempts), [...excluded]);
+  }
+
+  private rememberFailedProvider(r: CampaignRecipient, providerIds: string[]) {
+    r.failed_provider_ids = providerIds;
+  }
+
+  private claimed(r: CampaignRecipient) {
+    return and(eq(campaignRecipients.id, r.id), eq(campaignRecipients.status, "sending"));
+  }
+
+  private sent(r: CampaignRecipient, route: RouteChoice, providerMessageId: string) {
+    this.statements.push(
+      this.deps.db
+        .update(campaignRecipients)
+        .set({
+          status: "sent",
+          provider_id: route.provider_id,
+          sending_domain_id: route.domain_id,
+          sending_identity_id: route.identity_id,
+          provider_message_id: providerMessageId,
+          sent_at: this.now.toISOString(),
+          claimed_at: null,
+          failure_reason: null,
+          failure_detail: null,
+          updated_at: this.now.toISOString(),
+        })
+        .where(this.claimed(r)),
+    );
+    this.delta.sent++;
+  }
+
+  private fail(r: CampaignRecipient, reason: string, detail: string, route?: RouteChoice) {
+    this.statements.push(
+      this.deps.db
+        .update(campaignRecipients)
+        .set({
+          status: "failed",
+          failure_reason: reason,
+          failure_detail: detail,
+          claimed_at: null,
+          ...(route ? { provider_id: route.provider_id, sending_domain_id: route.domain_id, sending_identity_id: route.identity_id } : {}),
+          updated_at: this.now.toISOString(),
+        })
+        .where(this.claimed(r)),
+    );
+    this.delta.failed++;
+  }
+
+  private unknown(r: CampaignRecipient, detail: string, route: RouteChoice) {
+    this.statements.push(
+      this.deps.db
+        .update(campaignRecipients)
+        .set({
+          status: "unknown",
+          failure_reason: "outcome_unknown",
+          failure_detail: detail,
+          provider_id: route.provider_id,
+          sending_domain_id: route.domain_id,
+          sending_identity_id: route.identity_id,
+          claimed_at: null,
+          updated_at: this.now.toISOString(),
+        })
+        .where(this.claimed(r)),
+    );
+    this.delta.unknown++;
+  }
+
+  /** Gives the claim back: the recipient is `pending` again and its message is delivered again after the delay. */
+  private release(r: CampaignRecipient, delaySeconds: number, failedProviderIds?: string[]) {
+    const outcome = later(delaySeconds);
+    const retryAt = new Date(this.now.getTime() + (outcome.ack ? 0 : outcome.delaySeconds * 1000)).toISOString();
+    this.statements.push(
+      this.deps.db
+        .update(campaignRecipients)
+        .set({
+          status: "pending",
+          claimed_at: null,
+          retry_at: retryAt,
+          ...(failedProviderIds ? { failed_provider_ids: failedProviderIds } : {}),
+          updated_at: this.now.toISOString(),
+        })
+        .where(this.claimed(r)),
+    );
+    this.outcomes.set(r.id, outcome);
+  }
+
+  private async flush(): Promise<void> {
+    const { campaign, run } = this.scope;
+    const delta = this.delta;
+    this.delta = noChange();
+    const statements = this.statements.splice(0);
+    if (delta.sent || delta.failed || delta.unknown) statements.push(...addToCounters(this.deps.db, campaign.id, run?.id ?? null, delta));
+    const [first, ...rest] = statements;
+    if (first) await this.deps.db.batch([first, ...rest]);
+  }
+}
+
+async function grants(
+  counts: Map<string, number>,
+  acquire: (id: string, n: number) => Promise<{ granted: number; retryMs: number | null }>,
+): Promise<Map<string, { granted: number; retryMs: number | null }>> {
+  const entries = await Promise.all([...counts].map(async ([id, n]) => [id, await acquire(id, n)] as const));
+  return new Map(entries);
+}

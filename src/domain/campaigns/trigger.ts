@@ -1,0 +1,180 @@
+import { and, eq } from "drizzle-orm";
+import type { SendEmailMessage } from "../../../queues/messages";
+import {
+  type CampaignRecipient,
+  campaignRecipients,
+  campaignTriggerKeys,
+  emailCampaigns,
+  type Subscriber,
+  subscribers,
+} from "../../db/schema";
+import { sha256Hex } from "../../lib/crypto";
+import { newId } from "../../lib/ids";
+import { normalizeEmail } from "../audience/emails";
+import { createSubscriber } from "../audience/subscribers";
+import { conflict, invalidField, notFound } from "../errors";
+import { type DeliveryDeps, deliverBatch } from "./deliver";
+import { decideDelivery } from "./delivery-decision";
+
+export interface TriggerInput {
+  subscriber_id?: string;
+  email?: string;
+  name?: string | null;
+  /** Per-send values: they override the campaign's template_context and the subscriber's attributes. */
+  context?: Record<string, unknown>;
+}
+
+export interface TriggerDeps extends DeliveryDeps {
+  /** Puts a send that must be tried again later on the send queue. */
+  enqueueLater(message: SendEmailMessage, delaySeconds: number): Promise<void>;
+}
+
+export interface TriggerResult {
+  recipient: CampaignRecipient;
+  /** True when an earlier request with the same Idempotency-Key made this recipient. */
+  replayed: boolean;
+}
+
+/** Longest Idempotency-Key kept; keys are opaque to us (clients often use UUIDs). */
+export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
+
+async function subscriberFor(deps: DeliveryDeps, workspaceId: string, input: TriggerInput): Promise<Subscriber> {
+  const { db } = deps;
+  if (input.subscriber_id) {
+    const found = await db
+      .select()
+      .from(subscribers)
+      .where(and(eq(subscribers.workspace_id, workspaceId), eq(subscribers.id, input.subscriber_id)))
+      .get();
+    if (!found) throw invalidField("body", "subscriber_id", "No such subscriber in this workspace");
+    return found;
+  }
+  const email = normalizeEmail(input.email);
+  if (!email) throw invalidField("body", "email", "must be an email address");
+  const byEmail = () =>
+    db
+      .select()
+      .from(subscribers)
+      .where(and(eq(subscribers.workspace_id, workspaceId), eq(subscribers.email, email)))
+      .get();
+  const existing = await byEmail();
+  if (existing) return existing;
+  try {
+    await createSubscriber(db, workspaceId, { email, name: input.name ?? null });
+  } catch (error) {
+    // Another request created the same address a moment ago: use theirs.
+    const raced = await byEmail();
+    if (raced) return raced;
+    throw error;
+  }
+  return (await byEmail()) as Subscriber;
+}
+
+async function replay(deps: DeliveryDeps, campaignId: string, key: string, requestHash: string): Promise<TriggerResult | null> {
+  const previous = await deps.db
+    .select()
+    .from(campaignTriggerKeys)
+    .where(and(eq(campaignTriggerKeys.campaign_id, campaignId), eq(campaignTriggerKeys.idempotency_key, key)))
+    .get();
+  if (!previous) return null;
+  if (previous.request_hash !== requestHash) {
+    throw invalidField("header", "Idempotency-Key", "was already used with a different request body for this campaign");
+  }
+  const recipient = await deps.db.select().from(campaignRecipients).where(eq(campaignRecipients.id, previous.recipient_id)).get();
+  if (!recipient) throw notFound("Recipient of the earlier request");
+  return { recipient, replayed: true };
+}
+
+/**
+ * Sends one message of a triggered campaign now: the transactional send API, and what automation calls. The
+ * recipient is recorded like any other (suppression, opt-outs and frequency caps apply and are recorded as the
+ * reason it failed). With an Idempotency-Key, a repeat of the same request returns the first request's recipient
+ * and sends nothing.
+ */
+export async function triggerSend(
+  deps: TriggerDeps,
+  workspaceId: string,
+  campaignId: string,
+  input: TriggerInput,
+  idempotencyKey: string | null,
+  now: Date,
+): Promise<TriggerResult> {
+  const { db } = deps;
+  const campaign = await db
+    .select()
+    .from(emailCampaigns)
+    .where(and(eq(emailCampaigns.workspace_id, workspaceId), eq(emailCampaigns.id, campaignId)))
+    .get();
+  if (!campaign) throw notFound("Campaign");
+  if (campaign.campaign_type !== "triggered") {
+    throw conflict(`Only triggered campaigns can be triggered; this campaign is ${campaign.campaign_type}`);
+  }
+  if (campaign.status === "paused" || campaign.status === "cancelled") {
+    throw conflict(
+      `The campaign is ${campaign.status}; ${campaign.status === "paused" ? "resume it" : "a cancelled campaign sends nothing"}`,
+    );
+  }
+  if (!campaign.template_id) throw conflict("The campaign has no template to send; set template_id first");
+
+  const requestHash = await sha256Hex(
+    JSON.stringify([input.subscriber_id ?? null, input.email ?? null, input.name ?? null, input.context ?? {}]),
+  );
+  if (idempotencyKey) {
+    const previous = await replay(deps, campaign.id, idempotencyKey, requestHash);
+    if (previous) return previous;
+  }
+
+  const subscriber = await subscriberFor(deps, workspaceId, input);
+  const decision = await decideDelivery(db, campaign, subscriber, now);
+  const recipientId = newId("rcp");
+  const iso = now.toISOString();
+  const insertRecipient = db.insert(campaignRecipients).values({
+    id: recipientId,
+    workspace_id: workspaceId,
+    campaign_id: campaign.id,
+    run_id: null,
+    subscriber_id: subscriber.id,
+    email: subscriber.email,
+    recipient_name: input.name ?? subscriber.name,
+    context: input.context ?? {},
+    status: decision.send ? "pending" : "failed",
+    failure_reason: decision.send ? null : decision.reason,
+    failure_detail: decision.send ? null : (decision.detail ?? null),
+    enqueued_at: decision.send ? iso : null,
+    created_at: iso,
+    updated_at: iso,
+  });
+  try {
+    if (idempotencyKey) {
+      await db.batch([
+        insertRecipient,
+        db.insert(campaignTriggerKeys).values({
+          campaign_id: campaign.id,
+          idempotency_key: idempotencyKey,
+          workspace_id: workspaceId,
+          recipient_id: recipientId,
+          request_hash: requestHash,
+        }),
+      ]);
+    } else {
+      await insertRecipient;
+    }
+  } catch (error) {
+    // The same key arrived twice at once: the batch is one transaction, so the loser wrote nothing.
+    const previous = idempotencyKey ? await replay(deps, campaign.id, idempotencyKey, requestHash) : null;
+    if (previous) return previous;
+    throw error;
+  }
+
+  if (decision.send) {
+    const outcome = (await deliverBatch(deps, [recipientId], now)).get(recipientId);
+    if (outcome && !outcome.ack) {
+      await deps.enqueueLater(
+        { kind: "send_email", workspace_id: workspaceId, campaign_id: campaign.id, recipient_id: recipientId },
+        outcome.delaySeconds,
+      );
+    }
+  }
+  const recipient = await db.select().from(campaignRecipients).where(eq(campaignRecipients.id, recipientId)).get();
+  return { recipient: recipient as CampaignRecipient, replayed: false };
+}

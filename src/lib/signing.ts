@@ -1,0 +1,227 @@
+/**
+ * Signing with TRACKING_SIGNING_KEY: the one place that turns the secret into keys and tokens. Preference links,
+ * one-click unsubscribe and tracking links (open pixel, click) all go through here.
+ *
+ * - Rotation: TRACKING_SIGNING_KEY signs; the secrets in TRACKING_SIGNING_KEYS_OLD still verify what they signed
+ *   and never sign again. Each token carries a key id (kid: the first 4 bytes of SHA-256 of the secret), so
+ *   verification picks the secret by id instead of trying them all.
+ * - Per-purpose keys: nothing is keyed with the secret itself. Every use derives its own key with HKDF-SHA-256
+ *   under a label of its own, so a token made for one purpose never verifies for another.
+ * - Tokens are canonical unpadded base64url: one spelling per token, so flipping the spare bits of the last
+ *   character does not make a second valid token.
+ *
+ * Only WebCrypto is used, so this runs in workerd and in Node alike.
+ */
+import { base64UrlToBytes, bytesToBase64Url, toHex } from "./encoding";
+
+export interface SigningKeys {
+  /** The current secret: signs new tokens and verifies them. */
+  TRACKING_SIGNING_KEY: string;
+  /** Retired secrets, separated by commas or whitespace: still verify tokens they signed, never sign new ones. */
+  TRACKING_SIGNING_KEYS_OLD?: string;
+}
+
+/**
+ * What a signed token is for. A new use adds its name here; its key is derived under a label no other use has.
+ * (Preference tokens are encrypted as well as signed and derive their own keys with `SigningSecret` directly.)
+ */
+export const TOKEN_PURPOSES = ["open-pixel", "click-link"] as const;
+export type TokenPurpose = (typeof TOKEN_PURPOSES)[number];
+
+export const KID_BYTES = 4;
+const TOKEN_VERSION = 1;
+const HEADER_BYTES = 1 + KID_BYTES;
+/** HMAC-SHA-256 truncated to 128 bits (NIST SP 800-107 allows it): forging one still takes 2^128 tries, and the
+ * links stay 22 characters shorter. */
+export const TAG_BYTES = 16;
+/**
+ * The longest token `verifyToken` reads, checked before any decoding or hashing, and so the largest `signToken`
+ * makes: room for a click link's URL of about 3 KB with its ids.
+ */
+export const MAX_TOKEN_CHARS = 4096;
+const MAX_PAYLOAD_BYTES = Math.floor((MAX_TOKEN_CHARS * 3) / 4) - HEADER_BYTES - TAG_BYTES;
+
+const HKDF_SALT = "flarecast";
+/** Distinct from every label a caller of `SigningSecret` passes (those name their own construction). */
+const tokenLabel = (purpose: TokenPurpose) => `flarecast/signed-token/${purpose}/v1`;
+
+const encoder = new TextEncoder();
+
+/**
+ * Compares two byte strings (or the UTF-8 of two strings) in time that depends only on their lengths, never on
+ * where they differ. Different lengths are simply unequal: use it for MACs and digests, whose length is no
+ * secret; to compare secrets of any length hash both first (`secretsEqual` in ./crypto).
+ */
+export function timingSafeEqual(a: Uint8Array | string, b: Uint8Array | string): boolean {
+  const x = typeof a === "string" ? encoder.encode(a) : a;
+  const y = typeof b === "string" ? encoder.encode(b) : b;
+  if (x.length !== y.length) return false;
+  let diff = 0;
+  for (let i = 0; i < x.length; i++) diff |= x[i] ^ y[i];
+  return diff === 0;
+}
+
+/** The bytes of canonical unpadded base64url, or null for anything else (padding, `+` `/`, spare bits set). */
+export function canonicalBase64UrlToBytes(text: string): Uint8Array | null {
+  const bytes = base64UrlToBytes(text);
+  return bytes && bytesToBase64Url(bytes) === text ? bytes : null;
+}
+
+/** The key id of a signing secret: the first 8 hex characters of its SHA-256. */
+export async function keyId(secret: string): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(secret)));
+  return toHex(digest.subarray(0, KID_BYTES));
+}
+
+/** One signing secret, with its id and the keys derived from it (each derived once per isolate). */
+export class SigningSecret {
+  private readonly derived = new Map<string, Promise<CryptoKey>>();
+
+  private constructor(
+    readonly kid: Uint8Array,
+    readonly kidHex: string,
+    private readonly ikm: CryptoKey,
+  ) {}
+
+  static async of(secret: string): Promise<SigningSecret> {
+    const kidHex = await keyId(secret);
+    const kid = new Uint8Array(kidHex.match(/../g)!.map((hex) => Number.parseInt(hex, 16)));
+    const ikm = await crypto.subtle.importKey("raw", encoder.encode(secret), "HKDF", false, ["deriveKey"]);
+    return new SigningSecret(kid, kidHex, ikm);
+  }
+
+  /** An HMAC-SHA-256 key derived under `label`; each label must name exactly one use. */
+  hmacKey(label: string): Promise<CryptoKey> {
+    return this.derive(label, { name: "HMAC", hash: "SHA-256", length: 256 }, ["sign"]);
+  }
+
+  /** An AES-256-CTR key derived under `label`; each label must name exactly one use. */
+  aesCtrKey(label: string): Promise<CryptoKey> {
+    return this.derive(label, { name: "AES-CTR", length: 256 }, ["encrypt", "decrypt"]);
+  }
+
+  private derive(label: string, algorithm: SubtleCryptoImportKeyAlgorithm, usages: string[]): Promise<CryptoKey> {
+    const cacheKey = `${algorithm.name}:${label}`;
+    let key = this.derived.get(cacheKey);
+    if (!key) {
+      const hkdf = { name: "HKDF", hash: "SHA-256", salt: encoder.encode(HKDF_SALT), info: encoder.encode(label) };
+      key = crypto.subtle.deriveKey(hkdf, this.ikm, algorithm, false, usages);
+      key.catch(() => this.derived.delete(cacheKey));
+      this.derived.set(cacheKey, key);
+    }
+    return key;
+  }
+}
+
+/** Per isolate (per process in Node): importing and hashing a secret costs more than signing with it. */
+const secrets = new Map<string, Promise<SigningSecret>>();
+
+function signingSecret(secret: string): Promise<SigningSecret> {
+  let loaded = secrets.get(secret);
+  if (!loaded) {
+    loaded = SigningSecret.of(secret);
+    loaded.catch(() => secrets.delete(secret));
+    secrets.set(secret, loaded);
+  }
+  return loaded;
+}
+
+const retiredSecrets = (keys: SigningKeys) =>
+  (keys.TRACKING_SIGNING_KEYS_OLD ?? "").split(/[\s,]+/).filter((secret) => secret && secret !== keys.TRACKING_SIGNING_KEY);
+
+/** The secret new tokens are signed with. */
+export function currentSecret(keys: SigningKeys): Promise<SigningSecret> {
+  return signingSecret(keys.TRACKING_SIGNING_KEY);
+}
+
+/**
+ * The secrets, current first, whose id is `kid`: those that may have signed a token carrying it. Usually one;
+ * two secrets can share a 4-byte id, and then both are tried.
+ */
+export async function secretsWithId(keys: SigningKeys, kid: Uint8Array): Promise<SigningSecret[]> {
+  const all = await Promise.all([keys.TRACKING_SIGNING_KEY, ...retiredSecrets(keys)].map(signingSecret));
+  return all.filter((secret) => timingSafeEqual(secret.kid, kid));
+}
+
+function assertPurpose(purpose: TokenPurpose): void {
+  if (!TOKEN_PURPOSES.includes(purpose)) throw new Error(`unknown token purpose "${purpose}"`);
+}
+
+async function tagOf(secret: SigningSecret, purpose: TokenPurpose, signed: Uint8Array): Promise<Uint8Array> {
+  const mac = await crypto.subtle.sign("HMAC", await secret.hmacKey(tokenLabel(purpose)), signed);
+  return new Uint8Array(mac, 0, TAG_BYTES);
+}
+
+/**
+ * A token for `purpose` carrying `payload`, signed with the current secret:
+ * base64url( version ‖ kid ‖ payload ‖ HMAC-SHA-256(purpose key, version ‖ kid ‖ payload)[0..16) ).
+ * The payload is readable by anyone holding the token (it is signed, not encrypted), and the same payload always
+ * gives the same token. Throws when the token would be longer than MAX_TOKEN_CHARS.
+ */
+export async function signToken(keys: SigningKeys, purpose: TokenPurpose, payload: Uint8Array): Promise<string> {
+  assertPurpose(purpose);
+  if (payload.length > MAX_PAYLOAD_BYTES) throw new Error(`token payload longer than ${MAX_PAYLOAD_BYTES} bytes`);
+  const secret = await currentSecret(keys);
+  const signed = new Uint8Array(HEADER_BYTES + payload.length + TAG_BYTES);
+  signed[0] = TOKEN_VERSION;
+  signed.set(secret.kid, 1);
+  signed.set(payload, HEADER_BYTES);
+  signed.set(await tagOf(secret, purpose, signed.subarray(0, HEADER_BYTES + payload.length)), HEADER_BYTES + payload.length);
+  return bytesToBase64Url(signed);
+}
+
+/**
+ * The payload of a token `signToken` made for `purpose` with the current or a retired secret, or null for
+ * anything else: malformed, non-canonical, too long, altered, made for another purpose or by an unknown secret.
+ * Never throws on its input.
+ */
+export async function verifyToken(keys: SigningKeys, purpose: TokenPurpose, token: string): Promise<Uint8Array | null> {
+  assertPurpose(purpose);
+  if (typeof token !== "string" || token.length > MAX_TOKEN_CHARS) return null;
+  const bytes = canonicalBase64UrlToBytes(token);
+  if (!bytes || bytes.length < HEADER_BYTES + TAG_BYTES || bytes[0] !== TOKEN_VERSION) return null;
+  const signed = bytes.subarray(0, bytes.length - TAG_BYTES);
+  const tag = bytes.subarray(bytes.length - TAG_BYTES);
+  for (const secret of await secretsWithId(keys, bytes.subarray(1, HEADER_BYTES))) {
+    if (timingSafeEqual(await tagOf(secret, purpose, signed), tag)) return bytes.slice(HEADER_BYTES, signed.length);
+  }
+  return null;
+}
+
+/**
+ * Several strings as one payload: each its UTF-8 with a 2-byte big-endian length in front. For tokens that bind
+ * a few values, such as a click link's campaign id, recipient id and URL.
+ */
+export function packFields(fields: readonly string[]): Uint8Array {
+  const encoded = fields.map((field) => encoder.encode(field));
+  const out = new Uint8Array(encoded.reduce((n, field) => n + 2 + field.length, 0));
+  let at = 0;
+  for (const field of encoded) {
+    if (field.length > 0xffff) throw new Error("token field longer than 65535 bytes");
+    out[at++] = field.length >> 8;
+    out[at++] = field.length & 0xff;
+    out.set(field, at);
+    at += field.length;
+  }
+  return out;
+}
+
+const strictDecoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+/** Exactly `count` fields `packFields` wrote, or null when the bytes are anything else. */
+export function unpackFields(bytes: Uint8Array, count: number): string[] | null {
+  const fields: string[] = [];
+  let at = 0;
+  while (fields.length < count && at + 2 <= bytes.length) {
+    const length = (bytes[at] << 8) | bytes[at + 1];
+    at += 2;
+    if (at + length > bytes.length) return null;
+    try {
+      fields.push(strictDecoder.decode(bytes.subarray(at, at + length)));
+    } catch {
+      return null;
+    }
+    at += length;
+  }
+  return fields.length === count && at === bytes.length ? fields : null;
+}

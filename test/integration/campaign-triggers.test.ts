@@ -1,0 +1,106 @@
+import { eq } from "drizzle-orm";
+import PostalMime from "postal-mime";
+import { describe, expect, it } from "vitest";
+import type { SendEmailMessage } from "../../queues/messages";
+import { campaignRecipients, capturedMessages, emailCampaigns } from "../../src/db/schema";
+import { sendTestEmails } from "../../src/domain/campaigns/test-send";
+import { type TriggerDeps, triggerSend } from "../../src/domain/campaigns/trigger";
+import { ConflictError, InvalidFieldsError } from "../../src/domain/errors";
+import { db, deliveryDeps, readCampaign, sendingSetup, startedRun } from "../factories/campaigns";
+
+const later: { message: SendEmailMessage; delaySeconds: number }[] = [];
+const deps = (): TriggerDeps => ({
+  ...deliveryDeps(),
+  enqueueLater: async (message, delaySeconds) => {
+    later.push({ message, delaySeconds });
+  },
+});
+
+async function triggeredCampaign() {
+  const setup = await sendingSetup({ subscribers: [{ email: "known@example.com", name: "Known", attributes: { plan: "pro" } }] });
+  const { campaignId } = await startedRun(setup, { campaign_type: "triggered", status: "draft", current_run_id: null });
+  return { setup, campaignId };
+}
+
+const captured = (campaignId: string) => db.select().from(capturedMessages).where(eq(capturedMessages.campaign_id, campaignId));
+
+describe("triggered sends", () => {
+  it("sends one message now to a new address, creating its subscriber, with the trigger's context", async () => {
+    const { setup, campaignId } = await triggeredCampaign();
+    const { recipient, replayed } = await triggerSend(
+      deps(),
+      setup.workspace.id,
+      campaignId,
+      { email: "New.Person@Example.com", name: "New", context: { first_name: "Nova" } },
+      null,
+      new Date(),
+    );
+    expect(replayed).toBe(false);
+    expect(recipient).toMatchObject({ status: "sent", email: "new.person@example.com", run_id: null });
+    const [message] = await captured(campaignId);
+    expect((await PostalMime.parse(message.raw)).subject).toBe("Hello Nova");
+    expect(await readCampaign(campaignId)).toMatchObject({ sent_count: 1 });
+  });
+
+  it("sends once for two requests with the same Idempotency-Key, and refuses the key with another body", async () => {
+    const { setup, campaignId } = await triggeredCampaign();
+    const input = { email: "known@example.com", context: { order: "A-1" } };
+    const first = await triggerSend(deps(), setup.workspace.id, campaignId, input, "order-A-1", new Date());
+    const again = await triggerSend(deps(), setup.workspace.id, campaignId, input, "order-A-1", new Date());
+    expect(again).toEqual({ recipient: first.recipient, replayed: true });
+    expect(await captured(campaignId)).toHaveLength(1);
+    await expect(
+      triggerSend(deps(), setup.workspace.id, campaignId, { ...input, context: { order: "B-2" } }, "order-A-1", new Date()),
+    ).rejects.toBeInstanceOf(InvalidFieldsError);
+    const concurrent = await Promise.all(
+      [1, 2, 3].map(() => triggerSend(deps(), setup.workspace.id, campaignId, { email: "known@example.com" }, "same-moment", new Date())),
+    );
+    expect(new Set(concurrent.map((r) => r.recipient.id)).size).toBe(1);
+    expect(await captured(campaignId)).toHaveLength(2);
+  });
+
+  it("records a suppressed address as failed with its reason and sends nothing", async () => {
+    const { setup, campaignId } = await triggeredCampaign();
+    await setup.marketing("/suppressions", "POST", { email: "known@example.com" });
+    const { recipient } = await triggerSend(deps(), setup.workspace.id, campaignId, { email: "known@example.com" }, null, new Date());
+    expect(recipient).toMatchObject({ status: "failed", failure_reason: "suppression_list" });
+    expect(await captured(campaignId)).toHaveLength(0);
+  });
+
+  it("refuses triggers on a campaign that is not triggered, is paused, or names a foreign subscriber", async () => {
+    const { setup, campaignId } = await triggeredCampaign();
+    const other = await sendingSetup();
+    await expect(
+      triggerSend(deps(), setup.workspace.id, campaignId, { subscriber_id: other.subscribers[0].id }, null, new Date()),
+    ).rejects.toMatchObject({ fields: [expect.objectContaining({ path: "subscriber_id" })] });
+    await db.update(emailCampaigns).set({ status: "paused" }).where(eq(emailCampaigns.id, campaignId));
+    await expect(triggerSend(deps(), setup.workspace.id, campaignId, { email: "a@example.com" }, null, new Date())).rejects.toBeInstanceOf(
+      ConflictError,
+    );
+    const oneTime = await startedRun(setup);
+    await expect(
+      triggerSend(deps(), setup.workspace.id, oneTime.campaignId, { email: "a@example.com" }, null, new Date()),
+    ).rejects.toBeInstanceOf(ConflictError);
+  });
+});
+
+describe("test sends", () => {
+  it("renders with sample values under the given context, marks the subject, and records no recipient", async () => {
+    const setup = await sendingSetup();
+    const { campaignId } = await startedRun(setup, { status: "draft", current_run_id: null });
+    const results = await sendTestEmails(
+      deliveryDeps(),
+      setup.workspace.id,
+      campaignId,
+      { emails: ["qa@example.com"], context: { first_name: "Tester" } },
+      new Date(),
+    );
+    expect(results).toEqual([expect.objectContaining({ email: "qa@example.com", status: "sent", provider_id: setup.providers[0].id })]);
+    const [message] = await captured(campaignId);
+    const parsed = await PostalMime.parse(message.raw);
+    expect(parsed.subject).toBe("[Test] Hello Tester");
+    expect(parsed.headers.find((h) => h.key === "x-flarecast-test")?.value).toBe("1");
+    expect(await db.select().from(campaignRecipients).where(eq(campaignRecipients.campaign_id, campaignId))).toHaveLength(0);
+    expect(await readCampaign(campaignId)).toMatchObject({ sent_count: 0, total_recipients: 0 });
+  });
+});
