@@ -224,6 +224,15 @@ export async function subscriberId(workspaceId: string, email: string): Promise<
   return row.id;
 }
 
+/**
+ * A send window that is closed now (it opens in two hours), so that a started run keeps its one reader `pending`
+ * and the campaign stays `sending` while a test looks at it: the real dispatcher runs in these tests.
+ */
+export function closedWindow(now = new Date()) {
+  const at = (hours: number) => new Date(now.getTime() + hours * 3_600_000).toISOString().slice(11, 16);
+  return { start: at(2), end: at(3), timezone: "UTC" };
+}
+
 let domains = 0;
 
 /** A sending domain row in the given status, written straight to D1 (verification is not what these tests are about). */
@@ -247,6 +256,7 @@ export async function campaignWorkspace({ provider = "capture" }: { provider?: "
     body_html: "<p>Hello {{ recipient_name }}</p><a href='{{ unsubscribe_url }}'>Unsubscribe</a>",
   });
   const list = await call("email-marketing/lists", "POST", { name: "Readers" });
+  await call(`email-marketing/lists/${list.json.id}/subscribers`, "POST", { subscribers: [{ email: "reader@example.com" }] });
   const domain = await insertSendingDomain(workspace.id, "verified");
   const identity = await call("email-infrastructure/identities", "POST", {
     domain_id: domain.id,
@@ -266,7 +276,13 @@ export async function campaignWorkspace({ provider = "capture" }: { provider?: "
     if (res.status !== 201) throw new Error(`campaign setup failed: ${res.status} ${res.text}`);
   const campaigns = (path = "", method = "GET", body?: unknown) => call(`email-marketing/campaigns${path}`, method, body);
   const draft = async (overrides: Record<string, unknown> = {}) => {
-    const res = await campaigns("", "POST", { name: "December", template_id: template.json.id, list_id: list.json.id, ...overrides });
+    const res = await campaigns("", "POST", {
+      name: "December",
+      template_id: template.json.id,
+      list_id: list.json.id,
+      send_window: closedWindow(),
+      ...overrides,
+    });
     if (res.status !== 201) throw new Error(`campaign creation failed: ${res.status} ${res.text}`);
     return res.json;
   };

@@ -6,6 +6,7 @@ import { campaignRecipients, capturedMessages, emailCampaigns } from "../../src/
 import { sendTestEmails } from "../../src/domain/campaigns/test-send";
 import { type TriggerDeps, triggerSend } from "../../src/domain/campaigns/trigger";
 import { ConflictError, InvalidFieldsError } from "../../src/domain/errors";
+import { api } from "../factories/api";
 import { db, deliveryDeps, readCampaign, sendingSetup, startedRun } from "../factories/campaigns";
 
 const later: { message: SendEmailMessage; delaySeconds: number }[] = [];
@@ -102,5 +103,52 @@ describe("test sends", () => {
     expect(parsed.headers.find((h) => h.key === "x-flarecast-test")?.value).toBe("1");
     expect(await db.select().from(campaignRecipients).where(eq(campaignRecipients.campaign_id, campaignId))).toHaveLength(0);
     expect(await readCampaign(campaignId)).toMatchObject({ sent_count: 0, total_recipients: 0 });
+  });
+});
+
+describe("the trigger and test endpoints", () => {
+  it("answers 201 then 200 with Idempotent-Replayed for a repeated key, and 422 with a path for a bad body", async () => {
+    const { setup, campaignId } = await triggeredCampaign();
+    const trigger = (body: unknown, key?: string) =>
+      api(`/workspaces/${setup.workspace.id}/email-marketing/campaigns/${campaignId}/trigger`, {
+        method: "POST",
+        token: setup.key,
+        body,
+        headers: key ? { "idempotency-key": key } : {},
+      });
+    const first = await trigger({ email: "buyer@example.com", context: { first_name: "Bea" } }, "checkout-1");
+    expect(first.status, first.text).toBe(201);
+    expect(first.headers.get("idempotent-replayed")).toBe("false");
+    expect(first.json).toMatchObject({ status: "sent", email: "buyer@example.com" });
+    const again = await trigger({ email: "buyer@example.com", context: { first_name: "Bea" } }, "checkout-1");
+    expect(again.status).toBe(200);
+    expect(again.headers.get("idempotent-replayed")).toBe("true");
+    expect(again.json.id).toBe(first.json.id);
+    expect(await captured(campaignId)).toHaveLength(1);
+
+    const both = await trigger({ email: "x@example.com", subscriber_id: "sub_x" });
+    expect(both.status).toBe(422);
+    expect(both.json.errors[0].path).toBe("subscriber_id");
+    const neither = await trigger({ context: {} });
+    expect(neither.status).toBe(422);
+    const longKey = await trigger({ email: "x@example.com" }, "k".repeat(300));
+    expect(longKey.status).toBe(422);
+    expect(await captured(campaignId)).toHaveLength(1);
+  });
+
+  it("sends a test through POST …/test and answers one result per address", async () => {
+    const setup = await sendingSetup();
+    const { campaignId } = await startedRun(setup, { status: "draft", current_run_id: null });
+    const res = await setup.marketing(`/campaigns/${campaignId}/test`, "POST", { emails: ["a@example.com", "b@example.com"] });
+    expect(res.status, res.text).toBe(200);
+    expect(res.json.data.map((r: { email: string; status: string }) => [r.email, r.status])).toEqual([
+      ["a@example.com", "sent"],
+      ["b@example.com", "sent"],
+    ]);
+    const tooMany = await setup.marketing(`/campaigns/${campaignId}/test`, "POST", {
+      emails: Array.from({ length: 11 }, (_, i) => `t${i}@example.com`),
+    });
+    expect(tooMany.status).toBe(422);
+    expect(tooMany.json.errors[0].path).toBe("emails");
   });
 });

@@ -279,9 +279,12 @@ async function finishIfComplete(db: Database, campaign: EmailCampaign, run: Camp
     .returning({ id: campaignRuns.id });
   if (finished.length === 0) return true;
   await recountRun(db, campaign.id, run.id);
+  // After the occurrence this run was for, even if it finished before that time (a run started early by hand):
+  // the same occurrence must not start a second run.
+  const after = new Date(Math.max(now.getTime(), Date.parse(run.scheduled_for)));
   const following =
     campaign.campaign_type === "recurring" && campaign.recurrence_cron
-      ? nextOccurrence(campaign.recurrence_cron, campaign.recurrence_timezone ?? "UTC", now)
+      ? nextOccurrence(campaign.recurrence_cron, campaign.recurrence_timezone ?? "UTC", after)
       : null;
   await db
     .update(emailCampaigns)

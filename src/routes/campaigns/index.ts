@@ -1,8 +1,9 @@
 import { createRouter } from "../../lib/create-app";
+import * as sendHandlers from "./campaign-sends.handlers";
+import * as sendRoutes from "./campaign-sends.routes";
 import * as handlers from "./campaigns.handlers";
 import * as routes from "./campaigns.routes";
 
-/** Test sends and triggered sends of a campaign live in their own routes file and are added next to these. */
 export const campaignsRouter = createRouter()
   .openapi(routes.listCampaigns, handlers.listCampaigns)
   .openapi(routes.createCampaign, handlers.createCampaign)
@@ -17,4 +18,6 @@ export const campaignsRouter = createRouter()
   .openapi(routes.listRecipients, handlers.listRecipients)
   .openapi(routes.getRecipient, handlers.getRecipient)
   .openapi(routes.listRuns, handlers.listRuns)
-  .openapi(routes.getRun, handlers.getRun);
+  .openapi(routes.getRun, handlers.getRun)
+  .openapi(sendRoutes.testCampaign, sendHandlers.testCampaign)
+  .openapi(sendRoutes.triggerCampaign, sendHandlers.triggerCampaign);
