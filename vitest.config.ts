@@ -1,6 +1,7 @@
+import { readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
+import { tmpdir } from "node:os";
 import path from "node:path";
-import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { configDefaults, defineConfig } from "vitest/config";
 import { TEST_SECRETS } from "./test/secrets.ts";
 
@@ -15,7 +16,23 @@ function freePort(): Promise<number> {
   });
 }
 
+/**
+ * workerd trusts the certificates in NODE_EXTRA_CA_CERTS besides the public roots, and miniflare reads the
+ * variable once, when it is first imported: so the test CA that signed the TLS stand-ins' certificate is added
+ * here (to whatever the variable already names), before the plugin is imported below.
+ */
+function trustTestCertificateAuthority(): void {
+  const testCa = readFileSync(path.join(import.meta.dirname, "test/stand-ins/tls/ca.pem"), "utf8");
+  const existing = process.env.NODE_EXTRA_CA_CERTS ? readFileSync(process.env.NODE_EXTRA_CA_CERTS, "utf8") : "";
+  if (existing.includes(testCa)) return;
+  const bundle = path.join(tmpdir(), `flarecast-test-ca-${process.pid}.pem`);
+  writeFileSync(bundle, `${existing}\n${testCa}`);
+  process.env.NODE_EXTRA_CA_CERTS = bundle;
+}
+
 export default defineConfig(async () => {
+  trustTestCertificateAuthority();
+  const { cloudflareTest, readD1Migrations } = await import("@cloudflare/vitest-plugin");
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
   // Chosen here, before the stand-ins start, so the Worker's bindings and the stand-ins agree; the stand-ins'
   // global setup reads them from the environment it shares with this file.

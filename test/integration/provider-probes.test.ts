@@ -296,13 +296,22 @@ describe("SMTP probe (EHLO, AUTH, QUIT over cloudflare:sockets)", () => {
     expect(result).toEqual({ ok: false, detail: `127.0.0.1:${ports.loginOnly}: the server does not offer STARTTLS` });
   });
 
-  // The TLS paths end in a refused certificate here, by design of the runtime: workerd checks a server's
-  // certificate against public trust roots and offers no way to trust a local one, so no stand-in can complete
-  // a handshake. smtp-server's built-in certificate is refused with "TLS handshake failed: invalid peer
-  // certificate: Other(OtherError(UnsupportedCertVersion))" and a freshly made self-signed one with
-  // "…(CaUsedAsEndEntity)"; workerd hands the Worker only "internal error" (STARTTLS) or "proxy request failed,
-  // cannot connect to the specified address" (implicit TLS). These tests pin that the upgrade is attempted and
-  // that the refusal is a clean failure; a successful STARTTLS login needs a server with a real certificate.
+  // workerd checks a server's certificate against the public roots and NODE_EXTRA_CA_CERTS, where
+  // vitest.config.ts adds the test CA that signed the trusted stand-ins' certificate. smtp-server's built-in
+  // certificate is refused with "TLS handshake failed: invalid peer certificate:
+  // Other(OtherError(UnsupportedCertVersion))"; workerd hands the Worker only "internal error" (STARTTLS) or
+  // "proxy request failed, cannot connect to the specified address" (implicit TLS). These tests pin that a
+  // refusal is a clean failure, and that a trusted certificate completes the login.
+  it.each([
+    ["STARTTLS", "starttls", () => ports.trustedStartTls],
+    ["implicit TLS", "implicit", () => ports.trustedImplicitTls],
+  ] as const)("logs in over %s with a trusted certificate", async (transport, tls, port) => {
+    expect(await probe("smtp", smtp({ port: port(), tls }))).toEqual({
+      ok: true,
+      detail: `authenticated as ${CREDS.smtp.username} at 127.0.0.1:${port()} with AUTH PLAIN over ${transport}`,
+    });
+  });
+
   it("upgrades with STARTTLS and fails cleanly on a certificate the runtime does not trust", async () => {
     const result = await probe("smtp", smtp({ tls: "starttls" }));
     expect(result.ok).toBe(false);

@@ -32,6 +32,14 @@ export interface SmtpStandInPorts {
   silent: number;
   /** Was free when the setup ran and nothing listens on it. */
   closed: number;
+  /** Does not offer PIPELINING, so a client must wait for each reply; accepts messages up to 50,000 bytes. */
+  noPipelining: number;
+  /** Offers STARTTLS with a certificate workerd trusts (the test CA's), so the upgrade completes. */
+  trustedStartTls: number;
+  /** TLS from the first byte with a certificate workerd trusts. */
+  trustedImplicitTls: number;
+  /** HTTP: GET /messages?to=<address> lists what the SMTP stand-ins received for it (ReceivedSmtpMessage[]). */
+  received: number;
 }
 
 declare module "vitest" {
