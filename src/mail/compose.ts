@@ -47,7 +47,8 @@ const OWN_HEADERS = new Set([
  * Built here rather than with mimetext: in workerd mimetext's default entry ends lines with a bare LF (it takes
  * node:os EOL), writes bodies unencoded under a "7bit" label (8-bit UTF-8 and unbounded line lengths, which SMTP
  * servers reject past 998 octets), and puts a whole subject in one unfolded encoded-word (RFC 2047 caps a word at
- * 75 characters; a 1,000-character subject became one header line of over 1,300).
+ * 75 characters; a 1,000-character subject became one header line of over 1,300). Its browser entry writes CRLF
+ * but still leaves the bodies for the caller to encode and does not fold the subject.
  */
 export function composeMessage(input: ComposeInput): OutgoingMessage {
   const messageId = newMessageId(input.sendingDomain);
