@@ -1,9 +1,10 @@
 import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
-import { describe, expect, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 import { campaignRecipients, emailProviders, sendingDomains } from "../../src/db/schema";
 import { deliverBatch, RETRIES_BEFORE_FAILOVER } from "../../src/domain/campaigns/deliver";
 import { db, deliveryDeps, driveRun, readCampaign, type SendingSetup, sendingSetup, startedRun } from "../factories/campaigns";
+import { asStandIn, publish } from "../stand-ins/doh-zone";
 import { STAND_IN_CREDENTIALS as CREDS } from "../stand-ins/provider-credentials";
 
 const standIn = (provider: string) => `${env.TEST_PROVIDER_HTTP_URL}/${provider}`;
@@ -119,5 +120,36 @@ describe("provider outcomes in a campaign", () => {
     const r = await recipientsOf(campaignId);
     expect(r["a@example.com"]).toMatchObject({ status: "failed", failure_reason: "no_route" });
     expect(r["a@example.com"].failure_detail).toContain("status pending");
+  });
+});
+
+describe("a campaign through SMTP", () => {
+  it("arrives at a real SMTP server signed with the sending domain's own DKIM key", async () => {
+    const setup = await verified(
+      await sendingSetup({
+        providers: [
+          {
+            name: "Relay",
+            provider_type: "smtp",
+            credentials: { host: "127.0.0.1", port: Number(env.TEST_SMTP_PORT), tls: "none", ...CREDS.smtp },
+            is_default: true,
+          },
+        ],
+        subscribers: [{ email: `ada+${crypto.randomUUID().slice(0, 8)}@example.org`, attributes: { first_name: "Ada" } }],
+      }),
+    );
+    await publish(asStandIn(setup.domain.dns_records.dkim));
+    const { campaignId, runId } = await startedRun(setup);
+    await driveRun(runId);
+    const [recipient] = await db.select().from(campaignRecipients).where(eq(campaignRecipients.campaign_id, campaignId));
+    expect(recipient).toMatchObject({ status: "sent" });
+    const ports = inject("smtpStandInPorts");
+    const received = (await (
+      await fetch(`http://127.0.0.1:${ports.received}/messages?to=${encodeURIComponent(recipient.email)}`)
+    ).json()) as {
+      dkim: { result: string; domain: string } | null;
+    }[];
+    expect(received).toHaveLength(1);
+    expect(received[0].dkim).toMatchObject({ result: "pass", domain: setup.domain.domain });
   });
 });
