@@ -1,9 +1,10 @@
-import { and, eq, inArray } from "drizzle-orm";
-import { emailCampaigns, type SendingIdentity, sendingIdentities, workspaces } from "../../db/schema";
+import { eq, inArray } from "drizzle-orm";
+import { type SendingIdentity, sendingIdentities, workspaces } from "../../db/schema";
 import { conflict, notFound, SendError } from "../errors";
 import { loadRoutingState } from "../routing/route-loader";
 import { sampleSystemContext } from "../templates/templates";
 import { routeForCampaign } from "./campaign-route";
+import { getCampaign } from "./campaigns";
 import type { DeliveryDeps } from "./deliver";
 import { buildMessage, latestTemplateVersion, render, senderFor } from "./personalize";
 import { ProviderSession } from "./provider-session";
@@ -34,12 +35,7 @@ export interface TestSendResult {
  */
 export async function sendTestEmails(deps: DeliveryDeps, workspaceId: string, campaignId: string, input: TestSendInput, now: Date) {
   const { db } = deps;
-  const campaign = await db
-    .select()
-    .from(emailCampaigns)
-    .where(and(eq(emailCampaigns.workspace_id, workspaceId), eq(emailCampaigns.id, campaignId)))
-    .get();
-  if (!campaign) throw notFound("Campaign");
+  const campaign = await getCampaign(db, workspaceId, campaignId);
   const template = campaign.template_id ? await latestTemplateVersion(db, workspaceId, campaign.template_id) : null;
   if (!template) throw conflict("The campaign has no template to send; set template_id first");
   const workspace = await db.select().from(workspaces).where(eq(workspaces.id, workspaceId)).get();

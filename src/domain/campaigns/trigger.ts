@@ -1,18 +1,12 @@
 import { and, eq } from "drizzle-orm";
 import type { SendEmailMessage } from "../../../queues/messages";
-import {
-  type CampaignRecipient,
-  campaignRecipients,
-  campaignTriggerKeys,
-  emailCampaigns,
-  type Subscriber,
-  subscribers,
-} from "../../db/schema";
+import { type CampaignRecipient, campaignRecipients, campaignTriggerKeys, type Subscriber, subscribers } from "../../db/schema";
 import { sha256Hex } from "../../lib/crypto";
 import { newId } from "../../lib/ids";
 import { normalizeEmail } from "../audience/emails";
 import { createSubscriber } from "../audience/subscribers";
 import { conflict, invalidField, notFound } from "../errors";
+import { getCampaign } from "./campaigns";
 import { type DeliveryDeps, deliverBatch } from "./deliver";
 import { decideDelivery } from "./delivery-decision";
 
@@ -100,12 +94,7 @@ export async function triggerSend(
   now: Date,
 ): Promise<TriggerResult> {
   const { db } = deps;
-  const campaign = await db
-    .select()
-    .from(emailCampaigns)
-    .where(and(eq(emailCampaigns.workspace_id, workspaceId), eq(emailCampaigns.id, campaignId)))
-    .get();
-  if (!campaign) throw notFound("Campaign");
+  const campaign = await getCampaign(db, workspaceId, campaignId);
   if (campaign.campaign_type !== "triggered") {
     throw conflict(`Only triggered campaigns can be triggered; this campaign is ${campaign.campaign_type}`);
   }
