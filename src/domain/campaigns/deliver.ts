@@ -21,7 +21,6 @@ import type { UrlEnv } from "../preferences/tokens";
 import { acquireProviderSends } from "../provider-accounts/provider-limits";
 import { loadRoutingState, type RoutingState } from "../routing/route-loader";
 import type { RouteChoice, RoutingDecision } from "../routing/types";
-import { TemplateRenderError } from "../templates/liquid";
 import { throttleFor } from "../warming/throttle";
 import { routeForCampaign } from "./campaign-route";
 import { addToCounters, type CounterDelta, noChange } from "./counters";
@@ -339,8 +338,8 @@ class GroupDelivery {
     try {
       rendered = await render(this.template!, renderContext(campaign, subscriber, recipient.context, system));
     } catch (error) {
-      if (error instanceof TemplateRenderError || error instanceof Error) return this.fail(recipient, "render_failed", error.message);
-      throw error;
+      // A render is deterministic: what failed once fails again, so the recipient fails now with the reason.
+      return this.fail(recipient, "render_failed", error instanceof Error ? error.message : String(error));
     }
     const excluded = new Set(recipient.failed_provider_ids);
     for (const route of routes) {
