@@ -1,6 +1,7 @@
+import { type ImportChunkMessage, ImportChunkMessageSchema } from "../src/domain/audience/import-chunk-message";
 import { failImportChunk, processImportChunk } from "../src/domain/audience/import-chunks";
 import { type ConsumerContext, consumeBatch, type HandlerMap } from "./consumer";
-import { IMPORT_MAX_RETRIES, type ImportChunkMessage, ImportChunkMessageSchema } from "./messages";
+import { IMPORT_MAX_RETRIES } from "./messages";
 
 /**
  * Handlers for IMPORT_QUEUE, for a message on its `attempts`-th delivery. On the last delivery a chunk that

@@ -1,8 +1,8 @@
 import { deliverBatch } from "../src/domain/campaigns/deliver";
+import { type SendEmailMessage, SendEmailMessageSchema } from "../src/domain/campaigns/send-message";
 import { readConfig } from "../src/env";
 import type { ConsumerContext } from "./consumer";
 import { type DeadMessage, recordDeadLetters } from "./dead-letters";
-import { type SendEmailMessage, SendEmailMessageSchema } from "./messages";
 
 /** Backoff when a whole batch failed before any send (D1 or a Durable Object unavailable). */
 const BATCH_RETRY_SECONDS = 30;

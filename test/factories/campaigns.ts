@@ -1,6 +1,5 @@
 import { env } from "cloudflare:workers";
 import { and, eq } from "drizzle-orm";
-import type { SendEmailMessage } from "../../queues/messages";
 import { createDb } from "../../src/db/client";
 import {
   type CampaignRun,
@@ -19,6 +18,7 @@ import {
   dispatchStep,
   initialDispatchState,
 } from "../../src/domain/campaigns/dispatch";
+import type { SendEmailMessage } from "../../src/domain/campaigns/send-message";
 import { newId } from "../../src/lib/ids";
 import { TEST_SECRETS } from "../secrets";
 import { STAND_IN_CREDENTIALS } from "../stand-ins/provider-credentials";

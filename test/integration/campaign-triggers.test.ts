@@ -1,8 +1,8 @@
 import { eq } from "drizzle-orm";
 import PostalMime from "postal-mime";
 import { describe, expect, it } from "vitest";
-import type { SendEmailMessage } from "../../queues/messages";
 import { campaignRecipients, capturedMessages, emailCampaigns } from "../../src/db/schema";
+import type { SendEmailMessage } from "../../src/domain/campaigns/send-message";
 import { sendTestEmails } from "../../src/domain/campaigns/test-send";
 import { type TriggerDeps, triggerSend } from "../../src/domain/campaigns/trigger";
 import { ConflictError, InvalidFieldsError } from "../../src/domain/errors";

@@ -1,11 +1,11 @@
 import { and, eq, sql } from "drizzle-orm";
-import type { ImportChunkMessage } from "../../../queues/messages";
 import type { Database } from "../../db/client";
 import { listImportErrors, listImports } from "../../db/schema";
 import { chunk, rowsPerInsert } from "../../lib/chunk";
 import { type AttributeValue, typeCell } from "./attribute-values";
 import { type RowReport, type SubscriberInput, upsertSubscribers } from "./bulk-upsert";
 import { normalizeEmail } from "./emails";
+import type { ImportChunkMessage } from "./import-chunk-message";
 import { excerpt, type ListImport, MAX_STORED_ERRORS } from "./import-reports";
 import { duplicateOf } from "./row-outcomes";
 

@@ -1,5 +1,4 @@
 import { eq, sql } from "drizzle-orm";
-import type { ImportChunkMessage } from "../../../queues/messages";
 import type { Database } from "../../db/client";
 import { listImports } from "../../db/schema";
 import { newId } from "../../lib/ids";
@@ -7,6 +6,7 @@ import { invalidField, MalformedInputError } from "../errors";
 import type { AttributeType } from "./attribute-values";
 import { type CsvRecord, CsvRecordReader, isBlankRecord, toCsvLine, Utf8Validator, unescapeFormula, utf8Length } from "./csv";
 import { type HeaderMap, type ImportColumns, mapHeader } from "./csv-columns";
+import type { ImportChunkMessage } from "./import-chunk-message";
 import { excerpt, type ListImport } from "./import-reports";
 
 /** Rows per queue message; one message is one upsertSubscribers call in the consumer. */

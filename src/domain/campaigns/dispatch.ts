@@ -1,5 +1,4 @@
 import { and, asc, eq, inArray, isNull, lt, lte, or, sql } from "drizzle-orm";
-import type { SendEmailMessage } from "../../../queues/messages";
 import type { Database } from "../../db/client";
 import { type CampaignRun, campaignRecipients, campaignRuns, type EmailCampaign, emailCampaigns, workspaces } from "../../db/schema";
 import { chunk } from "../../lib/chunk";
@@ -7,6 +6,7 @@ import { inJsonList } from "../../lib/sql-lists";
 import { recountRun } from "./counters";
 import { completeFanout, fanOutPage } from "./fanout";
 import { nextOccurrence } from "./schedule";
+import type { SendEmailMessage } from "./send-message";
 import { isWithinWindow, nextWindowOpen } from "./send-window";
 
 /** What the dispatcher remembers between steps (in its Durable Object storage). */

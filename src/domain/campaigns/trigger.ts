@@ -1,5 +1,4 @@
 import { and, eq } from "drizzle-orm";
-import type { SendEmailMessage } from "../../../queues/messages";
 import { type CampaignRecipient, campaignRecipients, campaignTriggerKeys, type Subscriber, subscribers } from "../../db/schema";
 import { sha256Hex } from "../../lib/crypto";
 import { newId } from "../../lib/ids";
@@ -9,6 +8,7 @@ import { conflict, invalidField, notFound } from "../errors";
 import { getCampaign } from "./campaigns";
 import { type DeliveryDeps, deliverBatch } from "./deliver";
 import { decideDelivery } from "./delivery-decision";
+import type { SendEmailMessage } from "./send-message";
 
 export interface TriggerInput {
   subscriber_id?: string;
