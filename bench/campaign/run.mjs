@@ -8,6 +8,7 @@
 //                  Postmark's POST /email run by this script; `capture` stores each message in the local D1
 //   --no-write     print the section, do not touch bench/RESULTS.md or bench/campaign/results.json
 //   --report-only  rewrite the section from bench/campaign/results.json, measuring nothing
+//   --profile F    write a CPU profile of the Worker during the campaign to F and print where its time went
 //
 // It starts the stand-in, applies the migrations to a fresh local D1 in a temporary directory, and starts
 // `wrangler dev --config bench/campaign/wrangler.toml` (campaign.worker.ts: the application's Worker and Durable
@@ -48,6 +49,8 @@ const RECIPIENTS = wholeNumberOption("recipients", 100_000);
 const PROVIDER_TYPE = args.includes("--provider") ? args[args.indexOf("--provider") + 1] : PROVIDER;
 const WRITE = !args.includes("--no-write");
 const REPORT_ONLY = args.includes("--report-only");
+/** Writes a CPU profile of the Worker during the campaign to this file and prints where its time went (slows the run). */
+const PROFILE = args.includes("--profile") ? path.resolve(args[args.indexOf("--profile") + 1]) : null;
 const WARM = 500;
 /** The first memory reading; a tenth of the list when --recipients is below 100,000. */
 const MEMORY_POINT = Math.min(10_000, Math.floor(RECIPIENTS / 10));
@@ -149,19 +152,40 @@ async function inspector(port) {
     if (m.id !== undefined) pending.get(m.id)?.(m.result);
     pending.delete(m.id);
   };
+  const call = (method, params = {}, timeoutMs = 2000) =>
+    new Promise((resolve) => {
+      const mine = ++id;
+      pending.set(mine, resolve);
+      ws.send(JSON.stringify({ id: mine, method, params }));
+      setTimeout(() => {
+        pending.delete(mine);
+        resolve(null);
+      }, timeoutMs);
+    });
   return {
-    heapUsed: () =>
-      new Promise((resolve) => {
-        const mine = ++id;
-        pending.set(mine, (r) => resolve(r?.usedSize ?? null));
-        ws.send(JSON.stringify({ id: mine, method: "Runtime.getHeapUsage" }));
-        setTimeout(() => {
-          pending.delete(mine);
-          resolve(null);
-        }, 2000);
-      }),
+    heapUsed: async () => (await call("Runtime.getHeapUsage"))?.usedSize ?? null,
+    startProfile: async () => {
+      await call("Profiler.enable");
+      await call("Profiler.setSamplingInterval", { interval: 1000 });
+      await call("Profiler.start");
+    },
+    stopProfile: async () => (await call("Profiler.stop", {}, 60_000))?.profile ?? null,
     close: () => ws.close(),
   };
+}
+
+/** The functions the most samples of a CPU profile were in (self time), with their file, as [ms, "name file:line"]. */
+function topSelfTime(profile, n = 25) {
+  const interval = (profile.endTime - profile.startTime) / 1000 / profile.samples.length;
+  const counts = new Map();
+  for (const id of profile.samples) counts.set(id, (counts.get(id) ?? 0) + 1);
+  const byFunction = new Map();
+  for (const node of profile.nodes) {
+    const f = node.callFrame;
+    const key = `${f.functionName || "(anonymous)"} ${f.url.replace(/^.*\/(node_modules|src|bench)\//, "$1/")}:${f.lineNumber + 1}`;
+    byFunction.set(key, (byFunction.get(key) ?? 0) + (counts.get(node.id) ?? 0) * interval);
+  }
+  return [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, n);
 }
 
 /**
@@ -489,7 +513,14 @@ async function main() {
 
     log(`campaign: ${int(RECIPIENTS)} recipients`);
     const campaignMemory = memorySampler(worker.pid, heap, performance.now());
+    if (PROFILE) await heap.startProfile();
     const c = await campaign(s, s.listId, RECIPIENTS, campaignMemory);
+    if (PROFILE) {
+      const profile = await heap.stopProfile();
+      writeFileSync(PROFILE, JSON.stringify(profile));
+      log(`CPU profile of the campaign written to ${PROFILE}; self time by function:`);
+      for (const [ms, where] of topSelfTime(profile)) log(`  ${fmt(ms, 0).padStart(7)} ms  ${where}`);
+    }
     log(
       `campaign: ${fmt(c.recipients_per_s, 0)} recipients/s (${fmt(c.seconds, 1)} s); ratio ${fmt(c.recipients_per_s / b.recipients_per_s, 2)}`,
     );
