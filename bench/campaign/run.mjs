@@ -174,7 +174,7 @@ async function inspector(port) {
   };
 }
 
-/** The functions the most samples of a CPU profile were in (self time), with their file, as [ms, "name file:line"]. */
+/** The functions the most samples of a CPU profile were in (self time), as ["name file:line", ms]. */
 function topSelfTime(profile, n = 25) {
   const interval = (profile.endTime - profile.startTime) / 1000 / profile.samples.length;
   const counts = new Map();
@@ -519,7 +519,7 @@ async function main() {
       const profile = await heap.stopProfile();
       writeFileSync(PROFILE, JSON.stringify(profile));
       log(`CPU profile of the campaign written to ${PROFILE}; self time by function:`);
-      for (const [ms, where] of topSelfTime(profile)) log(`  ${fmt(ms, 0).padStart(7)} ms  ${where}`);
+      for (const [where, ms] of topSelfTime(profile)) log(`  ${fmt(ms, 0).padStart(7)} ms  ${where}`);
     }
     log(
       `campaign: ${fmt(c.recipients_per_s, 0)} recipients/s (${fmt(c.seconds, 1)} s); ratio ${fmt(c.recipients_per_s / b.recipients_per_s, 2)}`,
