@@ -408,7 +408,7 @@ function report(all) {
   const busiest = busyLoad(mach);
   const providerLine =
     all.provider === "capture"
-      ? "`capture` (each message stored whole in the local D1, `captured_messages`): until Postmark's `send` is merged, it is the only provider that sends. The Postmark stand-in below is built and started, but nothing calls it in this run; switch `PROVIDER` in `bench/campaign/run.mjs` to `postmark` once it can, and this becomes the HTTP measurement the issue asks for."
+      ? "`capture` (each message stored whole in the local D1, `captured_messages`): until Postmark's `send` is merged, it is the only provider that sends. The Postmark stand-in (in `run.mjs`) is started, but nothing calls it in this run; switch `PROVIDER` in `bench/campaign/run.mjs` to `postmark` once it can, and this becomes the HTTP measurement the issue asks for."
       : `\`postmark\`, through Postmark's client to a local HTTP stand-in of \`POST /email\` (a Node server in the runner, answering \`{"MessageID": …, "ErrorCode": 0}\` at once; ${int(all.stand_in_emails)} messages received in all).`;
   return `${HEADING}
 
@@ -425,7 +425,7 @@ Raw figures: \`bench/campaign/results.json\`. Provider: ${providerLine}
 - **Ratio: ${fmt(ratio, 2)}× the baseline** — target ≥ ${TARGET_RATIO}×: **${ratio >= TARGET_RATIO ? "met" : "not met"}**.
 - **Memory**: the Worker's V8 heap (its floor, see below) was ${fmt(floors.campaign.atPoint, 1)} MB around ${int(all.memory_point)} recipients and ${fmt(floors.campaign.atEnd, 1)} MB at the last ${int(all.memory_point)} of ${int(c.count)} (${heapGrowth >= 0 ? "+" : ""}${fmt(heapGrowth, 1)} MB); the workerd process's RSS ${fmt(c.marks.at10k.rss_mb, 0)} MB and ${fmt(c.marks.atEnd.rss_mb, 0)} MB. Target "does not grow with the list" (heap floor within 10 % of the first): **${memoryMet ? "met" : "not met"}**.
 - **Exactly once**: ${c.problems.length === 0 ? `every one of the ${int(c.count)} recipients is \`sent\`, with ${all.provider === "capture" ? `${int(c.captured.messages)} captured messages for ${int(c.captured.recipients)} distinct recipients` : "one message each at the stand-in"}.` : `**problems**: ${c.problems.join("; ")}`}
-- The campaign's \`send_rate_per_minute\` was ${int(RATE_PER_MINUTE)} (the API's highest, ${int(RATE_PER_MINUTE / 60)} enqueues/s), above the rate reached, so the rate limit was not the bottleneck. Fan-out (all ${int(c.count)} recipient rows written) finished ${fmt(c.fanout_seconds, 0)} s after the wake, while sends were already under way: ${int(during.done)} recipients were done by then (${fmt(fanoutRate, 0)}/s, the dispatcher's fan-out steps sharing the isolate with the consumer), ${fmt(afterRate, 0)}/s after it.
+- The campaign's \`send_rate_per_minute\` was ${int(RATE_PER_MINUTE)} (the API's highest, ${int(RATE_PER_MINUTE / 60)} enqueues/s), above the rate reached, so the rate limit was not the bottleneck. Fan-out (all ${int(c.count)} recipient rows written) finished ${fmt(c.fanout_seconds, 0)} s after the wake, while sends were already under way: ${int(during.done)} recipients were done by then (${fmt(fanoutRate, 0)}/s: the fan-out's pages of reads and inserts and the consumer's queries share one D1, which runs one query at a time), ${fmt(afterRate, 0)}/s after it.
 ${b.failed ? `- The baseline had ${int(b.failed)} failed calls; last error: ${b.last_error}` : ""}
 
 ### Memory at ${int(all.memory_point)} and ${int(c.count)} recipients
