@@ -11,15 +11,19 @@ import { db, deliveryDeps, driveRun, readCampaign, readRun, sendingSetup, starte
 const recipientsOf = (campaignId: string) => db.select().from(campaignRecipients).where(eq(campaignRecipients.campaign_id, campaignId));
 const capturedFor = (campaignId: string) => db.select().from(capturedMessages).where(eq(capturedMessages.campaign_id, campaignId));
 
-/** Every recipient got at most one message, and exactly one when it is `sent`. */
+/** Every recipient got at most one message, and exactly one when it is `sent`, recorded with that message's id. */
 async function expectExactlyOnce(campaignId: string) {
   const [recipients, captured] = await Promise.all([recipientsOf(campaignId), capturedFor(campaignId)]);
   const perRecipient = new Map<string, number>();
   for (const m of captured) perRecipient.set(m.recipient_id as string, (perRecipient.get(m.recipient_id as string) ?? 0) + 1);
+  const messageIdOf = new Map(captured.map((m) => [m.recipient_id as string, m.message_id]));
   for (const r of recipients) {
     const count = perRecipient.get(r.id) ?? 0;
     expect(count, `${r.email} (${r.status})`).toBeLessThanOrEqual(1);
-    if (r.status === "sent") expect(count, r.email).toBe(1);
+    if (r.status === "sent") {
+      expect(count, r.email).toBe(1);
+      expect(r.provider_message_id, r.email).toBe(messageIdOf.get(r.id));
+    }
   }
   return { recipients, captured };
 }
