@@ -3,7 +3,7 @@ import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { createDb } from "../../src/db/client";
 import { campaignRecipients, emailCampaigns, subscribers } from "../../src/db/schema";
-import { decideDeliveries, skipReasons } from "../../src/domain/campaigns/delivery-decision";
+import { crossCampaignOutcomes, decideDeliveries, skipReasons } from "../../src/domain/campaigns/delivery-decision";
 import { newId } from "../../src/lib/ids";
 import { api, createWorkspace } from "../factories/api";
 
@@ -127,5 +127,18 @@ describe("decideDeliveries", () => {
 
     const decisions = await decideDeliveries(db, { id: "cmp_b", workspace_id: b.workspace.id, category_slug: "marketing" }, b.rows, now);
     expect(decisions.get(b.byEmail("shared@example.com").id)).toEqual({ send: true });
+  });
+});
+
+describe("the cross-campaign check", () => {
+  it("looks addresses up in the partial index of bounces and complaints, not through the workspace's whole history", async () => {
+    const query = crossCampaignOutcomes(db, { id: "cmp_now", workspace_id: "ws_x", category_slug: null }, [
+      "a@example.com",
+      "b@example.com",
+    ]).toSQL();
+    const plan = await env.DB.prepare(`explain query plan ${query.sql}`)
+      .bind(...query.params)
+      .all<{ detail: string }>();
+    expect(plan.results.map((row) => row.detail).join("\n")).toContain("campaign_recipients_bounced_email_idx");
   });
 });

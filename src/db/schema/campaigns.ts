@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { createdAt, id, timestamp, updatedAt } from "./columns";
 import { campaignRunStatuses, campaignStatuses, campaignTypes, recipientStatuses, type routingStrategies } from "./enums";
@@ -153,6 +154,9 @@ export const campaignRecipients = sqliteTable(
     index("campaign_recipients_run_status_idx").on(t.run_id, t.status, t.id),
     index("campaign_recipients_provider_message_idx").on(t.provider_message_id),
     index("campaign_recipients_subscriber_idx").on(t.workspace_id, t.subscriber_id),
+    // The cross-campaign suppression check looks addresses up among a workspace's bounces and complaints only;
+    // without this it read every recipient the workspace ever had, once per 90 subscribers of a fan-out.
+    index("campaign_recipients_bounced_email_idx").on(t.workspace_id, t.email).where(sql`${t.status} in ('bounced', 'complained')`),
   ],
 );
 

@@ -1,0 +1,1 @@
+CREATE INDEX `campaign_recipients_bounced_email_idx` ON `campaign_recipients` (`workspace_id`,`email`) WHERE "campaign_recipients"."status" in ('bounced', 'complained');
