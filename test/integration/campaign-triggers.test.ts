@@ -68,6 +68,38 @@ describe("triggered sends", () => {
     expect(await captured(campaignId)).toHaveLength(0);
   });
 
+  it("records a suppressed address that is not a subscriber yet as failed with its reason, subscribing no one", async () => {
+    const { setup, campaignId } = await triggeredCampaign();
+    await setup.marketing("/suppressions", "POST", { email: "stranger@example.com" });
+    await setup.marketing("/suppressions", "POST", { domain: "blocked.example" });
+    const byAddress = await triggerSend(deps(), setup.workspace.id, campaignId, { email: "Stranger@example.com" }, "k-1", new Date());
+    expect(byAddress.recipient).toMatchObject({
+      status: "failed",
+      failure_reason: "suppression_list",
+      email: "stranger@example.com",
+      subscriber_id: null,
+    });
+    const byDomain = await triggerSend(deps(), setup.workspace.id, campaignId, { email: "someone@blocked.example" }, null, new Date());
+    expect(byDomain.recipient).toMatchObject({
+      status: "failed",
+      failure_reason: "suppression_list",
+      failure_detail: "domain blocked.example",
+    });
+    const again = await triggerSend(deps(), setup.workspace.id, campaignId, { email: "Stranger@example.com" }, "k-1", new Date());
+    expect(again).toEqual({ recipient: byAddress.recipient, replayed: true });
+    expect(await captured(campaignId)).toHaveLength(0);
+    const subscribed = await setup.marketing("/subscribers?limit=100", "GET");
+    expect(subscribed.json.data.map((s: { email: string }) => s.email)).toEqual(["known@example.com"]);
+  });
+
+  it("counts every triggered recipient on the campaign: total, sent and failed", async () => {
+    const { setup, campaignId } = await triggeredCampaign();
+    await setup.marketing("/suppressions", "POST", { email: "known@example.com" });
+    await triggerSend(deps(), setup.workspace.id, campaignId, { email: "known@example.com" }, null, new Date());
+    await triggerSend(deps(), setup.workspace.id, campaignId, { email: "fresh@example.com" }, null, new Date());
+    expect(await readCampaign(campaignId)).toMatchObject({ total_recipients: 2, sent_count: 1, failed_count: 1 });
+  });
+
   it("refuses triggers on a campaign that is not triggered, is paused, or names a foreign subscriber", async () => {
     const { setup, campaignId } = await triggeredCampaign();
     const other = await sendingSetup();
