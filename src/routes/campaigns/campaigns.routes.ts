@@ -87,9 +87,12 @@ export const scheduleCampaign = workspaceRoute({
   path: `${campaignPath}/schedule`,
   operationId: "scheduleCampaign",
   summary: "Schedule a draft campaign",
-  description: `draft → scheduled; any other state is a 409 naming it. ${READY_TEXT}`,
+  description: `draft → scheduled; any other state is a 409 naming it. ${READY_TEXT} The body is optional.`,
   tags,
-  request: { params: CampaignParamsSchema, body: jsonBody(ScheduleCampaignSchema) },
+  request: {
+    params: CampaignParamsSchema,
+    body: { content: { "application/json": { schema: ScheduleCampaignSchema } }, required: false },
+  },
   responses: { 200: jsonContent(CampaignSchema, "The scheduled campaign"), ...problemResponses("conflict", "validation_failed") },
 });
 
