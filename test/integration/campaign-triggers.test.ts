@@ -165,7 +165,20 @@ describe("the trigger and test endpoints", () => {
     expect(neither.status).toBe(422);
     const longKey = await trigger({ email: "x@example.com" }, "k".repeat(300));
     expect(longKey.status).toBe(422);
+    // The context is stored on the recipient's row: megabytes of it would not fit a D1 row.
+    const hugeContext = await trigger({ email: "x@example.com", context: { blob: "x".repeat(70_000) } });
+    expect(hugeContext.status).toBe(422);
+    expect(hugeContext.json.errors[0].path).toBe("context");
     expect(await captured(campaignId)).toHaveLength(1);
+  });
+
+  it("refuses a test address longer than an address can be (254 characters)", async () => {
+    const setup = await sendingSetup();
+    const { campaignId } = await startedRun(setup, { status: "draft", current_run_id: null });
+    const res = await setup.marketing(`/campaigns/${campaignId}/test`, "POST", { emails: [`${"a".repeat(300)}@example.com`] });
+    expect(res.status).toBe(422);
+    expect(res.json.errors[0].path).toBe("emails.0");
+    expect(await captured(campaignId)).toHaveLength(0);
   });
 
   it("sends a test through POST …/test and answers one result per address", async () => {

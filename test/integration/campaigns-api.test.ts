@@ -132,6 +132,9 @@ describe("campaign CRUD", () => {
     expect(pathsOf(await campaigns("", "POST", { name: "x", surprise: true }))).toEqual(["surprise"]);
     const emptyWindow = await campaigns("", "POST", { name: "x", send_window: { start: "09:00", end: "09:00", timezone: "UTC" } });
     expect(pathsOf(emptyWindow)).toEqual(["send_window.end"]);
+    // Stored on the campaign's row and read for every recipient: a D1 row cannot hold megabytes.
+    const hugeContext = { blob: "x".repeat(70_000) };
+    expect(pathsOf(await campaigns("", "POST", { name: "x", template_context: hugeContext }))).toEqual(["template_context"]);
     expect((await campaigns("")).json.data).toEqual([]);
   });
 
