@@ -304,7 +304,7 @@ describe("PATCH and DELETE by state", () => {
       status: "paused",
     });
     for (const field of ["template_id", "list_id", "audience_filters", "campaign_type"] as const) {
-      const change = { template_id: null, list_id: null, audience_filters: { field: "name", op: "exists" }, campaign_type: "one_time" }[
+      const change = { template_id: null, list_id: null, audience_filters: { field: "name", op: "exists" }, campaign_type: "triggered" }[
         field
       ];
       const res = await campaigns(`/${sending.id}`, "PATCH", { [field]: change });
@@ -312,6 +312,17 @@ describe("PATCH and DELETE by state", () => {
       expect(res.json.detail).toContain(field);
       expect(res.json.detail).toContain("paused");
     }
+    // A client that sends back what it read, with one edit, changes nothing frozen: that is not refused.
+    const { json: asRead } = await campaigns(`/${sending.id}`);
+    const echoed = await campaigns(`/${sending.id}`, "PATCH", {
+      name: "Edited as read",
+      campaign_type: asRead.campaign_type,
+      template_id: asRead.template_id,
+      list_id: asRead.list_id,
+      audience_filters: asRead.audience_filters,
+    });
+    expect(echoed.status, echoed.text).toBe(200);
+    expect(echoed.json).toMatchObject({ name: "Edited as read", template_id: asRead.template_id, status: "paused" });
 
     await campaigns(`/${sending.id}/cancel`, "POST");
     const cancelled = await campaigns(`/${sending.id}`, "PATCH", { name: "x" });

@@ -307,7 +307,10 @@ export async function updateCampaign(
     throw conflict(`campaign is ${current.status}: it can be changed only while draft, scheduled or paused`);
   }
   if (current.current_run_id !== null) {
-    const frozen = FIELDS_FROZEN_BY_A_RUN.filter((field) => changes[field] !== undefined);
+    // A value sent back as it was read is no change: clients often PATCH the whole object they fetched.
+    const frozen = FIELDS_FROZEN_BY_A_RUN.filter(
+      (field) => changes[field] !== undefined && JSON.stringify(changes[field]) !== JSON.stringify(current[field]),
+    );
     if (frozen.length > 0) {
       throw conflict(
         `campaign is ${current.status} with run ${current.current_run_id} in progress: ${frozen.join(", ")} cannot change until the run ends or is cancelled`,
