@@ -138,6 +138,25 @@ describe("campaign CRUD", () => {
     expect((await campaigns("")).json.data).toEqual([]);
   });
 
+  it("keeps a list that a campaign may still send to: its delete is a 409 naming the campaign, until the campaign is done", async () => {
+    const { call, campaigns, draft } = await campaignWorkspace();
+    const other = await call("email-marketing/lists", "POST", { name: "Filtered" });
+    const byListId = await draft({ scheduled_at: inAnHour() });
+    await campaigns(`/${byListId.id}/schedule`, "POST", {});
+    const byFilter = await draft({ list_id: null, audience_filters: { list: { op: "member", list_id: other.json.id } } });
+
+    const refused = await call(`email-marketing/lists/${byListId.list_id}`, "DELETE");
+    expect(refused.status).toBe(409);
+    expect(refused.json.detail).toContain(byListId.id);
+    const refusedByFilter = await call(`email-marketing/lists/${other.json.id}`, "DELETE");
+    expect(refusedByFilter.status).toBe(409);
+    expect(refusedByFilter.json.detail).toContain(byFilter.id);
+    expect((await call(`email-marketing/lists/${byListId.list_id}`)).status).toBe(200);
+
+    await campaigns(`/${byListId.id}/cancel`, "POST");
+    expect((await call(`email-marketing/lists/${byListId.list_id}`, "DELETE")).status).toBe(204);
+  });
+
   it("refuses references that are unknown or another workspace's, with their paths (422), and stores nothing", async () => {
     const mine = await campaignWorkspace();
     const theirs = await campaignWorkspace();
