@@ -172,6 +172,17 @@ describe("the trigger and test endpoints", () => {
     expect(await captured(campaignId)).toHaveLength(1);
   });
 
+  it("keeps a triggered campaign that has sent: its recipients are the history suppression and frequency caps read", async () => {
+    const { setup, campaignId } = await triggeredCampaign();
+    const unused = await startedRun(setup, { campaign_type: "triggered", status: "draft", current_run_id: null });
+    await triggerSend(deps(), setup.workspace.id, campaignId, { email: "known@example.com" }, null, new Date());
+    const refused = await setup.marketing(`/campaigns/${campaignId}`, "DELETE");
+    expect(refused.status).toBe(409);
+    expect(refused.json.detail).toContain("recipients");
+    expect(await db.select().from(campaignRecipients).where(eq(campaignRecipients.campaign_id, campaignId))).toHaveLength(1);
+    expect((await setup.marketing(`/campaigns/${unused.campaignId}`, "DELETE")).status).toBe(204);
+  });
+
   it("refuses a test address longer than an address can be (254 characters)", async () => {
     const setup = await sendingSetup();
     const { campaignId } = await startedRun(setup, { status: "draft", current_run_id: null });

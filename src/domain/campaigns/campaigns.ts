@@ -1,6 +1,7 @@
-import { and, eq, isNull, or } from "drizzle-orm";
+import { and, eq, isNull, notExists, or } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import {
+  campaignRecipients,
   type EmailCampaign,
   emailCampaigns,
   emailProviders,
@@ -356,9 +357,15 @@ export async function refuseStale(db: Database, workspaceId: string, id: string,
 export async function deleteCampaign(db: Database, workspaceId: string, id: string): Promise<void> {
   const current = await getCampaign(db, workspaceId, id);
   if (current.status !== "draft") throw conflict(`campaign is ${current.status}: only a draft can be deleted`);
+  // A triggered campaign stays a draft while it sends; its recipients are history that suppression, cross-campaign
+  // bounces and frequency caps read, and deleting the campaign would delete them with it.
+  const sentTo = db.select({ id: campaignRecipients.id }).from(campaignRecipients).where(eq(campaignRecipients.campaign_id, id));
+  if (await sentTo.limit(1).get()) {
+    throw conflict("campaign is draft but has recipients (triggered sends): its history stays, so it cannot be deleted");
+  }
   const deleted = await db
     .delete(emailCampaigns)
-    .where(and(eq(emailCampaigns.id, id), eq(emailCampaigns.status, "draft")))
+    .where(and(eq(emailCampaigns.id, id), eq(emailCampaigns.status, "draft"), notExists(sentTo)))
     .returning({ id: emailCampaigns.id });
   if (deleted.length === 0) await refuseStale(db, workspaceId, id, "be deleted");
 }

@@ -73,7 +73,8 @@ export const deleteCampaign = workspaceRoute({
   path: campaignPath,
   operationId: "deleteCampaign",
   summary: "Delete a draft campaign",
-  description: "Anything scheduled or sent is history: cancel it instead (409).",
+  description:
+    "Anything scheduled or sent is history: cancel it instead (409). So is a triggered campaign that has sent (409 while it has recipients).",
   tags,
   request: { params: CampaignParamsSchema },
   responses: { 204: { description: "Deleted" }, ...problemResponses("conflict") },
