@@ -229,6 +229,21 @@ describe("send windows", () => {
     expect(recipients["berlin@example.com"].sent_at).toBe("2026-12-04T08:00:00.000Z");
     expect(recipients["la@example.com"].sent_at).toBe("2026-12-04T17:00:00.000Z");
   });
+
+  it("keeps sending to the zones that are open while another zone's window is still closed, at a real rate", async () => {
+    const setup = await sendingSetup({
+      subscribers: [
+        { email: "berlin-open@example.com", attributes: { timezone: "Europe/Berlin" } },
+        { email: "la-closed@example.com", attributes: { timezone: "America/Los_Angeles" } },
+      ],
+    });
+    const { campaignId, runId } = await startedRun(setup, { send_window: { start: "09:00", end: "10:00", timezone: "subscriber" } });
+    // 09:30 in Berlin, 00:30 in Los Angeles; at 60 a minute the bucket is empty on the first step.
+    await driveRun(runId, { startAt: Date.parse("2026-12-04T08:30:00Z"), ratePerMinute: 60 });
+    const recipients = Object.fromEntries((await recipientsOf(campaignId)).map((r) => [r.email, r]));
+    expect(recipients["berlin-open@example.com"].sent_at, "Berlin's window is open now").toMatch(/^2026-12-04T08:30:/);
+    expect(recipients["la-closed@example.com"].sent_at).toBe("2026-12-04T17:00:00.000Z");
+  });
 });
 
 describe("delivery decisions at send time", () => {

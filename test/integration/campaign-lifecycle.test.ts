@@ -210,6 +210,15 @@ describe("schedule", () => {
     const expected = nextOccurrence("0 9 * * 1", "Pacific/Auckland", before);
     expect(scheduled.json).toMatchObject({ status: "scheduled", scheduled_at: expected?.toISOString() });
   });
+
+  it("takes no body at all: the campaign's own scheduled_at or next occurrence is the time", async () => {
+    const setup = await campaignWorkspace();
+    const at = new Date(Date.now() + 86_400_000).toISOString();
+    const timed = await setup.draft({ scheduled_at: at });
+    expect((await setup.campaigns(`/${timed.id}/schedule`, "POST")).json).toMatchObject({ status: "scheduled", scheduled_at: at });
+    const daily = await setup.draft({ campaign_type: "recurring", schedule: { cron: "0 9 * * *", timezone: "UTC" } });
+    expect((await setup.campaigns(`/${daily.id}/schedule`, "POST")).json).toMatchObject({ status: "scheduled" });
+  });
 });
 
 describe("cancel", () => {

@@ -68,6 +68,38 @@ describe("triggered sends", () => {
     expect(await captured(campaignId)).toHaveLength(0);
   });
 
+  it("records a suppressed address that is not a subscriber yet as failed with its reason, subscribing no one", async () => {
+    const { setup, campaignId } = await triggeredCampaign();
+    await setup.marketing("/suppressions", "POST", { email: "stranger@example.com" });
+    await setup.marketing("/suppressions", "POST", { domain: "blocked.example" });
+    const byAddress = await triggerSend(deps(), setup.workspace.id, campaignId, { email: "Stranger@example.com" }, "k-1", new Date());
+    expect(byAddress.recipient).toMatchObject({
+      status: "failed",
+      failure_reason: "suppression_list",
+      email: "stranger@example.com",
+      subscriber_id: null,
+    });
+    const byDomain = await triggerSend(deps(), setup.workspace.id, campaignId, { email: "someone@blocked.example" }, null, new Date());
+    expect(byDomain.recipient).toMatchObject({
+      status: "failed",
+      failure_reason: "suppression_list",
+      failure_detail: "domain blocked.example",
+    });
+    const again = await triggerSend(deps(), setup.workspace.id, campaignId, { email: "Stranger@example.com" }, "k-1", new Date());
+    expect(again).toEqual({ recipient: byAddress.recipient, replayed: true });
+    expect(await captured(campaignId)).toHaveLength(0);
+    const subscribed = await setup.marketing("/subscribers?limit=100", "GET");
+    expect(subscribed.json.data.map((s: { email: string }) => s.email)).toEqual(["known@example.com"]);
+  });
+
+  it("counts every triggered recipient on the campaign: total, sent and failed", async () => {
+    const { setup, campaignId } = await triggeredCampaign();
+    await setup.marketing("/suppressions", "POST", { email: "known@example.com" });
+    await triggerSend(deps(), setup.workspace.id, campaignId, { email: "known@example.com" }, null, new Date());
+    await triggerSend(deps(), setup.workspace.id, campaignId, { email: "fresh@example.com" }, null, new Date());
+    expect(await readCampaign(campaignId)).toMatchObject({ total_recipients: 2, sent_count: 1, failed_count: 1 });
+  });
+
   it("refuses triggers on a campaign that is not triggered, is paused, or names a foreign subscriber", async () => {
     const { setup, campaignId } = await triggeredCampaign();
     const other = await sendingSetup();
@@ -133,7 +165,31 @@ describe("the trigger and test endpoints", () => {
     expect(neither.status).toBe(422);
     const longKey = await trigger({ email: "x@example.com" }, "k".repeat(300));
     expect(longKey.status).toBe(422);
+    // The context is stored on the recipient's row: megabytes of it would not fit a D1 row.
+    const hugeContext = await trigger({ email: "x@example.com", context: { blob: "x".repeat(70_000) } });
+    expect(hugeContext.status).toBe(422);
+    expect(hugeContext.json.errors[0].path).toBe("context");
     expect(await captured(campaignId)).toHaveLength(1);
+  });
+
+  it("keeps a triggered campaign that has sent: its recipients are the history suppression and frequency caps read", async () => {
+    const { setup, campaignId } = await triggeredCampaign();
+    const unused = await startedRun(setup, { campaign_type: "triggered", status: "draft", current_run_id: null });
+    await triggerSend(deps(), setup.workspace.id, campaignId, { email: "known@example.com" }, null, new Date());
+    const refused = await setup.marketing(`/campaigns/${campaignId}`, "DELETE");
+    expect(refused.status).toBe(409);
+    expect(refused.json.detail).toContain("recipients");
+    expect(await db.select().from(campaignRecipients).where(eq(campaignRecipients.campaign_id, campaignId))).toHaveLength(1);
+    expect((await setup.marketing(`/campaigns/${unused.campaignId}`, "DELETE")).status).toBe(204);
+  });
+
+  it("refuses a test address longer than an address can be (254 characters)", async () => {
+    const setup = await sendingSetup();
+    const { campaignId } = await startedRun(setup, { status: "draft", current_run_id: null });
+    const res = await setup.marketing(`/campaigns/${campaignId}/test`, "POST", { emails: [`${"a".repeat(300)}@example.com`] });
+    expect(res.status).toBe(422);
+    expect(res.json.errors[0].path).toBe("emails.0");
+    expect(await captured(campaignId)).toHaveLength(0);
   });
 
   it("sends a test through POST …/test and answers one result per address", async () => {

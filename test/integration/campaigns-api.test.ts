@@ -132,7 +132,29 @@ describe("campaign CRUD", () => {
     expect(pathsOf(await campaigns("", "POST", { name: "x", surprise: true }))).toEqual(["surprise"]);
     const emptyWindow = await campaigns("", "POST", { name: "x", send_window: { start: "09:00", end: "09:00", timezone: "UTC" } });
     expect(pathsOf(emptyWindow)).toEqual(["send_window.end"]);
+    // Stored on the campaign's row and read for every recipient: a D1 row cannot hold megabytes.
+    const hugeContext = { blob: "x".repeat(70_000) };
+    expect(pathsOf(await campaigns("", "POST", { name: "x", template_context: hugeContext }))).toEqual(["template_context"]);
     expect((await campaigns("")).json.data).toEqual([]);
+  });
+
+  it("keeps a list that a campaign may still send to: its delete is a 409 naming the campaign, until the campaign is done", async () => {
+    const { call, campaigns, draft } = await campaignWorkspace();
+    const other = await call("email-marketing/lists", "POST", { name: "Filtered" });
+    const byListId = await draft({ scheduled_at: inAnHour() });
+    await campaigns(`/${byListId.id}/schedule`, "POST", {});
+    const byFilter = await draft({ list_id: null, audience_filters: { list: { op: "member", list_id: other.json.id } } });
+
+    const refused = await call(`email-marketing/lists/${byListId.list_id}`, "DELETE");
+    expect(refused.status).toBe(409);
+    expect(refused.json.detail).toContain(byListId.id);
+    const refusedByFilter = await call(`email-marketing/lists/${other.json.id}`, "DELETE");
+    expect(refusedByFilter.status).toBe(409);
+    expect(refusedByFilter.json.detail).toContain(byFilter.id);
+    expect((await call(`email-marketing/lists/${byListId.list_id}`)).status).toBe(200);
+
+    await campaigns(`/${byListId.id}/cancel`, "POST");
+    expect((await call(`email-marketing/lists/${byListId.list_id}`, "DELETE")).status).toBe(204);
   });
 
   it("refuses references that are unknown or another workspace's, with their paths (422), and stores nothing", async () => {
@@ -301,7 +323,7 @@ describe("PATCH and DELETE by state", () => {
       status: "paused",
     });
     for (const field of ["template_id", "list_id", "audience_filters", "campaign_type"] as const) {
-      const change = { template_id: null, list_id: null, audience_filters: { field: "name", op: "exists" }, campaign_type: "one_time" }[
+      const change = { template_id: null, list_id: null, audience_filters: { field: "name", op: "exists" }, campaign_type: "triggered" }[
         field
       ];
       const res = await campaigns(`/${sending.id}`, "PATCH", { [field]: change });
@@ -309,6 +331,17 @@ describe("PATCH and DELETE by state", () => {
       expect(res.json.detail).toContain(field);
       expect(res.json.detail).toContain("paused");
     }
+    // A client that sends back what it read, with one edit, changes nothing frozen: that is not refused.
+    const { json: asRead } = await campaigns(`/${sending.id}`);
+    const echoed = await campaigns(`/${sending.id}`, "PATCH", {
+      name: "Edited as read",
+      campaign_type: asRead.campaign_type,
+      template_id: asRead.template_id,
+      list_id: asRead.list_id,
+      audience_filters: asRead.audience_filters,
+    });
+    expect(echoed.status, echoed.text).toBe(200);
+    expect(echoed.json).toMatchObject({ name: "Edited as read", template_id: asRead.template_id, status: "paused" });
 
     await campaigns(`/${sending.id}/cancel`, "POST");
     const cancelled = await campaigns(`/${sending.id}`, "PATCH", { name: "x" });

@@ -1,10 +1,10 @@
-import { and, count, eq } from "drizzle-orm";
+import { and, count, eq, inArray, or, sql } from "drizzle-orm";
 import type { Database } from "../../db/client";
-import { listMemberships, type SubscriberList, subscriberLists } from "../../db/schema";
+import { emailCampaigns, listMemberships, type SubscriberList, subscriberLists } from "../../db/schema";
 import { newId } from "../../lib/ids";
 import { findInWorkspace } from "../../lib/lookups";
 import { keysetPage, type Page } from "../../lib/pagination";
-import { notFound } from "../errors";
+import { conflict, notFound } from "../errors";
 
 export type ListWithCount = SubscriberList & { subscriber_count: number };
 
@@ -52,8 +52,26 @@ export async function updateList(
 }
 
 /** Deleting a list removes its memberships, never the subscribers. */
+/**
+ * Refused while a campaign that may still send reads the list (as its list or in its audience filters): it would
+ * find its audience gone when its time comes, and stay scheduled without sending.
+ */
 export async function deleteList(db: Database, workspaceId: string, id: string): Promise<void> {
   await getList(db, workspaceId, id);
+  const campaigns = await db
+    .select({ id: emailCampaigns.id })
+    .from(emailCampaigns)
+    .where(
+      and(
+        eq(emailCampaigns.workspace_id, workspaceId),
+        inArray(emailCampaigns.status, ["draft", "scheduled", "sending", "paused"]),
+        or(eq(emailCampaigns.list_id, id), sql`instr(${emailCampaigns.audience_filters}, ${JSON.stringify(id)}) > 0`),
+      ),
+    )
+    .limit(5);
+  if (campaigns.length > 0) {
+    throw conflict(`List ${id} is used by campaigns ${campaigns.map((c) => c.id).join(", ")}: change or cancel them first`);
+  }
   await db.delete(subscriberLists).where(eq(subscriberLists.id, id));
 }
 

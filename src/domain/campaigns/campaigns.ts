@@ -1,6 +1,7 @@
-import { and, eq, isNull, or } from "drizzle-orm";
+import { and, eq, isNull, notExists, or } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import {
+  campaignRecipients,
   type EmailCampaign,
   emailCampaigns,
   emailProviders,
@@ -307,7 +308,10 @@ export async function updateCampaign(
     throw conflict(`campaign is ${current.status}: it can be changed only while draft, scheduled or paused`);
   }
   if (current.current_run_id !== null) {
-    const frozen = FIELDS_FROZEN_BY_A_RUN.filter((field) => changes[field] !== undefined);
+    // A value sent back as it was read is no change: clients often PATCH the whole object they fetched.
+    const frozen = FIELDS_FROZEN_BY_A_RUN.filter(
+      (field) => changes[field] !== undefined && JSON.stringify(changes[field]) !== JSON.stringify(current[field]),
+    );
     if (frozen.length > 0) {
       throw conflict(
         `campaign is ${current.status} with run ${current.current_run_id} in progress: ${frozen.join(", ")} cannot change until the run ends or is cancelled`,
@@ -353,9 +357,15 @@ export async function refuseStale(db: Database, workspaceId: string, id: string,
 export async function deleteCampaign(db: Database, workspaceId: string, id: string): Promise<void> {
   const current = await getCampaign(db, workspaceId, id);
   if (current.status !== "draft") throw conflict(`campaign is ${current.status}: only a draft can be deleted`);
+  // A triggered campaign stays a draft while it sends; its recipients are history that suppression, cross-campaign
+  // bounces and frequency caps read, and deleting the campaign would delete them with it.
+  const sentTo = db.select({ id: campaignRecipients.id }).from(campaignRecipients).where(eq(campaignRecipients.campaign_id, id));
+  if (await sentTo.limit(1).get()) {
+    throw conflict("campaign is draft but has recipients (triggered sends): its history stays, so it cannot be deleted");
+  }
   const deleted = await db
     .delete(emailCampaigns)
-    .where(and(eq(emailCampaigns.id, id), eq(emailCampaigns.status, "draft")))
+    .where(and(eq(emailCampaigns.id, id), eq(emailCampaigns.status, "draft"), notExists(sentTo)))
     .returning({ id: emailCampaigns.id });
   if (deleted.length === 0) await refuseStale(db, workspaceId, id, "be deleted");
 }

@@ -1,6 +1,6 @@
 import { and, eq, gte, inArray, ne, sql } from "drizzle-orm";
 import type { Database } from "../../db/client";
-import { campaignRecipients, categories, type Subscriber, subscriberCategoryPreferences } from "../../db/schema";
+import { campaignRecipients, categories, type Subscriber, type Suppression, subscriberCategoryPreferences } from "../../db/schema";
 import { chunk } from "../../lib/chunk";
 import { suppressionsFor } from "../audience/suppressions";
 
@@ -29,6 +29,9 @@ export interface CampaignForDecision {
 const FREQUENCY_WINDOW_DAYS: Record<Subscriber["frequency"], number> = { immediate: 0, daily: 1, weekly: 7, monthly: 30 };
 const DELIVERED_STATUSES = ["sent", "delivered", "opened", "clicked"] as const;
 
+/** What a recipient's failure_detail says about the suppression that stopped it. */
+export const suppressionDetail = (hit: Suppression) => (hit.domain ? `domain ${hit.domain}` : hit.reason);
+
 /**
  * The one place that decides, for a campaign and each of a page of its subscribers, whether to send and, if
  * not, why. Checks run in order of the strongest reason: the subscriber's own status, the workspace's
@@ -56,7 +59,7 @@ export async function decideDeliveries(
   );
   for (const s of pending()) {
     const hit = blocked.get(s.email);
-    if (hit) skip(s, "suppression_list", hit.domain ? `domain ${hit.domain}` : hit.reason);
+    if (hit) skip(s, "suppression_list", suppressionDetail(hit));
   }
 
   if (campaign.category_slug) {

@@ -205,7 +205,9 @@ async function openTimeZones(db: Database, campaign: EmailCampaign, runId: strin
  */
 async function enqueueDue(deps: DispatchDeps, campaign: EmailCampaign, run: CampaignRun, budget: number, now: Date) {
   const { open, opensAt } = await openTimeZones(deps.db, campaign, run.id, now);
-  if (budget <= 0 || (open !== null && open.length === 0)) return { enqueued: 0, windowOpensAt: opensAt };
+  // Only a run whose every waiting zone is closed may sleep until one opens; open zones keep the bucket ticking.
+  const windowOpensAt = open !== null && open.length === 0 ? opensAt : null;
+  if (budget <= 0 || (open !== null && open.length === 0)) return { enqueued: 0, windowOpensAt };
   const iso = now.toISOString();
   const due = await deps.db
     .select({ id: campaignRecipients.id })
@@ -239,7 +241,7 @@ async function enqueueDue(deps: DispatchDeps, campaign: EmailCampaign, run: Camp
       part.map((r) => ({ kind: "send_email", workspace_id: campaign.workspace_id, campaign_id: campaign.id, recipient_id: r.id })),
     );
   }
-  return { enqueued: due.length, windowOpensAt: opensAt };
+  return { enqueued: due.length, windowOpensAt };
 }
 
 async function hasInFlight(db: Database, runId: string): Promise<boolean> {

@@ -1,13 +1,22 @@
-import { and, eq } from "drizzle-orm";
-import { type CampaignRecipient, campaignRecipients, campaignTriggerKeys, type Subscriber, subscribers } from "../../db/schema";
+import { and, eq, sql } from "drizzle-orm";
+import {
+  type CampaignRecipient,
+  campaignRecipients,
+  campaignTriggerKeys,
+  emailCampaigns,
+  type Subscriber,
+  type Suppression,
+  subscribers,
+} from "../../db/schema";
 import { sha256Hex } from "../../lib/crypto";
 import { newId } from "../../lib/ids";
 import { normalizeEmail } from "../audience/emails";
 import { createSubscriber } from "../audience/subscribers";
+import { suppressionsFor } from "../audience/suppressions";
 import { conflict, invalidField, notFound } from "../errors";
 import { getCampaign } from "./campaigns";
 import { type DeliveryDeps, deliverBatch } from "./deliver";
-import { decideDelivery } from "./delivery-decision";
+import { type DeliveryDecision, decideDelivery, suppressionDetail } from "./delivery-decision";
 import type { SendEmailMessage } from "./send-message";
 
 export interface TriggerInput {
@@ -32,7 +41,10 @@ export interface TriggerResult {
 /** Longest Idempotency-Key kept; keys are opaque to us (clients often use UUIDs). */
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
 
-async function subscriberFor(deps: DeliveryDeps, workspaceId: string, input: TriggerInput): Promise<Subscriber> {
+/** Whom a trigger is for: a subscriber, or an address on the blocklist that is recorded but never subscribed. */
+type TriggerTarget = { subscriber: Subscriber } | { email: string; suppression: Suppression };
+
+async function targetFor(deps: DeliveryDeps, workspaceId: string, input: TriggerInput): Promise<TriggerTarget> {
   const { db } = deps;
   if (input.subscriber_id) {
     const found = await db
@@ -41,7 +53,7 @@ async function subscriberFor(deps: DeliveryDeps, workspaceId: string, input: Tri
       .where(and(eq(subscribers.workspace_id, workspaceId), eq(subscribers.id, input.subscriber_id)))
       .get();
     if (!found) throw invalidField("body", "subscriber_id", "No such subscriber in this workspace");
-    return found;
+    return { subscriber: found };
   }
   const email = normalizeEmail(input.email);
   if (!email) throw invalidField("body", "email", "must be an email address");
@@ -52,16 +64,19 @@ async function subscriberFor(deps: DeliveryDeps, workspaceId: string, input: Tri
       .where(and(eq(subscribers.workspace_id, workspaceId), eq(subscribers.email, email)))
       .get();
   const existing = await byEmail();
-  if (existing) return existing;
+  if (existing) return { subscriber: existing };
+  // A blocked address is never subscribed, but the send is still answered and recorded as a skipped recipient.
+  const suppression = (await suppressionsFor(db, workspaceId, [email])).get(email);
+  if (suppression) return { email, suppression };
   try {
     await createSubscriber(db, workspaceId, { email, name: input.name ?? null });
   } catch (error) {
     // Another request created the same address a moment ago: use theirs.
     const raced = await byEmail();
-    if (raced) return raced;
+    if (raced) return { subscriber: raced };
     throw error;
   }
-  return (await byEmail()) as Subscriber;
+  return { subscriber: (await byEmail()) as Subscriber };
 }
 
 async function replay(deps: DeliveryDeps, campaignId: string, key: string, requestHash: string): Promise<TriggerResult | null> {
@@ -113,8 +128,12 @@ export async function triggerSend(
     if (previous) return previous;
   }
 
-  const subscriber = await subscriberFor(deps, workspaceId, input);
-  const decision = await decideDelivery(db, campaign, subscriber, now);
+  const target = await targetFor(deps, workspaceId, input);
+  const subscriber = "subscriber" in target ? target.subscriber : null;
+  const decision: DeliveryDecision =
+    "subscriber" in target
+      ? await decideDelivery(db, campaign, target.subscriber, now)
+      : { send: false, reason: "suppression_list", detail: suppressionDetail(target.suppression) };
   const recipientId = newId("rcp");
   const iso = now.toISOString();
   const insertRecipient = db.insert(campaignRecipients).values({
@@ -122,9 +141,9 @@ export async function triggerSend(
     workspace_id: workspaceId,
     campaign_id: campaign.id,
     run_id: null,
-    subscriber_id: subscriber.id,
-    email: subscriber.email,
-    recipient_name: input.name ?? subscriber.name,
+    subscriber_id: subscriber?.id ?? null,
+    email: "subscriber" in target ? target.subscriber.email : target.email,
+    recipient_name: input.name ?? subscriber?.name ?? null,
     context: input.context ?? {},
     status: decision.send ? "pending" : "failed",
     failure_reason: decision.send ? null : decision.reason,
@@ -133,6 +152,14 @@ export async function triggerSend(
     created_at: iso,
     updated_at: iso,
   });
+  // A triggered campaign has no run to recount: its counters grow with each recipient, in the same transaction.
+  const countRecipient = db
+    .update(emailCampaigns)
+    .set({
+      total_recipients: sql`${emailCampaigns.total_recipients} + 1`,
+      failed_count: sql`${emailCampaigns.failed_count} + ${decision.send ? 0 : 1}`,
+    })
+    .where(eq(emailCampaigns.id, campaign.id));
   try {
     if (idempotencyKey) {
       await db.batch([
@@ -144,9 +171,10 @@ export async function triggerSend(
           recipient_id: recipientId,
           request_hash: requestHash,
         }),
+        countRecipient,
       ]);
     } else {
-      await insertRecipient;
+      await db.batch([insertRecipient, countRecipient]);
     }
   } catch (error) {
     // The same key arrived twice at once: the batch is one transaction, so the loser wrote nothing.

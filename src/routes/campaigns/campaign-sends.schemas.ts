@@ -2,19 +2,20 @@ import { z } from "@hono/zod-openapi";
 import type { TestSendResult } from "../../domain/campaigns/test-send";
 import { MAX_IDEMPOTENCY_KEY_LENGTH } from "../../domain/campaigns/trigger";
 import { orNull } from "../../lib/openapi";
+import { templateValues } from "./campaigns.schemas";
 
 /** A few addresses at a time: a test send is for looking at the message, not for sending a campaign by hand. */
 export const MAX_TEST_ADDRESSES = 10;
 
-const ContextSchema = z.record(z.string(), z.unknown()).openapi({
-  description: "Template values for this send, over the campaign's template_context",
-  example: { first_name: "Ada", order_number: "A-1042" },
+const ContextSchema = templateValues("Template values for this send, over the campaign's template_context", {
+  first_name: "Ada",
+  order_number: "A-1042",
 });
 
 export const TestSendSchema = z
   .object({
     emails: z
-      .array(z.email())
+      .array(z.email().max(254))
       .min(1)
       .max(MAX_TEST_ADDRESSES)
       .openapi({ example: ["qa@example.com"] }),

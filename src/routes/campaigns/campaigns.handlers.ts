@@ -40,7 +40,7 @@ export const scheduleCampaign: RouteHandler<typeof routes.scheduleCampaign, AppB
     c.var.db,
     c.var.workspace.id,
     c.req.valid("param").campaign_id,
-    c.req.valid("json"),
+    c.req.valid("json") ?? {},
     new Date(),
   );
   return c.json(toCampaignResponse(scheduled), 200);

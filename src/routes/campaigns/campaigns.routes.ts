@@ -73,7 +73,8 @@ export const deleteCampaign = workspaceRoute({
   path: campaignPath,
   operationId: "deleteCampaign",
   summary: "Delete a draft campaign",
-  description: "Anything scheduled or sent is history: cancel it instead (409).",
+  description:
+    "Anything scheduled or sent is history: cancel it instead (409). So is a triggered campaign that has sent (409 while it has recipients).",
   tags,
   request: { params: CampaignParamsSchema },
   responses: { 204: { description: "Deleted" }, ...problemResponses("conflict") },
@@ -87,9 +88,12 @@ export const scheduleCampaign = workspaceRoute({
   path: `${campaignPath}/schedule`,
   operationId: "scheduleCampaign",
   summary: "Schedule a draft campaign",
-  description: `draft → scheduled; any other state is a 409 naming it. ${READY_TEXT}`,
+  description: `draft → scheduled; any other state is a 409 naming it. ${READY_TEXT} The body is optional.`,
   tags,
-  request: { params: CampaignParamsSchema, body: jsonBody(ScheduleCampaignSchema) },
+  request: {
+    params: CampaignParamsSchema,
+    body: { content: { "application/json": { schema: ScheduleCampaignSchema } }, required: false },
+  },
   responses: { 200: jsonContent(CampaignSchema, "The scheduled campaign"), ...problemResponses("conflict", "validation_failed") },
 });
 

@@ -10,6 +10,15 @@ import { WorkspaceParamsSchema } from "../workspaces/workspaces.schemas";
 
 export const MAX_SEND_RATE_PER_MINUTE = 100_000;
 
+/** Template values are stored in one D1 row (whose limit is 2 MB) and read for every recipient: kept small. */
+export const MAX_CONTEXT_JSON_LENGTH = 65_536;
+
+export const templateValues = (description: string, example: Record<string, unknown>) =>
+  z
+    .record(z.string(), z.unknown())
+    .refine((values) => JSON.stringify(values).length <= MAX_CONTEXT_JSON_LENGTH, "may hold at most 64 KB of JSON")
+    .openapi({ description: `${description} (at most 64 KB of JSON)`, example });
+
 const LOCAL_TIME = /^([01]\d|2[0-3]):[0-5]\d$/;
 
 const ScheduleSchema = z
@@ -85,9 +94,7 @@ const fields = {
   from_name: z.string().trim().max(200).nullable(),
   from_email: z.email().max(254).nullable(),
   reply_to: z.email().max(254).nullable(),
-  template_context: z
-    .record(z.string(), z.unknown())
-    .openapi({ description: "Template variables for every recipient; a recipient's own values win", example: { issue: 12 } }),
+  template_context: templateValues("Template variables for every recipient; a recipient's own values win", { issue: 12 }),
   sending_pool_id: id("Route through this pool (else the default pool, else every domain of the workspace)"),
   sending_identity_id: id("Send from this identity; its domain must be able to send"),
   routing_config: orNull(RoutingConfigSchema),

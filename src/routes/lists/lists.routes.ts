@@ -56,9 +56,10 @@ export const deleteList = workspaceRoute({
   path: `${base}/{list_id}`,
   operationId: "deleteList",
   summary: "Delete a list (its subscribers stay)",
+  description: "A 409 naming the campaigns while a draft, scheduled, sending or paused campaign sends to the list or filters by it.",
   tags,
   request: { params: ListParamsSchema },
-  responses: { 204: { description: "Deleted" } },
+  responses: { 204: { description: "Deleted" }, ...problemResponses("conflict") },
 });
 
 export const addSubscribers = workspaceRoute({
