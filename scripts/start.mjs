@@ -3,6 +3,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
+import { Cron } from "croner";
 import { seedDemo } from "./demo-seed.mjs";
 
 const PORT = Number(process.env.PORT ?? 8787);
@@ -107,7 +108,31 @@ async function demoWorkspace(adminToken) {
   return { ...demo, created: true };
 }
 
+/**
+ * `wrangler dev` fires no cron trigger by itself, so scheduled campaigns would never start locally. At the start of
+ * each minute this fires the triggers of wrangler.toml whose time it is, through wrangler's /__scheduled route.
+ */
+function tickCronTriggers() {
+  const crons = [...readFileSync("wrangler.toml", "utf8").matchAll(/^crons\s*=\s*\[([^\]]*)\]/gm)].flatMap((m) =>
+    [...m[1].matchAll(/"([^"]+)"/g)].map((c) => c[1]),
+  );
+  const fire = () => {
+    // The minute itself: a 5-field cron matches second 0 only, and a timer fires some milliseconds late.
+    const now = new Date(Math.floor(Date.now() / 60_000) * 60_000);
+    for (const cron of crons) {
+      if (!new Cron(cron, { timezone: "UTC", paused: true }).match(now)) continue;
+      fetch(`${BASE}/__scheduled?cron=${encodeURIComponent(cron)}`).catch(() => undefined);
+    }
+  };
+  const untilNextMinute = 60_000 - (Date.now() % 60_000);
+  setTimeout(() => {
+    fire();
+    setInterval(fire, 60_000).unref();
+  }, untilNextMinute).unref();
+}
+
 if (await waitForHealth()) {
+  tickCronTriggers();
   const { ADMIN_TOKEN } = readDevVars();
   try {
     const demo = await demoWorkspace(ADMIN_TOKEN);
@@ -126,7 +151,7 @@ Flarecast is running on ${BASE}
   curl -H "Authorization: Bearer ${demo.api_key}" ${BASE}/workspaces/${demo.slug}
   curl -X POST -H "Authorization: Bearer <ADMIN_TOKEN from .dev.vars>" -H "content-type: application/json" \\
        -d '{"name":"Acme","timezone":"Europe/Berlin"}' ${BASE}/workspaces
-  curl "${BASE}/__scheduled?cron=*+*+*+*+*"    runs the every-minute jobs now
+  curl "${BASE}/__scheduled?cron=*+*+*+*+*"    runs the every-minute jobs now (they also run at the start of each minute)
 
 Send the demo campaign (three subscribers, through the local capture provider) and read what went out:
   curl -X POST ${auth} ${marketing}/campaigns/${seeded.campaign_id}/send

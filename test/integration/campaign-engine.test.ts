@@ -4,7 +4,7 @@ import PostalMime from "postal-mime";
 import { describe, expect, it } from "vitest";
 import { campaignRecipients, capturedMessages, emailCampaigns } from "../../src/db/schema";
 import { deliverBatch } from "../../src/domain/campaigns/deliver";
-import { DEFAULT_TIMINGS, reconcile } from "../../src/domain/campaigns/dispatch";
+import { DEFAULT_TIMINGS, dispatchStep, initialDispatchState, reconcile } from "../../src/domain/campaigns/dispatch";
 import { ADMIN_TOKEN, api } from "../factories/api";
 import { db, deliveryDeps, driveRun, readCampaign, readRun, sendingSetup, startedRun } from "../factories/campaigns";
 
@@ -319,5 +319,21 @@ describe("update_campaign_stats", () => {
     expect(ran.status, ran.text).toBe(200);
     expect(await readRun(runId)).toMatchObject({ sent_count: 1, failed_count: 1, unknown_count: 1 });
     expect(await readCampaign(campaignId)).toMatchObject({ sent_count: 1, failed_count: 1, unknown_count: 1 });
+  });
+});
+
+describe("counters while a run is walked", () => {
+  it("count a skipped subscriber as failed as soon as the fan-out writes it", async () => {
+    const setup = await sendingSetup({ subscribers: [{ email: "later@example.com" }, { email: "blocked-now@example.com" }] });
+    await setup.marketing("/suppressions", "POST", { email: "blocked-now@example.com" });
+    const { campaignId, runId } = await startedRun(setup, { send_window: { start: "09:00", end: "10:00", timezone: "UTC" } });
+    const step = await dispatchStep(
+      { db, defaultRatePerMinute: 100, enqueue: async () => undefined },
+      initialDispatchState(runId, Date.parse("2026-12-04T12:00:00Z")),
+      Date.parse("2026-12-04T12:00:00Z"),
+    );
+    expect(step.phase).toBe("waiting_for_window");
+    expect(await readRun(runId)).toMatchObject({ status: "sending", total_recipients: 2, failed_count: 1 });
+    expect(await readCampaign(campaignId)).toMatchObject({ failed_count: 1 });
   });
 });

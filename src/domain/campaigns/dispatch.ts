@@ -3,7 +3,7 @@ import type { Database } from "../../db/client";
 import { type CampaignRun, campaignRecipients, campaignRuns, type EmailCampaign, emailCampaigns, workspaces } from "../../db/schema";
 import { chunk } from "../../lib/chunk";
 import { inJsonList } from "../../lib/sql-lists";
-import { recountRun } from "./counters";
+import { addToCounters, recountRun } from "./counters";
 import { completeFanout, fanOutPage } from "./fanout";
 import { nextOccurrence } from "./schedule";
 import type { SendEmailMessage } from "./send-message";
@@ -100,6 +100,11 @@ export async function dispatchStep(deps: DispatchDeps, state: DispatchState, now
       const page = await fanOutPage(deps.db, campaign, run, timeZone, next.cursor, now);
       next.cursor = page.cursor;
       done = page.done;
+      // Skipped subscribers count as failed at once, so a run's failures show while it is still walking.
+      if (page.skipped > 0) {
+        const [first, ...rest] = addToCounters(deps.db, campaign.id, run.id, { sent: 0, failed: page.skipped, unknown: 0 });
+        await deps.db.batch([first, ...rest]);
+      }
     }
     if (done) {
       await completeFanout(deps.db, run, now);

@@ -87,7 +87,7 @@ async function replay(deps: DeliveryDeps, campaignId: string, key: string, reque
     .get();
   if (!previous) return null;
   if (previous.request_hash !== requestHash) {
-    throw invalidField("header", "Idempotency-Key", "was already used with a different request body for this campaign");
+    throw invalidField("header", "idempotency-key", "was already used with a different request body for this campaign");
   }
   const recipient = await deps.db.select().from(campaignRecipients).where(eq(campaignRecipients.id, previous.recipient_id)).get();
   if (!recipient) throw notFound("Recipient of the earlier request");
