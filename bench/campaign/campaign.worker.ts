@@ -20,9 +20,11 @@ import {
   campaignRuns,
   capturedMessages,
   emailCampaigns,
+  emailProviders,
   emailTemplateVersions,
   sendingDomains,
 } from "../../src/db/schema";
+import { SEND_CONCURRENCY } from "../../src/domain/campaigns/deliver";
 import { ProviderSession } from "../../src/domain/campaigns/provider-session";
 import { sendingHost } from "../../src/domain/domains/sending-domains";
 import { readConfig } from "../../src/env";
@@ -36,8 +38,6 @@ import type { OutgoingMessage } from "../../src/provider-clients/contract";
 export { CampaignDispatcher, DomainThrottle, ProviderLimiter } from "../../src/index";
 
 const BASELINE_QUEUE = "flarecast-bench-baseline";
-/** The send consumer's calls in flight within a batch (SEND_CONCURRENCY in src/domain/campaigns/deliver.ts). */
-const SEND_CONCURRENCY = 10;
 
 interface BaselineMessage {
   workspace_id: string;
@@ -173,8 +173,9 @@ async function consumeBaseline(batch: MessageBatch<BaselineMessage>, env: BenchE
   const db = createDb(env.DB);
   const config = readConfig(env);
   const session = new ProviderSession(db, first.workspace_id, { encryptionKey: config.ENCRYPTION_KEY });
-  await session.load([first.provider_id], [first.domain_id]);
+  const provider = await db.select().from(emailProviders).where(eq(emailProviders.id, first.provider_id)).get();
   const domain = await db.select().from(sendingDomains).where(eq(sendingDomains.id, first.domain_id)).get();
+  session.adopt(provider ? [provider] : [], domain ? [domain] : []);
   const template = baselineMessage(domain ? sendingHost(domain) : "bench.example", first.workspace_id);
   let sent = 0;
   let failed = 0;

@@ -24,7 +24,8 @@ export function clientContext(settings: ClientContext["settings"], timeoutMs: nu
 }
 
 async function request(send: typeof fetch, url: string, init: RequestInit, timeoutMs: number): Promise<ClientResponse> {
-  const host = new URL(url).host;
+  // Parsed only for an error's text: a send's hot path makes no URL object it does not need.
+  const host = () => new URL(url).host;
   try {
     // Not followed: a redirect would carry the credentials' headers to wherever it points.
     const response = await send(url, { ...init, redirect: "manual", signal: AbortSignal.timeout(timeoutMs) });
@@ -32,9 +33,9 @@ async function request(send: typeof fetch, url: string, init: RequestInit, timeo
     return { status: response.status, headers: response.headers, body: parseBody(text) };
   } catch (error) {
     if (error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError")) {
-      throw new ClientNetworkError(`no answer from ${host} within ${timeoutMs} ms`, true);
+      throw new ClientNetworkError(`no answer from ${host()} within ${timeoutMs} ms`, true);
     }
-    throw new ClientNetworkError(`could not reach ${host}: ${describeError(error)}`, false);
+    throw new ClientNetworkError(`could not reach ${host()}: ${describeError(error)}`, false);
   }
 }
 

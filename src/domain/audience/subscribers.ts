@@ -15,7 +15,7 @@ import { newId } from "../../lib/ids";
 import { findInWorkspace } from "../../lib/lookups";
 import { keysetPage, type Page } from "../../lib/pagination";
 import { conflict, invalidField } from "../errors";
-import { preferencesUrl, type TokenSubscriber, type UrlEnv, unsubscribeUrl } from "../preferences/tokens";
+import { subscriberLinkPair, type TokenSubscriber, type UrlEnv } from "../preferences/tokens";
 import { normalizeEmail } from "./emails";
 import { suppressionReason } from "./row-outcomes";
 import { suppressionsFor } from "./suppressions";
@@ -30,9 +30,8 @@ export interface SubscriberLinks {
 
 /** The subscriber's preference page and one-click unsubscribe target, as the preference center verifies them. */
 export async function subscriberLinks(env: UrlEnv, workspaceId: string, subscriber: TokenSubscriber): Promise<SubscriberLinks> {
-  const target = { workspaceId, subscriber };
-  const [preferences_url, unsubscribe_url] = await Promise.all([preferencesUrl(env, target), unsubscribeUrl(env, target)]);
-  return { preferences_url, unsubscribe_url };
+  const links = await subscriberLinkPair(env, { workspaceId, subscriber });
+  return { preferences_url: links.preferences, unsubscribe_url: links.unsubscribe };
 }
 
 /** Per-category opt-outs are rows with subscribed = false; a category without a row is subscribed. */

@@ -1,4 +1,4 @@
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Database } from "../../db/client";
 import {
@@ -10,16 +10,14 @@ import {
   emailCampaigns,
   type SendingIdentity,
   type Subscriber,
-  sendingIdentities,
   subscribers,
-  workspaces,
 } from "../../db/schema";
 import { chunk } from "../../lib/chunk";
 import { inJsonList } from "../../lib/sql-lists";
 import { SendError } from "../errors";
 import type { UrlEnv } from "../preferences/tokens";
 import { acquireProviderSends } from "../provider-accounts/provider-limits";
-import { loadRoutingState, type RoutingState } from "../routing/route-loader";
+import type { RoutingState } from "../routing/route-loader";
 import type { RouteChoice, RoutingDecision } from "../routing/types";
 import { throttleFor } from "../warming/throttle";
 import { routeForCampaign } from "./campaign-route";
@@ -36,6 +34,7 @@ import {
 } from "./personalize";
 import { ProviderSession } from "./provider-session";
 import { isWithinWindow, nextWindowOpen } from "./send-window";
+import { sendingSetupFor } from "./sending-setup";
 
 export interface DeliveryDeps {
   db: Database;
@@ -55,7 +54,12 @@ export const RETRIES_BEFORE_FAILOVER = 3;
 /** Claims of one recipient before a still-retryable failure becomes final; the send queue delivers a message six times. */
 export const MAX_ATTEMPTS = 5;
 /** Provider calls in flight at once within a batch. */
-const SEND_CONCURRENCY = 10;
+export const SEND_CONCURRENCY = 10;
+/**
+ * Outcomes are written once this many are waiting (and at the end of the batch): fewer writes per send, and a
+ * consumer that dies mid-batch leaves at most about this many recipients to become `unknown`.
+ */
+const RECORD_EVERY = 25;
 /** The longest delay a queue message can be retried with. */
 const MAX_DELAY_SECONDS = 12 * 60 * 60;
 const CAPPED_RETRY_SECONDS = 60 * 60;
@@ -203,7 +207,7 @@ class GroupDelivery {
     }
     for (const part of chunk(granted, SEND_CONCURRENCY)) {
       await Promise.all(part.map((p) => this.sendOne(p)));
-      await this.flush();
+      if (this.statements.length + this.sentSinceFlush.size >= RECORD_EVERY) await this.flush();
     }
     await this.flush();
   }
@@ -232,26 +236,15 @@ class GroupDelivery {
       : campaign.template_id
         ? await loadTemplateVersion(db, campaign.template_id, null)
         : null;
-    const workspace = await db
-      .select({ id: workspaces.id, name: workspaces.name, postal_address: workspaces.postal_address })
-      .from(workspaces)
-      .where(eq(workspaces.id, campaign.workspace_id))
-      .get();
-    this.workspace = workspace ?? { id: campaign.workspace_id, name: "", postal_address: null };
     const subscriberIds = claimed.flatMap((r) => (r.subscriber_id ? [r.subscriber_id] : []));
     for (const part of chunk(subscriberIds, 500)) {
       for (const s of await db.select().from(subscribers).where(inJsonList(subscribers.id, part))) this.subscribers.set(s.id, s);
     }
-    this.state = await loadRoutingState(db, this.deps.env, campaign.workspace_id, campaign.sending_pool_id, this.now);
-    const domainIds = this.state.domains.map((d) => d.domain_id);
-    await this.session.load(
-      this.state.providers.map((p) => p.provider_id),
-      domainIds,
-    );
-    if (domainIds.length) {
-      for (const i of await db.select().from(sendingIdentities).where(inArray(sendingIdentities.domain_id, domainIds)))
-        this.identities.set(i.id, i);
-    }
+    const setup = await sendingSetupFor(db, this.deps.env, campaign.workspace_id, campaign.sending_pool_id, this.now);
+    this.workspace = setup.workspace;
+    this.state = setup.state;
+    this.session.adopt(setup.providers, setup.domains);
+    for (const identity of setup.identities) this.identities.set(identity.id, identity);
   }
 
   private route(r: CampaignRecipient, index: number, ignoreCaps = false): RoutingDecision {

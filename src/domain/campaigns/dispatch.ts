@@ -36,7 +36,8 @@ export const DEFAULT_TIMINGS: DispatchTimings = {
   lostMessageAfterMs: 20 * 60_000,
   // A queue consumer invocation is stopped after 15 minutes of wall time.
   claimTimeoutMs: 16 * 60_000,
-  fanoutBudgetMs: 2_000,
+  // Short, so that sends start while a large audience is still being walked rather than after it.
+  fanoutBudgetMs: 250,
 };
 
 export interface DispatchDeps {

@@ -9,10 +9,11 @@ import {
   type SendingIdentity,
   type Subscriber,
 } from "../../db/schema";
+import { LruCache } from "../../lib/lru-cache";
 import { type ComposeInput, composeMessage } from "../../mail/compose";
 import type { OutgoingMessage } from "../../provider-clients/contract";
 import { sendingHost } from "../domains/sending-domains";
-import { preferencesUrl, type UrlEnv, unsubscribeUrl } from "../preferences/tokens";
+import { subscriberLinkPair, type UrlEnv } from "../preferences/tokens";
 import { type RenderedEmail, renderTemplate, type TemplateContent } from "../templates/render";
 
 export interface PinnedTemplate {
@@ -20,8 +21,19 @@ export interface PinnedTemplate {
   content: TemplateContent;
 }
 
+/** Pinned versions per isolate: a version never changes, and every batch of a run asks for the same one. */
+const pinnedVersions = new LruCache<Promise<PinnedTemplate | null>>(200);
+
 /** A template version's content: the one a run pinned, or the template's latest for a send outside a run. */
-export async function loadTemplateVersion(db: Database, templateId: string, version: number | null): Promise<PinnedTemplate | null> {
+export function loadTemplateVersion(db: Database, templateId: string, version: number | null): Promise<PinnedTemplate | null> {
+  if (version === null) return readTemplateVersion(db, templateId, null);
+  const key = `${templateId}:${version}`;
+  const loading = pinnedVersions.getOrCreate(key, () => readTemplateVersion(db, templateId, version));
+  loading.catch(() => pinnedVersions.delete(key));
+  return loading;
+}
+
+async function readTemplateVersion(db: Database, templateId: string, version: number | null): Promise<PinnedTemplate | null> {
   const row = await db
     .select()
     .from(emailTemplateVersions)
@@ -80,13 +92,13 @@ export async function systemValues(
   recipient: { email: string; name: string | null },
   now: Date,
 ): Promise<SystemValues> {
-  const target = { workspaceId: workspace.id, subscriber, campaignId: campaign.id };
+  const links = await subscriberLinkPair(env, { workspaceId: workspace.id, subscriber, campaignId: campaign.id });
   return {
     recipient_name: recipient.name,
     email: recipient.email,
     subscriber: { email: subscriber.email, name: subscriber.name, attributes: subscriber.attributes },
-    unsubscribe_url: await unsubscribeUrl(env, target),
-    preferences_url: await preferencesUrl(env, target),
+    unsubscribe_url: links.unsubscribe,
+    preferences_url: links.preferences,
     postal_address: workspace.postal_address ?? "",
     workspace_name: workspace.name,
     campaign_name: campaign.name,

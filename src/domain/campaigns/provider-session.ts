@@ -1,6 +1,6 @@
-import { eq, inArray } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import type { Database } from "../../db/client";
-import { type EmailProvider, emailProviders, type SendingDomain, sendingDomains } from "../../db/schema";
+import { type EmailProvider, emailProviders, type SendingDomain } from "../../db/schema";
 import type { OutgoingMessage, ProviderClient, SendContext, SendReceipt } from "../../provider-clients/contract";
 import type { ProviderCredentials } from "../../provider-clients/credentials";
 import {
@@ -17,6 +17,7 @@ import { openDkimPrivateKey, sendingHost } from "../domains/sending-domains";
 import { SendError } from "../errors";
 import { captureStoreFor } from "../provider-accounts/captured-messages";
 import { openCredentials } from "../provider-accounts/providers";
+import { forgetSendingSetups } from "./sending-setup";
 
 export interface ProviderSessionOptions {
   encryptionKey: string;
@@ -40,16 +41,10 @@ export class ProviderSession {
     private readonly options: ProviderSessionOptions,
   ) {}
 
-  async load(providerIds: string[], domainIds: string[]): Promise<void> {
-    const wantProviders = providerIds.filter((id) => !this.providers.has(id));
-    const wantDomains = domainIds.filter((id) => !this.domains.has(id));
-    if (wantProviders.length) {
-      for (const p of await this.db.select().from(emailProviders).where(inArray(emailProviders.id, wantProviders)))
-        this.providers.set(p.id, p);
-    }
-    if (wantDomains.length) {
-      for (const d of await this.db.select().from(sendingDomains).where(inArray(sendingDomains.id, wantDomains))) this.domains.set(d.id, d);
-    }
+  /** The provider and domain rows this session may send through, as the batch's sending setup holds them. */
+  adopt(providers: readonly EmailProvider[], domains: readonly SendingDomain[]): void {
+    for (const p of providers) this.providers.set(p.id, p);
+    for (const d of domains) this.domains.set(d.id, d);
   }
 
   provider(id: string): EmailProvider | undefined {
@@ -89,6 +84,7 @@ export class ProviderSession {
 
   /** Takes the provider out of routing until its next successful probe: its account cannot send. */
   async markUnhealthy(providerId: string, reason: string, now: Date): Promise<void> {
+    forgetSendingSetups(this.workspaceId);
     await this.db
       .update(emailProviders)
       .set({ last_check_status: "failed", last_error: reason, last_check_at: now.toISOString() })

@@ -1,13 +1,12 @@
-import { eq, inArray } from "drizzle-orm";
-import { type SendingIdentity, sendingIdentities, workspaces } from "../../db/schema";
-import { conflict, notFound, SendError } from "../errors";
-import { loadRoutingState } from "../routing/route-loader";
+import type { SendingIdentity } from "../../db/schema";
+import { conflict, SendError } from "../errors";
 import { sampleSystemContext } from "../templates/templates";
 import { routeForCampaign } from "./campaign-route";
 import { getCampaign } from "./campaigns";
 import type { DeliveryDeps } from "./deliver";
 import { buildMessage, latestTemplateVersion, render, senderFor } from "./personalize";
 import { ProviderSession } from "./provider-session";
+import { loadSendingSetup } from "./sending-setup";
 
 export const TEST_SUBJECT_PREFIX = "[Test] ";
 
@@ -38,21 +37,11 @@ export async function sendTestEmails(deps: DeliveryDeps, workspaceId: string, ca
   const campaign = await getCampaign(db, workspaceId, campaignId);
   const template = campaign.template_id ? await latestTemplateVersion(db, workspaceId, campaign.template_id) : null;
   if (!template) throw conflict("The campaign has no template to send; set template_id first");
-  const workspace = await db.select().from(workspaces).where(eq(workspaces.id, workspaceId)).get();
-  if (!workspace) throw notFound("Workspace");
-
-  const state = await loadRoutingState(db, deps.env, workspaceId, campaign.sending_pool_id, now);
+  const setup = await loadSendingSetup(db, deps.env, workspaceId, campaign.sending_pool_id, now);
+  const { state, workspace } = setup;
   const session = new ProviderSession(db, workspaceId, { encryptionKey: deps.encryptionKey, fetch: deps.fetch, timeoutMs: deps.timeoutMs });
-  const domainIds = state.domains.map((d) => d.domain_id);
-  await session.load(
-    state.providers.map((p) => p.provider_id),
-    domainIds,
-  );
-  const identities = new Map<string, SendingIdentity>(
-    domainIds.length
-      ? (await db.select().from(sendingIdentities).where(inArray(sendingIdentities.domain_id, domainIds))).map((i) => [i.id, i])
-      : [],
-  );
+  session.adopt(setup.providers, setup.domains);
+  const identities = new Map<string, SendingIdentity>(setup.identities.map((i) => [i.id, i]));
   const samples = sampleSystemContext(workspace, deps.urls.PUBLIC_BASE_URL);
 
   const results: TestSendResult[] = [];

@@ -175,3 +175,9 @@ export async function preferencesUrl(env: UrlEnv, target: TokenTarget): Promise<
 export async function unsubscribeUrl(env: UrlEnv, target: TokenTarget): Promise<string> {
   return `${base(env)}/preferences/${await tokenFor(env, target)}/unsubscribe`;
 }
+
+/** Both links of one email from one token: they carry the same claims, and each signature costs a send time. */
+export async function subscriberLinkPair(env: UrlEnv, target: TokenTarget): Promise<{ preferences: string; unsubscribe: string }> {
+  const page = `${base(env)}/preferences/${await tokenFor(env, target)}`;
+  return { preferences: page, unsubscribe: `${page}/unsubscribe` };
+}
