@@ -59,7 +59,7 @@ export const SEND_CONCURRENCY = 10;
  * Outcomes are written once this many are waiting (and at the end of the batch): fewer writes per send, and a
  * consumer that dies mid-batch leaves at most about this many recipients to become `unknown`.
  */
-const RECORD_EVERY = 25;
+const RECORD_EVERY = 50;
 /** The longest delay a queue message can be retried with. */
 const MAX_DELAY_SECONDS = 12 * 60 * 60;
 const CAPPED_RETRY_SECONDS = 60 * 60;
@@ -73,8 +73,9 @@ const backoffSeconds = (attempts: number) => Math.min(15 * 60, 10 * 2 ** Math.ma
 
 /**
  * Sends the recipients named by a batch of queue messages. Each recipient is claimed (`pending → sending`,
- * one conditional UPDATE for the batch) before anything is sent, so a redelivered message finds its recipient
- * claimed or finished and sends nothing. Outcomes are keyed by recipient id.
+ * one conditional UPDATE for the batch) before anything else, so a redelivered message finds its recipient
+ * claimed or finished and sends nothing. A claim the recipient may not use now (its run paused, its window
+ * closed) is given back. Outcomes are keyed by recipient id.
  */
 export async function deliverBatch(
   deps: DeliveryDeps,
@@ -82,12 +83,19 @@ export async function deliverBatch(
   now: Date = new Date(),
 ): Promise<Map<string, DeliveryOutcome>> {
   const outcomes = new Map<string, DeliveryOutcome>(recipientIds.map((id) => [id, ACK]));
-  const rows: CampaignRecipient[] = [];
+  const iso = now.toISOString();
+  const claimed: CampaignRecipient[] = [];
   for (const part of chunk([...new Set(recipientIds)], 500)) {
-    rows.push(...(await deps.db.select().from(campaignRecipients).where(inJsonList(campaignRecipients.id, part))));
+    claimed.push(
+      ...(await deps.db
+        .update(campaignRecipients)
+        .set({ status: "sending", claimed_at: iso, attempts: sql`${campaignRecipients.attempts} + 1`, updated_at: iso })
+        .where(and(inJsonList(campaignRecipients.id, part), eq(campaignRecipients.status, "pending")))
+        .returning()),
+    );
   }
   const groups = new Map<string, CampaignRecipient[]>();
-  for (const r of rows) {
+  for (const r of claimed) {
     const key = `${r.campaign_id}\u0000${r.run_id ?? ""}`;
     groups.set(key, [...(groups.get(key) ?? []), r]);
   }
@@ -101,10 +109,16 @@ interface GroupScope {
 }
 
 async function loadScope(db: Database, first: CampaignRecipient): Promise<GroupScope | null> {
-  const campaign = await db.select().from(emailCampaigns).where(eq(emailCampaigns.id, first.campaign_id)).get();
+  // One round trip for both: the batch reads them before anything else.
+  const [[campaign], runs] = await db.batch([
+    db.select().from(emailCampaigns).where(eq(emailCampaigns.id, first.campaign_id)),
+    db
+      .select()
+      .from(campaignRuns)
+      .where(eq(campaignRuns.id, first.run_id ?? "")),
+  ]);
   if (!campaign) return null;
-  const run = first.run_id ? ((await db.select().from(campaignRuns).where(eq(campaignRuns.id, first.run_id)).get()) ?? null) : null;
-  return { campaign, run };
+  return { campaign, run: first.run_id ? (runs[0] ?? null) : null };
 }
 
 /** A run's sends stop at once when it is paused or cancelled: its recipients wait (un-enqueued) for a resume. */
@@ -113,44 +127,50 @@ function runIsSending({ campaign, run }: GroupScope): boolean {
   return campaign.status === "sending" && run.status === "sending" && campaign.current_run_id === run.id;
 }
 
-async function deliverGroup(deps: DeliveryDeps, group: CampaignRecipient[], now: Date, outcomes: Map<string, DeliveryOutcome>) {
-  const { db } = deps;
-  const scope = await loadScope(db, group[0]);
-  if (!scope) return;
-  const iso = now.toISOString();
-  const pendingIds = group.filter((r) => r.status === "pending").map((r) => r.id);
-  if (pendingIds.length === 0) return;
+/** Gives claims back untried: the recipients are `pending` again, and the attempt does not count. */
+function giveBack(db: Database, ids: string[], now: Date, retryAt: string | null) {
+  return db
+    .update(campaignRecipients)
+    .set({
+      status: "pending",
+      claimed_at: null,
+      enqueued_at: null,
+      attempts: sql`${campaignRecipients.attempts} - 1`,
+      ...(retryAt ? { retry_at: retryAt } : {}),
+      updated_at: now.toISOString(),
+    })
+    .where(and(inJsonList(campaignRecipients.id, ids), eq(campaignRecipients.status, "sending")));
+}
 
+async function deliverGroup(deps: DeliveryDeps, claimed: CampaignRecipient[], now: Date, outcomes: Map<string, DeliveryOutcome>) {
+  const { db } = deps;
+  const scope = await loadScope(db, claimed[0]);
+  if (!scope) return;
+  // The dispatcher enqueues them again on resume.
   if (!runIsSending(scope)) {
-    await db
-      .update(campaignRecipients)
-      .set({ enqueued_at: null, updated_at: iso })
-      .where(and(inJsonList(campaignRecipients.id, pendingIds), eq(campaignRecipients.status, "pending")));
+    await giveBack(
+      db,
+      claimed.map((r) => r.id),
+      now,
+      null,
+    );
     return;
   }
-
   const window = scope.run ? scope.campaign.send_window : null;
-  const closed = window
-    ? group.filter((r) => r.status === "pending" && !isWithinWindow(window, r.send_timezone ?? window.timezone, now))
-    : [];
-  for (const r of closed) {
-    const opens = nextWindowOpen(window!, r.send_timezone ?? window!.timezone, now);
-    await db
-      .update(campaignRecipients)
-      .set({ enqueued_at: null, retry_at: opens.toISOString(), updated_at: iso })
-      .where(and(eq(campaignRecipients.id, r.id), eq(campaignRecipients.status, "pending")));
+  const open: CampaignRecipient[] = [];
+  const closedUntil = new Map<string, string[]>();
+  for (const r of claimed) {
+    const timeZone = window ? (r.send_timezone ?? window.timezone) : null;
+    if (!window || !timeZone || isWithinWindow(window, timeZone, now)) {
+      open.push(r);
+      continue;
+    }
+    const opens = nextWindowOpen(window, timeZone, now).toISOString();
+    closedUntil.set(opens, [...(closedUntil.get(opens) ?? []), r.id]);
   }
-  const closedIds = new Set(closed.map((r) => r.id));
-  const toClaim = pendingIds.filter((id) => !closedIds.has(id));
-  if (toClaim.length === 0) return;
-
-  const claimed = await db
-    .update(campaignRecipients)
-    .set({ status: "sending", claimed_at: iso, attempts: sql`${campaignRecipients.attempts} + 1`, updated_at: iso })
-    .where(and(inJsonList(campaignRecipients.id, toClaim), eq(campaignRecipients.status, "pending")))
-    .returning();
-  if (claimed.length === 0) return;
-  await new GroupDelivery(deps, scope, now, outcomes).run(claimed);
+  for (const [opens, ids] of closedUntil) await giveBack(db, ids, now, opens);
+  if (open.length === 0) return;
+  await new GroupDelivery(deps, scope, now, outcomes).run(open);
 }
 
 interface Planned {
