@@ -29,6 +29,7 @@ import { createServer } from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { fmt, int, wholeNumberOption } from "../figures.mjs";
+import { connectInspector } from "../inspector.mjs";
 import { busyLoad, loadAverage, machine, machineTable, packageVersion, runTimestamp, workerdVersion } from "../machine.mjs";
 import { sleep } from "../process-group.mjs";
 import { writeResultsSection } from "../results-file.mjs";
@@ -139,29 +140,7 @@ function rssKb(pid) {
 
 /** The Worker's V8 heap through wrangler's inspector; null when it does not answer. */
 async function inspector(port) {
-  const targets = await (await fetch(`http://127.0.0.1:${port}/json`)).json();
-  const ws = new WebSocket(targets[0].webSocketDebuggerUrl, { headers: { Origin: "http://localhost" } });
-  await new Promise((resolve, reject) => {
-    ws.onopen = resolve;
-    ws.onerror = () => reject(new Error("could not connect to the Worker's inspector"));
-  });
-  let id = 0;
-  const pending = new Map();
-  ws.onmessage = (e) => {
-    const m = JSON.parse(e.data);
-    if (m.id !== undefined) pending.get(m.id)?.(m.result);
-    pending.delete(m.id);
-  };
-  const call = (method, params = {}, timeoutMs = 2000) =>
-    new Promise((resolve) => {
-      const mine = ++id;
-      pending.set(mine, resolve);
-      ws.send(JSON.stringify({ id: mine, method, params }));
-      setTimeout(() => {
-        pending.delete(mine);
-        resolve(null);
-      }, timeoutMs);
-    });
+  const { call, close } = await connectInspector(port);
   return {
     heapUsed: async () => (await call("Runtime.getHeapUsage"))?.usedSize ?? null,
     startProfile: async () => {
@@ -170,7 +149,7 @@ async function inspector(port) {
       await call("Profiler.start");
     },
     stopProfile: async () => (await call("Profiler.stop", {}, 60_000))?.profile ?? null,
-    close: () => ws.close(),
+    close,
   };
 }
 
@@ -475,7 +454,7 @@ The machine is shared${busiest ? ` and **was busy during this run** (1-minute lo
 \`\`\`sh
 npm run bench:campaign                                          # about ${Math.max(1, Math.round(all.elapsedS / 60))} min; rewrites this section and bench/campaign/results.json
 node bench/campaign/run.mjs --recipients 20000 --no-write      # quicker: prints the section, writes nothing
-node bench/campaign/run.mjs --provider postmark                 # through the HTTP stand-in, once Postmark's send is merged
+node bench/campaign/run.mjs --provider capture                  # through the capture provider instead of the HTTP stand-in
 \`\`\`
 `;
 }

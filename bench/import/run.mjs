@@ -18,6 +18,7 @@ import { createReadStream, existsSync, mkdtempSync, readFileSync, rmSync, statSy
 import os from "node:os";
 import path from "node:path";
 import { Readable } from "node:stream";
+import { connectInspector } from "../inspector.mjs";
 import { loadAverage, machine, packageVersion, workerdVersion } from "../machine.mjs";
 import { sleep } from "../process-group.mjs";
 import { writeResultsSection } from "../results-file.mjs";
@@ -78,30 +79,8 @@ function memoryOf(pid) {
  * (workerd does not answer HeapProfiler.collectGarbage, so a GC cannot be forced from here.)
  */
 async function heapSampler(inspectorPort) {
-  const targets = await (await fetch(`http://127.0.0.1:${inspectorPort}/json`)).json();
-  const ws = new WebSocket(targets[0].webSocketDebuggerUrl, { headers: { Origin: "http://localhost" } });
-  await new Promise((resolve, reject) => {
-    ws.onopen = resolve;
-    ws.onerror = () => reject(new Error("could not connect to the Worker's inspector"));
-  });
-  let id = 0;
-  const pending = new Map();
-  ws.onmessage = (e) => {
-    const m = JSON.parse(e.data);
-    if (m.id === undefined) return; // events, such as the chunks of a heap snapshot
-    pending.get(m.id)?.(m.result);
-    pending.delete(m.id);
-  };
-  const call = (method, timeoutMs) =>
-    new Promise((resolve) => {
-      const mine = ++id;
-      pending.set(mine, resolve);
-      ws.send(JSON.stringify({ id: mine, method }));
-      setTimeout(() => {
-        pending.delete(mine);
-        resolve(undefined);
-      }, timeoutMs);
-    });
+  const inspector = await connectInspector(inspectorPort);
+  const call = (method, timeoutMs) => inspector.call(method, {}, timeoutMs);
   const usage = () => call("Runtime.getHeapUsage", 2000);
   /** A heap snapshot makes V8 collect everything first: the used size after it is what the Worker retains. */
   const live = async () => {
@@ -139,7 +118,7 @@ async function heapSampler(inspectorPort) {
     async stop() {
       running = false;
       await loop;
-      ws.close();
+      inspector.close();
     },
   };
 }
