@@ -162,7 +162,6 @@ function baselineMessage(host: string, workspaceId: string): OutgoingMessage {
     html: '<p>Hi Reader0, news for r0@bench.example.</p><p>Everything that happened this week, in one place.</p><a href="https://example.com/u">Unsubscribe</a>',
     text: "Hi Reader0, news for r0@bench.example.\n\nEverything that happened this week, in one place.\n\nUnsubscribe: https://example.com/u",
     unsubscribeUrl: "https://example.com/u",
-    feedback: { campaignId: "cmp_baseline", workspaceId },
     tags: { workspace_id: workspaceId, campaign_id: "cmp_baseline", recipient_id: "baseline" },
     stream: "broadcast",
   });

@@ -3,23 +3,14 @@ import type { OutgoingMessage } from "../provider-clients/contract";
 import { assertPlainValue, encodeUnstructured, formatDate, formatMailbox, headerAddress, newMessageId } from "./headers";
 import { encodeQuotedPrintable } from "./quoted-printable";
 
-export interface ComposeInput {
+/** One recipient's message as the send path has it; composeMessage writes its headers and MIME body. */
+export interface ComposeInput extends Pick<OutgoingMessage, "from" | "replyTo" | "to" | "subject" | "html" | "text" | "tags" | "stream"> {
   date: Date;
-  /** The sending domain: Message-ID and Feedback-ID live on it. */
+  /** The sending domain: the Message-ID lives on it. */
   sendingDomain: string;
-  from: { email: string; name?: string };
-  replyTo?: string;
-  to: { email: string; name?: string };
-  subject: string;
-  html: string;
-  text: string;
   /** The https one-click URL: List-Unsubscribe: <url> and List-Unsubscribe-Post: List-Unsubscribe=One-Click. */
   unsubscribeUrl: string;
-  /** Feedback-ID (Gmail FBL): "<campaign_id>:<workspace_id>:<stream>:flarecast". */
-  feedback: { campaignId: string; workspaceId: string };
-  tags: OutgoingMessage["tags"];
-  stream: OutgoingMessage["stream"];
-  /** Test sends carry the run-free id "test"; anything extra goes here (e.g. X-Flarecast-Test: 1). */
+  /** Anything else to write (e.g. X-Flarecast-Test: 1 on test sends). */
   extraHeaders?: Record<string, string>;
 }
 
@@ -56,7 +47,8 @@ export function composeMessage(input: ComposeInput): OutgoingMessage {
     "Message-ID": `<${messageId}>`,
     "List-Unsubscribe": `<${unsubscribeUrl(input.unsubscribeUrl)}>`,
     "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-    "Feedback-ID": [input.feedback.campaignId, input.feedback.workspaceId, input.stream, "flarecast"]
+    // Gmail's feedback loop reports by this: "<campaign_id>:<workspace_id>:<stream>:flarecast".
+    "Feedback-ID": [input.tags.campaign_id, input.tags.workspace_id, input.stream, "flarecast"]
       .map((part) => assertPlainValue("Feedback-ID", part.replaceAll(":", "_")))
       .join(":"),
   };

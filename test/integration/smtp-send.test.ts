@@ -43,7 +43,6 @@ function message(to: string, overrides: Partial<ComposeInput> = {}): OutgoingMes
     html: "<p>Hello Ada</p>",
     text: "Hello Ada",
     unsubscribeUrl: "https://app.example.test/u/one-click?t=abc",
-    feedback: { campaignId: "cmp_1", workspaceId: "ws_1" },
     tags: { workspace_id: "ws_1", campaign_id: "cmp_1", recipient_id: "rcp_1" },
     stream: "broadcast",
     ...overrides,

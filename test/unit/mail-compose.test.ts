@@ -14,7 +14,6 @@ const input = (overrides: Partial<ComposeInput> = {}): ComposeInput => ({
   html: "<p>Hello Ada</p>",
   text: "Hello Ada",
   unsubscribeUrl: "https://app.example.com/u/one-click?t=abc.def",
-  feedback: { campaignId: "cmp_01JABC", workspaceId: "ws_01JXYZ" },
   tags: { workspace_id: "ws_01JXYZ", campaign_id: "cmp_01JABC", recipient_id: "rcp_01JQQQ" },
   stream: "broadcast",
   ...overrides,

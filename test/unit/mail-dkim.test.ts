@@ -49,7 +49,6 @@ const message = (subject = "Grüße aus Berlin", text = "Hello\r\n.leading dot\r
     html: "<p>Hello</p>",
     text,
     unsubscribeUrl: "https://app.example.com/u/abc",
-    feedback: { campaignId: "cmp_1", workspaceId: "ws_1" },
     tags: { workspace_id: "ws_1", campaign_id: "cmp_1", recipient_id: "rcp_1" },
     stream: "broadcast",
   }).raw;

@@ -388,7 +388,8 @@ class GroupDelivery {
         if (recipient.attempts >= MAX_ATTEMPTS) return this.fail(recipient, "retries_exhausted", failure.reason, route);
         if (recipient.attempts >= RETRIES_BEFORE_FAILOVER && routes.length > 1) {
           excluded.add(route.provider_id);
-          this.rememberFailedProvider(recipient, [...excluded]);
+          // Written with the recipient's outcome, so a later attempt does not pick this provider again.
+          recipient.failed_provider_ids = [...excluded];
           continue;
         }
         return this.release(recipient, (failure.retryAfterMs ?? backoffSeconds(recipient.attempts) * 1000) / 1000, [...excluded]);
@@ -396,10 +397,6 @@ class GroupDelivery {
     }
     if (recipient.attempts >= MAX_ATTEMPTS) return this.fail(recipient, "no_route", "every route failed for this recipient");
     this.release(recipient, backoffSeconds(recipient.attempts), [...excluded]);
-  }
-
-  private rememberFailedProvider(r: CampaignRecipient, providerIds: string[]) {
-    r.failed_provider_ids = providerIds;
   }
 
   private claimed(r: CampaignRecipient) {

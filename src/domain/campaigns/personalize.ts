@@ -169,7 +169,6 @@ export function buildMessage(parts: MessageParts): OutgoingMessage {
     html: parts.rendered.html,
     text: parts.rendered.text,
     unsubscribeUrl: parts.unsubscribeUrl,
-    feedback: { campaignId: parts.campaign.id, workspaceId: parts.campaign.workspace_id },
     tags: { workspace_id: parts.campaign.workspace_id, campaign_id: parts.campaign.id, recipient_id: parts.recipient.id },
     stream: parts.stream,
     extraHeaders: parts.extraHeaders,

@@ -163,9 +163,15 @@ export function tokenFor(keys: SigningKeys, target: TokenTarget): Promise<string
 
 const base = (env: UrlEnv) => env.PUBLIC_BASE_URL.replace(/\/+$/, "");
 
+/** Both links of one email from one token: they carry the same claims, and each signature costs send time. */
+export async function subscriberLinkPair(env: UrlEnv, target: TokenTarget): Promise<{ preferences: string; unsubscribe: string }> {
+  const page = `${base(env)}/preferences/${await tokenFor(env, target)}`;
+  return { preferences: page, unsubscribe: `${page}/unsubscribe` };
+}
+
 /** The subscriber's preference page: for the footer link of an email. A GET there never changes anything. */
 export async function preferencesUrl(env: UrlEnv, target: TokenTarget): Promise<string> {
-  return `${base(env)}/preferences/${await tokenFor(env, target)}`;
+  return (await subscriberLinkPair(env, target)).preferences;
 }
 
 /**
@@ -173,11 +179,5 @@ export async function preferencesUrl(env: UrlEnv, target: TokenTarget): Promise<
  * `List-Unsubscribe-Post: List-Unsubscribe=One-Click`. Only a POST to it unsubscribes.
  */
 export async function unsubscribeUrl(env: UrlEnv, target: TokenTarget): Promise<string> {
-  return `${base(env)}/preferences/${await tokenFor(env, target)}/unsubscribe`;
-}
-
-/** Both links of one email from one token: they carry the same claims, and each signature costs a send time. */
-export async function subscriberLinkPair(env: UrlEnv, target: TokenTarget): Promise<{ preferences: string; unsubscribe: string }> {
-  const page = `${base(env)}/preferences/${await tokenFor(env, target)}`;
-  return { preferences: page, unsubscribe: `${page}/unsubscribe` };
+  return (await subscriberLinkPair(env, target)).unsubscribe;
 }
