@@ -95,13 +95,19 @@ describe("exactly once", () => {
     const setup = await sendingSetup({ subscribers: Array.from({ length: 5 }, (_, i) => ({ email: `crash${i}@example.com` })) });
     const { campaignId, runId } = await startedRun(setup);
     let crashes = 0;
-    // The status write after the first provider calls fails, as if the Worker were killed right there.
+    let batches = 0;
+    // The first batch claims the recipients; the next is the status write after the first provider calls, and it
+    // fails, as if the Worker were killed right there.
     const crashingDb = new Proxy(db, {
       get(target, property, receiver) {
-        if (property === "batch" && crashes === 0) {
-          return async () => {
-            crashes++;
-            throw new Error("killed after the provider accepted");
+        if (property === "batch") {
+          return async (...args: Parameters<typeof db.batch>) => {
+            batches++;
+            if (batches === 2) {
+              crashes++;
+              throw new Error("killed after the provider accepted");
+            }
+            return target.batch(...args);
           };
         }
         return Reflect.get(target, property, receiver);

@@ -16,7 +16,7 @@ import { chunk } from "../../lib/chunk";
 import { inJsonList } from "../../lib/sql-lists";
 import { SendError } from "../errors";
 import type { UrlEnv } from "../preferences/tokens";
-import { acquireProviderSends } from "../provider-accounts/provider-limits";
+import { limiterFor, mirrorDailySends } from "../provider-accounts/provider-limits";
 import type { RoutingState } from "../routing/route-loader";
 import type { RouteChoice, RoutingDecision } from "../routing/types";
 import { throttleFor } from "../warming/throttle";
@@ -85,40 +85,50 @@ export async function deliverBatch(
   const outcomes = new Map<string, DeliveryOutcome>(recipientIds.map((id) => [id, ACK]));
   const iso = now.toISOString();
   const claimed: CampaignRecipient[] = [];
+  const campaigns = new Map<string, EmailCampaign>();
+  const runs = new Map<string, CampaignRun>();
+  const { db } = deps;
   for (const part of chunk([...new Set(recipientIds)], 500)) {
-    claimed.push(
-      ...(await deps.db
+    const ofPart = (column: "campaign_id" | "run_id") =>
+      sql`(select ${sql.identifier(column)} from ${campaignRecipients} where ${inJsonList(campaignRecipients.id, part)})`;
+    // One round trip: the claim, then the campaigns and runs of the recipients it names.
+    const [rows, campaignRows, runRows] = await db.batch([
+      db
         .update(campaignRecipients)
         .set({ status: "sending", claimed_at: iso, attempts: sql`${campaignRecipients.attempts} + 1`, updated_at: iso })
         .where(and(inJsonList(campaignRecipients.id, part), eq(campaignRecipients.status, "pending")))
-        .returning()),
-    );
+        .returning(),
+      db
+        .select()
+        .from(emailCampaigns)
+        .where(sql`${emailCampaigns.id} in ${ofPart("campaign_id")}`),
+      db
+        .select()
+        .from(campaignRuns)
+        .where(sql`${campaignRuns.id} in ${ofPart("run_id")}`),
+    ]);
+    claimed.push(...rows);
+    for (const c of campaignRows) campaigns.set(c.id, c);
+    for (const r of runRows) runs.set(r.id, r);
   }
   const groups = new Map<string, CampaignRecipient[]>();
   for (const r of claimed) {
     const key = `${r.campaign_id}\u0000${r.run_id ?? ""}`;
     groups.set(key, [...(groups.get(key) ?? []), r]);
   }
-  for (const group of groups.values()) await deliverGroup(deps, group, now, outcomes);
+  for (const group of groups.values()) {
+    const [first] = group;
+    const campaign = campaigns.get(first.campaign_id);
+    if (!campaign) continue;
+    const scope = { campaign, run: first.run_id ? (runs.get(first.run_id) ?? null) : null };
+    await deliverGroup(deps, scope, group, now, outcomes);
+  }
   return outcomes;
 }
 
 interface GroupScope {
   campaign: EmailCampaign;
   run: CampaignRun | null;
-}
-
-async function loadScope(db: Database, first: CampaignRecipient): Promise<GroupScope | null> {
-  // One round trip for both: the batch reads them before anything else.
-  const [[campaign], runs] = await db.batch([
-    db.select().from(emailCampaigns).where(eq(emailCampaigns.id, first.campaign_id)),
-    db
-      .select()
-      .from(campaignRuns)
-      .where(eq(campaignRuns.id, first.run_id ?? "")),
-  ]);
-  if (!campaign) return null;
-  return { campaign, run: first.run_id ? (runs[0] ?? null) : null };
 }
 
 /** A run's sends stop at once when it is paused or cancelled: its recipients wait (un-enqueued) for a resume. */
@@ -142,10 +152,14 @@ function giveBack(db: Database, ids: string[], now: Date, retryAt: string | null
     .where(and(inJsonList(campaignRecipients.id, ids), eq(campaignRecipients.status, "sending")));
 }
 
-async function deliverGroup(deps: DeliveryDeps, claimed: CampaignRecipient[], now: Date, outcomes: Map<string, DeliveryOutcome>) {
+async function deliverGroup(
+  deps: DeliveryDeps,
+  scope: GroupScope,
+  claimed: CampaignRecipient[],
+  now: Date,
+  outcomes: Map<string, DeliveryOutcome>,
+) {
   const { db } = deps;
-  const scope = await loadScope(db, claimed[0]);
-  if (!scope) return;
   // The dispatcher enqueues them again on resume.
   if (!runIsSending(scope)) {
     await giveBack(
@@ -191,6 +205,8 @@ class GroupDelivery {
   private subscribers = new Map<string, Subscriber>();
   private workspace!: SendingWorkspace;
   private failedProviders = new Set<string>();
+  /** The outcome writes under way: `record` chains each onto the one before. */
+  private recording: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly deps: DeliveryDeps,
@@ -227,9 +243,10 @@ class GroupDelivery {
     }
     for (const part of chunk(granted, SEND_CONCURRENCY)) {
       await Promise.all(part.map((p) => this.sendOne(p)));
-      if (this.statements.length + this.sentSinceFlush.size >= RECORD_EVERY) await this.flush();
+      if (this.statements.length + this.sentSinceFlush.size >= RECORD_EVERY) this.record();
     }
-    await this.flush();
+    this.record();
+    await this.recording;
   }
 
   /** Everything before the first provider call: template, subscribers, routes and capacity. */
@@ -248,19 +265,22 @@ class GroupDelivery {
     return this.acquireCapacity(planned);
   }
 
+  /** The template, the subscribers and the sending setup, read at once: none depends on another. */
   private async prepare(claimed: CampaignRecipient[]): Promise<void> {
     const { db } = this.deps;
     const { campaign, run } = this.scope;
-    this.template = run
-      ? await loadTemplateVersion(db, run.template_id, run.template_version)
-      : campaign.template_id
-        ? await loadTemplateVersion(db, campaign.template_id, null)
-        : null;
     const subscriberIds = claimed.flatMap((r) => (r.subscriber_id ? [r.subscriber_id] : []));
-    for (const part of chunk(subscriberIds, 500)) {
-      for (const s of await db.select().from(subscribers).where(inJsonList(subscribers.id, part))) this.subscribers.set(s.id, s);
-    }
-    const setup = await sendingSetupFor(db, this.deps.env, campaign.workspace_id, campaign.sending_pool_id, this.now);
+    const [template, pages, setup] = await Promise.all([
+      run
+        ? loadTemplateVersion(db, run.template_id, run.template_version)
+        : campaign.template_id
+          ? loadTemplateVersion(db, campaign.template_id, null)
+          : null,
+      Promise.all(chunk(subscriberIds, 500).map((part) => db.select().from(subscribers).where(inJsonList(subscribers.id, part)))),
+      sendingSetupFor(db, this.deps.env, campaign.workspace_id, campaign.sending_pool_id, this.now),
+    ]);
+    this.template = template;
+    for (const s of pages.flat()) this.subscribers.set(s.id, s);
     this.workspace = setup.workspace;
     this.state = setup.state;
     this.session.adopt(setup.providers, setup.domains);
@@ -316,7 +336,14 @@ class GroupDelivery {
       ),
       grants(
         count((p) => p.routes[0].provider_id),
-        (id, n) => acquireProviderSends(db, env, id, n, this.now).then((g) => ({ granted: g.granted, retryMs: g.retry_after_ms })),
+        (id, n) =>
+          limiterFor(env, id)
+            .acquire(n, this.now.getTime())
+            .then((g) => {
+              // Written with the batch's first outcomes rather than waited for here.
+              this.statements.push(mirrorDailySends(db, id, g.day_sent, this.now));
+              return { granted: g.granted, retryMs: g.retry_after_ms };
+            }),
       ),
     ]);
     const take = (pool: Map<string, { granted: number; retryMs: number | null }>, key: string | null) => {
@@ -499,7 +526,12 @@ class GroupDelivery {
     this.outcomes.set(r.id, outcome);
   }
 
-  private async flush(): Promise<void> {
+  /**
+   * Writes the outcomes gathered so far while the next sends go out: each write waits for the one before, so
+   * they land in order, and the batch ends only when the last has landed. A failed write fails the ones after it
+   * and then the batch; its recipients stay `sending` until reconcile marks them `unknown`.
+   */
+  private record(): void {
     const { campaign, run } = this.scope;
     const delta = this.delta;
     this.delta = noChange();
@@ -508,7 +540,11 @@ class GroupDelivery {
     if (sent) statements.push(sent);
     if (delta.sent || delta.failed || delta.unknown) statements.push(...addToCounters(this.deps.db, campaign.id, run?.id ?? null, delta));
     const [first, ...rest] = statements;
-    if (first) await this.deps.db.batch([first, ...rest]);
+    if (!first) return;
+    const previous = this.recording;
+    this.recording = previous.then(() => this.deps.db.batch([first, ...rest]));
+    // Observed by `run`, which awaits the last write; this only keeps an early failure from being reported unhandled.
+    this.recording.catch(() => {});
   }
 }
 

@@ -1,7 +1,7 @@
 import { and, eq, gte, inArray, ne, sql } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { campaignRecipients, categories, type Subscriber, type Suppression, subscriberCategoryPreferences } from "../../db/schema";
-import { chunk } from "../../lib/chunk";
+import { inJsonList } from "../../lib/sql-lists";
 import { suppressionsFor } from "../audience/suppressions";
 
 /** Why a recipient is not sent to. The campaign engine records it on the recipient row, marked failed. */
@@ -69,43 +69,41 @@ export async function decideDeliveries(
       .where(and(eq(categories.workspace_id, campaign.workspace_id), eq(categories.slug, campaign.category_slug)))
       .get();
     if (category) {
-      for (const part of chunk(pending(), 90)) {
-        const optedOut = await db
-          .select({ subscriber_id: subscriberCategoryPreferences.subscriber_id })
-          .from(subscriberCategoryPreferences)
-          .where(
-            and(
-              eq(subscriberCategoryPreferences.category_id, category.id),
-              eq(subscriberCategoryPreferences.subscribed, false),
-              inArray(
-                subscriberCategoryPreferences.subscriber_id,
-                part.map((s) => s.id),
-              ),
+      const optedOut = await db
+        .select({ subscriber_id: subscriberCategoryPreferences.subscriber_id })
+        .from(subscriberCategoryPreferences)
+        .where(
+          and(
+            eq(subscriberCategoryPreferences.category_id, category.id),
+            eq(subscriberCategoryPreferences.subscribed, false),
+            inJsonList(
+              subscriberCategoryPreferences.subscriber_id,
+              pending().map((s) => s.id),
             ),
-          );
-        const ids = new Set(optedOut.map((r) => r.subscriber_id));
-        for (const s of part) if (ids.has(s.id)) skip(s, "category_opt_out", campaign.category_slug);
-      }
+          ),
+        );
+      const ids = new Set(optedOut.map((r) => r.subscriber_id));
+      for (const s of pending()) if (ids.has(s.id)) skip(s, "category_opt_out", campaign.category_slug);
     }
   }
 
-  for (const part of chunk(pending(), 90)) {
-    const outcomes = await crossCampaignOutcomes(
-      db,
-      campaign,
-      part.map((s) => s.email),
-    );
-    for (const s of part) {
-      const complaint = outcomes.find((o) => o.email === s.email && o.status === "complained");
-      const bounce = outcomes.find((o) => o.email === s.email && o.status === "bounced");
-      if (complaint) skip(s, "cross_campaign_complaint", `campaign ${complaint.campaign_id}`);
-      else if (bounce) skip(s, "cross_campaign_bounce", `campaign ${bounce.campaign_id}`);
-    }
+  const outcomes = await crossCampaignOutcomes(
+    db,
+    campaign,
+    pending().map((s) => s.email),
+  );
+  const complaints = new Map(outcomes.filter((o) => o.status === "complained").map((o) => [o.email, o.campaign_id]));
+  const bounces = new Map(outcomes.filter((o) => o.status === "bounced").map((o) => [o.email, o.campaign_id]));
+  for (const s of pending()) {
+    const complaint = complaints.get(s.email);
+    const bounce = bounces.get(s.email);
+    if (complaint) skip(s, "cross_campaign_complaint", `campaign ${complaint}`);
+    else if (bounce) skip(s, "cross_campaign_bounce", `campaign ${bounce}`);
   }
 
   const capped = pending().filter((s) => FREQUENCY_WINDOW_DAYS[s.frequency] > 0);
-  for (const part of chunk(capped, 90)) {
-    const longest = Math.max(...part.map((s) => FREQUENCY_WINDOW_DAYS[s.frequency]));
+  if (capped.length > 0) {
+    const longest = Math.max(...capped.map((s) => FREQUENCY_WINDOW_DAYS[s.frequency]));
     const since = new Date(now.getTime() - longest * 86_400_000).toISOString();
     const recent = await db
       .select({ subscriber_id: campaignRecipients.subscriber_id, sent_at: campaignRecipients.sent_at })
@@ -116,16 +114,20 @@ export async function decideDeliveries(
           ne(campaignRecipients.campaign_id, campaign.id),
           inArray(campaignRecipients.status, [...DELIVERED_STATUSES]),
           gte(campaignRecipients.sent_at, since),
-          inArray(
+          inJsonList(
             campaignRecipients.subscriber_id,
-            part.map((s) => s.id),
+            capped.map((s) => s.id),
           ),
         ),
       );
-    for (const s of part) {
+    const lastSent = new Map<string, string>();
+    for (const r of recent) {
+      if (r.subscriber_id && r.sent_at && r.sent_at > (lastSent.get(r.subscriber_id) ?? "")) lastSent.set(r.subscriber_id, r.sent_at);
+    }
+    for (const s of capped) {
       const windowStart = new Date(now.getTime() - FREQUENCY_WINDOW_DAYS[s.frequency] * 86_400_000).toISOString();
-      const last = recent.find((r) => r.subscriber_id === s.id && r.sent_at !== null && r.sent_at >= windowStart);
-      if (last) skip(s, "frequency_cap", `${s.frequency}: last sent ${last.sent_at}`);
+      const last = lastSent.get(s.id);
+      if (last && last >= windowStart) skip(s, "frequency_cap", `${s.frequency}: last sent ${last}`);
     }
   }
 
@@ -144,7 +146,7 @@ export function crossCampaignOutcomes(db: Database, campaign: CampaignForDecisio
         ne(campaignRecipients.campaign_id, campaign.id),
         // Literal, not bound: only then can SQLite see that the partial index of bounces and complaints applies.
         sql`${campaignRecipients.status} in ('bounced', 'complained')`,
-        inArray(campaignRecipients.email, emails),
+        inJsonList(campaignRecipients.email, emails),
       ),
     );
 }

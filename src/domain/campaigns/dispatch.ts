@@ -40,8 +40,10 @@ export const DEFAULT_TIMINGS: DispatchTimings = {
   lostMessageAfterMs: 20 * 60_000,
   // A queue consumer invocation is stopped after 15 minutes of wall time.
   claimTimeoutMs: 16 * 60_000,
-  // Few, so that sends start while a large audience is still being walked rather than after it.
-  fanoutPagesPerStep: 2,
+  // 5,000 subscribers: each step's enqueue (up to MAX_ENQUEUE_PER_STEP) keeps pace with its walk, so sends start
+  // after the first step, while fewer steps spend less on their fixed reads (2 pages per step took 10 s for
+  // 100,000 in bench:campaign, 20 took 6 s).
+  fanoutPagesPerStep: 10,
 };
 
 export interface DispatchDeps {
@@ -60,6 +62,11 @@ export interface DispatchStep {
 
 /** Queue.sendBatch takes at most 100 messages per call. */
 const ENQUEUE_CALL_SIZE = 100;
+/**
+ * Recipients one step enqueues at most, so a step's memory and statement sizes stay the same at any rate; a step
+ * that fills it runs the next one at once instead of after a tick.
+ */
+export const MAX_ENQUEUE_PER_STEP = 5_000;
 const TICK_MS = 1_000;
 const IDLE_TICK_MS = 5_000;
 
@@ -72,13 +79,19 @@ export const initialDispatchState = (runId: string, now: number): DispatchState 
 });
 
 async function load(db: Database, runId: string) {
-  const run = await db.select().from(campaignRuns).where(eq(campaignRuns.id, runId)).get();
-  if (!run) return null;
-  const campaign = await db.select().from(emailCampaigns).where(eq(emailCampaigns.id, run.campaign_id)).get();
-  const workspace = campaign
-    ? await db.select({ timezone: workspaces.timezone }).from(workspaces).where(eq(workspaces.id, campaign.workspace_id)).get()
-    : undefined;
-  return campaign && workspace ? { run, campaign, timeZone: workspace.timezone } : null;
+  // One round trip: the run, its campaign and its workspace's timezone are read at every step.
+  const [[run], [campaign], [workspace]] = await db.batch([
+    db.select().from(campaignRuns).where(eq(campaignRuns.id, runId)),
+    db
+      .select()
+      .from(emailCampaigns)
+      .where(sql`${emailCampaigns.id} = (select ${campaignRuns.campaign_id} from ${campaignRuns} where ${campaignRuns.id} = ${runId})`),
+    db
+      .select({ timezone: workspaces.timezone })
+      .from(workspaces)
+      .where(sql`${workspaces.id} = (select ${campaignRuns.workspace_id} from ${campaignRuns} where ${campaignRuns.id} = ${runId})`),
+  ]);
+  return run && campaign && workspace ? { run, campaign, timeZone: workspace.timezone } : null;
 }
 
 /**
@@ -120,7 +133,7 @@ export async function dispatchStep(deps: DispatchDeps, state: DispatchState, now
 
   const rate = campaign.send_rate_per_minute ?? deps.defaultRatePerMinute;
   next = refill(next, rate, nowMs);
-  const { enqueued, windowOpensAt } = await enqueueDue(deps, campaign, run, Math.floor(next.tokens), now);
+  const { enqueued, windowOpensAt } = await enqueueDue(deps, campaign, run, Math.min(MAX_ENQUEUE_PER_STEP, Math.floor(next.tokens)), now);
   next.tokens -= enqueued;
   next.enqueued += enqueued;
 
@@ -132,7 +145,10 @@ export async function dispatchStep(deps: DispatchDeps, state: DispatchState, now
   if (windowOpensAt !== null && !inFlight && enqueued === 0) {
     return { state: next, phase: "waiting_for_window", next_at: windowOpensAt };
   }
-  return { state: next, phase: "sending", next_at: nowMs + (enqueued > 0 || next.tokens < 1 ? TICK_MS : IDLE_TICK_MS) };
+  if (enqueued === MAX_ENQUEUE_PER_STEP) return { state: next, phase: "sending", next_at: nowMs };
+  // While sends are in flight the run may finish any moment: look again soon, so it shows `sent` within a tick.
+  const busy = enqueued > 0 || next.tokens < 1 || inFlight;
+  return { state: next, phase: "sending", next_at: nowMs + (busy ? TICK_MS : IDLE_TICK_MS) };
 }
 
 /** The bucket holds at most five seconds of sends, so a dispatcher that slept does not burst past the rate. */
@@ -246,11 +262,13 @@ async function enqueueDue(deps: DispatchDeps, campaign: EmailCampaign, run: Camp
         due.map((r) => r.id),
       ),
     );
-  for (const part of chunk(due, ENQUEUE_CALL_SIZE)) {
-    await deps.enqueue(
-      part.map((r) => ({ kind: "send_email", workspace_id: campaign.workspace_id, campaign_id: campaign.id, recipient_id: r.id })),
-    );
-  }
+  await Promise.all(
+    chunk(due, ENQUEUE_CALL_SIZE).map((part) =>
+      deps.enqueue(
+        part.map((r) => ({ kind: "send_email", workspace_id: campaign.workspace_id, campaign_id: campaign.id, recipient_id: r.id })),
+      ),
+    ),
+  );
   return { enqueued: due.length, windowOpensAt };
 }
 

@@ -5,7 +5,7 @@ import { type EmailProvider, emailProviders } from "../../db/schema";
 /** The UTC day the ProviderLimiter counts in, as stored in daily_sends_reset_at. */
 export const utcDayStart = (now: Date) => `${now.toISOString().slice(0, 10)}T00:00:00.000Z`;
 
-const limiterFor = (env: Env, providerId: string) => env.PROVIDER_LIMITER.get(env.PROVIDER_LIMITER.idFromName(providerId));
+export const limiterFor = (env: Env, providerId: string) => env.PROVIDER_LIMITER.get(env.PROVIDER_LIMITER.idFromName(providerId));
 
 /** Hands a provider's limits to its ProviderLimiter, which enforces them. */
 export async function configureProviderLimits(
@@ -40,14 +40,21 @@ export async function providerAllowance(env: Env, providerId: string, now: Date)
  */
 export async function acquireProviderSends(db: Database, env: Env, providerId: string, count: number, now: Date) {
   const grant = await limiterFor(env, providerId).acquire(count, now.getTime());
+  await mirrorDailySends(db, providerId, grant.day_sent, now);
+  return grant;
+}
+
+/**
+ * The D1 copy of a provider's sends today, as a statement a caller can run alone or batch with its own writes.
+ * Concurrent senders finish in any order: within a day the mirror only moves up.
+ */
+export function mirrorDailySends(db: Database, providerId: string, daySent: number, now: Date) {
   const dayStart = utcDayStart(now);
-  // Concurrent senders finish in any order: within a day the mirror only moves up.
-  await db
+  return db
     .update(emailProviders)
     .set({
-      current_daily_sends: sql`case when ${emailProviders.daily_sends_reset_at} = ${dayStart} then max(${emailProviders.current_daily_sends}, ${grant.day_sent}) else ${grant.day_sent} end`,
+      current_daily_sends: sql`case when ${emailProviders.daily_sends_reset_at} = ${dayStart} then max(${emailProviders.current_daily_sends}, ${daySent}) else ${daySent} end`,
       daily_sends_reset_at: dayStart,
     })
     .where(eq(emailProviders.id, providerId));
-  return grant;
 }

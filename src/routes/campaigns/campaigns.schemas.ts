@@ -8,7 +8,11 @@ import { SLUG_MESSAGE, SLUG_PATTERN } from "../../lib/slug";
 import { RoutingConfigSchema } from "../pools/pools.schemas";
 import { WorkspaceParamsSchema } from "../workspaces/workspaces.schemas";
 
-export const MAX_SEND_RATE_PER_MINUTE = 100_000;
+/**
+ * A million a minute (16,667/s): above what one large provider account takes, so the ceiling is the providers'
+ * own limits and warming, which apply on top, not this setting.
+ */
+export const MAX_SEND_RATE_PER_MINUTE = 1_000_000;
 
 /** Template values are stored in one D1 row (whose limit is 2 MB) and read for every recipient: kept small. */
 export const MAX_CONTEXT_JSON_LENGTH = 65_536;
@@ -98,13 +102,10 @@ const fields = {
   sending_pool_id: id("Route through this pool (else the default pool, else every domain of the workspace)"),
   sending_identity_id: id("Send from this identity; its domain must be able to send"),
   routing_config: orNull(RoutingConfigSchema),
-  send_rate_per_minute: z
-    .number()
-    .int()
-    .min(1)
-    .max(MAX_SEND_RATE_PER_MINUTE)
-    .nullable()
-    .openapi({ description: "Messages per minute; null: the deployment's CAMPAIGN_SEND_RATE_PER_MINUTE" }),
+  send_rate_per_minute: z.number().int().min(1).max(MAX_SEND_RATE_PER_MINUTE).nullable().openapi({
+    description:
+      "Messages per minute (at most 1,000,000); null: the deployment's CAMPAIGN_SEND_RATE_PER_MINUTE. Provider limits and warming still apply",
+  }),
 };
 
 export const CreateCampaignSchema = z
