@@ -1,11 +1,9 @@
 // The campaign benchmark Worker, run inside workerd by `wrangler dev --config bench/campaign/wrangler.toml` (see
 // run.mjs). Everything the application does goes through its own handlers and Durable Objects, re-exported here;
-// the bench adds only what has no API on this branch, and the baseline:
+// the bench adds what has no API (seeding at scale, a domain verified without DNS, read-outs) and the baseline:
 //   GET  /health
 //   POST /bench/subscribers {workspace_id, list_id, from, count}   subscribers r<from>…@bench.example on the list
 //   POST /bench/verify-domain {domain_id}           marks the domain verified (a provider other than capture needs it)
-//   POST /bench/campaign {workspace_id, template_id, list_id, rate_per_minute}
-//                                                    a campaign with a started run (as startRun leaves them), woken
 //   GET  /bench/runs/<run_id>                       the run's status and counters, the dispatcher's progress
 //   GET  /bench/runs/<run_id>/check                 recipients by status and provider calls per recipient (slow: at the end)
 //   POST /bench/baseline {workspace_id, provider_id, domain_id, from, count}
@@ -15,15 +13,7 @@
 // batch; after each batch it reports what it sent to BENCH_REPORT_URL (the runner's HTTP server).
 import { and, count, eq, sql } from "drizzle-orm";
 import { createDb } from "../../src/db/client";
-import {
-  campaignRecipients,
-  campaignRuns,
-  capturedMessages,
-  emailCampaigns,
-  emailProviders,
-  emailTemplateVersions,
-  sendingDomains,
-} from "../../src/db/schema";
+import { campaignRecipients, campaignRuns, capturedMessages, emailProviders, sendingDomains } from "../../src/db/schema";
 import { SEND_CONCURRENCY } from "../../src/domain/campaigns/deliver";
 import { ProviderSession } from "../../src/domain/campaigns/provider-session";
 import { sendingHost } from "../../src/domain/domains/sending-domains";
@@ -71,46 +61,6 @@ async function seedSubscribers(env: BenchEnv, body: { workspace_id: string; list
     ]);
   }
   return { seeded: body.count };
-}
-
-/** What `startRun` (campaigns API, not on this branch) leaves: a campaign `sending` with its first run, then wake. */
-async function startCampaign(env: BenchEnv, body: { workspace_id: string; template_id: string; list_id: string; rate_per_minute: number }) {
-  const db = createDb(env.DB);
-  const version = await db
-    .select({ version: emailTemplateVersions.version })
-    .from(emailTemplateVersions)
-    .where(eq(emailTemplateVersions.template_id, body.template_id))
-    .orderBy(sql`${emailTemplateVersions.version} desc`)
-    .get();
-  const now = new Date().toISOString();
-  const campaignId = newId("cmp");
-  const runId = newId("run");
-  await db.batch([
-    db.insert(emailCampaigns).values({
-      id: campaignId,
-      workspace_id: body.workspace_id,
-      name: `Bench ${runId}`,
-      status: "sending",
-      template_id: body.template_id,
-      list_id: body.list_id,
-      send_rate_per_minute: body.rate_per_minute,
-      current_run_id: runId,
-      run_count: 1,
-      started_at: now,
-    }),
-    db.insert(campaignRuns).values({
-      id: runId,
-      workspace_id: body.workspace_id,
-      campaign_id: campaignId,
-      run_number: 1,
-      template_id: body.template_id,
-      template_version: version?.version ?? 1,
-      scheduled_for: now,
-      started_at: now,
-    }),
-  ]);
-  await env.CAMPAIGN_DISPATCHER.getByName(runId).wake(runId);
-  return { campaign_id: campaignId, run_id: runId };
 }
 
 async function runProgress(env: BenchEnv, runId: string) {
@@ -222,7 +172,6 @@ export default {
         .where(eq(sendingDomains.id, domain_id));
       return Response.json({ verified: domain_id });
     }
-    if (request.method === "POST" && url.pathname === "/bench/campaign") return Response.json(await startCampaign(env, await json()));
     if (request.method === "POST" && url.pathname === "/bench/baseline") return Response.json(await enqueueBaseline(env, await json()));
     const check = url.pathname.match(/^\/bench\/runs\/([^/]+)\/check$/);
     if (check) return Response.json(await checkRun(env, check[1]));
