@@ -61,6 +61,13 @@ export const emailCampaigns = sqliteTable(
     bounce_count: counter(),
     unsubscribe_count: counter(),
     complaint_count: counter(),
+    /** Opens and clicks by people only (neither mail-provider proxies nor bots); the plain counts are totals. */
+    human_open_count: counter(),
+    human_unique_open_count: counter(),
+    human_click_count: counter(),
+    human_unique_click_count: counter(),
+    /** Whether sends of this campaign carry the open pixel and rewritten links (the provider's tracking_enabled too). */
+    tracking_enabled: integer({ mode: "boolean" }).notNull().default(true),
     failed_count: counter(),
     unknown_count: counter(),
     started_at: timestamp(),
@@ -144,11 +151,19 @@ export const campaignRecipients = sqliteTable(
     opened_at: timestamp(),
     clicked_at: timestamp(),
     bounced_at: timestamp(),
+    complained_at: timestamp(),
+    unsubscribed_at: timestamp(),
+    /** The first open and click by a person (not a proxy or bot): what the human unique counts count. */
+    human_opened_at: timestamp(),
+    human_clicked_at: timestamp(),
     created_at: createdAt(),
     updated_at: updatedAt(),
   },
   (t) => [
     index("campaign_recipients_campaign_status_idx").on(t.campaign_id, t.status),
+    // A domain's complaint rate over the last 24 h: its sends and its complaints in that time.
+    index("campaign_recipients_domain_sent_idx").on(t.sending_domain_id, t.sent_at),
+    index("campaign_recipients_domain_complained_idx").on(t.sending_domain_id, t.complained_at).where(sql`${t.complained_at} is not null`),
     // Triggered sends have no run (NULL never collides), so one address can be triggered many times.
     uniqueIndex("campaign_recipients_run_email_idx").on(t.campaign_id, t.run_id, t.email),
     index("campaign_recipients_run_status_idx").on(t.run_id, t.status, t.id),

@@ -49,6 +49,9 @@ export const eventTypes = [
   "delivery_delay",
 ] as const;
 export const bounceTypes = ["hard_bounce", "soft_bounce", "undetermined"] as const;
+/** Who opened or clicked: a person, a mail provider's image proxy (Apple MPP, Gmail, Yahoo, Outlook), or a machine. */
+export const trafficClasses = ["human", "proxy", "bot"] as const;
+export const webhookDeliveryStatuses = ["pending", "succeeded", "failed"] as const;
 
 export const onboardingProgressStatuses = ["active", "completed", "cancelled"] as const;
 export const automationTriggers = [

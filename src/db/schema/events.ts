@@ -1,6 +1,6 @@
 import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { createdAt, id } from "./columns";
-import { bounceTypes, eventTypes, providerTypes } from "./enums";
+import { bounceTypes, eventTypes, providerTypes, trafficClasses } from "./enums";
 import { workspaceId } from "./workspaces";
 
 /** The raw audit of every provider webhook event, deduplicated on the provider's own event id. */
@@ -27,10 +27,16 @@ export const providerEventLogs = sqliteTable(
     uniqueIndex("provider_event_logs_provider_event_idx").on(t.provider_id, t.provider_event_id),
     index("provider_event_logs_message_idx").on(t.provider_message_id),
     index("provider_event_logs_campaign_idx").on(t.campaign_id, t.occurred_at),
+    index("provider_event_logs_time_idx").on(t.occurred_at),
+    index("provider_event_logs_recipient_idx").on(t.recipient_id),
   ],
 );
 
-/** Opens and clicks recorded at the edge from signed pixel and link tokens. */
+/**
+ * Opens and clicks recorded at the edge from signed pixel and link tokens. The id is the one the edge gave the
+ * hit, so a redelivered queue message inserts nothing. The `first_*` flags mark the event that made a recipient
+ * count once in a unique figure, so rollups can sum uniques hour by hour.
+ */
 export const trackingEvents = sqliteTable(
   "tracking_events",
   {
@@ -41,16 +47,29 @@ export const trackingEvents = sqliteTable(
     subscriber_id: text(),
     event_type: text({ enum: eventTypes }).notNull(),
     url: text(),
+    /** The link's position among the message's rewritten links (0-based); null for opens. */
+    link_index: integer(),
     user_agent: text(),
     device_type: text(),
+    os: text(),
     email_client: text(),
     ip_country: text(),
-    is_machine_open: integer({ mode: "boolean" }).notNull().default(false),
+    traffic_class: text({ enum: trafficClasses }).notNull().default("human"),
+    /** Which heuristic classified a proxy or bot hit (documented in docs/tracking.md). */
+    traffic_reason: text(),
+    /** First open (or click) of this recipient in this campaign; first_human_* the same among human hits. */
+    first_of_kind: integer({ mode: "boolean" }).notNull().default(false),
+    first_human_of_kind: integer({ mode: "boolean" }).notNull().default(false),
+    /** First click of this recipient on this URL (unique clickers per link). */
+    first_for_link: integer({ mode: "boolean" }).notNull().default(false),
+    first_human_for_link: integer({ mode: "boolean" }).notNull().default(false),
     occurred_at: text().notNull(),
   },
   (t) => [
     index("tracking_events_campaign_time_idx").on(t.campaign_id, t.occurred_at),
     index("tracking_events_subscriber_idx").on(t.workspace_id, t.subscriber_id, t.event_type, t.occurred_at),
+    index("tracking_events_recipient_idx").on(t.recipient_id, t.event_type),
+    index("tracking_events_time_idx").on(t.occurred_at),
   ],
 );
 

@@ -1,3 +1,4 @@
+export * from "./analytics";
 export * from "./audience";
 export * from "./automation";
 export * from "./campaigns";
@@ -9,4 +10,5 @@ export * from "./reputation";
 export * from "./templates";
 export * from "./visual-builder";
 export * from "./warming";
+export * from "./webhooks";
 export * from "./workspaces";

@@ -93,6 +93,12 @@ export const sendingDomains = sqliteTable(
     default_from_name: text(),
     default_reply_to: text(),
     is_default: integer({ mode: "boolean" }).notNull().default(false),
+    /**
+     * Set when the domain's 24 h complaint rate passed the critical threshold: marketing sends (campaign runs)
+     * stop routing through it until an operator lifts the pause; transactional (triggered) sends go on.
+     */
+    marketing_paused_at: timestamp(),
+    marketing_pause_reason: text(),
     created_at: createdAt(),
     updated_at: updatedAt(),
   },
