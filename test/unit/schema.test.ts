@@ -135,7 +135,9 @@ const SPEC_FIELDS: Record<string, string[]> = {
 };
 
 /** Tables that are not owned by one workspace (or may not be: built-in schedules, operator alerts). */
-const GLOBAL_TABLES = new Set(["workspaces", "dead_letters", "job_runs", "d1_migrations"]);
+// analytics_watermarks: one rollup position for the whole platform; webhook_replay_tokens: keyed by the provider,
+// which belongs to one workspace.
+const GLOBAL_TABLES = new Set(["workspaces", "dead_letters", "job_runs", "d1_migrations", "analytics_watermarks", "webhook_replay_tokens"]);
 
 async function columnsOf(table: string): Promise<string[]> {
   const { results } = await env.DB.prepare(`select name from pragma_table_info(?)`).bind(table).all<{ name: string }>();
