@@ -308,6 +308,24 @@ describe("delivering webhooks", () => {
     expect(await deliveryRow(disabledDelivery)).toMatchObject({ status: "failed", last_error: "endpoint disabled" });
   });
 
+  it("dead-letters a malformed message at once, and files dead webhook messages under flarecast-webhooks", async () => {
+    const malformed = await deliver([{ kind: "webhook_delivery" } as unknown as WebhookDeliveryMessage]);
+    expect(malformed.explicitAcks).toHaveLength(1);
+    const batch = createMessageBatch<unknown>(QUEUES.webhookDeadLetters, [
+      { id: "webhook-dead-1", timestamp: new Date(), attempts: 13, body: { kind: "webhook_delivery", delivery_id: "whd_gone" } },
+    ]);
+    const ctx = createExecutionContext();
+    await worker.queue(batch, env);
+    expect((await getQueueResult(batch, ctx)).ackAll).toBe(true);
+    const { results } = await env.DB.prepare("select message_id, queue, reason from dead_letters where queue = ? order by message_id")
+      .bind(QUEUES.webhooks)
+      .all();
+    expect(results).toEqual([
+      { message_id: "webhook-dead-1", queue: QUEUES.webhooks, reason: "retries_exhausted" },
+      { message_id: expect.stringMatching(/^webhook-msg-/), queue: QUEUES.webhooks, reason: expect.stringMatching(/^invalid_message/) },
+    ]);
+  });
+
   it("lists deliveries newest first, a cursor page at a time", async () => {
     const { call } = await workspace();
     const { id } = await endpointIn(call);
