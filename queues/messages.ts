@@ -8,6 +8,8 @@ export const QUEUES = {
   eventDeadLetters: "flarecast-events-dlq",
   imports: "flarecast-imports",
   importDeadLetters: "flarecast-imports-dlq",
+  webhooks: "flarecast-webhooks",
+  webhookDeadLetters: "flarecast-webhooks-dlq",
 } as const;
 
 /** Dead letters are filed under the queue the message was meant for, not under the dead-letter queue. */
@@ -15,6 +17,7 @@ export const DEAD_LETTER_SOURCES: Record<string, string> = {
   [QUEUES.sendDeadLetters]: QUEUES.send,
   [QUEUES.eventDeadLetters]: QUEUES.events,
   [QUEUES.importDeadLetters]: QUEUES.imports,
+  [QUEUES.webhookDeadLetters]: QUEUES.webhooks,
 };
 
 /**

@@ -26,6 +26,7 @@ import { suppressionsRouter } from "./routes/suppressions";
 import { templatesRouter } from "./routes/templates";
 import { visualBuilderRouter } from "./routes/visual-builder";
 import { warmingRouter } from "./routes/warming";
+import { webhookEndpointsRouter } from "./routes/webhook-endpoints";
 import { workspacesRouter } from "./routes/workspaces";
 
 export const OPENAPI_INFO = {
@@ -76,6 +77,7 @@ export function createApp() {
   app.route("/", importsRouter);
   app.route("/", campaignsRouter);
   app.route("/", preferencesRouter);
+  app.route("/", webhookEndpointsRouter);
 
   for (const [name, scheme] of Object.entries(securitySchemes)) {
     app.openAPIRegistry.registerComponent("securitySchemes", name, scheme);

@@ -28,6 +28,11 @@ const ConfigSchema = z.object({
   ADMIN_TOKEN: z.string().min(16, "must be at least 16 characters"),
   TRACKING_SIGNING_KEY: z.string().min(32, "must be at least 32 characters"),
   TRACKING_SIGNING_KEYS_OLD: z.string().optional(),
+  /** "true" lets webhook endpoints use http://localhost or http://127.0.0.1, for local runs; otherwise https only. */
+  WEBHOOK_ALLOW_LOCAL_HTTP: z
+    .enum(["true", "false"])
+    .default("false")
+    .transform((value) => value === "true"),
   ENCRYPTION_KEY: z.base64().refine((key) => decodedLength(key) === 32, "must be 32 bytes, base64-encoded"),
 });
 

@@ -3,6 +3,7 @@ import { consumeEventBatch } from "../queues/event.consumer";
 import { consumeImportBatch } from "../queues/import.consumer";
 import { QUEUES } from "../queues/messages";
 import { consumeSendBatch } from "../queues/send.consumer";
+import { consumeWebhookBatch } from "../queues/webhook.consumer";
 import { createApp } from "./app";
 import { createDb } from "./db/client";
 import { ConfigError, readConfig } from "./env";
@@ -22,6 +23,8 @@ const consumers: Record<string, typeof consumeSendBatch> = {
   [QUEUES.eventDeadLetters]: consumeDeadLetterBatch,
   [QUEUES.imports]: consumeImportBatch,
   [QUEUES.importDeadLetters]: consumeDeadLetterBatch,
+  [QUEUES.webhooks]: consumeWebhookBatch,
+  [QUEUES.webhookDeadLetters]: consumeDeadLetterBatch,
 };
 
 /**
