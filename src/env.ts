@@ -28,6 +28,19 @@ const ConfigSchema = z.object({
   ADMIN_TOKEN: z.string().min(16, "must be at least 16 characters"),
   TRACKING_SIGNING_KEY: z.string().min(32, "must be at least 32 characters"),
   TRACKING_SIGNING_KEYS_OLD: z.string().optional(),
+  /**
+   * Hosts trusted to serve SNS signing certificates and SubscribeURLs besides sns.<region>.amazonaws.com, separated
+   * by commas: for a local SNS stand-in and tests only (docs/provider-webhooks.md). Empty in production.
+   */
+  SNS_TRUSTED_CERT_HOSTS: z
+    .string()
+    .optional()
+    .transform((hosts) =>
+      (hosts ?? "")
+        .split(",")
+        .map((host) => host.trim().toLowerCase())
+        .filter(Boolean),
+    ),
   ENCRYPTION_KEY: z.base64().refine((key) => decodedLength(key) === 32, "must be 32 bytes, base64-encoded"),
 });
 
