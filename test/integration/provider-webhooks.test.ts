@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { ProviderEvent } from "../../src/domain/events/event-messages";
+import { EventMessageSchema, type ProviderEvent } from "../../src/domain/events/event-messages";
 import { api, createWorkspace } from "../factories/api";
 import { mailgunSignature, selfSignedCertificate, sendgridKeyPair, signedSnsMessage } from "../factories/provider-webhooks-signing";
 import sendgridEvents from "../fixtures/providers/fixture-sendgrid-events.json";
@@ -15,7 +15,11 @@ let sendBatch: ReturnType<typeof vi.spyOn>;
 beforeEach(() => {
   queued = [];
   sendBatch = vi.spyOn(env.EVENT_QUEUE, "sendBatch").mockImplementation(async (messages) => {
-    for (const m of messages) queued.push(structuredClone(m.body) as ProviderEvent);
+    for (const m of messages) {
+      expect(m.contentType).toBe("json");
+      // What the event consumer will parse: every message must be a valid EVENT_QUEUE message.
+      queued.push(EventMessageSchema.parse(structuredClone(m.body)) as ProviderEvent);
+    }
     return { metadata: { metrics: { backlogCount: queued.length, backlogBytes: 0 } } };
   });
   vi.spyOn(console, "warn").mockImplementation(() => undefined);

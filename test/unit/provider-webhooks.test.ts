@@ -1,7 +1,9 @@
 import { describe, expect, it, vi } from "vitest";
+import type { ProviderEvent } from "../../src/domain/events/event-messages";
 import { ecdsaDerToRaw, pemCertificateToDer, spkiFromCertificate } from "../../src/domain/webhooks-in/der";
 import { normalizeMailgunEvent, receiveMailgunWebhook, verifyMailgunSignature } from "../../src/domain/webhooks-in/mailgun";
 import { normalizePostmarkRecord, verifyPostmarkCredentials } from "../../src/domain/webhooks-in/postmark";
+import { enqueueProviderEvents, toProviderEvents } from "../../src/domain/webhooks-in/receive";
 import { WebhookRejected } from "../../src/domain/webhooks-in/rejection";
 import { normalizeSendgridEvents, verifySendgridSignature } from "../../src/domain/webhooks-in/sendgrid";
 import { normalizeSesEvent } from "../../src/domain/webhooks-in/ses";
@@ -534,5 +536,63 @@ describe("SNS signature", () => {
     fetchSpy.mockClear();
     await rejection(receiveSesWebhook(asRequest({ ...tampered, SubscribeURL: `${subscribeUrl}&x=1` }), context));
     expect(fetchSpy.mock.calls.map(([u]) => String(u))).not.toContain(`${subscribeUrl}&x=1`);
+  });
+});
+
+describe("queueing", () => {
+  const event = (i: number, payload: unknown = { i }): ProviderEvent => ({
+    kind: "provider_event",
+    workspace_id: "ws_1",
+    provider_id: "prv_1",
+    provider_type: "sendgrid",
+    provider_event_id: `ev${i}`,
+    event_type: "delivery",
+    bounce_type: null,
+    provider_message_id: "m1",
+    recipient_email: null,
+    campaign_id: null,
+    recipient_id: null,
+    reason: null,
+    url: null,
+    user_agent: null,
+    occurred_at: "2024-01-01T00:00:00.000Z",
+    payload,
+  });
+  const recordingQueue = () => {
+    const batches: MessageSendRequest[][] = [];
+    const queue = { sendBatch: vi.fn(async (batch: MessageSendRequest[]) => void batches.push(batch)) } as unknown as Queue;
+    return { queue, batches };
+  };
+
+  it("sends at most 100 messages and about 200 KB per sendBatch, a huge raw event without its payload", async () => {
+    const { queue, batches } = recordingQueue();
+    await enqueueProviderEvents(
+      queue,
+      Array.from({ length: 250 }, (_, i) => event(i)),
+    );
+    expect(batches.map((b) => b.length)).toEqual([100, 100, 50]);
+
+    const sized = recordingQueue();
+    const big = "x".repeat(30 * 1024);
+    await enqueueProviderEvents(sized.queue, [...Array.from({ length: 10 }, (_, i) => event(i, big)), event(99, "y".repeat(200 * 1024))]);
+    expect(sized.batches.map((b) => b.length)).toEqual([6, 5]);
+    expect((sized.batches[1][4].body as ProviderEvent).payload).toEqual({ truncated: true });
+  });
+
+  it("keeps the ids of events tagged with the provider's workspace and drops another workspace's", () => {
+    vi.spyOn(console, "warn").mockImplementation(() => undefined);
+    const [own, foreign] = toProviderEvents(
+      { id: "prv_1", workspace_id: "ws_1", provider_type: "sendgrid", signingKey: null },
+      {
+        events: [
+          { ...event(1), campaign_id: "cmp_1", recipient_id: "rcp_1", tagged_workspace_id: "ws_1" },
+          { ...event(2), campaign_id: "cmp_2", recipient_id: "rcp_2", tagged_workspace_id: "ws_2" },
+        ],
+        ignored: [],
+      },
+    );
+    expect([own.campaign_id, own.recipient_id, own.workspace_id]).toEqual(["cmp_1", "rcp_1", "ws_1"]);
+    expect([foreign.campaign_id, foreign.recipient_id, foreign.workspace_id]).toEqual([null, null, "ws_1"]);
+    expect("tagged_workspace_id" in own).toBe(false);
   });
 });
