@@ -88,7 +88,7 @@ export function ecdsaDerToRaw(der: Uint8Array, size: number): Uint8Array | null 
   const sequence = readElement(der, 0);
   if (!sequence || sequence.tag !== SEQUENCE || sequence.end !== der.length) return null;
   const parts = children(der, sequence);
-  if (!parts || parts.length !== 2 || parts.some((part) => part.tag !== INTEGER)) return null;
+  if (parts?.length !== 2 || parts.some((part) => part.tag !== INTEGER)) return null;
   const [r, s] = parts.map((part) => fixedWidth(der.subarray(part.contentStart, part.end), size));
   if (!r || !s) return null;
   const raw = new Uint8Array(size * 2);

@@ -91,7 +91,7 @@ export async function verifySnsEnvelope(text: string, context: WebhookContext): 
   const hash = HASH_BY_SIGNATURE_VERSION[stringAt(envelope, "SignatureVersion") ?? ""];
   if (!hash) throw unauthenticated("Unsupported SNS SignatureVersion");
   const certUrl = trustedSnsUrl(stringAt(envelope, "SigningCertURL") ?? "", context.trustedCertHosts);
-  if (!certUrl || !certUrl.pathname.endsWith(".pem")) throw unauthenticated("SigningCertURL is not an SNS certificate URL");
+  if (!certUrl?.pathname.endsWith(".pem")) throw unauthenticated("SigningCertURL is not an SNS certificate URL");
   let signature: Uint8Array;
   try {
     signature = base64ToBytes(stringAt(envelope, "Signature") ?? "");
