@@ -127,6 +127,14 @@ describe("provider webhooks, end to end", () => {
     expect(queued.map((e) => [e.event_type, e.campaign_id, e.provider_message_id])).toEqual([
       ["delivery", "cmp_1", "20180622211249.1.2A6098970A380E12@example.org"],
     ]);
+
+    // A request whose events could not be queued does not use up its token: Mailgun's retry is accepted.
+    vi.spyOn(console, "error").mockImplementation(() => undefined);
+    const retried = await signedBody(now, crypto.randomUUID().replaceAll("-", ""));
+    sendBatch.mockRejectedValueOnce(new Error("queue unavailable"));
+    expect((await post(path, retried)).status).toBe(500);
+    expect((await post(path, retried)).status).toBe(200);
+    expect((await post(path, retried)).status).toBe(401);
   });
 
   it("Postmark: Basic credentials or the secret header; wrong credentials are 401", async () => {

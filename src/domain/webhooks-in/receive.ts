@@ -1,4 +1,4 @@
-import { eq, lt } from "drizzle-orm";
+import { and, eq, inArray, lt } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { emailProviders } from "../../db/schema";
 import { webhookReplayTokens } from "../../db/schema/webhooks";
@@ -62,6 +62,14 @@ export async function claimReplayToken(db: Database, providerId: string, token: 
     db.delete(webhookReplayTokens).where(lt(webhookReplayTokens.seen_at, pruneBefore)),
   ]);
   return claimed.length > 0;
+}
+
+/** Forgets tokens claimed for a request whose events could not be queued, so Mailgun's retry of it is not a replay. */
+export async function releaseReplayTokens(db: Database, providerId: string, tokens: string[]): Promise<void> {
+  if (tokens.length === 0) return;
+  await db
+    .delete(webhookReplayTokens)
+    .where(and(eq(webhookReplayTokens.provider_id, providerId), inArray(webhookReplayTokens.token, tokens)));
 }
 
 /**

@@ -3,6 +3,7 @@ import {
   enqueueProviderEvents,
   findWebhookProvider,
   MAX_WEBHOOK_BODY_BYTES,
+  releaseReplayTokens,
   toProviderEvents,
   WEBHOOK_PROVIDER_TYPES,
   type WebhookProviderType,
@@ -28,6 +29,7 @@ export const providerWebhooksRouter = createRouter().openapi(receiveProviderWebh
   const bytes = await readBodyUpTo(c.req.raw, MAX_WEBHOOK_BODY_BYTES);
   const text = decodeUtf8(bytes);
   const now = new Date();
+  const claimedTokens: string[] = [];
   let received: Awaited<ReturnType<typeof webhooks.receive>>;
   try {
     received = await webhooks.receive(
@@ -37,7 +39,11 @@ export const providerWebhooksRouter = createRouter().openapi(receiveProviderWebh
         now,
         fetch: (input, init) => fetch(input, init),
         trustedCertHosts: config.SNS_TRUSTED_CERT_HOSTS,
-        claimReplayToken: (token) => claimReplayToken(c.var.db, provider.id, token, now),
+        claimReplayToken: async (token) => {
+          const claimed = await claimReplayToken(c.var.db, provider.id, token, now);
+          if (claimed) claimedTokens.push(token);
+          return claimed;
+        },
       },
     );
   } catch (err) {
@@ -48,6 +54,12 @@ export const providerWebhooksRouter = createRouter().openapi(receiveProviderWebh
   if (received.ignored.length > 0) {
     console.warn(`provider webhook ${provider.id}: ignored event kinds ${[...new Set(received.ignored)].join(", ")}`);
   }
-  await enqueueProviderEvents(c.env.EVENT_QUEUE, toProviderEvents({ ...provider, provider_type: provider.provider_type }, received));
+  try {
+    await enqueueProviderEvents(c.env.EVENT_QUEUE, toProviderEvents({ ...provider, provider_type: provider.provider_type }, received));
+  } catch (err) {
+    // The provider retries a failed delivery with the same signature: its token must not look replayed then.
+    await releaseReplayTokens(c.var.db, provider.id, claimedTokens);
+    throw err;
+  }
   return c.json({ received: received.events.length, ignored: received.ignored.length }, 200);
 });
