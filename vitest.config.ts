@@ -43,6 +43,8 @@ export default defineConfig(async () => {
     DNS_RESOLVER_URL: `http://127.0.0.1:${process.env.FLARECAST_DOH_PORT}/dns-query`,
     TEST_PROVIDER_HTTP_URL: `http://127.0.0.1:${process.env.FLARECAST_PROVIDER_HTTP_PORT}`,
     TEST_SMTP_PORT: process.env.FLARECAST_SMTP_PORT,
+    // The SNS certificate host the provider webhook tests serve their self-signed certificate from (fetch is spied on).
+    SNS_TRUSTED_CERT_HOSTS: "sns-stand-in.flarecast.test",
   };
   return {
     test: {

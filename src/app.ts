@@ -20,6 +20,7 @@ import { jobsRouter } from "./routes/jobs";
 import { listsRouter } from "./routes/lists";
 import { poolsRouter } from "./routes/pools";
 import { preferencesRouter } from "./routes/preferences";
+import { providerWebhooksRouter } from "./routes/provider-webhooks";
 import { providersRouter } from "./routes/providers";
 import { subscribersRouter } from "./routes/subscribers";
 import { suppressionsRouter } from "./routes/suppressions";
@@ -78,6 +79,7 @@ export function createApp() {
   app.route("/", campaignsRouter);
   app.route("/", preferencesRouter);
   app.route("/", webhookEndpointsRouter);
+  app.route("/", providerWebhooksRouter);
 
   for (const [name, scheme] of Object.entries(securitySchemes)) {
     app.openAPIRegistry.registerComponent("securitySchemes", name, scheme);

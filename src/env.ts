@@ -33,6 +33,19 @@ const ConfigSchema = z.object({
     .enum(["true", "false"])
     .default("false")
     .transform((value) => value === "true"),
+  /**
+   * Hosts trusted to serve SNS signing certificates and SubscribeURLs besides sns.<region>.amazonaws.com, separated
+   * by commas: for a local SNS stand-in and tests only (docs/provider-webhooks.md). Empty in production.
+   */
+  SNS_TRUSTED_CERT_HOSTS: z
+    .string()
+    .optional()
+    .transform((hosts) =>
+      (hosts ?? "")
+        .split(",")
+        .map((host) => host.trim().toLowerCase())
+        .filter(Boolean),
+    ),
   ENCRYPTION_KEY: z.base64().refine((key) => decodedLength(key) === 32, "must be 32 bytes, base64-encoded"),
 });
 

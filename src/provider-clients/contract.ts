@@ -1,10 +1,12 @@
 import type { ProviderSettings } from "../db/schema/infrastructure";
+import type { ProviderEvent } from "../domain/events/event-messages";
 import type { ProviderCredentials, ProviderType } from "./credentials";
 
 /**
  * The one interface every provider type implements. A module per type (ses, sendgrid, mailgun, postmark, smtp,
- * capture) exports one `ProviderClient`; registry.ts maps type → client. Modules import this file and http.ts
- * only, never each other and never the registry, so there is no import circle.
+ * capture) exports one `ProviderClient`; registry.ts maps type → client. Modules import this file, http.ts and
+ * their webhook receivers (src/domain/webhooks-in) only, never each other and never the registry, so there is no
+ * import circle.
  */
 export interface ProviderClient<T extends ProviderType = ProviderType> {
   type: T;
@@ -16,14 +18,49 @@ export interface ProviderClient<T extends ProviderType = ProviderType> {
    * around the provider, or leave the outcome unknown.
    */
   send(message: OutgoingMessage, credentials: ProviderCredentials<T>, context: SendContext): Promise<SendReceipt>;
-  /** Provider webhooks: filled in with the tracking and webhook ingestion work. Null until then. */
+  /** The receiver of the provider's event webhook; null for transports that report no events (SMTP, capture). */
   webhooks: WebhookHandling | null;
 }
 
-/** Slots for the webhook receiver: verify the provider's signature, then turn its payload into normalized events. */
+/**
+ * The provider's own webhook: authenticate the request as the provider specifies, then turn its body into
+ * normalized events. Rejects with WebhookRejected (src/domain/webhooks-in/rejection.ts) when the request is not
+ * the provider's (401) or not readable (400); unknown event kinds are not an error, they are listed in `ignored`.
+ */
 export interface WebhookHandling {
-  verify(request: Request, body: string, signingKey: string | null): Promise<boolean>;
-  parse(body: string): unknown[];
+  receive(request: InboundWebhook, context: WebhookContext): Promise<ReceivedWebhook>;
+}
+
+export interface InboundWebhook {
+  headers: Headers;
+  /** The body exactly as sent: signatures cover these bytes. */
+  bytes: Uint8Array;
+  /** The same body as UTF-8 text. */
+  text: string;
+}
+
+export interface WebhookContext {
+  /** The provider's `settings.webhook_signing_key` in clear; null when none is set (then nothing verifies). */
+  signingKey: string | null;
+  now: Date;
+  /** SNS: fetches signing certificates and confirms subscriptions. */
+  fetch: typeof fetch;
+  /** SNS: certificate hosts trusted besides `sns.<region>.amazonaws.com` (SNS_TRUSTED_CERT_HOSTS). */
+  trustedCertHosts: readonly string[];
+  /** Mailgun: records a token as used; false when it was used before (a replay). */
+  claimReplayToken(token: string): Promise<boolean>;
+}
+
+/** One provider event normalized; the receiver adds the provider and workspace it arrived for. */
+export type NormalizedProviderEvent = Omit<ProviderEvent, "kind" | "workspace_id" | "provider_id" | "provider_type"> & {
+  /** The workspace id the send tagged the message with, checked against the provider's workspace. */
+  tagged_workspace_id: string | null;
+};
+
+export interface ReceivedWebhook {
+  events: NormalizedProviderEvent[];
+  /** Event kinds the body held that Flarecast does not track: logged, not failed. */
+  ignored: string[];
 }
 
 export interface ProbeResult {

@@ -1,3 +1,4 @@
+import { receiveMailgunWebhook } from "../domain/webhooks-in/mailgun";
 import { textToBase64 } from "../lib/encoding";
 import type { ClientContext, ClientResponse, OutgoingMessage, ProbeResult, ProviderClient, SendContext, SendReceipt } from "./contract";
 import type { ProviderCredentials } from "./credentials";
@@ -81,5 +82,5 @@ export const mailgunClient: ProviderClient<"mailgun"> = {
   type: "mailgun",
   probe: probeMailgun,
   send: (message, credentials, context) => guardedSend("mailgun", credentials, () => sendMailgun(message, credentials, context)),
-  webhooks: null,
+  webhooks: { receive: receiveMailgunWebhook },
 };

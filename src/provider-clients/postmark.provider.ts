@@ -1,4 +1,5 @@
 import type { SendFailureKind } from "../domain/errors";
+import { receivePostmarkWebhook } from "../domain/webhooks-in/postmark";
 import type { ClientContext, ClientResponse, OutgoingMessage, ProbeResult, ProviderClient, SendContext, SendReceipt } from "./contract";
 import type { ProviderCredentials } from "./credentials";
 import { guardedSend, missingMessageId, sendFailure, sendRequest } from "./http";
@@ -139,5 +140,5 @@ export const postmarkClient: ProviderClient<"postmark"> = {
   type: "postmark",
   probe: probePostmark,
   send: (message, credentials, context) => guardedSend("postmark", credentials, () => sendPostmark(message, credentials, context)),
-  webhooks: null,
+  webhooks: { receive: receivePostmarkWebhook },
 };

@@ -1,4 +1,5 @@
 import { SendError } from "../domain/errors";
+import { receiveSendgridWebhook } from "../domain/webhooks-in/sendgrid";
 import type { ClientContext, ClientResponse, OutgoingMessage, ProbeResult, ProviderClient, SendContext, SendReceipt } from "./contract";
 import type { ProviderCredentials } from "./credentials";
 import { guardedSend, missingMessageId, retryAfterMs, sendFailure, sendRequest } from "./http";
@@ -115,5 +116,5 @@ export const sendgridClient: ProviderClient<"sendgrid"> = {
   type: "sendgrid",
   probe: probeSendgrid,
   send: (message, credentials, context) => guardedSend("sendgrid", credentials, () => sendSendgrid(message, credentials, context)),
-  webhooks: null,
+  webhooks: { receive: receiveSendgridWebhook },
 };

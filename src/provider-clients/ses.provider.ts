@@ -1,5 +1,6 @@
 import { AwsV4Signer } from "aws4fetch";
 import type { SendFailureKind } from "../domain/errors";
+import { receiveSesWebhook } from "../domain/webhooks-in/sns";
 import { textToBase64 } from "../lib/encoding";
 import type { ClientContext, ClientResponse, OutgoingMessage, ProbeResult, ProviderClient, SendContext, SendReceipt } from "./contract";
 import type { ProviderCredentials } from "./credentials";
@@ -170,5 +171,5 @@ export const sesClient: ProviderClient<"ses"> = {
   type: "ses",
   probe: probeSes,
   send: (message, credentials, context) => guardedSend("ses", credentials, () => sendSes(message, credentials, context)),
-  webhooks: null,
+  webhooks: { receive: receiveSesWebhook },
 };

@@ -94,7 +94,7 @@ export const ProviderSchema = z
     last_error: z.string().nullable(),
     webhook_url: z.string().nullable().openapi({
       description:
-        "Where the provider's event webhook will post (null for providers that send no events: smtp, capture). The receiver is not served yet: it arrives with delivery tracking.",
+        "Where the provider's event webhook will post (null for providers that send no events: smtp, capture). Configure it at the provider as docs/provider-webhooks.md describes.",
     }),
     created_at: z.string(),
     updated_at: z.string(),
