@@ -28,6 +28,8 @@ const ConfigSchema = z.object({
   ADMIN_TOKEN: z.string().min(16, "must be at least 16 characters"),
   TRACKING_SIGNING_KEY: z.string().min(32, "must be at least 32 characters"),
   TRACKING_SIGNING_KEYS_OLD: z.string().optional(),
+  /** Days raw opens, clicks and provider events are kept once rolled up; stats read the rollups after that. */
+  ANALYTICS_RAW_RETENTION_DAYS: z.coerce.number().int().positive().default(90),
   ENCRYPTION_KEY: z.base64().refine((key) => decodedLength(key) === 32, "must be 32 bytes, base64-encoded"),
 });
 
