@@ -10,6 +10,11 @@ export const aggregateEmailAnalytics: Job = {
   async run({ env, db, now }) {
     const rolledUpTo = await rollUpCampaignEvents(db, now);
     const deleted = await deleteExpiredRawEvents(db, now, readConfig(env).ANALYTICS_RAW_RETENTION_DAYS);
-    return { rolled_up_to: rolledUpTo, retention_cutoff: deleted.cutoff, deleted_tracking_events: deleted.tracking_events, deleted_provider_event_logs: deleted.provider_event_logs };
+    return {
+      rolled_up_to: rolledUpTo,
+      retention_cutoff: deleted.cutoff,
+      deleted_tracking_events: deleted.tracking_events,
+      deleted_provider_event_logs: deleted.provider_event_logs,
+    };
   },
 };

@@ -1,4 +1,5 @@
-import { sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
+import { SQLiteSyncDialect } from "drizzle-orm/sqlite-core";
 import type { Database } from "../../db/client";
 
 export const CAMPAIGN_EVENTS_WATERMARK = "campaign_events";
@@ -35,29 +36,28 @@ export const watermarkSql = sql`coalesce((select rolled_up_to from analytics_wat
  */
 export async function rollUpCampaignEvents(db: Database, now: Date): Promise<string> {
   const upTo = startOfHour(new Date(now.getTime() - ROLLUP_SETTLE_MS)).toISOString();
-  const inWindow = (table: string) =>
-    sql`${sql.raw(table)}.occurred_at >= ${watermarkSql} and ${sql.raw(table)}.occurred_at < ${upTo}`;
+  const inWindow = (table: string) => sql`${sql.raw(table)}.occurred_at >= ${watermarkSql} and ${sql.raw(table)}.occurred_at < ${upTo}`;
   const hourlyConflict = sql`on conflict (campaign_id, hour, event_type, traffic_class) do update set
     count = campaign_hourly_stats.count + excluded.count,
     unique_count = campaign_hourly_stats.unique_count + excluded.unique_count,
     human_unique_count = campaign_hourly_stats.human_unique_count + excluded.human_unique_count`;
 
-  await db.batch([
-    db.run(sql`
+  await runInOneBatch(db, [
+    sql`
       insert into campaign_hourly_stats (workspace_id, campaign_id, hour, event_type, traffic_class, count, unique_count, human_unique_count)
       select workspace_id, campaign_id, ${hourOf("occurred_at")}, event_type, traffic_class,
         count(*), sum(first_of_kind), sum(first_human_of_kind)
       from tracking_events where ${inWindow("tracking_events")}
       group by campaign_id, ${hourOf("occurred_at")}, event_type, traffic_class
-      ${hourlyConflict}`),
+      ${hourlyConflict}`,
     // Provider rows without a campaign (an address Flarecast cannot match) belong to no campaign's stats.
-    db.run(sql`
+    sql`
       insert into campaign_hourly_stats (workspace_id, campaign_id, hour, event_type, traffic_class, count, unique_count, human_unique_count)
       select workspace_id, campaign_id, ${hourOf("occurred_at")}, event_type, 'provider', count(*), count(*), 0
       from provider_event_logs where campaign_id is not null and ${inWindow("provider_event_logs")}
       group by campaign_id, ${hourOf("occurred_at")}, event_type
-      ${hourlyConflict}`),
-    db.run(sql`
+      ${hourlyConflict}`,
+    sql`
       insert into campaign_link_stats (workspace_id, campaign_id, url, clicks, unique_clickers, human_clicks, human_unique_clickers)
       select workspace_id, campaign_id, url, count(*), sum(first_for_link),
         sum(traffic_class = 'human'), sum(first_human_for_link)
@@ -67,22 +67,34 @@ export async function rollUpCampaignEvents(db: Database, now: Date): Promise<str
         clicks = campaign_link_stats.clicks + excluded.clicks,
         unique_clickers = campaign_link_stats.unique_clickers + excluded.unique_clickers,
         human_clicks = campaign_link_stats.human_clicks + excluded.human_clicks,
-        human_unique_clickers = campaign_link_stats.human_unique_clickers + excluded.human_unique_clickers`),
-    db.run(sql`
+        human_unique_clickers = campaign_link_stats.human_unique_clickers + excluded.human_unique_clickers`,
+    sql`
       insert into campaign_device_stats (workspace_id, campaign_id, event_type, traffic_class, device_type, os, email_client, count)
       select workspace_id, campaign_id, event_type, traffic_class,
         coalesce(device_type, 'unknown'), coalesce(os, 'unknown'), coalesce(email_client, 'unknown'), count(*)
       from tracking_events where ${inWindow("tracking_events")}
       group by campaign_id, event_type, traffic_class, coalesce(device_type, 'unknown'), coalesce(os, 'unknown'), coalesce(email_client, 'unknown')
       on conflict (campaign_id, event_type, traffic_class, device_type, os, email_client) do update set
-        count = campaign_device_stats.count + excluded.count`),
-    db.run(sql`
+        count = campaign_device_stats.count + excluded.count`,
+    sql`
       insert into analytics_watermarks (name, rolled_up_to, updated_at) values (${CAMPAIGN_EVENTS_WATERMARK}, ${upTo}, ${now.toISOString()})
       on conflict (name) do update set
         rolled_up_to = max(analytics_watermarks.rolled_up_to, excluded.rolled_up_to),
-        updated_at = excluded.updated_at`),
+        updated_at = excluded.updated_at`,
   ]);
   return upTo;
+}
+
+const dialect = new SQLiteSyncDialect();
+
+/** Statements of raw SQL as one D1 batch, which D1 runs as a transaction (drizzle batches only its query builders). */
+async function runInOneBatch(db: Database, statements: SQL[]) {
+  await db.$client.batch(
+    statements.map((statement) => {
+      const query = dialect.sqlToQuery(statement);
+      return db.$client.prepare(query.sql).bind(...query.params);
+    }),
+  );
 }
 
 /**
@@ -92,7 +104,8 @@ export async function rollUpCampaignEvents(db: Database, now: Date): Promise<str
 export async function deleteExpiredRawEvents(db: Database, now: Date, retentionDays: number) {
   const byAge = new Date(now.getTime() - retentionDays * 86_400_000).toISOString();
   const watermark = await readWatermark(db);
-  const cutoff = watermark === null ? null : watermark < byAge ? watermark : byAge;
+  // ISO timestamps: the earlier sorts first.
+  const cutoff = watermark === null ? null : [watermark, byAge].sort()[0]!;
   if (cutoff === null) return { cutoff: null, tracking_events: 0, provider_event_logs: 0 };
   return {
     cutoff,
