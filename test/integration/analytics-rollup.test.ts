@@ -83,4 +83,30 @@ describe("aggregate_email_analytics", () => {
     const stats = await api(`/workspaces/${workspace.id}/email-marketing/campaigns/${campaignId}/stats`, { token: key });
     expect(stats.json.opens.total).toBe(2);
   });
+
+  it("deletes expired raw rows a bounded number at a time, the rest on later runs", async () => {
+    const { workspace } = await createWorkspace();
+    const { campaignId, recipients } = await campaignWithRecipients(workspace.id, 1, "2027-07-01T00:00:00.000Z");
+    const raw = rawEvents(workspace.id, campaignId);
+    for (let minute = 10; minute < 15; minute += 1) await raw.hit(recipients[0]!.id, "open", `2027-07-01T00:${minute}:00.000Z`);
+    await rollUpCampaignEvents(db, new Date("2027-07-01T02:00:00.000Z"));
+    const now = new Date("2027-12-01T00:00:00.000Z");
+    const chunks = { rows: 2, maxPerRun: 2 };
+
+    // Earlier tests' rows are past the retention too.
+    const total = (await env.DB.prepare("select count(*) as n from tracking_events").first<{ n: number }>())?.n ?? 0;
+    expect(total).toBeGreaterThan(4);
+    const perRun: number[] = [];
+    for (let run = 0; run < total; run += 1) {
+      const deleted = (await deleteExpiredRawEvents(db, now, 90, chunks)).tracking_events;
+      perRun.push(deleted);
+      if (deleted === 0) break;
+    }
+    expect(perRun[0]).toBe(4);
+    expect(perRun.every((deleted) => deleted <= 4)).toBe(true);
+    expect(perRun.reduce((sum, deleted) => sum + deleted, 0)).toBe(total);
+    expect(perRun.at(-1)).toBe(0);
+    const stats = await api(`/workspaces/${workspace.id}/email-marketing/campaigns/${campaignId}/stats`, { token: workspace.api_key.key });
+    expect(stats.json.opens.total).toBe(5);
+  });
 });

@@ -101,7 +101,12 @@ async function runInOneBatch(db: Database, statements: SQL[]) {
  * Deletes raw events older than the retention, and never one the rollups do not hold yet (older than the
  * watermark too), a chunk at a time so each statement stays short; what the cap leaves waits for the next run.
  */
-export async function deleteExpiredRawEvents(db: Database, now: Date, retentionDays: number) {
+export async function deleteExpiredRawEvents(
+  db: Database,
+  now: Date,
+  retentionDays: number,
+  chunks = { rows: RETENTION_CHUNK_ROWS, maxPerRun: RETENTION_MAX_CHUNKS_PER_RUN },
+) {
   const byAge = new Date(now.getTime() - retentionDays * 86_400_000).toISOString();
   const watermark = await readWatermark(db);
   // ISO timestamps: the earlier sorts first.
@@ -109,20 +114,25 @@ export async function deleteExpiredRawEvents(db: Database, now: Date, retentionD
   if (cutoff === null) return { cutoff: null, tracking_events: 0, provider_event_logs: 0 };
   return {
     cutoff,
-    tracking_events: await deleteInChunks(db, "tracking_events", cutoff),
-    provider_event_logs: await deleteInChunks(db, "provider_event_logs", cutoff),
+    tracking_events: await deleteInChunks(db, "tracking_events", cutoff, chunks),
+    provider_event_logs: await deleteInChunks(db, "provider_event_logs", cutoff, chunks),
   };
 }
 
-async function deleteInChunks(db: Database, table: "tracking_events" | "provider_event_logs", cutoff: string) {
+async function deleteInChunks(
+  db: Database,
+  table: "tracking_events" | "provider_event_logs",
+  cutoff: string,
+  chunks: { rows: number; maxPerRun: number },
+) {
   let deleted = 0;
-  for (let chunk = 0; chunk < RETENTION_MAX_CHUNKS_PER_RUN; chunk += 1) {
+  for (let chunk = 0; chunk < chunks.maxPerRun; chunk += 1) {
     const result = await db.run(
-      sql`delete from ${sql.raw(table)} where id in (select id from ${sql.raw(table)} where occurred_at < ${cutoff} limit ${RETENTION_CHUNK_ROWS})`,
+      sql`delete from ${sql.raw(table)} where id in (select id from ${sql.raw(table)} where occurred_at < ${cutoff} limit ${chunks.rows})`,
     );
     const changes = result.meta.changes ?? 0;
     deleted += changes;
-    if (changes < RETENTION_CHUNK_ROWS) break;
+    if (changes < chunks.rows) break;
   }
   return deleted;
 }
