@@ -205,18 +205,22 @@ export async function campaignTimeline(
     const key = interval === "hour" ? row.hour : local.slice(0, 10);
     let bucket = buckets.get(key);
     if (!bucket) {
-      bucket = { start: hourStart.toISOString(), local_start: interval === "hour" ? local : `${key}T00:00`, ...emptyTotals() };
+      bucket =
+        interval === "hour"
+          ? { start: row.hour, local_start: local, ...emptyTotals() }
+          : { start: firstHourOfDay(key, workspace.timezone), local_start: `${key}T00:00`, ...emptyTotals() };
       buckets.set(key, bucket);
     }
     addRows(bucket, [row]);
   }
-  if (interval === "day")
-    for (const bucket of buckets.values()) bucket.start = localMidnight(bucket.local_start.slice(0, 10), workspace.timezone);
   return [...buckets.values()].sort((a, b) => a.start.localeCompare(b.start));
 }
 
-/** The UTC instant of a local date's first moment (midnight, or the first hour after a DST gap at midnight). */
-function localMidnight(date: string, timeZone: string): string {
+/**
+ * The start of the first UTC hour that begins on a local date: its midnight wherever the offset is whole hours
+ * (or the first hour after a daylight-saving gap at midnight).
+ */
+function firstHourOfDay(date: string, timeZone: string): string {
   const guess = Date.parse(`${date}T00:00:00Z`);
   // Offsets lie within ±14 h: walk whole hours from the earliest possible instant to the first on this local date.
   for (let hour = -14; hour <= 14; hour += 1) {
