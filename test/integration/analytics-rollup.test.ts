@@ -24,12 +24,17 @@ describe("aggregate_email_analytics", () => {
 
     const ctx = { env, db, now: new Date("2026-11-01T00:00:00.000Z") };
     const summary = await aggregateEmailAnalytics.run(ctx);
-    expect(summary).toMatchObject({ rolled_up_to: "2026-10-31T23:00:00.000Z", deleted_tracking_events: 0, deleted_provider_event_logs: 0 });
+    // A day of events at most per run, from the first one left to roll up (2026-10-25T00:40).
+    expect(summary).toMatchObject({ rolled_up_to: "2026-10-26T00:00:00.000Z", deleted_tracking_events: 0, deleted_provider_event_logs: 0 });
     const afterOnce = await rollupTables();
     expect(await everything(workspace.id, campaignId, key)).toEqual(before);
 
+    // Nothing is left: the watermark moves to the settled hour and the rollups stay as they are.
+    expect(await aggregateEmailAnalytics.run(ctx)).toMatchObject({ rolled_up_to: "2026-10-31T23:00:00.000Z" });
+    expect(await rollupTables()).toEqual({ ...afterOnce, watermark: "2026-10-31T23:00:00.000Z" });
+    const afterTwice = await rollupTables();
     await aggregateEmailAnalytics.run(ctx);
-    expect(await rollupTables()).toEqual(afterOnce);
+    expect(await rollupTables()).toEqual(afterTwice);
     expect(await everything(workspace.id, campaignId, key)).toEqual(before);
 
     // 90 days on, the raw rows are gone and the rollups alone give the same answers.
@@ -89,7 +94,9 @@ describe("aggregate_email_analytics", () => {
     const { campaignId, recipients } = await campaignWithRecipients(workspace.id, 1, "2027-07-01T00:00:00.000Z");
     const raw = rawEvents(workspace.id, campaignId);
     for (let minute = 10; minute < 15; minute += 1) await raw.hit(recipients[0]!.id, "open", `2027-07-01T00:${minute}:00.000Z`);
+    // The settle test's last event starts a day's cap before these: two runs reach them.
     await rollUpCampaignEvents(db, new Date("2027-07-01T02:00:00.000Z"));
+    expect(await rollUpCampaignEvents(db, new Date("2027-07-01T02:00:00.000Z"))).toBe("2027-07-01T01:00:00.000Z");
     const now = new Date("2027-12-01T00:00:00.000Z");
     const chunks = { rows: 2, maxPerRun: 2 };
 
@@ -108,5 +115,26 @@ describe("aggregate_email_analytics", () => {
     expect(perRun.at(-1)).toBe(0);
     const stats = await api(`/workspaces/${workspace.id}/email-marketing/campaigns/${campaignId}/stats`, { token: workspace.api_key.key });
     expect(stats.json.opens.total).toBe(5);
+  });
+
+  it("catches a backlog up a day of events per run, skipping empty days, with the same stats all along", async () => {
+    const { workspace, key } = await createWorkspace();
+    const { campaignId, recipients } = await campaignWithRecipients(workspace.id, 1, "2028-01-01T00:00:00.000Z");
+    const raw = rawEvents(workspace.id, campaignId);
+    for (const at of ["2028-01-01T05:10:00.000Z", "2028-01-02T12:00:00.000Z", "2028-01-05T18:00:00.000Z"])
+      await raw.hit(recipients[0]!.id, "open", at);
+    const statsPath = `/workspaces/${workspace.id}/email-marketing/campaigns/${campaignId}/stats`;
+    const now = new Date("2028-01-10T00:00:00.000Z");
+    const watermarks: string[] = [];
+    for (let run = 0; run < 4; run += 1) {
+      watermarks.push(await rollUpCampaignEvents(db, now));
+      expect((await api(statsPath, { token: key })).json.opens.total).toBe(3);
+    }
+    expect(watermarks).toEqual([
+      "2028-01-02T05:00:00.000Z",
+      "2028-01-03T12:00:00.000Z",
+      "2028-01-06T18:00:00.000Z",
+      "2028-01-09T23:00:00.000Z",
+    ]);
   });
 });

@@ -17,6 +17,13 @@ export const RETENTION_MAX_CHUNKS_PER_RUN = 20;
 
 const HOUR_MS = 3_600_000;
 
+/**
+ * Hours of events one run rolls up at most, counted from the first event still to roll up (empty hours are
+ * skipped whole): a backlog, such as a first run over months of events, is caught up a day per run instead of in
+ * statements too long for D1.
+ */
+export const MAX_HOURS_PER_RUN = 24;
+
 export const startOfHour = (time: Date) => new Date(Math.floor(time.getTime() / HOUR_MS) * HOUR_MS);
 
 /** SQL text of an event's UTC hour, in the form rollup rows store it ("2026-12-05T14:00:00.000Z"). */
@@ -30,12 +37,22 @@ export const hourOf = (column: string) => sql.raw(`strftime('%Y-%m-%dT%H:00:00.0
 export const watermarkSql = sql`coalesce((select rolled_up_to from analytics_watermarks where name = ${CAMPAIGN_EVENTS_WATERMARK}), '')`;
 
 /**
- * Rolls every raw event from the watermark up to `now` less the settle time (to an hour boundary) into the hourly,
- * link and device rollups and moves the watermark, all in one D1 batch (a transaction). Each statement selects
- * from the watermark it reads itself, so a second run (or one racing this one) finds nothing left to add.
+ * Rolls raw events from the watermark up to `now` less the settle time (to an hour boundary, at most
+ * MAX_HOURS_PER_RUN hours of events) into the hourly, link and device rollups and moves the watermark there, all
+ * in one D1 batch (a transaction). Each statement selects from the watermark it reads itself, so a second run (or
+ * one racing this one) finds nothing left to add. Returns the new watermark.
  */
 export async function rollUpCampaignEvents(db: Database, now: Date): Promise<string> {
-  const upTo = startOfHour(new Date(now.getTime() - ROLLUP_SETTLE_MS)).toISOString();
+  const settled = startOfHour(new Date(now.getTime() - ROLLUP_SETTLE_MS)).getTime();
+  const next = await db.get<{ occurred_at: string | null }>(sql`
+    select min(occurred_at) as occurred_at from (
+      select min(occurred_at) as occurred_at from tracking_events where occurred_at >= ${watermarkSql}
+      union all
+      select min(occurred_at) from provider_event_logs where occurred_at >= ${watermarkSql}
+    )`);
+  const firstPending = next?.occurred_at ? Date.parse(next.occurred_at) : Number.NaN;
+  const capped = Number.isNaN(firstPending) ? settled : startOfHour(new Date(firstPending)).getTime() + MAX_HOURS_PER_RUN * HOUR_MS;
+  const upTo = new Date(Math.min(settled, capped)).toISOString();
   const inWindow = (table: string) => sql`${sql.raw(table)}.occurred_at >= ${watermarkSql} and ${sql.raw(table)}.occurred_at < ${upTo}`;
   const hourlyConflict = sql`on conflict (campaign_id, hour, event_type, traffic_class) do update set
     count = campaign_hourly_stats.count + excluded.count,
