@@ -6,6 +6,7 @@ import { type AppBindings, createRouter } from "./lib/create-app";
 import { onError, onNotFound } from "./lib/error-handler";
 import { securitySchemes } from "./lib/openapi";
 import { jsonBodies } from "./middleware/json-body";
+import { analyticsRouter } from "./routes/analytics";
 import { apiKeysRouter } from "./routes/api-keys";
 import { audienceRouter } from "./routes/audience";
 import { campaignsRouter } from "./routes/campaigns";
@@ -80,6 +81,7 @@ export function createApp() {
   app.route("/", preferencesRouter);
   app.route("/", webhookEndpointsRouter);
   app.route("/", providerWebhooksRouter);
+  app.route("/", analyticsRouter);
 
   for (const [name, scheme] of Object.entries(securitySchemes)) {
     app.openAPIRegistry.registerComponent("securitySchemes", name, scheme);

@@ -46,6 +46,8 @@ const ConfigSchema = z.object({
         .map((host) => host.trim().toLowerCase())
         .filter(Boolean),
     ),
+  /** Days raw opens, clicks and provider events are kept once rolled up; stats read the rollups after that. */
+  ANALYTICS_RAW_RETENTION_DAYS: z.coerce.number().int().positive().default(90),
   ENCRYPTION_KEY: z.base64().refine((key) => decodedLength(key) === 32, "must be 32 bytes, base64-encoded"),
 });
 

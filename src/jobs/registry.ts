@@ -1,3 +1,4 @@
+import { aggregateEmailAnalytics } from "./aggregate-email-analytics.job";
 import { alertDeadLetters } from "./alert-dead-letters.job";
 import { checkScheduledCampaigns } from "./check-scheduled-campaigns.job";
 import { checkWarmingThresholds } from "./check-warming-thresholds.job";
@@ -16,4 +17,5 @@ export const jobs: readonly Job[] = [
   checkWarmingThresholds,
   checkScheduledCampaigns,
   updateCampaignStats,
+  aggregateEmailAnalytics,
 ];

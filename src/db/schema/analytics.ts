@@ -6,7 +6,8 @@ import { workspaceId } from "./workspaces";
  * Raw tracking and provider events rolled up by hour (aggregate_email_analytics). Stats read these for every
  * hour before the watermark and the raw events after it. `traffic_class` is "human", "proxy" or "bot" for opens
  * and clicks, and "provider" for what providers report. `unique_count` sums the events flagged first of their
- * kind, so uniques add up across hours.
+ * kind, so uniques add up across hours; `human_unique_count` sums the first human ones, which a human hit can be
+ * without being the first of its kind (a proxy fetched the pixel before the person opened).
  */
 export const campaignHourlyStats = sqliteTable(
   "campaign_hourly_stats",
@@ -19,6 +20,7 @@ export const campaignHourlyStats = sqliteTable(
     traffic_class: text({ enum: [...trafficClasses, "provider"] as const }).notNull(),
     count: integer().notNull().default(0),
     unique_count: integer().notNull().default(0),
+    human_unique_count: integer().notNull().default(0),
   },
   (t) => [primaryKey({ columns: [t.campaign_id, t.hour, t.event_type, t.traffic_class] })],
 );

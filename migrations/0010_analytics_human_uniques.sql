@@ -1,0 +1,1 @@
+ALTER TABLE `campaign_hourly_stats` ADD `human_unique_count` integer DEFAULT 0 NOT NULL;
