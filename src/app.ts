@@ -24,6 +24,7 @@ import { providersRouter } from "./routes/providers";
 import { subscribersRouter } from "./routes/subscribers";
 import { suppressionsRouter } from "./routes/suppressions";
 import { templatesRouter } from "./routes/templates";
+import { trackingRouter } from "./routes/tracking";
 import { visualBuilderRouter } from "./routes/visual-builder";
 import { warmingRouter } from "./routes/warming";
 import { workspacesRouter } from "./routes/workspaces";
@@ -76,6 +77,7 @@ export function createApp() {
   app.route("/", importsRouter);
   app.route("/", campaignsRouter);
   app.route("/", preferencesRouter);
+  app.route("/", trackingRouter);
 
   for (const [name, scheme] of Object.entries(securitySchemes)) {
     app.openAPIRegistry.registerComponent("securitySchemes", name, scheme);
