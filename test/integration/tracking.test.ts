@@ -233,6 +233,16 @@ describe("a message sent through capture", () => {
     const html = (await sentHtml(campaignId)).html ?? "";
     expect(html).not.toContain("/t/");
   });
+
+  it("is left untracked in a test send: its recipient is no campaign recipient, and stats must not count it", async () => {
+    const setup = await sendingSetup({ template: TEMPLATE });
+    const { campaignId } = await startedRun(setup, { status: "draft", current_run_id: null });
+    const res = await setup.marketing(`/campaigns/${campaignId}/test`, "POST", { emails: ["qa@example.com"] });
+    expect(res.json.data[0].status).toBe("sent");
+    const html = (await sentHtml(campaignId)).html ?? "";
+    expect(html).toContain("https://example.com/offer");
+    expect(html).not.toContain("/t/");
+  });
 });
 
 describe("the campaigns API", () => {
