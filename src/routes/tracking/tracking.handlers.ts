@@ -6,7 +6,7 @@ import type { AppBindings } from "../../lib/create-app";
 
 type Ctx = Context<AppBindings>;
 
-/** The smallest transparent 1×1 GIF (43 bytes). */
+/** A transparent 1×1 GIF (42 bytes). */
 const GIF = Uint8Array.from(atob("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7"), (ch) => ch.charCodeAt(0));
 
 const NO_STORE = "no-store, private";
