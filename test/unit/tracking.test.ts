@@ -160,6 +160,17 @@ describe("addTracking", () => {
     expect(out).toContain('class=x href="https://t.example.com/t/c/');
   });
 
+  it("leaves a link too long for a token untracked instead of failing the message", async () => {
+    const long = `https://example.com/${"x".repeat(5000)}`;
+    const out = await addTracking(`<a href="${long}">Long</a><a href="https://example.com/short">Short</a>`, options);
+    expect(out).toContain(`<a href="${long}">Long</a>`);
+    const claims = await Promise.all(clickTokens(out).map((t) => readClickToken(KEYS, t)));
+    expect(claims.map((c) => [c?.linkIndex, c?.url])).toEqual([
+      [1, "https://example.com/short"],
+      [TRAP_LINK_INDEX, ""],
+    ]);
+  });
+
   it("appends pixel and trap when there is no body element", async () => {
     const out = await addTracking("<p>Hi</p>", options);
     expect(out.startsWith("<p>Hi</p><a href=")).toBe(true);

@@ -71,7 +71,11 @@ export async function addTracking(html: string, options: TrackingOptions): Promi
     rewrites.push({
       start,
       end: start + href[0].length,
-      replacement: signClickToken(keys, message, index, url).then((token) => `${href[1]}"${base}${clickPath(token)}"`),
+      // A URL too long for a token (about 3 KB) keeps its link untracked rather than failing the send.
+      replacement: signClickToken(keys, message, index, url).then(
+        (token) => `${href[1]}"${base}${clickPath(token)}"`,
+        () => href[0],
+      ),
     });
   }
   const [pixel, trap, ...replacements] = await Promise.all([
