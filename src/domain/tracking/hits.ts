@@ -1,7 +1,6 @@
 import type { TrackingHit } from "../events/event-messages";
 import { classifyHit } from "./classify";
-import type { ClickClaims, PixelClaims } from "./tokens";
-import { TRAP_LINK_INDEX } from "./tokens";
+import { type ClickClaims, type PixelClaims, TRAP_LINK_INDEX } from "./tokens";
 
 /** What the request tells about its sender; the IP is only compared with ranges, never put in the hit. */
 export interface HitRequest {

@@ -11,7 +11,7 @@ export interface TrackedMessage {
   sentAt: Date;
 }
 
-export interface PixelClaims extends TrackedMessage {}
+export type PixelClaims = TrackedMessage;
 
 export interface ClickClaims extends TrackedMessage {
   linkIndex: number;
