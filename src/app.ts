@@ -26,6 +26,7 @@ import { providersRouter } from "./routes/providers";
 import { subscribersRouter } from "./routes/subscribers";
 import { suppressionsRouter } from "./routes/suppressions";
 import { templatesRouter } from "./routes/templates";
+import { trackingRouter } from "./routes/tracking";
 import { visualBuilderRouter } from "./routes/visual-builder";
 import { warmingRouter } from "./routes/warming";
 import { webhookEndpointsRouter } from "./routes/webhook-endpoints";
@@ -82,6 +83,7 @@ export function createApp() {
   app.route("/", webhookEndpointsRouter);
   app.route("/", providerWebhooksRouter);
   app.route("/", analyticsRouter);
+  app.route("/", trackingRouter);
 
   for (const [name, scheme] of Object.entries(securitySchemes)) {
     app.openAPIRegistry.registerComponent("securitySchemes", name, scheme);

@@ -56,6 +56,8 @@ export interface CampaignInput {
   routing_config?: RoutingConfig | null;
   /** Null: the CAMPAIGN_SEND_RATE_PER_MINUTE default. */
   send_rate_per_minute?: number | null;
+  /** Open pixel and tracked links (when the provider has not turned tracking off). */
+  tracking_enabled?: boolean;
 }
 
 export type CampaignChanges = Partial<CampaignInput>;
@@ -173,6 +175,7 @@ async function resolveFields(
   if (input.from_name !== undefined) set.from_name = input.from_name;
   if (input.from_email !== undefined) set.from_email = input.from_email;
   if (input.reply_to !== undefined) set.reply_to = input.reply_to;
+  if (input.tracking_enabled !== undefined) set.tracking_enabled = input.tracking_enabled;
   if (input.template_context !== undefined) set.template_context = input.template_context;
   if (input.sending_pool_id !== undefined) {
     if (input.sending_pool_id !== null && !(await existsInWorkspace(db, sendingPools, workspaceId, input.sending_pool_id))) {

@@ -19,6 +19,7 @@ import type { UrlEnv } from "../preferences/tokens";
 import { limiterFor, mirrorDailySends } from "../provider-accounts/provider-limits";
 import type { RoutingState } from "../routing/route-loader";
 import type { RouteChoice, RoutingDecision } from "../routing/types";
+import { addTracking, trackingApplies } from "../tracking/links";
 import { throttleFor } from "../warming/throttle";
 import { routeForCampaign } from "./campaign-route";
 import { addToCounters, type CounterDelta, noChange } from "./counters";
@@ -384,13 +385,24 @@ class GroupDelivery {
       return this.fail(recipient, "render_failed", error instanceof Error ? error.message : String(error));
     }
     const excluded = new Set(recipient.failed_provider_ids);
+    let tracked: Promise<string> | undefined;
     for (const route of routes) {
       if (excluded.has(route.provider_id) || this.failedProviders.has(route.provider_id)) continue;
       const domain = this.session.domain(route.domain_id);
       const identity = this.identities.get(route.identity_id);
       if (!domain || !identity) continue;
+      // Per route: a provider can turn tracking off, and a failover may land on one that did.
+      const track = trackingApplies(campaign, this.session.provider(route.provider_id));
+      if (track) {
+        tracked ??= addTracking(rendered.html, {
+          keys: this.deps.urls,
+          trackingDomain: this.deps.env.EMAIL_TRACKING_DOMAIN,
+          message: { workspaceId: campaign.workspace_id, campaignId: campaign.id, recipientId: recipient.id, sentAt: this.now },
+          untrackedPrefixes: [system.preferences_url, system.unsubscribe_url],
+        });
+      }
       const message = buildMessage({
-        rendered,
+        rendered: track ? { ...rendered, html: await tracked! } : rendered,
         sender: senderFor(campaign, identity, domain),
         domain,
         recipient,

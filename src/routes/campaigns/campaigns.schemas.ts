@@ -106,6 +106,10 @@ const fields = {
     description:
       "Messages per minute (at most 1,000,000); null: the deployment's CAMPAIGN_SEND_RATE_PER_MINUTE. Provider limits and warming still apply",
   }),
+  tracking_enabled: z.boolean().openapi({
+    description:
+      "Add the open pixel and tracked links to sends (default true); a provider's settings.tracking_enabled false turns it off for its sends",
+  }),
 };
 
 export const CreateCampaignSchema = z
@@ -128,6 +132,7 @@ export const CreateCampaignSchema = z
     sending_identity_id: fields.sending_identity_id.optional(),
     routing_config: fields.routing_config.optional(),
     send_rate_per_minute: fields.send_rate_per_minute.optional(),
+    tracking_enabled: fields.tracking_enabled.optional(),
   })
   .strict()
   .openapi("CreateEmailCampaign");
@@ -186,6 +191,7 @@ export const CampaignSchema = z
       })
       .nullable(),
     send_rate_per_minute: z.number().int().nullable(),
+    tracking_enabled: z.boolean(),
     current_run_id: z.string().nullable().openapi({ description: "The run being sent or paused now" }),
     run_count: z.number().int(),
     ...StatsSchema,
@@ -319,6 +325,7 @@ export const toCampaignResponse = (c: EmailCampaign): CampaignResponse => ({
   sending_identity_id: c.sending_identity_id,
   routing_config: c.routing_config,
   send_rate_per_minute: c.send_rate_per_minute,
+  tracking_enabled: c.tracking_enabled,
   current_run_id: c.current_run_id,
   run_count: c.run_count,
   total_recipients: c.total_recipients,

@@ -1,0 +1,118 @@
+/**
+ * What the edge can tell about a tracking hit alone, from the request and the token: a person, a mail provider's
+ * image proxy, or a machine. Pure; every heuristic is documented in docs/tracking.md with its reason string. The
+ * one heuristic that needs state (every link of a message clicked at once) runs in the event consumer.
+ */
+
+export type TrafficClass = "human" | "proxy" | "bot";
+
+export interface Classification {
+  traffic_class: TrafficClass;
+  traffic_reason: string | null;
+}
+
+export interface HitFacts {
+  eventType: "open" | "click";
+  userAgent: string | null;
+  /** The client address (CF-Connecting-IP): compared with published ranges here, never stored. */
+  ip: string | null;
+  occurredAt: Date;
+  /** When the message was composed (from the token). */
+  sentAt: Date | null;
+  /** The hidden link no person sees. */
+  trapLink: boolean;
+}
+
+/** A click this soon after the message was composed is a link scanner checking it on delivery, not a reader. */
+export const SCANNER_CLICK_WINDOW_SECONDS = 10;
+
+/** Security gateways that open links and images to inspect them. */
+const SCANNER_AGENTS: [RegExp, string][] = [
+  [/barracuda/i, "barracuda"],
+  [/proofpoint|urldefense/i, "proofpoint"],
+  [/mimecast/i, "mimecast"],
+  [/safe ?links|microsoft atp|office 365 atp/i, "microsoft_safe_links"],
+  [/messagelabs|symantec/i, "symantec"],
+  [/trend ?micro/i, "trend_micro"],
+  [/sophos/i, "sophos"],
+  [/fireeye|trellix/i, "trellix"],
+  [/forcepoint|websense/i, "forcepoint"],
+  [/ironport|cisco/i, "cisco"],
+  [/zscaler/i, "zscaler"],
+];
+
+/** Programs rather than people: headless browsers, HTTP libraries and crawlers. */
+const AUTOMATED_AGENTS =
+  /headlesschrome|phantomjs|puppeteer|playwright|selenium|webdriver|python-requests|python-urllib|aiohttp|curl\/|wget\/|go-http-client|okhttp|java\/|libwww|axios\/|node-fetch|undici|\bbot\b|bot\/|crawler|spider|slurp|preview/i;
+
+/** Mail providers that fetch images for their users (the open is real, but not the reader's own). */
+const PROXY_AGENTS: [RegExp, string][] = [
+  [/googleimageproxy/i, "gmail_image_proxy"],
+  [/yahoomailproxy/i, "yahoo_mail_proxy"],
+  [/outlook.*image ?proxy|microsoft.*image ?proxy|ms-office.*proxy/i, "outlook_image_proxy"],
+];
+
+/** Apple Mail Privacy Protection fetches images with a bare Mozilla/5.0 agent. */
+const APPLE_MPP_AGENT = /^Mozilla\/5\.0$/;
+
+/** Published outbound ranges of link-scanning gateways (IPv4 only). */
+const SCANNER_RANGES: [string, string][] = [
+  ["64.235.144.0/20", "barracuda"],
+  ["209.222.80.0/21", "barracuda"],
+  ["148.163.128.0/19", "proofpoint"],
+  ["67.231.144.0/20", "proofpoint"],
+  ["205.139.110.0/24", "mimecast"],
+  ["207.211.30.0/24", "mimecast"],
+];
+
+/** Apple's own network (17.0.0.0/8), from which Mail Privacy Protection prefetches. */
+const APPLE_RANGES = ["17.0.0.0/8"];
+
+/** Exchange Online Protection: Outlook.com and Microsoft 365 fetch images and run Safe Links checks from here. */
+const MICROSOFT_RANGES = ["40.92.0.0/15", "40.107.0.0/16", "52.100.0.0/14", "104.47.0.0/17"];
+
+function ipv4ToNumber(ip: string): number | null {
+  const parts = ip.split(".");
+  if (parts.length !== 4) return null;
+  let value = 0;
+  for (const part of parts) {
+    if (!/^\d{1,3}$/.test(part) || Number(part) > 255) return null;
+    value = value * 256 + Number(part);
+  }
+  return value;
+}
+
+export function inRange(ip: string, cidr: string): boolean {
+  const [network, bits] = cidr.split("/");
+  const address = ipv4ToNumber(ip);
+  const start = ipv4ToNumber(network);
+  if (address === null || start === null) return false;
+  const size = 2 ** (32 - Number(bits));
+  return Math.floor(address / size) === Math.floor(start / size);
+}
+
+const bot = (reason: string): Classification => ({ traffic_class: "bot", traffic_reason: reason });
+const proxy = (reason: string): Classification => ({ traffic_class: "proxy", traffic_reason: reason });
+const HUMAN: Classification = { traffic_class: "human", traffic_reason: null };
+
+export function classifyHit(hit: HitFacts): Classification {
+  if (hit.trapLink) return bot("trap_link");
+  const ua = hit.userAgent?.trim() ?? "";
+  for (const [pattern, name] of SCANNER_AGENTS) if (pattern.test(ua)) return bot(`scanner_agent:${name}`);
+  const ip = hit.ip ?? "";
+  for (const [cidr, name] of SCANNER_RANGES) if (inRange(ip, cidr)) return bot(`scanner_range:${name}`);
+  for (const [pattern, name] of PROXY_AGENTS) {
+    if (pattern.test(ua)) return hit.eventType === "open" ? proxy(name) : bot(`proxy_click:${name}`);
+  }
+  if (hit.eventType === "open" && (APPLE_MPP_AGENT.test(ua) || APPLE_RANGES.some((cidr) => inRange(ip, cidr)))) return proxy("apple_mpp");
+  if (MICROSOFT_RANGES.some((cidr) => inRange(ip, cidr))) {
+    return hit.eventType === "open" ? proxy("outlook_image_proxy") : bot("scanner_range:microsoft_safe_links");
+  }
+  if (!ua) return bot("no_user_agent");
+  if (AUTOMATED_AGENTS.test(ua)) return bot("automated_agent");
+  if (hit.eventType === "click" && hit.sentAt) {
+    const seconds = (hit.occurredAt.getTime() - hit.sentAt.getTime()) / 1000;
+    if (seconds < SCANNER_CLICK_WINDOW_SECONDS) return bot("click_too_soon");
+  }
+  return HUMAN;
+}
