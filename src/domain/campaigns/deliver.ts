@@ -292,6 +292,7 @@ class GroupDelivery {
       email: r.email,
       sequence: index,
       excludeProviderIds: [...r.failed_provider_ids, ...this.failedProviders],
+      marketing: r.run_id !== null,
       ignoreCaps,
     });
   }
