@@ -20,7 +20,7 @@ import type { OutgoingEvent, OutgoingEventType } from "../webhooks-out/outgoing-
 import { burstClickIds } from "./burst";
 import { complaintGuardStatements } from "./complaint-guard";
 import type { EventMessage, ProviderEvent, TrackingHit } from "./event-messages";
-import { advancedStatus, higherStatus, type RecipientStatus } from "./recipient-status";
+import { higherStatus, type RecipientStatus, STATUS_RANK, statusRankSql } from "./recipient-status";
 import { type SubscriberEffect, subscriberEffectStatements } from "./suppression";
 
 type Statement = BatchItem<"sqlite">;
@@ -313,16 +313,7 @@ class Cascade {
   async statements(db: Database, zones: Map<string, string>): Promise<Statement[]> {
     const at = this.now.toISOString();
     const statements: Statement[] = [];
-    for (const { recipient, status, times, opens, clicks } of this.recipients.values()) {
-      const set: Record<string, unknown> = { updated_at: at };
-      if (status) set.status = advancedStatus(status);
-      for (const [column, time] of Object.entries(times)) {
-        set[column] = sql`coalesce(${sql.identifier(column)}, ${time})`;
-      }
-      if (opens) set.open_count = sql`${campaignRecipients.open_count} + ${opens}`;
-      if (clicks) set.click_count = sql`${campaignRecipients.click_count} + ${clicks}`;
-      statements.push(db.update(campaignRecipients).set(set).where(eq(campaignRecipients.id, recipient.id)));
-    }
+    if (this.recipients.size > 0) statements.push(recipientUpdate(db, [...this.recipients.values()], at));
     for (const [campaignId, counts] of this.counters) {
       const set: Record<string, unknown> = {};
       for (const counter of CAMPAIGN_COUNTERS) {
@@ -349,6 +340,34 @@ class Cascade {
     }
     return due;
   }
+}
+
+/**
+ * Every recipient's change in one UPDATE … FROM over a JSON parameter (D1 binds at most 100 parameters, and one
+ * statement per recipient would be a hundred): the status moves only forward, each time keeps its first value.
+ */
+function recipientUpdate(db: Database, changes: readonly RecipientChange[], at: string) {
+  const rows = changes.map((c) => ({
+    id: c.recipient.id,
+    status: c.status,
+    rank: c.status ? STATUS_RANK[c.status] : -1,
+    opens: c.opens,
+    clicks: c.clicks,
+    ...c.times,
+  }));
+  const field = (name: string) => sql.raw(`json_extract(value, '$.${name}') as change_${name}`);
+  const changed = sql`(select ${sql.join(
+    ["id", "status", "rank", "opens", "clicks", ...TIME_COLUMNS].map(field),
+    sql`, `,
+  )} from json_each(${JSON.stringify(rows)})) as change`;
+  const set: Record<string, unknown> = {
+    status: sql`case when ${statusRankSql} < change_rank then change_status else ${campaignRecipients.status} end`,
+    open_count: sql`${campaignRecipients.open_count} + change_opens`,
+    click_count: sql`${campaignRecipients.click_count} + change_clicks`,
+    updated_at: at,
+  };
+  for (const column of TIME_COLUMNS) set[column] = sql`coalesce(${sql.identifier(column)}, ${sql.raw(`change_${column}`)})`;
+  return db.update(campaignRecipients).set(set).from(changed).where(sql`${campaignRecipients.id} = change_id`);
 }
 
 interface FirstFlags {

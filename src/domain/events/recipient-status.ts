@@ -1,4 +1,4 @@
-import { type SQL, sql } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import { campaignRecipients } from "../../db/schema";
 import type { recipientStatuses } from "../../db/schema/enums";
 
@@ -26,13 +26,10 @@ export const STATUS_RANK: Record<RecipientStatus, number> = {
 export const higherStatus = (a: RecipientStatus | null, b: RecipientStatus): RecipientStatus =>
   a !== null && STATUS_RANK[a] >= STATUS_RANK[b] ? a : b;
 
-const rankSql = sql.raw(
+/** The rank of the row's current status, in SQL. */
+export const statusRankSql = sql.raw(
   `case ${campaignRecipients.status.name} ${Object.entries(STATUS_RANK)
     .filter(([, rank]) => rank > 0)
     .map(([status, rank]) => `when '${status}' then ${rank}`)
     .join(" ")} else 0 end`,
 );
-
-/** The status column moved to `next` only when that is further along than what the row holds now. */
-export const advancedStatus = (next: RecipientStatus): SQL =>
-  sql`case when ${rankSql} < ${STATUS_RANK[next]} then ${next} else ${campaignRecipients.status} end`;
