@@ -4,7 +4,7 @@
 //   GET  /health
 //   POST /bench/seed {recipients}        a workspace, a warming domain, a campaign and its sent recipients
 //   POST /bench/burst {seed, events}     `events` mixed events for the seeded recipients on EVENT_QUEUE, 100 per sendBatch
-//   GET  /bench/stats                    events consumed, D1 round trips by kind, batches consumed
+//   GET  /bench/stats                    events and batches consumed, D1 round trips by kind, time in the consumer and in D1
 //   GET  /bench/check/<campaign_id>      the campaign's counters, suppressions and warming row, for the runner's check
 // Provider webhooks reach EVENT_QUEUE through their signed receiver route (another part of this issue); until that
 // route is on this branch, the burst puts the normalized events on the queue itself, as that route does.
@@ -22,6 +22,18 @@ let eventsConsumed = 0;
 let batchesConsumed = 0;
 let firstConsumedAt: number | null = null;
 let lastConsumedAt: number | null = null;
+/** Where a batch's time goes: inside the consumer at all, and of that, waiting for D1 to answer. */
+let consumerMs = 0;
+let d1Ms = 0;
+
+async function timed<T>(work: Promise<T>): Promise<T> {
+  const started = Date.now();
+  try {
+    return await work;
+  } finally {
+    d1Ms += Date.now() - started;
+  }
+}
 
 const REAL = Symbol("real statement");
 
@@ -33,7 +45,7 @@ function countedStatement(real: D1PreparedStatement): D1PreparedStatement {
       if (prop === "run" || prop === "all" || prop === "first" || prop === "raw") {
         return (...a: unknown[]) => {
           counts[prop] += 1;
-          return (target[prop] as (...x: unknown[]) => unknown).apply(target, a);
+          return timed((target[prop] as (...x: unknown[]) => Promise<unknown>).apply(target, a));
         };
       }
       const value = Reflect.get(target, prop);
@@ -54,13 +66,13 @@ function countingDb(db: D1Database): D1Database {
         if (prop === "batch") {
           return (statements: D1PreparedStatement[]) => {
             counts.batch += 1;
-            return target.batch(statements.map((s) => (s as unknown as { [REAL]: D1PreparedStatement })[REAL] ?? s));
+            return timed(target.batch(statements.map((s) => (s as unknown as { [REAL]: D1PreparedStatement })[REAL] ?? s)));
           };
         }
         if (prop === "exec") {
           return (query: string) => {
             counts.exec += 1;
-            return target.exec(query);
+            return timed(target.exec(query));
           };
         }
         const value = Reflect.get(target, prop);
@@ -242,6 +254,8 @@ export default {
         events: eventsConsumed,
         batches: batchesConsumed,
         round_trips: counts,
+        consumer_ms: consumerMs,
+        d1_ms: d1Ms,
         first_at: firstConsumedAt,
         last_at: lastConsumedAt,
       });
@@ -252,8 +266,10 @@ export default {
   },
 
   async queue(batch, env) {
-    firstConsumedAt ??= Date.now();
+    const started = Date.now();
+    firstConsumedAt ??= started;
     await flarecast.queue(batch, { ...env, DB: countingDb(env.DB) });
+    consumerMs += Date.now() - started;
     eventsConsumed += batch.messages.length;
     batchesConsumed += 1;
     lastConsumedAt = Date.now();

@@ -84,6 +84,8 @@ async function main() {
       enqueue_ms: enqueuedMs,
       events_per_second: EVENTS / (elapsedMs / 1000),
       batches: stats.batches - before.batches,
+      consumer_ms: stats.consumer_ms - before.consumer_ms,
+      d1_ms: stats.d1_ms - before.d1_ms,
       round_trips: roundTrips,
       round_trips_per_100: (totalRoundTrips / EVENTS) * 100,
       check: {
@@ -135,6 +137,7 @@ function report(r, mach) {
     `| Events per second | ${int(r.events_per_second)} (${fmt(r.elapsed_ms / 1000, 2)} s) | ≥ ${int(TARGET_EVENTS_PER_SECOND)} |`,
     `| D1 round trips per 100 events | ${fmt(r.round_trips_per_100, 2)} | ≤ ${TARGET_ROUND_TRIPS_PER_100} |`,
     `| Batches consumed | ${int(r.batches)} | |`,
+    `| Time inside the consumer | ${fmt(r.consumer_ms / 1000, 2)} s (${fmt(r.consumer_ms / r.batches, 1)} ms per batch), of which waiting on D1 ${fmt(r.d1_ms / 1000, 2)} s | |`,
     `| Round trips by kind | batch ${rt.batch}, run ${rt.run}, all ${rt.all}, first ${rt.first}, raw ${rt.raw}, exec ${rt.exec} | |`,
     "",
     `Check: delivered ${int(c.delivered_count)}, opens ${int(c.open_count)} (human ${int(c.human_open_count)}, unique ${int(c.unique_open_count)}),`,
