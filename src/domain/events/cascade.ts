@@ -3,11 +3,10 @@
  * common case (docs/event-cascade.md): one batch of reads, one batch of inserts that tells which events are new
  * (a redelivered event inserts nothing and so changes nothing), and one batch of every update the new events cause.
  */
-import { and, eq, gte, sql } from "drizzle-orm";
+import { and, eq, getTableColumns, gte, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Database } from "../../db/client";
 import { campaignRecipients, emailCampaigns, providerEventLogs, trackingEvents, workspaces } from "../../db/schema";
-import { chunk, rowsPerInsert } from "../../lib/chunk";
 import { newId } from "../../lib/ids";
 import { inJsonList } from "../../lib/sql-lists";
 import { addToCounters, type CounterDelta, SENT_STATUSES } from "../campaigns/counters";
@@ -406,6 +405,23 @@ function markFirsts(hits: TrackingHit[], history: History): (TrackingHit & { fir
 
 const unique = <T>(values: Iterable<T>) => [...new Set(values)];
 
+/**
+ * One INSERT … SELECT over a JSON parameter for all of a batch's rows (D1 binds at most 100 parameters, so a
+ * VALUES list would take a statement per few rows), skipping rows that exist. Every column of the table comes from
+ * the row's property of the same name, in table order; booleans go in as 0/1, JSON columns as their JSON text.
+ */
+function insertFromJson<T extends typeof trackingEvents | typeof providerEventLogs>(db: Database, table: T, rows: readonly object[]) {
+  const columns = Object.values(getTableColumns(table));
+  const json = JSON.stringify(
+    rows.map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, typeof v === "boolean" ? Number(v) : v]))),
+  );
+  const selected = Object.fromEntries(columns.map((c) => [c.name, sql`${sql.raw(`value ->> '$.${c.name}'`)}`.as(c.name)]));
+  return db
+    .insert(table)
+    .select(db.select(selected).from(sql`json_each(${json})`).where(sql`true`) as never)
+    .onConflictDoNothing();
+}
+
 async function insertReturningIds(db: Database, statements: Statement[]): Promise<Set<string>> {
   const [first, ...rest] = statements;
   if (!first) return new Set();
@@ -564,13 +580,16 @@ export async function applyEvents(db: Database, env: Env, events: readonly Event
   });
 
   const inserted = await insertReturningIds(db, [
-    ...chunk(trackingRows, rowsPerInsert(21)).map((part) =>
-      db.insert(trackingEvents).values(part).onConflictDoNothing().returning({ id: trackingEvents.id }),
-    ),
-    ...chunk(
-      reportRows.map((r) => r.row),
-      rowsPerInsert(15),
-    ).map((part) => db.insert(providerEventLogs).values(part).onConflictDoNothing().returning({ id: providerEventLogs.id })),
+    ...(trackingRows.length ? [insertFromJson(db, trackingEvents, trackingRows).returning({ id: trackingEvents.id })] : []),
+    ...(reportRows.length
+      ? [
+          insertFromJson(
+            db,
+            providerEventLogs,
+            reportRows.map((r) => ({ ...r.row, payload: JSON.stringify(r.row.payload) })),
+          ).returning({ id: providerEventLogs.id }),
+        ]
+      : []),
   ]);
 
   const cascade = new Cascade(now);
