@@ -8,6 +8,8 @@ export interface CampaignRouteRequest {
   /** The recipient's ordinal in its batch: drives round robin. */
   sequence: number;
   excludeProviderIds?: string[];
+  /** A campaign run's recipient (not a triggered send): marketing-paused domains are skipped. */
+  marketing?: boolean;
   /** Pretend no domain, IP or provider is at its cap: tells "full for now" apart from "cannot be routed". */
   ignoreCaps?: boolean;
 }
@@ -42,6 +44,7 @@ export function routeForCampaign(
     sending_identity_id: campaign.sending_identity_id,
     sequence: request.sequence,
     exclude_provider_ids: request.excludeProviderIds,
+    marketing: request.marketing,
     verification_not_required: usable.length > 0 && usable.every((p) => p.provider_type === "capture"),
   });
 }

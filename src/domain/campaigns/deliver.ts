@@ -293,6 +293,7 @@ class GroupDelivery {
       email: r.email,
       sequence: index,
       excludeProviderIds: [...r.failed_provider_ids, ...this.failedProviders],
+      marketing: r.run_id !== null,
       ignoreCaps,
     });
   }

@@ -193,6 +193,16 @@ export async function readDomain(db: Database, workspaceId: string, id: string):
   return (await withCurrentRecords(db, workspaceId, [await getDomain(db, workspaceId, id)]))[0];
 }
 
+/** Lets campaign runs route through the domain again after the complaint-rate guard paused it. */
+export async function liftMarketingPause(db: Database, workspaceId: string, id: string): Promise<SendingDomain> {
+  await getDomain(db, workspaceId, id);
+  await db
+    .update(sendingDomains)
+    .set({ marketing_paused_at: null, marketing_pause_reason: null })
+    .where(and(eq(sendingDomains.workspace_id, workspaceId), eq(sendingDomains.id, id)));
+  return readDomain(db, workspaceId, id);
+}
+
 export async function listDomains(db: Database, workspaceId: string, limit: number, cursor?: string): Promise<Page<SendingDomain>> {
   const page = await keysetPage(
     (after) =>

@@ -81,15 +81,14 @@ function aggregate(outcomes: readonly DeliveryOutcome[], now: string): MetricsRo
 const addExcluded = (counter: Counter) => sql`${sql.identifier(counter)} + excluded.${sql.identifier(counter)}`;
 
 /**
- * Adds outcomes to the daily per-ISP counters, in one D1 batch (one transaction: all of it counts or none).
- * Outcomes are summed in memory first, so a webhook batch of a thousand events touches a handful of rows.
- * The update applies only to a row of the same workspace: an outcome naming another workspace's target is
- * dropped rather than counted there.
+ * The statements that add outcomes to the daily per-ISP counters. Outcomes are summed in memory first, so a
+ * webhook batch of a thousand events touches a handful of rows. The update applies only to a row of the same
+ * workspace: an outcome naming another workspace's target is dropped rather than counted there.
  */
-export async function recordDeliveryOutcomes(db: Database, outcomes: DeliveryOutcome[]): Promise<void> {
+export function deliveryOutcomeStatements(db: Database, outcomes: readonly DeliveryOutcome[]) {
   const rows = aggregate(outcomes, new Date().toISOString());
   const set = Object.fromEntries([...COUNTERS.map((c) => [c, addExcluded(c)]), ["updated_at", sql`excluded.updated_at`]]);
-  const statements = chunk(rows, rowsPerInsert(PARAMETERS_PER_ROW)).map((part) =>
+  return chunk(rows, rowsPerInsert(PARAMETERS_PER_ROW)).map((part) =>
     db
       .insert(ispMetrics)
       .values(part)
@@ -99,7 +98,11 @@ export async function recordDeliveryOutcomes(db: Database, outcomes: DeliveryOut
         setWhere: sql`${ispMetrics.workspace_id} = excluded.workspace_id`,
       }),
   );
-  const [first, ...rest] = statements;
+}
+
+/** Adds outcomes to the daily per-ISP counters in one D1 batch (one transaction: all of it counts or none). */
+export async function recordDeliveryOutcomes(db: Database, outcomes: DeliveryOutcome[]): Promise<void> {
+  const [first, ...rest] = deliveryOutcomeStatements(db, outcomes);
   if (first) await db.batch([first, ...rest]);
 }
 

@@ -120,6 +120,7 @@ export async function loadRoutingState(
           .filter((i) => i.domain_id === domain.id)
           .map((i) => ({ identity_id: i.id, email: i.email, is_default: i.is_default })),
         isp_scores: isp.get(domain.id) ?? {},
+        marketing_paused: domain.marketing_paused_at !== null,
         dedicated_ip: ip,
       }),
     ),

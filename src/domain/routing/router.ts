@@ -12,8 +12,14 @@ export const MAX_FALLBACKS = 10;
 const SENDABLE_STATUSES: ReadonlySet<string> = new Set<DomainCandidate["status"]>(["verified", "active", "warming"]);
 const NONE: readonly string[] = [];
 
-function whyUnsendable(d: DomainCandidate, excluded: readonly string[], verificationNotRequired: boolean): string | null {
+function whyUnsendable(
+  d: DomainCandidate,
+  excluded: readonly string[],
+  verificationNotRequired: boolean,
+  marketing: boolean,
+): string | null {
   if (excluded.includes(d.domain_id)) return "already failed for this recipient";
+  if (marketing && d.marketing_paused) return "marketing paused (complaint rate)";
   if (!verificationNotRequired && !SENDABLE_STATUSES.has(d.status)) return `status ${d.status}`;
   if (d.warming_status === "paused") return "warming paused";
   if (d.remaining_today !== null && d.remaining_today <= 0) return "at daily cap";
@@ -102,7 +108,7 @@ function planDomains(domains: readonly DomainCandidate[], request: RoutingReques
   const groups: (DomainCandidate[] | undefined)[] = new Array(2 * BANDS);
   let warming: DomainCandidate[] | null = null;
   for (const d of domains) {
-    const why = whyUnsendable(d, excluded, request.verification_not_required === true);
+    const why = whyUnsendable(d, excluded, request.verification_not_required === true, request.marketing === true);
     if (why) reasons.push(`skipped ${d.domain}: ${why}`);
     else if (isWarmingUnscored(d, isp)) {
       warming ??= [];
@@ -152,7 +158,12 @@ function planPinned(domains: readonly DomainCandidate[], request: RoutingRequest
   for (const d of domains) {
     const identity = d.identities.find((i) => i.identity_id === identityId);
     if (!identity) continue;
-    const why = whyUnsendable(d, request.exclude_domain_ids ?? NONE, request.verification_not_required === true);
+    const why = whyUnsendable(
+      d,
+      request.exclude_domain_ids ?? NONE,
+      request.verification_not_required === true,
+      request.marketing === true,
+    );
     if (why) {
       reasons.push(`pinned identity ${identity.email} is on ${d.domain}, which is unsendable: ${why}`);
       return { domains: [], pinned: identity, picked: [] };

@@ -19,6 +19,8 @@ export interface DomainCandidate {
   priority: number;
   identities: SendingIdentityCandidate[];
   isp_scores: Partial<Record<Isp, number>>;
+  /** The complaint-rate guard paused marketing from this domain: campaign runs skip it, triggered sends do not. */
+  marketing_paused?: boolean;
   dedicated_ip?: { ip_id: string; remaining_today: number | null; paused: boolean } | null;
 }
 
@@ -47,6 +49,8 @@ export interface RoutingRequest {
   /** Providers and domains that already failed for this recipient (failover). */
   exclude_provider_ids?: string[];
   exclude_domain_ids?: string[];
+  /** A campaign run's send (marketing), which marketing-paused domains do not carry; triggered sends are not. */
+  marketing?: boolean;
   /**
    * True when every provider that could carry the mail is the local capture provider: nothing leaves the
    * machine, so a domain need not be verified to be chosen.

@@ -203,16 +203,23 @@ function addToRow(db: Database, day: DayTally, now: Date) {
 const DAYS_PER_BATCH = 50;
 
 /**
- * Adds outcomes to the warming_progress row of the workspace-local day each happened on, and recomputes that
- * row's rates in the same statement (so concurrent consumers never overwrite each other's rates). Outcomes
- * are tallied per target and day first: a batch of events costs two statements per target-day, not per event.
+ * The statements that add outcomes to the warming_progress row of the workspace-local day each happened on, and
+ * recompute that row's rates in the same statement (so concurrent consumers never overwrite each other's rates).
+ * Outcomes are tallied per target and day first: two statements per target-day, not per event. `zones` maps each
+ * workspace to its timezone; a caller that already holds them (the event cascade) folds these into its own batch.
+ */
+export function warmingOutcomeStatements(db: Database, outcomes: readonly WarmingOutcome[], zones: Map<string, string>, now: Date) {
+  return tally(outcomes, zones).flatMap((day) => [createRowIfWarming(db, day, now), addToRow(db, day, now)]);
+}
+
+/**
+ * Adds outcomes to their warming_progress rows (see warmingOutcomeStatements), DAYS_PER_BATCH target-days per batch.
  * `now` only stamps created_at / updated_at; a queue consumer has no scheduled time to pass, so it may omit it.
  */
 export async function recordWarmingOutcomes(db: Database, outcomes: readonly WarmingOutcome[], now: Date = new Date()): Promise<void> {
   if (outcomes.length === 0) return;
   const zones = await timezonesOf(db, [...new Set(outcomes.map((o) => o.workspace_id))]);
-  for (const days of chunk(tally(outcomes, zones), DAYS_PER_BATCH)) {
-    const statements = days.flatMap((day) => [createRowIfWarming(db, day, now), addToRow(db, day, now)]);
+  for (const statements of chunk(warmingOutcomeStatements(db, outcomes, zones, now), DAYS_PER_BATCH * 2)) {
     const [first, ...rest] = statements;
     if (first) await db.batch([first, ...rest]);
   }

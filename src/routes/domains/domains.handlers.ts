@@ -47,3 +47,6 @@ export const getDomainHealth: RouteHandler<typeof routes.getDomainHealth, AppBin
   const domain = await domains.getDomain(c.var.db, c.var.workspace.id, c.req.valid("param").domain_id);
   return c.json(await refreshTargetHealth(c.var.db, c.var.workspace.id, { target_type: "domain", target_id: domain.id }, new Date()), 200);
 };
+
+export const liftMarketingPause: RouteHandler<typeof routes.liftMarketingPause, AppBindings> = async (c) =>
+  c.json(toDomainResponse(await domains.liftMarketingPause(c.var.db, c.var.workspace.id, c.req.valid("param").domain_id)), 200);

@@ -99,3 +99,15 @@ export const getDomainHealth = workspaceRoute({
   request: { params: DomainParamsSchema },
   responses: { 200: jsonContent(TargetHealthSchema, "The score, its parts and the counts behind it") },
 });
+
+export const liftMarketingPause = workspaceRoute({
+  method: "post",
+  path: `${base}/{domain_id}/marketing-pause/lift`,
+  operationId: "liftSendingDomainMarketingPause",
+  summary: "Let campaigns send from the domain again after a complaint-rate pause",
+  description:
+    "A domain whose complaint rate over the last 24 h passed 0.3 % (with at least 1,000 sends) is paused for marketing: campaign runs route around it, triggered sends go on. The pause stays until lifted here; lifting a domain that is not paused changes nothing. If complaints keep coming past the limit, the domain is paused again.",
+  tags,
+  request: { params: DomainParamsSchema },
+  responses: { 200: jsonContent(DomainSchema, "The domain, no longer paused for marketing") },
+});

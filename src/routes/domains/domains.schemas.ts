@@ -46,6 +46,11 @@ export const DomainSchema = z
       .openapi({ description: "The last DNS check, record by record" }),
     verified_at: z.string().nullable(),
     ...warmingStateShape,
+    marketing_paused_at: z.string().nullable().openapi({
+      description:
+        "Set when the domain's complaint rate over 24 h passed 0.3 %: campaign runs stop routing through it (triggered sends go on) until an operator lifts the pause",
+    }),
+    marketing_pause_reason: z.string().nullable(),
     default_from_name: z.string().nullable(),
     default_reply_to: z.string().nullable(),
     is_default: z.boolean(),
@@ -122,6 +127,8 @@ export const toDomainResponse = (d: SendingDomain): z.infer<typeof DomainSchema>
   verification: verificationOf(d),
   verified_at: d.verified_at,
   ...warmingStateOf(d),
+  marketing_paused_at: d.marketing_paused_at,
+  marketing_pause_reason: d.marketing_pause_reason,
   default_from_name: d.default_from_name,
   default_reply_to: d.default_reply_to,
   is_default: d.is_default,

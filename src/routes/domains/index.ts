@@ -9,4 +9,5 @@ export const domainsRouter = createRouter()
   .openapi(routes.updateDomain, handlers.updateDomain)
   .openapi(routes.deleteDomain, handlers.deleteDomain)
   .openapi(routes.verifyDomain, handlers.verifyDomain)
-  .openapi(routes.getDomainHealth, handlers.getDomainHealth);
+  .openapi(routes.getDomainHealth, handlers.getDomainHealth)
+  .openapi(routes.liftMarketingPause, handlers.liftMarketingPause);
