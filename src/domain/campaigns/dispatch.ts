@@ -147,7 +147,7 @@ export async function dispatchStep(deps: DispatchDeps, state: DispatchState, now
   }
   if (enqueued === MAX_ENQUEUE_PER_STEP) return { state: next, phase: "sending", next_at: nowMs };
   // While sends are in flight the run may finish any moment: look again soon, so it shows `sent` within a tick.
-  const busy = enqueued > 0 || next.tokens < 1 || inFlight;
+  const busy = enqueued > 0 || next.tokens < 1 || (inFlight && (await hasInFlight(deps.db, run.id, now.toISOString())));
   return { state: next, phase: "sending", next_at: nowMs + (busy ? TICK_MS : IDLE_TICK_MS) };
 }
 
@@ -272,7 +272,12 @@ async function enqueueDue(deps: DispatchDeps, campaign: EmailCampaign, run: Camp
   return { enqueued: due.length, windowOpensAt };
 }
 
-async function hasInFlight(db: Database, runId: string): Promise<boolean> {
+/**
+ * Whether a recipient of the run has a message in flight; with `dueBy`, only one that may finish by then (being
+ * sent, or waiting for no retry later than that): a run whose sends all wait for a retry need not be looked at
+ * every second.
+ */
+async function hasInFlight(db: Database, runId: string, dueBy?: string): Promise<boolean> {
   const row = await db
     .select({ id: campaignRecipients.id })
     .from(campaignRecipients)
@@ -281,6 +286,7 @@ async function hasInFlight(db: Database, runId: string): Promise<boolean> {
         eq(campaignRecipients.run_id, runId),
         inArray(campaignRecipients.status, ["pending", "sending"]),
         sql`${campaignRecipients.enqueued_at} is not null`,
+        dueBy === undefined ? undefined : or(isNull(campaignRecipients.retry_at), lte(campaignRecipients.retry_at, dueBy)),
       ),
     )
     .limit(1)
