@@ -1,5 +1,8 @@
-import { env } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
+import { eq } from "drizzle-orm";
+import PostalMime from "postal-mime";
 import { describe, expect, it } from "vitest";
+import { capturedMessages } from "../../src/db/schema";
 import { checkScheduledCampaigns } from "../../src/jobs/check-scheduled-campaigns.job";
 import { db, sendingSetup } from "../factories/campaigns";
 
@@ -41,6 +44,57 @@ describe("a campaign sent through the API", { timeout: 90_000 }, () => {
       "three@example.com",
       "two@example.com",
     ]);
+  });
+
+  it("counts the open and the click of a message it sent: the edge, the event queue, the cascade and the stats", async () => {
+    const setup = await sendingSetup({
+      template: {
+        name: "Tracked",
+        subject_template: "News",
+        body_html: '<p>Hello</p><a href="https://example.com/offer">Offer</a>',
+        body_text: "Offer: https://example.com/offer",
+      },
+      subscribers: [{ email: "reader@example.com" }],
+    });
+    const created = await setup.marketing("/campaigns", "POST", {
+      name: "Tracked",
+      template_id: setup.template.id,
+      list_id: setup.list.id,
+    });
+    expect((await setup.marketing(`/campaigns/${created.json.id}/send`, "POST")).status).toBe(200);
+    await until(
+      async () => (await setup.marketing(`/campaigns/${created.json.id}`)).json,
+      (c) => c.status === "sent",
+      "the campaign to be sent",
+    );
+    const [captured] = await db.select().from(capturedMessages).where(eq(capturedMessages.campaign_id, created.json.id));
+    const html = (await PostalMime.parse(captured.raw)).html ?? "";
+    const pixel = /src="http:\/\/localhost:8787(\/t\/p\/[A-Za-z0-9_-]+\.gif)"/.exec(html)?.[1];
+    const link = /href="http:\/\/localhost:8787(\/t\/c\/[A-Za-z0-9_-]+)"/.exec(html)?.[1];
+    expect(pixel && link, html).toBeTruthy();
+
+    // A person's mail client: the open is human; the click comes seconds after the send, as a scanner's would.
+    const browser = { "user-agent": "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko)" };
+    const opened = await exports.default.fetch(new Request(`http://localhost${pixel}`, { headers: browser }));
+    expect(opened.headers.get("content-type")).toBe("image/gif");
+    const clicked = await exports.default.fetch(new Request(`http://localhost${link}`, { headers: browser, redirect: "manual" }));
+    expect(clicked.status).toBe(302);
+    expect(clicked.headers.get("location")).toBe("https://example.com/offer");
+
+    const stats = await until(
+      async () => (await setup.marketing(`/campaigns/${created.json.id}/stats`)).json,
+      (s) => s.opens?.total === 1 && s.clicks?.total === 1,
+      "the open and the click to reach the stats",
+    );
+    expect(stats).toMatchObject({
+      opens: { total: 1, human: 1 },
+      unique_opens: { total: 1, human: 1 },
+      clicks: { total: 1, human: 0, bot: 1 },
+    });
+    const campaign = (await setup.marketing(`/campaigns/${created.json.id}`)).json;
+    expect(campaign).toMatchObject({ open_count: 1, unique_open_count: 1, click_count: 1 });
+    const [recipient] = (await setup.marketing(`/campaigns/${created.json.id}/recipients`)).json.data;
+    expect(recipient.status).toBe("clicked");
   });
 
   it("runs a recurring campaign twice, each run with its own recipients and counts", async () => {
