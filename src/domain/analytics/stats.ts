@@ -2,6 +2,7 @@ import { type SQL, sql } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { type EmailCampaign, emailCampaigns } from "../../db/schema";
 import { getCampaign } from "../campaigns/campaigns";
+import { localDateTime } from "../warming/local-day";
 import { hourOf, watermarkSql } from "./rollup";
 
 /**
@@ -164,24 +165,6 @@ export interface TimelineBucket extends EventTotals {
   local_start: string;
 }
 
-/** "YYYY-MM-DDTHH:MM" of an instant on a timezone's wall clock. */
-function wallClock(instant: Date, timeZone: string): string {
-  const parts = Object.fromEntries(
-    new Intl.DateTimeFormat("en-CA", {
-      timeZone,
-      hourCycle: "h23",
-      year: "numeric",
-      month: "2-digit",
-      day: "2-digit",
-      hour: "2-digit",
-      minute: "2-digit",
-    })
-      .formatToParts(instant)
-      .map((part) => [part.type, part.value]),
-  );
-  return `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}`;
-}
-
 /**
  * Opens, clicks and provider events per hour or per local day of the workspace's timezone, oldest first, only
  * buckets that have events. Rollups are UTC hours, so an hour belongs to the local day its start falls on (exact
@@ -200,7 +183,7 @@ export async function campaignTimeline(
   const buckets = new Map<string, TimelineBucket>();
   for (const row of rows) {
     const hourStart = new Date(row.hour);
-    const local = wallClock(hourStart, workspace.timezone);
+    const local = localDateTime(hourStart, workspace.timezone);
     // Hour buckets are keyed by their UTC hour: when clocks go back, one local hour happens twice.
     const key = interval === "hour" ? row.hour : local.slice(0, 10);
     let bucket = buckets.get(key);
@@ -225,7 +208,7 @@ function firstHourOfDay(date: string, timeZone: string): string {
   // Offsets lie within ±14 h: walk whole hours from the earliest possible instant to the first on this local date.
   for (let hour = -14; hour <= 14; hour += 1) {
     const instant = new Date(guess + hour * 3_600_000);
-    if (wallClock(instant, timeZone).slice(0, 10) === date) return instant.toISOString();
+    if (localDateTime(instant, timeZone).slice(0, 10) === date) return instant.toISOString();
   }
   return new Date(guess).toISOString();
 }

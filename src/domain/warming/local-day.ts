@@ -71,6 +71,12 @@ function instantOf(wall: WallClock, timeZone: string): number {
 
 const toInstant = (at: Date | string) => (typeof at === "string" ? Date.parse(at) : at.getTime());
 
+/** "YYYY-MM-DDTHH:MM" of an instant on a timezone's wall clock. */
+export function localDateTime(at: Date, timeZone: string): string {
+  const w = wallClock(at.getTime(), timeZone);
+  return `${formatDate(w.year, w.month, w.day)}T${pad(w.hour)}:${pad(w.minute)}`;
+}
+
 export function localDate(at: Date | string, timeZone: string): string {
   const w = wallClock(toInstant(at), timeZone);
   return formatDate(w.year, w.month, w.day);
