@@ -13,6 +13,7 @@ const TEMPLATE = {
   subject_template: "Hello {{ first_name | default: 'there' }}, this is Flarecast",
   body_html:
     "<h1>Hello {{ first_name | default: 'there' }}!</h1><p>This message went through the capture provider: nothing left your machine.</p>" +
+    '<p><a href="https://github.com/">Read the docs</a></p>' +
     '<p>{{ postal_address }}</p><p><a href="{{ preferences_url }}">Preferences</a> · <a href="{{ unsubscribe_url }}">Unsubscribe</a></p>',
 };
 
