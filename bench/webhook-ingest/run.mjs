@@ -127,7 +127,7 @@ function report(r, mach) {
     `Run ${runTimestamp()} with \`npm run bench:webhook-ingest\` (bench/webhook-ingest/run.mjs). ${int(r.events)} normalized events`,
     `(48 % deliveries, 30 % opens of which a third by proxies, 19 % clicks, 1.5 % hard and 0.5 % soft bounces, 0.5 % complaints,`,
     `0.5 % unsubscribes, shuffled) for ${int(r.recipients)} sent recipients of one campaign on a warming domain, put on EVENT_QUEUE by a`,
-    "bench endpoint 100 per `sendBatch` (the signed provider-webhook route is built alongside and was not on this branch) and consumed",
+    "bench endpoint 100 per `sendBatch` (as the provider-webhook and tracking routes queue them; their signature checks are not in this figure) and consumed",
     "by the application's own consumer with every cascade: logs and tracking events, recipient status, campaign counters,",
     "suppression, warming progress, ISP metrics, domain health, the complaint-rate guard. Local stack (`wrangler dev`, local D1",
     "and Queues, batches of up to 100). Timed from the first enqueue to the last event consumed.",
