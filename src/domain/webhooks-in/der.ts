@@ -3,6 +3,7 @@
  * DER-encoded ECDSA signatures (SendGrid sends them), so both are taken apart here. Every read is bounds-checked;
  * anything unexpected returns null.
  */
+import { base64ToBytes } from "../../lib/encoding";
 
 interface Element {
   tag: number;
@@ -66,7 +67,7 @@ export function pemCertificateToDer(pem: string): Uint8Array | null {
   const match = /-----BEGIN CERTIFICATE-----([A-Za-z0-9+/=\s]+)-----END CERTIFICATE-----/.exec(pem);
   if (!match) return null;
   try {
-    return Uint8Array.from(atob(match[1].replace(/\s+/g, "")), (c) => c.charCodeAt(0));
+    return base64ToBytes(match[1].replace(/\s+/g, ""));
   } catch {
     return null;
   }

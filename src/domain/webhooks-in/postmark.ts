@@ -1,4 +1,5 @@
 import { secretsEqual } from "../../lib/crypto";
+import { base64ToBytes } from "../../lib/encoding";
 import type { InboundWebhook, NormalizedProviderEvent, ReceivedWebhook, WebhookContext } from "../../provider-clients/contract";
 import { isObject, isoTime, type Json, objectAt, parseJsonBody, stringAt } from "./fields";
 import { malformed, unauthenticated } from "./rejection";
@@ -9,7 +10,7 @@ function basicCredentials(authorization: string | null): string | null {
   const match = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(authorization ?? "");
   if (!match) return null;
   try {
-    return new TextDecoder().decode(Uint8Array.from(atob(match[1]), (c) => c.charCodeAt(0)));
+    return new TextDecoder().decode(base64ToBytes(match[1]));
   } catch {
     return null;
   }

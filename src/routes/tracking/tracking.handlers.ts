@@ -3,11 +3,12 @@ import { trackingHit } from "../../domain/tracking/hits";
 import { redirectTarget } from "../../domain/tracking/links";
 import { type ClickClaims, type PixelClaims, readClickToken, readPixelToken, TRAP_LINK_INDEX } from "../../domain/tracking/tokens";
 import type { AppBindings } from "../../lib/create-app";
+import { base64ToBytes } from "../../lib/encoding";
 
 type Ctx = Context<AppBindings>;
 
 /** A transparent 1×1 GIF (42 bytes). */
-const GIF = Uint8Array.from(atob("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7"), (ch) => ch.charCodeAt(0));
+const GIF = base64ToBytes("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7");
 
 const NO_STORE = "no-store, private";
 
