@@ -25,10 +25,11 @@
 // (Runtime.getHeapUsage through wrangler's inspector), and reads both when 10,000 and N recipients are done.
 // At the end it checks every recipient was sent exactly once, stops the group and checks nothing of it is left.
 import { randomUUID } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import os from "node:os";
 import path from "node:path";
+import { devVars } from "../dev-vars.mjs";
 import { fmt, int, wholeNumberOption } from "../figures.mjs";
 import { connectInspector } from "../inspector.mjs";
 import { busyLoad, loadAverage, machine, machineTable, packageVersion, runTimestamp, workerdVersion } from "../machine.mjs";
@@ -69,18 +70,6 @@ let dev = null;
 let standIn = null;
 
 stopWranglerDevOnInterrupt(() => rmSync(TMP, { recursive: true, force: true }));
-
-function devVars() {
-  const file = existsSync(path.join(ROOT, ".dev.vars")) ? ".dev.vars" : ".dev.vars.example";
-  const vars = Object.fromEntries(
-    readFileSync(path.join(ROOT, file), "utf8")
-      .split("\n")
-      .map((l) => l.trim())
-      .filter((l) => l && !l.startsWith("#") && l.includes("="))
-      .map((l) => [l.slice(0, l.indexOf("=")).trim(), l.slice(l.indexOf("=") + 1).trim()]),
-  );
-  return { file, vars };
-}
 
 /**
  * Postmark's POST /email, answered at once, and the reads its probe makes; it also takes the baseline consumer's

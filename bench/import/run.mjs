@@ -14,10 +14,11 @@
 // script fails if any process of it is left. Unless --no-memory-run, it runs the import again taking a heap
 // snapshot (a full GC) every 5 s, to show the Worker's live heap as the import proceeds.
 import { execFileSync } from "node:child_process";
-import { createReadStream, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createReadStream, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { Readable } from "node:stream";
+import { devVars } from "../dev-vars.mjs";
 import { connectInspector } from "../inspector.mjs";
 import { loadAverage, machine, packageVersion, workerdVersion } from "../machine.mjs";
 import { sleep } from "../process-group.mjs";
@@ -34,17 +35,6 @@ const TARGET_ROWS_PER_S = 5000;
 const POLL_MS = 1000;
 
 const log = (...a) => console.error("[bench:import]", ...a);
-
-function readDevVars() {
-  const file = existsSync(path.join(ROOT, ".dev.vars")) ? ".dev.vars" : ".dev.vars.example";
-  return Object.fromEntries(
-    readFileSync(path.join(ROOT, file), "utf8")
-      .split("\n")
-      .map((l) => l.trim())
-      .filter((l) => l && !l.startsWith("#") && l.includes("="))
-      .map((l) => [l.slice(0, l.indexOf("=")).trim(), l.slice(l.indexOf("=") + 1).trim()]),
-  );
-}
 
 function generateCsv(file, rows) {
   const plans = ["free", "pro", "team", "enterprise"];
@@ -159,7 +149,7 @@ async function run({ liveEveryS = 0 } = {}) {
   const csvFile = path.join(work, "subscribers.csv");
   const bytes = generateCsv(csvFile, ROWS);
   log(`generated ${ROWS.toLocaleString("en")} rows, ${(bytes / 1e6).toFixed(1)} MB: ${csvFile}`);
-  const { ADMIN_TOKEN } = readDevVars();
+  const { ADMIN_TOKEN } = devVars().vars;
   const load0 = loadAverage();
 
   try {

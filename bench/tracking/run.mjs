@@ -17,10 +17,11 @@
 // pixel of a distinct recipient, and counts answers that are a 200 GIF. The application's figure is compared with
 // the baseline's over the same phases (sum of requests ÷ sum of time). Both groups are stopped at the end.
 import { createHash, createHmac, hkdfSync } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
+import { devVars } from "../dev-vars.mjs";
 import { fmt, int, wholeNumberOption } from "../figures.mjs";
 import { busyLoad, loadAverage, machine, machineTable, packageVersion, runTimestamp, workerdVersion } from "../machine.mjs";
 import { writeResultsSection } from "../results-file.mjs";
@@ -42,18 +43,6 @@ const TMP = mkdtempSync(path.join(os.tmpdir(), "flarecast-bench-tracking-"));
 const groups = [];
 
 stopWranglerDevOnInterrupt(() => rmSync(TMP, { recursive: true, force: true }));
-
-function devVarsFile() {
-  return existsSync(path.join(ROOT, ".dev.vars")) ? ".dev.vars" : ".dev.vars.example";
-}
-
-function signingKey(file) {
-  const line = readFileSync(path.join(ROOT, file), "utf8")
-    .split("\n")
-    .find((l) => l.trim().startsWith("TRACKING_SIGNING_KEY="));
-  if (!line) throw new Error(`${file} has no TRACKING_SIGNING_KEY`);
-  return line.slice(line.indexOf("=") + 1).trim();
-}
 
 /** signToken of src/lib/signing.ts, from docs/tracking.md alone: base64url(1 ‖ kid ‖ payload ‖ HMAC[0..16)). */
 function tokenSigner(secret, purpose) {
@@ -194,8 +183,9 @@ async function main() {
     workerd: packageVersion("workerd"),
     workerd_binary: workerdVersion() ?? "(workerd --version failed)",
   });
-  const varsFile = devVarsFile();
-  const secret = signingKey(varsFile);
+  const { file: varsFile, vars } = devVars();
+  const secret = vars.TRACKING_SIGNING_KEY;
+  if (!secret) throw new Error(`${varsFile} has no TRACKING_SIGNING_KEY`);
   const sentAt = String(Math.floor(Date.now() / 1000) - 3600);
   const pixel = tokenSigner(secret, "open-pixel");
   const TOKENS = 10_000;
