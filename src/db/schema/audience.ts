@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { createdAt, id, timestamp, updatedAt } from "./columns";
 import { subscriberStatuses, subscriptionChangeActions, subscriptionFrequencies, suppressionReasons, unsubscribeSources } from "./enums";
@@ -14,6 +15,8 @@ export const subscribers = sqliteTable(
     /** Random per-subscriber secret bound into the signed preference-center token; rotating it revokes old links. */
     preference_token: text().notNull(),
     attributes: text({ mode: "json" }).$type<Record<string, unknown>>().notNull().default({}),
+    /** The user's id in the product that sends Flarecast its events (`user.id`); events find the subscriber by it. */
+    external_id: text(),
     /** How often the subscriber wants mail; sends beyond it are skipped with reason frequency_cap. */
     frequency: text({ enum: subscriptionFrequencies }).notNull().default("immediate"),
     unsubscribed_at: timestamp(),
@@ -28,6 +31,7 @@ export const subscribers = sqliteTable(
     index("subscribers_workspace_status_idx").on(t.workspace_id, t.status),
     // Keyset pages and the audience preview's sample walk a workspace's subscribers in id order.
     index("subscribers_workspace_id_idx").on(t.workspace_id, t.id),
+    uniqueIndex("subscribers_workspace_external_id_idx").on(t.workspace_id, t.external_id).where(sql`external_id is not null`),
   ],
 );
 

@@ -68,6 +68,8 @@ export const emailCampaigns = sqliteTable(
     human_unique_click_count: counter(),
     /** Whether sends of this campaign carry the open pixel and rewritten links (the provider's tracking_enabled too). */
     tracking_enabled: integer({ mode: "boolean" }).notNull().default(true),
+    /** The onboarding flow that made this triggered campaign to account one of its email steps, if one did. */
+    onboarding_flow_id: text(),
     failed_count: counter(),
     unknown_count: counter(),
     started_at: timestamp(),

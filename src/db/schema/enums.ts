@@ -53,7 +53,10 @@ export const bounceTypes = ["hard_bounce", "soft_bounce", "undetermined"] as con
 export const trafficClasses = ["human", "proxy", "bot"] as const;
 export const webhookDeliveryStatuses = ["pending", "succeeded", "failed"] as const;
 
-export const onboardingProgressStatuses = ["active", "completed", "cancelled"] as const;
+/** `stopped`: the flow itself ended it early (a milestone timed out with `stop`, the user unsubscribed). */
+export const onboardingProgressStatuses = ["active", "completed", "stopped", "cancelled"] as const;
+export const onboardingStepOutcomes = ["sent", "skipped", "failed", "waited", "reached", "timed_out", "branched"] as const;
+/** The CRM triggers the spec names; rules and events also accept custom types. */
 export const automationTriggers = [
   "user.first_login",
   "user.profile_completed",
@@ -61,6 +64,9 @@ export const automationTriggers = [
   "user.milestone_reached",
   "release.published",
 ] as const;
+
+export const automationEventStatuses = ["received", "processed", "failed"] as const;
+export const automationRuleRunOutcomes = ["fired", "skipped", "failed"] as const;
 
 export const alertSeverities = ["info", "warning", "critical"] as const;
 export const jobRunStatuses = ["running", "succeeded", "failed"] as const;
