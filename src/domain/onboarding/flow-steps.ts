@@ -90,7 +90,7 @@ const BranchStepSchema = z
   .openapi("OnboardingBranchStepInput");
 
 export const FlowStepSchema = z
-  .discriminatedUnion("type", [EmailStepSchema, WaitStepSchema, MilestoneStepSchema, BranchStepSchema])
+  .discriminatedUnion("type", [WaitStepSchema, EmailStepSchema, MilestoneStepSchema, BranchStepSchema])
   .openapi("OnboardingFlowStepInput");
 
 export const FlowStepsSchema = z
