@@ -16,6 +16,9 @@ export const MAX_FLOW_STEPS = 50;
 /** Delays and milestone timeouts: at most a year. */
 export const MAX_STEP_SECONDS = 365 * 24 * 60 * 60;
 
+/** The steps are stored in one D1 row per version (a row holds at most 2 MB) and read at every step a user takes. */
+export const MAX_STEPS_JSON_LENGTH = 262_144;
+
 export const FLOW_SLUG_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 export const FLOW_SLUG_MESSAGE = "must be 1-64 lowercase letters, digits, _ or -, starting with a letter or digit";
 
@@ -96,7 +99,8 @@ export const FlowStepSchema = z
 export const FlowStepsSchema = z
   .array(FlowStepSchema)
   .min(1, "a flow needs at least one step")
-  .max(MAX_FLOW_STEPS, `a flow holds at most ${MAX_FLOW_STEPS} steps`);
+  .max(MAX_FLOW_STEPS, `a flow holds at most ${MAX_FLOW_STEPS} steps`)
+  .refine((steps) => JSON.stringify(steps).length <= MAX_STEPS_JSON_LENGTH, "the steps may hold at most 256 KB of JSON");
 
 export type FlowStepInput = z.infer<typeof FlowStepSchema>;
 

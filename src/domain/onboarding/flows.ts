@@ -225,6 +225,10 @@ export async function updateFlow(db: Database, workspaceId: string, flowId: stri
   return getFlow(db, workspaceId, flowId);
 }
 
+/** Instances ended by one delete; the others end at their next step, when they find their run is gone. */
+export const MAX_TERMINATED_AT_ONCE = 1000;
+const TERMINATIONS_IN_PARALLEL = 25;
+
 /**
  * Ends the Workflow instances of these progresses (instance id = progress id), best effort: an instance that is
  * already gone, or cannot be reached now, also ends at its next step when it finds its progress no longer active.
@@ -232,7 +236,10 @@ export async function updateFlow(db: Database, workspaceId: string, flowId: stri
 export async function terminateInstances(env: Env, progressIds: string[]): Promise<void> {
   const workflow = (env as { ONBOARDING_WORKFLOW?: Workflow }).ONBOARDING_WORKFLOW;
   if (!workflow) return;
-  await Promise.allSettled(progressIds.map(async (id) => (await workflow.get(id)).terminate()));
+  const ids = progressIds.slice(0, MAX_TERMINATED_AT_ONCE);
+  for (let i = 0; i < ids.length; i += TERMINATIONS_IN_PARALLEL) {
+    await Promise.allSettled(ids.slice(i, i + TERMINATIONS_IN_PARALLEL).map(async (id) => (await workflow.get(id)).terminate()));
+  }
 }
 
 /**
