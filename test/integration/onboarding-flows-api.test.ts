@@ -220,6 +220,29 @@ describe("onboarding flow definitions", () => {
     expect((await versionRow(flow.id, 1))?.on_unsubscribe).toBe("stop");
   });
 
+  it("refuses with 409 a change of steps that another change beat to the next version, and writes none of it", async () => {
+    const ws = await welcomeSetup();
+    const flow = await createFlow(ws, ws.body);
+    // Another request wrote version 2 between this one's read and its write.
+    await db
+      .insert(onboardingFlowVersions)
+      .values({ workspace_id: ws.workspace.id, flow_id: flow.id, version: 2, steps: flow.steps, on_unsubscribe: "stop" });
+    const res = await ws.flows(`/${flow.id}`, "PATCH", {
+      name: "Lost",
+      steps: [{ id: "new_mail", type: "email", template: "project-tips" }],
+    });
+    expect(res.status, res.text).toBe(409);
+    const row = await db.select().from(onboardingFlows).where(eq(onboardingFlows.id, flow.id)).get();
+    expect(row).toMatchObject({ name: flow.name, version: 1 });
+    expect(await db.select().from(emailCampaigns).where(eq(emailCampaigns.onboarding_flow_id, flow.id))).toHaveLength(3);
+  });
+
+  it("documents each side of a branch with its own default", async () => {
+    const { json } = await api("/openapi.json");
+    const branch = json.components.schemas.OnboardingBranchStepInput.properties;
+    expect([branch.if_true.default, branch.if_false.default]).toEqual(["next", "end"]);
+  });
+
   it("keeps is_active apart from versions: an inactive flow is created, read and switched on without a new version", async () => {
     const ws = await welcomeSetup();
     const flow = await createFlow(ws, { ...ws.body, is_active: false });

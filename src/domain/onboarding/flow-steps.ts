@@ -38,9 +38,14 @@ const seconds = (description: string) =>
     .max(MAX_STEP_SECONDS, `must be at most ${MAX_STEP_SECONDS} seconds (365 days)`)
     .openapi({ description, example: 86_400 });
 
-const BranchTargetSchema = z
-  .union([z.enum(["next", "end"]), z.object({ step: slug("A later step's id", "project_tips") }).strict()])
-  .openapi("OnboardingBranchTarget", { description: '`"next"`, `"end"`, or `{step: "<id>"}` of a later step (a branch never jumps back)' });
+/** Not a named component: each side has its own default, which a shared component would carry only one of. */
+const branchTarget = (fallback: "next" | "end") =>
+  z
+    .union([z.enum(["next", "end"]), z.object({ step: slug("A later step's id", "project_tips") }).strict()])
+    .default(fallback)
+    .openapi({
+      description: `\`"next"\`, \`"end"\`, or \`{step: "<id>"}\` of a later step (a branch never jumps back); default \`"${fallback}"\``,
+    });
 
 const EmailStepSchema = z
   .object({
@@ -86,8 +91,8 @@ const BranchStepSchema = z
     id: stepId.optional(),
     type: z.literal("branch"),
     condition: AudienceFilterSchema,
-    if_true: BranchTargetSchema.default("next"),
-    if_false: BranchTargetSchema.default("end"),
+    if_true: branchTarget("next"),
+    if_false: branchTarget("end"),
   })
   .strict()
   .openapi("OnboardingBranchStepInput");
