@@ -395,6 +395,17 @@ describe("invalid flows", () => {
     await createFlow(elsewhere, elsewhere.body);
   });
 
+  it("creates one of two flows sent together with the same slug and refuses the other with 422 on slug", async () => {
+    const ws = await welcomeSetup();
+    const [a, b] = await Promise.all([ws.flows("", "POST", ws.body), ws.flows("", "POST", { ...ws.body, name: "Twin" })]);
+    expect([a.status, b.status].sort()).toEqual([201, 422]);
+    expect(paths(a.status === 422 ? a : b)).toEqual(["slug"]);
+    const rows = await db.select().from(onboardingFlows).where(eq(onboardingFlows.workspace_id, ws.workspace.id));
+    expect(rows).toHaveLength(1);
+    const managed = await db.select().from(emailCampaigns).where(eq(emailCampaigns.workspace_id, ws.workspace.id));
+    expect(managed.map((c) => c.onboarding_flow_id)).toEqual([rows[0].id, rows[0].id, rows[0].id]);
+  });
+
   it("refuses invalid steps on PATCH with their paths and keeps the current version", async () => {
     const ws = await welcomeSetup();
     const flow = await createFlow(ws, ws.body);
