@@ -65,7 +65,7 @@ export const RuleConditionsSchema = z
     return value as RuleConditions;
   })
   .openapi({
-    type: "object",
+    type: ["object", "null"],
     description:
       "Null or absent: always. Else the audience filter language (see AudienceFilter) over the user's subscriber, plus the event's fields `event.type` and `event.properties.<key>`, which compare as attributes do.",
     example: {

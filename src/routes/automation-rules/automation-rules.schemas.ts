@@ -7,7 +7,7 @@ import { WorkspaceParamsSchema } from "../workspaces/workspaces.schemas";
 
 const fields = {
   name: z.string().trim().min(1).max(200),
-  trigger: EventTypeSchema,
+  trigger: EventTypeSchema.openapi({ example: "release.published" }),
   conditions: RuleConditionsSchema.optional(),
   actions: z.array(AutomationActionSchema).min(1).max(MAX_ACTIONS_PER_RULE),
   enabled: z.boolean().optional(),
