@@ -1,4 +1,4 @@
-import { and, eq, gte, inArray, or, sql } from "drizzle-orm";
+import { and, asc, eq, gte, inArray, or, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import {
   type AutomationActionResult,
@@ -209,7 +209,7 @@ export async function processEvents(deps: TriggerDeps, workspaceId: string, rece
               : inJsonList(subscribers.email, emails),
           ),
         ),
-      db.select().from(automationRules).where(activeRules),
+      db.select().from(automationRules).where(activeRules).orderBy(asc(automationRules.id)),
       db
         .select({ rule_id: automationRuleRuns.rule_id, event_id: automationRuleRuns.event_id })
         .from(automationRuleRuns)
