@@ -175,6 +175,40 @@ describe("POST .../events", () => {
     expect(byEvent["rel-2"]).toMatchObject({ outcome: "skipped", reason: expect.stringContaining("campaign is sending") });
   });
 
+  it("retries only the event whose processing failed, recording why, and acks the rest", async () => {
+    const ws = await campaignWorkspace();
+    const release = await ws.draft({ name: "Release 3.0" });
+    await ws.call("email-marketing/automation/rules", "POST", {
+      name: "Announce",
+      trigger: "release.published",
+      actions: [{ action: "send_campaign", campaign_id: release.id }],
+    });
+    const { queued } = captureAutomationQueue();
+    await ws.call("email-marketing/events", "POST", {
+      events: [
+        { id: "rel-fails", type: "release.published", user: { email: "ops@example.com" } },
+        { id: "login-ok", type: "user.first_login", user: { email: "reader@example.com" } },
+      ],
+    });
+    vi.spyOn(env.CAMPAIGN_DISPATCHER, "getByName").mockImplementation(() => {
+      throw new Error("dispatcher unavailable");
+    });
+    const result = await deliver([
+      { id: "m-fails", body: queued[0] },
+      { id: "m-ok", body: queued[1] },
+    ]);
+    expect(result.retryMessages.map((m) => m.msgId)).toEqual(["m-fails"]);
+    expect(result.explicitAcks).toEqual(["m-ok"]);
+    const stored = async (id: string) => (await ws.call(`email-marketing/events/${id}`)).json;
+    expect(await stored("rel-fails")).toMatchObject({ status: "received", error: "dispatcher unavailable" });
+    expect(await stored("login-ok")).toMatchObject({ status: "processed", error: null });
+
+    vi.restoreAllMocks();
+    const retried = await deliver([{ id: "m-fails", body: queued[0], attempts: 2 }]);
+    expect(retried.explicitAcks).toEqual(["m-fails"]);
+    expect(await stored("rel-fails")).toMatchObject({ status: "processed", error: null });
+  });
+
   it("answers 422 with the field's path for invalid events and queues nothing", async () => {
     const ws = await automationWorkspace();
     const { sendBatch } = captureAutomationQueue();
