@@ -220,6 +220,7 @@ describe("POST .../events", () => {
       [{ ...valid, user: { email: "not-an-address" } }, "user.email"],
       [{ ...valid, user: { email: "a@example.com", attributes: { "bad key": 1 } } }, "user.attributes.bad key"],
       [{ ...valid, occurred_at: "yesterday" }, "occurred_at"],
+      [{ ...valid, user: { email: "a@example.com", attributes: { bio: "x".repeat(17_000) } } }, "user.attributes"],
       [{ ...valid, id: "has space" }, "id"],
       [{ ...valid, extra: true }, "extra"],
       [{ ...valid, properties: { blob: "x".repeat(40_000) } }, ""],

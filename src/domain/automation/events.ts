@@ -44,6 +44,7 @@ export const EventUserSchema = z
       .refine((email) => normalizeEmail(email) !== null, "must be an email address"),
     name: z.string().max(200).nullable().optional(),
     attributes: freeForm("attributes")
+      .refine((a) => JSON.stringify(a).length <= 16_384, "attributes may hold at most 16 KB of JSON, as a subscriber's do")
       .optional()
       .openapi({ description: "Merged into the subscriber's attributes (a key given replaces that key)" }),
   })
