@@ -1,8 +1,12 @@
+import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { and, eq } from "drizzle-orm";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { consumeAutomationBatch } from "../../queues/automation.consumer";
 import { QUEUES } from "../../queues/messages";
+import { createDb } from "../../src/db/client";
 import { automationEvents, automationRuleRuns, emailCampaigns, subscribers } from "../../src/db/schema";
+import { newId } from "../../src/lib/ids";
 import { createWorkspace } from "../factories/api";
 import { automationWorkspace, captureAutomationQueue, captured, deliver } from "../factories/automation";
 import { campaignWorkspace, db } from "../factories/campaigns";
@@ -207,6 +211,46 @@ describe("POST .../events", () => {
     const retried = await deliver([{ id: "m-fails", body: queued[0], attempts: 2 }]);
     expect(retried.explicitAcks).toEqual(["m-fails"]);
     expect(await stored("rel-fails")).toMatchObject({ status: "processed", error: null });
+  });
+
+  it("tries an event again when another delivery created its subscriber at the same moment, then merges into that one", async () => {
+    const ws = await automationWorkspace();
+    const { queued } = captureAutomationQueue();
+    await ws.events({ id: "race-1", type: "user.first_login", user: { email: "racer@example.com", attributes: { plan: "pro" } } });
+    const realDb = createDb(env.DB);
+    const competitorId = newId("sub");
+    let batches = 0;
+    // The second D1 batch writes the subscribers: the competing delivery's subscriber lands just before it.
+    const racingDb = new Proxy(realDb, {
+      get(target, property, receiver) {
+        if (property !== "batch") return Reflect.get(target, property, receiver);
+        return async (statements: Parameters<typeof realDb.batch>[0]) => {
+          batches += 1;
+          if (batches === 2) {
+            await realDb.insert(subscribers).values({
+              id: competitorId,
+              workspace_id: ws.workspace.id,
+              email: "racer@example.com",
+              preference_token: "competitor-token-0001",
+            });
+          }
+          return target.batch(statements);
+        };
+      },
+    });
+    const batch = createMessageBatch<unknown>(QUEUES.automation, [{ id: "m-race", timestamp: new Date(), attempts: 1, body: queued[0] }]);
+    const ctx = createExecutionContext();
+    await consumeAutomationBatch(batch, { env, db: racingDb });
+    const result = await getQueueResult(batch, ctx);
+    expect(result.retryMessages.map((m) => m.msgId)).toEqual(["m-race"]);
+    expect((await ws.marketing("/events/race-1")).json).toMatchObject({
+      status: "received",
+      error: expect.stringContaining("another delivery"),
+    });
+
+    await deliver([{ id: "m-race", body: queued[0], attempts: 2 }]);
+    expect((await ws.marketing("/events/race-1")).json).toMatchObject({ status: "processed", subscriber_id: competitorId });
+    expect((await subscriberByEmail(ws.workspace.id, "racer@example.com"))?.attributes).toEqual({ plan: "pro" });
   });
 
   it("answers 422 with the field's path for invalid events and queues nothing", async () => {

@@ -278,10 +278,17 @@ export async function processEvents(deps: TriggerDeps, workspaceId: string, rece
           )
       : undefined,
   ];
-  const statements = [...subscriberWrites, ...contextReads.filter(isStatement)] as BatchItem<"sqlite">[];
+  const createdIds = touched.filter((s) => s.created).map((s) => s.row.id);
+  const createdCheck =
+    createdIds.length > 0 ? db.select({ id: subscribers.id }).from(subscribers).where(inJsonList(subscribers.id, createdIds)) : undefined;
+  const statements = [...subscriberWrites, createdCheck, ...contextReads].filter(isStatement) as BatchItem<"sqlite">[];
   const [first, ...rest] = statements;
   const results = first ? await db.batch([first, ...rest]) : [];
   const reads = results.slice(subscriberWrites.length) as unknown[][];
+  // A subscriber another delivery created a moment before ours was not written: its events are tried again, and then
+  // find it and merge into it.
+  const created = new Set(createdCheck ? (reads.shift() as { id: string }[]).map((r) => r.id) : []);
+  const lostRace = new Set(touched.filter((s) => s.created && !created.has(s.row.id)));
   const [memberships, engagement] = contextReads.map((read) => (read ? (reads.shift() as Record<string, string>[]) : []));
   const listsOf = new Map<string, Set<string>>();
   for (const m of memberships) listsOf.set(m.subscriber_id, (listsOf.get(m.subscriber_id) ?? new Set()).add(m.list_id));
@@ -297,6 +304,8 @@ export async function processEvents(deps: TriggerDeps, workspaceId: string, rece
     const state = subscriberFor.get(event.id) ?? null;
     const subscriberId = state?.row.id ?? null;
     try {
+      if (state && lostRace.has(state))
+        throw new Error(`the subscriber ${event.user.email} was created by another delivery at the same time`);
       if (event.type === MILESTONE_EVENT && subscriberId && typeof event.properties.milestone === "string") {
         await reachMilestone(deps, workspaceId, subscriberId, event.properties.milestone, now);
       }
