@@ -1,7 +1,8 @@
 import { and, eq } from "drizzle-orm";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { onboardingFlowVersions, subscriberMilestones, userOnboardingProgress } from "../../src/db/schema";
+import { onboardingFlowVersions, subscriberMilestones, trackingEvents, userOnboardingProgress } from "../../src/db/schema";
 import { enrollSubscriber } from "../../src/domain/onboarding/enrollment";
+import { newId } from "../../src/lib/ids";
 import { api } from "../factories/api";
 import { automationWorkspace, captureAutomationQueue, captured, deliver, insertFlow } from "../factories/automation";
 import { db, startedRun } from "../factories/campaigns";
@@ -179,23 +180,40 @@ describe("rules on events", () => {
     expect((await ws.rules(`/${rule.id}`)).json).toMatchObject({ trigger_count: 1, last_triggered_at: expect.any(String) });
   });
 
-  it("evaluate list membership over the user's subscriber", async () => {
+  it("evaluate list membership and engagement over the user's subscriber", async () => {
     const ws = await automationWorkspace();
-    const rule = await ws.createRule({
+    const members = await ws.createRule({
       trigger: "user.first_login",
       conditions: { list: { op: "member", list_id: ws.list.id } },
       actions: sendTo(ws.triggered),
     });
+    const openers = await ws.createRule({
+      trigger: "user.first_login",
+      conditions: { engagement: { op: "opened", within_days: 30 } },
+      actions: sendTo(ws.triggered),
+    });
+    const ada = ws.subscribers.find((s) => s.email === "ada@example.com");
+    await db.insert(trackingEvents).values({
+      id: newId("trk"),
+      workspace_id: ws.workspace.id,
+      campaign_id: ws.triggered,
+      recipient_id: newId("rcp"),
+      subscriber_id: ada?.id,
+      event_type: "open",
+      occurred_at: new Date(Date.now() - 2 * 86_400_000).toISOString(),
+    });
     const { queued } = captureAutomationQueue();
     await ws.events({
       events: [
-        { id: "member", type: "user.first_login", user: { email: "ada@example.com" } },
+        { id: "ada", type: "user.first_login", user: { email: "ada@example.com" } },
+        { id: "grace", type: "user.first_login", user: { email: "grace@example.com" } },
         { id: "stranger", type: "user.first_login", user: { email: "stranger@example.com" } },
       ],
     });
     await deliver(queued);
-    const outcomes = Object.fromEntries((await ws.runs(rule.id)).map((r) => [r.event_id, r.outcome]));
-    expect(outcomes).toEqual({ member: "fired", stranger: "skipped" });
+    const outcomes = async (ruleId: string) => Object.fromEntries((await ws.runs(ruleId)).map((r) => [r.event_id, r.outcome]));
+    expect(await outcomes(members.id)).toEqual({ ada: "fired", grace: "fired", stranger: "skipped" });
+    expect(await outcomes(openers.id)).toEqual({ ada: "fired", grace: "skipped", stranger: "skipped" });
   });
 
   it.skipIf(!engineMerged)("enroll the user with trigger_onboarding once, and skip them while they are in the flow", async () => {
