@@ -10,6 +10,8 @@ export const QUEUES = {
   importDeadLetters: "flarecast-imports-dlq",
   webhooks: "flarecast-webhooks",
   webhookDeadLetters: "flarecast-webhooks-dlq",
+  automation: "flarecast-automation",
+  automationDeadLetters: "flarecast-automation-dlq",
 } as const;
 
 /** Dead letters are filed under the queue the message was meant for, not under the dead-letter queue. */
@@ -18,6 +20,7 @@ export const DEAD_LETTER_SOURCES: Record<string, string> = {
   [QUEUES.eventDeadLetters]: QUEUES.events,
   [QUEUES.importDeadLetters]: QUEUES.imports,
   [QUEUES.webhookDeadLetters]: QUEUES.webhooks,
+  [QUEUES.automationDeadLetters]: QUEUES.automation,
 };
 
 /**

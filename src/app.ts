@@ -9,6 +9,8 @@ import { jsonBodies } from "./middleware/json-body";
 import { analyticsRouter } from "./routes/analytics";
 import { apiKeysRouter } from "./routes/api-keys";
 import { audienceRouter } from "./routes/audience";
+import { automationEventsRouter } from "./routes/automation-events";
+import { automationRulesRouter } from "./routes/automation-rules";
 import { campaignsRouter } from "./routes/campaigns";
 import { categoriesRouter } from "./routes/categories";
 import { dedicatedIpsRouter } from "./routes/dedicated-ips";
@@ -86,6 +88,8 @@ export function createApp() {
   app.route("/", providerWebhooksRouter);
   app.route("/", analyticsRouter);
   app.route("/", trackingRouter);
+  app.route("/", automationEventsRouter);
+  app.route("/", automationRulesRouter);
 
   for (const [name, scheme] of Object.entries(securitySchemes)) {
     app.openAPIRegistry.registerComponent("securitySchemes", name, scheme);

@@ -1,3 +1,4 @@
+import { consumeAutomationBatch } from "../queues/automation.consumer";
 import { consumeDeadLetterBatch } from "../queues/dead-letter.consumer";
 import { consumeEventBatch } from "../queues/event.consumer";
 import { consumeImportBatch } from "../queues/import.consumer";
@@ -25,6 +26,8 @@ const consumers: Record<string, typeof consumeSendBatch> = {
   [QUEUES.importDeadLetters]: consumeDeadLetterBatch,
   [QUEUES.webhooks]: consumeWebhookBatch,
   [QUEUES.webhookDeadLetters]: consumeDeadLetterBatch,
+  [QUEUES.automation]: consumeAutomationBatch,
+  [QUEUES.automationDeadLetters]: consumeDeadLetterBatch,
 };
 
 /**
