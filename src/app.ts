@@ -19,6 +19,7 @@ import { identitiesRouter } from "./routes/identities";
 import { importsRouter } from "./routes/imports";
 import { jobsRouter } from "./routes/jobs";
 import { listsRouter } from "./routes/lists";
+import { onboardingRouter } from "./routes/onboarding";
 import { poolsRouter } from "./routes/pools";
 import { preferencesRouter } from "./routes/preferences";
 import { providerWebhooksRouter } from "./routes/provider-webhooks";
@@ -84,6 +85,7 @@ export function createApp() {
   app.route("/", providerWebhooksRouter);
   app.route("/", analyticsRouter);
   app.route("/", trackingRouter);
+  app.route("/", onboardingRouter);
 
   for (const [name, scheme] of Object.entries(securitySchemes)) {
     app.openAPIRegistry.registerComponent("securitySchemes", name, scheme);

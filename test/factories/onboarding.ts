@@ -10,13 +10,13 @@ import {
   userOnboardingProgress,
 } from "../../src/db/schema";
 import { newId } from "../../src/lib/ids";
-import { db, type SendingSetup, sendingSetup } from "./campaigns";
+import { db, type SendingSetup, type SendingSetupOptions, sendingSetup } from "./campaigns";
 
 /**
  * A workspace that can send (capture provider, domain, identity) with onboarding emails: one triggered campaign with
  * its own template per name, as a flow's resolved email step references them.
  */
-export async function onboardingSetup(emails: string[], options: { subscribers?: { email: string; name?: string }[] } = {}) {
+export async function onboardingSetup(emails: string[], options: { subscribers?: SendingSetupOptions["subscribers"] } = {}) {
   const setup = await sendingSetup({ subscribers: options.subscribers ?? [{ email: "new.user@example.com", name: "New User" }] });
   const campaigns: Record<string, { campaign_id: string; template_id: string }> = {};
   for (const name of emails) campaigns[name] = await triggeredCampaign(setup, name);
@@ -87,8 +87,7 @@ export async function insertFlowVersion(workspaceId: string, flowId: string, ver
   ]);
 }
 
-export const readProgress = async (id: string) =>
-  db.select().from(userOnboardingProgress).where(eq(userOnboardingProgress.id, id)).get();
+export const readProgress = async (id: string) => db.select().from(userOnboardingProgress).where(eq(userOnboardingProgress.id, id)).get();
 
 export const progressHistory = (id: string) =>
   db.select().from(onboardingProgressSteps).where(eq(onboardingProgressSteps.progress_id, id)).orderBy(onboardingProgressSteps.step_index);

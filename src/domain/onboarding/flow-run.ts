@@ -12,7 +12,7 @@ import {
   trackingEvents,
   userOnboardingProgress,
 } from "../../db/schema";
-import { onboardingStepOutcomes } from "../../db/schema/enums";
+import type { onboardingStepOutcomes } from "../../db/schema/enums";
 import { matchesFilter } from "../audience/filter-match";
 import { type TriggerDeps, triggerSend } from "../campaigns/trigger";
 import { DomainError } from "../errors";
@@ -73,7 +73,10 @@ export async function loadRunPlan(db: Database, workspaceId: string, progressId:
     .innerJoin(onboardingFlows, eq(onboardingFlows.id, userOnboardingProgress.flow_id))
     .innerJoin(
       onboardingFlowVersions,
-      and(eq(onboardingFlowVersions.flow_id, userOnboardingProgress.flow_id), eq(onboardingFlowVersions.version, userOnboardingProgress.flow_version)),
+      and(
+        eq(onboardingFlowVersions.flow_id, userOnboardingProgress.flow_id),
+        eq(onboardingFlowVersions.version, userOnboardingProgress.flow_version),
+      ),
     )
     .where(and(eq(userOnboardingProgress.workspace_id, workspaceId), eq(userOnboardingProgress.id, progressId)))
     .get();
@@ -110,7 +113,14 @@ export interface StepRecord {
 }
 
 /** Writes the step's line in the history once (a repeat keeps the first) and adds it to the completed steps. */
-export async function recordStep(db: Database, plan: RunPlan, index: number, record: StepRecord, startedAt: Date, now: Date): Promise<void> {
+export async function recordStep(
+  db: Database,
+  plan: RunPlan,
+  index: number,
+  record: StepRecord,
+  startedAt: Date,
+  now: Date,
+): Promise<void> {
   const step = plan.steps[index];
   await db.batch([
     db

@@ -27,7 +27,10 @@ export async function reachMilestone(
     .from(userOnboardingProgress)
     .innerJoin(
       onboardingFlowVersions,
-      and(eq(onboardingFlowVersions.flow_id, userOnboardingProgress.flow_id), eq(onboardingFlowVersions.version, userOnboardingProgress.flow_version)),
+      and(
+        eq(onboardingFlowVersions.flow_id, userOnboardingProgress.flow_id),
+        eq(onboardingFlowVersions.version, userOnboardingProgress.flow_version),
+      ),
     )
     .where(
       and(
@@ -64,4 +67,3 @@ export async function reachMilestone(
   }
   return { woken };
 }
-
