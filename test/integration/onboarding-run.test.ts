@@ -133,6 +133,36 @@ describe("the spec's New User Welcome flow", () => {
   });
 });
 
+describe("an email step run again by the Workflow", () => {
+  it("sends nothing the second time when the instance restarts from the step after it sent", async () => {
+    const setup = await onboardingSetup(["welcome", "getting_started"]);
+    const flow = await insertFlow(setup.workspace.id, [
+      emailStep(setup, "welcome"),
+      { id: "wait_2", type: "wait", delay: DAY },
+      emailStep(setup, "getting_started"),
+    ]);
+    await using introspector = await introspectWorkflow(env.ONBOARDING_WORKFLOW);
+    const enrolled = await enroll(setup, flow.id, { subscriber_id: setup.subscribers[0].id });
+    const instance = await onlyInstance(introspector);
+    await instance.waitForStepResult({ name: "1 wait wait_2: enter" });
+    expect(await capturedSubjects(setup, "welcome")).toEqual(["welcome"]);
+
+    await instance.modify(async (m) => {
+      await m.disableSleeps();
+    });
+    await (await env.ONBOARDING_WORKFLOW.get(enrolled.json.id)).restart({ from: { name: "0 email welcome: send", type: "do" } });
+    await instance.waitForStatus("complete");
+    expect(await capturedSubjects(setup, "welcome")).toEqual(["welcome"]);
+    expect(await capturedSubjects(setup, "getting_started")).toEqual(["getting_started"]);
+    expect(await recipientsOf(setup, "welcome")).toHaveLength(1);
+    expect(await outcomes(enrolled.json.id)).toEqual([
+      ["welcome", "sent"],
+      ["wait_2", "waited"],
+      ["getting_started", "sent"],
+    ]);
+  });
+});
+
 describe("milestone timeouts", () => {
   const timingOut = async (onTimeout: "continue" | "stop") => {
     const setup = await onboardingSetup(["project_tips"]);
