@@ -1,7 +1,9 @@
+import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { emailCampaigns, type OnboardingStep, userOnboardingProgress } from "../../src/db/schema";
 import type { TriggerDeps } from "../../src/domain/campaigns/trigger";
+import { enrollSubscriber } from "../../src/domain/onboarding/enrollment";
 import {
   emailIdempotencyKey,
   enterStep,
@@ -88,6 +90,26 @@ describe("progress bookkeeping", () => {
     const { progressId } = await planFor(() => [{ id: "wait_1", type: "wait", delay: 60 }], []);
     const other = await onboardingSetup([]);
     expect(await loadRunPlan(db, other.workspace.id, progressId)).toBeNull();
+  });
+});
+
+describe("enrollment without an instance", () => {
+  it("leaves no active progress when the Workflow instance cannot be created, so the user can be enrolled again", async () => {
+    const setup = await onboardingSetup([]);
+    const flow = await insertFlow(setup.workspace.id, [{ id: "wait_1", type: "wait", delay: 60 }]);
+    const failing = {
+      ...env,
+      ONBOARDING_WORKFLOW: {
+        create: async () => {
+          throw new Error("workflows unavailable");
+        },
+      },
+    } as unknown as Env;
+    const input = { subscriber_id: setup.subscribers[0].id, enrolled_by: "api" };
+    await expect(enrollSubscriber({ db, env: failing }, setup.workspace.id, { flow_slug: flow.slug }, input, new Date())).rejects.toThrow(
+      "workflows unavailable",
+    );
+    expect(await db.select().from(userOnboardingProgress).where(eq(userOnboardingProgress.flow_id, flow.id))).toEqual([]);
   });
 });
 
