@@ -163,6 +163,22 @@ describe("an email step run again by the Workflow", () => {
   });
 });
 
+describe("a step that keeps failing", () => {
+  it("ends the run stopped with step_failed, so the user is not left active with no instance and can enroll again", async () => {
+    const setup = await onboardingSetup(["welcome"]);
+    const flow = await insertFlow(setup.workspace.id, [emailStep(setup, "welcome")]);
+    await using introspector = await introspectWorkflow(env.ONBOARDING_WORKFLOW);
+    await introspector.modifyAll(async (m) => {
+      await m.disableRetryDelays();
+      await m.mockStepError({ name: "0 email welcome: send" }, new Error("D1 unavailable"));
+    });
+    const enrolled = await enroll(setup, flow.id, { subscriber_id: setup.subscribers[0].id });
+    await (await onlyInstance(introspector)).waitForStatus("errored");
+    expect(await readProgress(enrolled.json.id)).toMatchObject({ status: "stopped", stop_reason: "step_failed" });
+    expect((await enroll(setup, flow.id, { subscriber_id: setup.subscribers[0].id })).status).toBe(201);
+  });
+});
+
 describe("milestone timeouts", () => {
   const timingOut = async (onTimeout: "continue" | "stop") => {
     const setup = await onboardingSetup(["project_tips"]);
