@@ -53,7 +53,8 @@ export const ProgressSchema = z
     decisions: z.record(z.string(), z.unknown()).openapi({ description: "Branch decisions by step id: {result, target, at}" }),
     completed_steps: z.array(z.number().int()),
     stop_reason: z.string().nullable().openapi({
-      description: "Why the run ended early: unsubscribed (or another skip reason), milestone_timeout, cancelled_by_api, flow_deleted",
+      description:
+        "Why the run ended early: unsubscribed (or another skip reason), milestone_timeout, cancelled_by_api, flow_deleted, step_failed",
     }),
     enrolled_by: z.string().openapi({ description: "`api`, or `rule:<rule id>`" }),
     started_at: z.string(),
