@@ -20,6 +20,7 @@ import { importsRouter } from "./routes/imports";
 import { jobsRouter } from "./routes/jobs";
 import { listsRouter } from "./routes/lists";
 import { onboardingRouter } from "./routes/onboarding";
+import { onboardingFlowsRouter } from "./routes/onboarding-flows";
 import { poolsRouter } from "./routes/pools";
 import { preferencesRouter } from "./routes/preferences";
 import { providerWebhooksRouter } from "./routes/provider-webhooks";
@@ -80,6 +81,7 @@ export function createApp() {
   app.route("/", warmingRouter);
   app.route("/", importsRouter);
   app.route("/", campaignsRouter);
+  app.route("/", onboardingFlowsRouter);
   app.route("/", preferencesRouter);
   app.route("/", webhookEndpointsRouter);
   app.route("/", providerWebhooksRouter);

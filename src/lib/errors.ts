@@ -11,6 +11,7 @@ export const problemTypes = {
   validation_failed: { status: 422, title: "Validation failed" },
   rate_limited: { status: 429, title: "Too many requests" },
   internal_error: { status: 500, title: "Internal server error" },
+  unavailable: { status: 503, title: "Service unavailable" },
 } as const;
 
 export type ProblemCode = keyof typeof problemTypes;

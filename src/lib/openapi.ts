@@ -27,6 +27,7 @@ const problemDescriptions: Record<ProblemCode, string> = {
   validation_failed: "A field failed validation; `errors` names each one",
   rate_limited: "Too many requests; retry later",
   internal_error: "Unexpected server error",
+  unavailable: "Something the request depends on did not answer; send it again later",
 };
 
 /** OpenAPI response entries for the problem+json errors a route can return. */

@@ -46,7 +46,20 @@ export interface TestCertificate {
   sign(stringToSign: string, version: "1" | "2"): Promise<string>;
 }
 
-export async function selfSignedCertificate(cn = "sns.test"): Promise<TestCertificate> {
+/** An X.509 Time: UTCTime (`YYMMDDHHMMSSZ`, tag 0x17) or GeneralizedTime (`YYYYMMDDHHMMSSZ`, tag 0x18) by its length. */
+const x509Time = (time: string) => tlv(time.length === 13 ? 0x17 : 0x18, text(time));
+
+export interface CertificateOptions {
+  cn?: string;
+  notBefore?: string;
+  notAfter?: string;
+}
+
+export async function selfSignedCertificate({
+  cn = "sns.test",
+  notBefore = "250101000000Z",
+  notAfter = "20550101000000Z",
+}: CertificateOptions = {}): Promise<TestCertificate> {
   const algorithm = { name: "RSASSA-PKCS1-v1_5", modulusLength: 2048, publicExponent: Uint8Array.of(1, 0, 1), hash: "SHA-256" };
   const pair = (await crypto.subtle.generateKey(algorithm, true, ["sign", "verify"])) as CryptoKeyPair;
   const spki = new Uint8Array((await crypto.subtle.exportKey("spki", pair.publicKey)) as ArrayBuffer);
@@ -56,7 +69,7 @@ export async function selfSignedCertificate(cn = "sns.test"): Promise<TestCertif
     derInteger(Uint8Array.of(0x01, 0x23)),
     SHA256_WITH_RSA,
     commonName(cn),
-    seq(tlv(0x17, text("250101000000Z")), tlv(0x17, text("350101000000Z"))),
+    seq(x509Time(notBefore), x509Time(notAfter)),
     commonName(cn),
     spki,
   );

@@ -196,6 +196,35 @@ describe("provider webhooks, end to end", () => {
     expect(fetchSpy.mock.calls.filter(([input]) => String(input) === certUrl)).toHaveLength(1);
   });
 
+  it("SES: a certificate host that does not answer gets a 503, so SNS delivers again, and nothing is queued", async () => {
+    const { workspaceId, providerId } = await createProvider("ses", null);
+    const certificate = await selfSignedCertificate();
+    const certUrl = `https://${CERT_HOST}/SimpleNotificationService-${crypto.randomUUID()}.pem`;
+    const realFetch = globalThis.fetch;
+    let hostUp = false;
+    vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
+      if (String(input) !== certUrl) return realFetch(input, init);
+      return hostUp ? new Response(certificate.pem) : new Response("", { status: 502 });
+    });
+    const tagged = structuredClone(sesBounce);
+    Object.assign(tagged.mail.tags, { workspace_id: [workspaceId] });
+    const signed = await signedSnsMessage(certificate, certUrl, {
+      Type: "Notification",
+      MessageId: crypto.randomUUID(),
+      TopicArn: "arn:aws:sns:us-east-1:123456789012:ses-events",
+      Message: JSON.stringify(tagged),
+      Timestamp: new Date().toISOString(),
+    });
+    const path = `/webhooks/email/ses/${providerId}`;
+    const down = await post(path, JSON.stringify(signed), { "content-type": "text/plain; charset=UTF-8" });
+    expect(down.status).toBe(503);
+    expect(down.json).toMatchObject({ type: "urn:flarecast:problem:unavailable", detail: expect.stringMatching(/again later/) });
+    expect(sendBatch).not.toHaveBeenCalled();
+    hostUp = true;
+    expect((await post(path, JSON.stringify(signed), { "content-type": "text/plain; charset=UTF-8" })).status).toBe(200);
+    expect(queued).toHaveLength(1);
+  });
+
   it("an unknown provider id, another type's id or a provider that sends no events is 404", async () => {
     const { providerId } = await createProvider("postmark", "hooks:correct-horse");
     const headers = { "x-flarecast-webhook-secret": "hooks:correct-horse" };

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
 import type { ProviderEvent } from "../../src/domain/events/event-messages";
-import { ecdsaDerToRaw, pemCertificateToDer, spkiFromCertificate } from "../../src/domain/webhooks-in/der";
+import { ecdsaDerToRaw, pemCertificateToDer, readCertificate } from "../../src/domain/webhooks-in/der";
 import { normalizeMailgunEvent, receiveMailgunWebhook, verifyMailgunSignature } from "../../src/domain/webhooks-in/mailgun";
 import { normalizePostmarkRecord, verifyPostmarkCredentials } from "../../src/domain/webhooks-in/postmark";
 import { enqueueProviderEvents, toProviderEvents } from "../../src/domain/webhooks-in/receive";
@@ -465,13 +465,57 @@ describe("SNS signature", () => {
     });
   });
 
-  it("extracts the public key of a certificate", async () => {
-    const certificate = await selfSignedCertificate();
-    const spki = spkiFromCertificate(pemCertificateToDer(certificate.pem)!);
-    expect(spki).not.toBeNull();
+  it("reads the public key and the validity period of a certificate, in UTCTime and GeneralizedTime", async () => {
+    const certificate = await selfSignedCertificate({ notBefore: "491231235959Z", notAfter: "20550101000000Z" });
+    const facts = readCertificate(pemCertificateToDer(certificate.pem)!);
+    expect(facts?.notBefore.toISOString()).toBe("2049-12-31T23:59:59.000Z");
+    expect(facts?.notAfter.toISOString()).toBe("2055-01-01T00:00:00.000Z");
     await expect(
-      crypto.subtle.importKey("spki", spki!, { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" }, false, ["verify"]),
+      crypto.subtle.importKey("spki", facts!.spki, { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" }, false, ["verify"]),
     ).resolves.toBeDefined();
+    const older = readCertificate(pemCertificateToDer((await selfSignedCertificate({ notBefore: "950101000000Z" })).pem)!);
+    expect(older?.notBefore.toISOString()).toBe("1995-01-01T00:00:00.000Z");
+  });
+
+  it("refuses a certificate outside its validity period, also when it was cached while valid", async () => {
+    const expired = await selfSignedCertificate({ notBefore: "200101000000Z", notAfter: "240101000000Z" });
+    const early = await selfSignedCertificate({ notBefore: "20400101000000Z" });
+    for (const [certificate, name] of [
+      [expired, "expired"],
+      [early, "early"],
+    ] as const) {
+      const { context } = contextServing(certificate.pem);
+      const message = await signedSnsMessage(certificate, certUrl.replace(".pem", `-${name}.pem`), notification(sesDelivery));
+      const refused = await rejection(verifySnsEnvelope(JSON.stringify(message), context));
+      expect(refused.kind).toBe("unauthenticated");
+      expect(refused.detail).toMatch(/valid from .* to .*, not now/);
+    }
+    const current = await selfSignedCertificate({ notBefore: "250101000000Z", notAfter: "270101000000Z" });
+    const { context } = contextServing(current.pem);
+    const message = await signedSnsMessage(current, certUrl.replace(".pem", "-current.pem"), notification(sesDelivery));
+    await verifySnsEnvelope(JSON.stringify(message), { ...context, now: new Date("2026-06-01T00:00:00Z") });
+    const later = await rejection(verifySnsEnvelope(JSON.stringify(message), { ...context, now: new Date("2027-06-01T00:00:00Z") }));
+    expect(later.kind).toBe("unauthenticated");
+  });
+
+  it("asks for a later delivery (unavailable) when the certificate host fails or is busy, and refuses one that is not found", async () => {
+    const certificate = await selfSignedCertificate();
+    const answers: Array<[string, () => Promise<Response>, string]> = [
+      ["network", async () => Promise.reject(new TypeError("fetch failed")), "unavailable"],
+      ["down", async () => new Response("", { status: 503 }), "unavailable"],
+      ["busy", async () => new Response("", { status: 429 }), "unavailable"],
+      ["gone", async () => new Response("", { status: 404 }), "unauthenticated"],
+      ["junk", async () => new Response("not a certificate"), "unauthenticated"],
+    ];
+    for (const [name, answer, kind] of answers) {
+      const { context } = contextServing(certificate.pem);
+      const url = certUrl.replace(".pem", `-${name}.pem`);
+      const message = await signedSnsMessage(certificate, url, notification(sesDelivery));
+      const refused = await rejection(verifySnsEnvelope(JSON.stringify(message), { ...context, fetch: answer as unknown as typeof fetch }));
+      expect([name, refused.kind]).toEqual([name, kind]);
+      // Not remembered: once the host answers, the same message verifies.
+      await verifySnsEnvelope(JSON.stringify(message), context);
+    }
   });
 
   it("verifies versions 1 and 2 with a certificate from a trusted host, fetched once, and normalizes the SES event", async () => {

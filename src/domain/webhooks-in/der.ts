@@ -45,12 +45,38 @@ const SEQUENCE = 0x30;
 const INTEGER = 0x02;
 const CONTEXT_0 = 0xa0;
 
+export interface CertificateFacts {
+  /** The SubjectPublicKeyInfo as DER bytes, which WebCrypto imports with format "spki". */
+  spki: Uint8Array;
+  notBefore: Date;
+  notAfter: Date;
+}
+
+const UTC_TIME = 0x17;
+const GENERALIZED_TIME = 0x18;
+
+/** UTCTime `YYMMDDHHMMSSZ` (years 1950–2049) or GeneralizedTime `YYYYMMDDHHMMSSZ`, as RFC 5280 §4.1.2.5 allows them. */
+function readTime(bytes: Uint8Array, element: Element): Date | null {
+  const text = new TextDecoder().decode(bytes.subarray(element.contentStart, element.end));
+  const match =
+    element.tag === UTC_TIME
+      ? /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(text)
+      : element.tag === GENERALIZED_TIME
+        ? /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(text)
+        : null;
+  if (!match) return null;
+  const [year, month, day, hour, minute, second] = match.slice(1).map(Number);
+  const fullYear = element.tag === UTC_TIME ? (year < 50 ? 2000 + year : 1900 + year) : year;
+  const time = Date.UTC(fullYear, month - 1, day, hour, minute, second);
+  return Number.isNaN(time) ? null : new Date(time);
+}
+
 /**
- * The SubjectPublicKeyInfo of an X.509 certificate, as DER bytes WebCrypto imports with format "spki".
- * Certificate ::= SEQUENCE { tbsCertificate, … }; TBSCertificate ::= SEQUENCE { [0] version OPTIONAL,
- * serialNumber, signature, issuer, validity, subject, subjectPublicKeyInfo, … } (RFC 5280 §4.1).
+ * The public key and validity period of an X.509 certificate. Certificate ::= SEQUENCE { tbsCertificate, … };
+ * TBSCertificate ::= SEQUENCE { [0] version OPTIONAL, serialNumber, signature, issuer, validity, subject,
+ * subjectPublicKeyInfo, … }; Validity ::= SEQUENCE { notBefore Time, notAfter Time } (RFC 5280 §4.1).
  */
-export function spkiFromCertificate(der: Uint8Array): Uint8Array | null {
+export function readCertificate(der: Uint8Array): CertificateFacts | null {
   const certificate = readElement(der, 0);
   if (!certificate || certificate.tag !== SEQUENCE) return null;
   const [tbs] = children(der, certificate) ?? [];
@@ -58,8 +84,12 @@ export function spkiFromCertificate(der: Uint8Array): Uint8Array | null {
   const fields = children(der, tbs);
   if (!fields) return null;
   const offset = fields[0]?.tag === CONTEXT_0 ? 1 : 0;
+  const validity = fields[offset + 3];
   const spki = fields[offset + 5];
-  return spki?.tag === SEQUENCE ? der.slice(spki.start, spki.end) : null;
+  if (validity?.tag !== SEQUENCE || spki?.tag !== SEQUENCE) return null;
+  const [notBefore, notAfter] = (children(der, validity) ?? []).map((time) => readTime(der, time));
+  if (!notBefore || !notAfter) return null;
+  return { spki: der.slice(spki.start, spki.end), notBefore, notAfter };
 }
 
 /** The DER bytes of the first certificate in a PEM text, or null. */

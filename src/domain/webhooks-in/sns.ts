@@ -1,9 +1,9 @@
 import { base64ToBytes } from "../../lib/encoding";
 import { LruCache } from "../../lib/lru-cache";
 import type { InboundWebhook, ReceivedWebhook, WebhookContext } from "../../provider-clients/contract";
-import { pemCertificateToDer, spkiFromCertificate } from "./der";
+import { pemCertificateToDer, readCertificate } from "./der";
 import { isObject, type Json, parseJsonBody, stringAt } from "./fields";
-import { malformed, unauthenticated } from "./rejection";
+import { malformed, unauthenticated, unavailable } from "./rejection";
 import { normalizeSesEvent } from "./ses";
 
 /** Where SNS keeps its signing certificates (and serves SubscribeURL): sns.<region>.amazonaws.com, .cn in China. */
@@ -53,20 +53,42 @@ export function trustedSnsUrl(raw: string, trustedHosts: readonly string[]): URL
   return url.protocol === "http:" && trusted && LOOPBACK_HOSTS.has(url.hostname) ? url : null;
 }
 
-/** Verification keys by certificate URL and hash, per isolate: SNS signs with few certificates, rotated rarely. */
-const verificationKeys = new LruCache<Promise<CryptoKey>>(32);
-
-async function fetchCertificateKey(url: URL, hash: "SHA-1" | "SHA-256", context: WebhookContext): Promise<CryptoKey> {
-  const response = await context.fetch(url.toString(), { signal: AbortSignal.timeout(CERTIFICATE_FETCH_TIMEOUT_MS) });
-  const pem = response.ok ? await response.text() : "";
-  if (!response.ok || pem.length > MAX_CERTIFICATE_BYTES) throw new Error(`SNS certificate ${url} answered ${response.status}`);
-  const der = pemCertificateToDer(pem);
-  const spki = der && spkiFromCertificate(der);
-  if (!spki) throw new Error(`SNS certificate ${url} is not a PEM X.509 certificate`);
-  return crypto.subtle.importKey("spki", spki, { name: "RSASSA-PKCS1-v1_5", hash }, false, ["verify"]);
+interface VerificationKey {
+  key: CryptoKey;
+  notBefore: Date;
+  notAfter: Date;
 }
 
-function verificationKey(url: URL, hash: "SHA-1" | "SHA-256", context: WebhookContext): Promise<CryptoKey> {
+/** Verification keys by certificate URL and hash, per isolate: SNS signs with few certificates, rotated rarely. */
+const verificationKeys = new LruCache<Promise<VerificationKey>>(32);
+
+/**
+ * The certificate's key, or a rejection: `unavailable` when the host could not answer now (network, timeout, 5xx,
+ * 429), so SNS delivers the message again; `unauthenticated` when what it served is not a usable certificate.
+ */
+async function fetchCertificateKey(url: URL, hash: "SHA-1" | "SHA-256", context: WebhookContext): Promise<VerificationKey> {
+  let response: Response;
+  try {
+    response = await context.fetch(url.toString(), { signal: AbortSignal.timeout(CERTIFICATE_FETCH_TIMEOUT_MS) });
+  } catch (err) {
+    console.warn(`SNS webhook: fetching the signing certificate ${url} failed`, err);
+    throw unavailable("The SNS signing certificate could not be fetched; deliver the message again later");
+  }
+  if (response.status >= 500 || response.status === 429) {
+    throw unavailable(`The SNS signing certificate host answered ${response.status}; deliver the message again later`);
+  }
+  const pem = response.ok ? await response.text() : "";
+  if (!response.ok || pem.length > MAX_CERTIFICATE_BYTES) {
+    throw unauthenticated(`The SNS signing certificate URL answered ${response.status}`);
+  }
+  const der = pemCertificateToDer(pem);
+  const certificate = der && readCertificate(der);
+  if (!certificate) throw unauthenticated("The SNS signing certificate is not a PEM X.509 certificate");
+  const key = await crypto.subtle.importKey("spki", certificate.spki, { name: "RSASSA-PKCS1-v1_5", hash }, false, ["verify"]);
+  return { key, notBefore: certificate.notBefore, notAfter: certificate.notAfter };
+}
+
+function verificationKey(url: URL, hash: "SHA-1" | "SHA-256", context: WebhookContext): Promise<VerificationKey> {
   const cacheKey = `${hash} ${url}`;
   return verificationKeys.getOrCreate(cacheKey, () => {
     const key = fetchCertificateKey(url, hash, context);
@@ -99,12 +121,10 @@ export async function verifySnsEnvelope(text: string, context: WebhookContext): 
     throw unauthenticated("The SNS signature is not base64");
   }
 
-  let key: CryptoKey;
-  try {
-    key = await verificationKey(certUrl, hash, context);
-  } catch (err) {
-    console.warn("SNS webhook: signing certificate unusable", err);
-    throw unauthenticated("The SNS signing certificate could not be fetched or read");
+  const { key, notBefore, notAfter } = await verificationKey(certUrl, hash, context);
+  // Checked on every message, not when fetched: a cached certificate can expire while it is cached.
+  if (context.now < notBefore || context.now > notAfter) {
+    throw unauthenticated(`The SNS signing certificate is valid from ${notBefore.toISOString()} to ${notAfter.toISOString()}, not now`);
   }
   const valid = await crypto.subtle.verify("RSASSA-PKCS1-v1_5", key, signature, new TextEncoder().encode(stringToSign.text));
   if (!valid) throw unauthenticated("The SNS signature does not verify");

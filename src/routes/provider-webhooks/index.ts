@@ -15,6 +15,9 @@ import { decodeUtf8, readBodyUpTo } from "../../lib/request-body";
 import { clientFor } from "../../provider-clients/registry";
 import { receiveProviderWebhook } from "./provider-webhooks.routes";
 
+/** A refused webhook's answer: providers retry a 503 (a certificate host that did not answer) but not a 401 or 400. */
+const REJECTION_PROBLEMS = { unauthenticated: "unauthorized", malformed: "bad_request", unavailable: "unavailable" } as const;
+
 const isWebhookType = (type: string): type is WebhookProviderType => (WEBHOOK_PROVIDER_TYPES as readonly string[]).includes(type);
 
 export const providerWebhooksRouter = createRouter().openapi(receiveProviderWebhook, async (c) => {
@@ -48,8 +51,8 @@ export const providerWebhooksRouter = createRouter().openapi(receiveProviderWebh
     );
   } catch (err) {
     if (!(err instanceof WebhookRejected)) throw err;
-    if (err.kind === "unauthenticated") console.warn(`provider webhook ${provider.id}: refused: ${err.detail}`);
-    throw new ApiError(err.kind === "unauthenticated" ? "unauthorized" : "bad_request", err.detail);
+    if (err.kind !== "malformed") console.warn(`provider webhook ${provider.id}: refused: ${err.detail}`);
+    throw new ApiError(REJECTION_PROBLEMS[err.kind], err.detail);
   }
   if (received.ignored.length > 0) {
     console.warn(`provider webhook ${provider.id}: ignored event kinds ${[...new Set(received.ignored)].join(", ")}`);

@@ -18,6 +18,6 @@ export const receiveProviderWebhook = createRoute({
   request: { params: ProviderWebhookParamsSchema },
   responses: {
     200: jsonContent(ProviderWebhookReceiptSchema, "Verified; the events are queued"),
-    ...problemResponses("bad_request", "unauthorized", "not_found", "content_too_large"),
+    ...problemResponses("bad_request", "unauthorized", "not_found", "content_too_large", "unavailable"),
   },
 });
