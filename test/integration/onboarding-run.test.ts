@@ -2,7 +2,7 @@ import { introspectWorkflow, type WorkflowIntrospector } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { subscriberMilestones, subscribers, userOnboardingProgress } from "../../src/db/schema";
+import { capturedMessages, subscriberMilestones, subscribers, userOnboardingProgress } from "../../src/db/schema";
 import { reachMilestone } from "../../src/domain/onboarding/milestones";
 import { api } from "../factories/api";
 import { db } from "../factories/campaigns";
@@ -148,6 +148,68 @@ describe("the spec's New User Welcome flow", () => {
       .from(subscriberMilestones)
       .where(eq(subscriberMilestones.subscriber_id, user.id));
     expect(recorded.map((r) => r.slug)).toContain("first_project");
+  });
+});
+
+describe("the spec's New User Welcome flow defined through the API", () => {
+  it("runs from the flow API's definition: template slugs resolved to the flow's own campaigns, each email once", async () => {
+    const setup = await onboardingSetup([]);
+    const user = setup.subscribers[0];
+    for (const slug of ["welcome", "getting-started", "project-tips"]) {
+      const res = await setup.marketing("/templates", "POST", {
+        name: slug,
+        slug,
+        subject_template: slug,
+        body_html: `<p>${slug}</p><a href="{{ unsubscribe_url }}">Unsubscribe</a>`,
+      });
+      expect(res.status, res.text).toBe(201);
+    }
+    const created = await setup.marketing("/automation/onboarding-flows", "POST", {
+      name: "New User Welcome",
+      slug: "new_user",
+      steps: [
+        { type: "email", delay: 0, template: "welcome" },
+        { type: "wait", delay: DAY },
+        { type: "email", delay: 0, template: "getting-started" },
+        { type: "milestone", slug: "first_project" },
+        { type: "email", delay: 0, template: "project-tips" },
+      ],
+    });
+    expect(created.status, created.text).toBe(201);
+    const campaignOf = (stepId: string) => created.json.steps.find((s: { id: string }) => s.id === stepId).campaign_id as string;
+    const subjects = async (stepId: string) =>
+      (
+        await db
+          .select()
+          .from(capturedMessages)
+          .where(eq(capturedMessages.campaign_id, campaignOf(stepId)))
+      ).map((m) => m.subject);
+
+    await using introspector = await introspectWorkflow(env.ONBOARDING_WORKFLOW);
+    const enrolled = await enroll(setup, created.json.id, { email: user.email });
+    expect(enrolled.status).toBe(201);
+    expect(enrolled.json.subscriber_id).toBe(user.id);
+    const instance = await onlyInstance(introspector);
+    await instance.waitForStepResult({ name: "1 wait wait_2: enter" });
+    expect([await subjects("email_1"), await subjects("email_3")]).toEqual([["welcome"], []]);
+
+    await endSleep(enrolled.json.id, instance, "1 wait wait_2: sleep");
+    expect(await instance.waitForStepResult({ name: "3 milestone first_project: reached before" })).toBe(false);
+    expect([await subjects("email_3"), await subjects("email_5")]).toEqual([["getting-started"], []]);
+    expect(await reachMilestone(deps, setup.workspace.id, user.id, "first_project", new Date())).toEqual({ woken: 1 });
+    await instance.waitForStatus("complete");
+
+    expect([await subjects("email_1"), await subjects("email_3"), await subjects("email_5")]).toEqual([
+      ["welcome"],
+      ["getting-started"],
+      ["project-tips"],
+    ]);
+    const listed = await setup.marketing(`/subscribers/${user.id}/onboarding`);
+    expect(listed.json.data).toEqual([
+      expect.objectContaining({ id: enrolled.json.id, flow_slug: "new_user", status: "completed", completed_steps: [0, 1, 2, 3, 4] }),
+    ]);
+    const stats = await setup.marketing(`/automation/onboarding-flows/${created.json.id}/progress`);
+    expect(stats.json).toMatchObject({ enrolled: 1, completed: 1, completion_rate: 1 });
   });
 });
 
