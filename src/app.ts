@@ -21,6 +21,7 @@ import { identitiesRouter } from "./routes/identities";
 import { importsRouter } from "./routes/imports";
 import { jobsRouter } from "./routes/jobs";
 import { listsRouter } from "./routes/lists";
+import { onboardingRouter } from "./routes/onboarding";
 import { onboardingFlowsRouter } from "./routes/onboarding-flows";
 import { poolsRouter } from "./routes/pools";
 import { preferencesRouter } from "./routes/preferences";
@@ -90,6 +91,7 @@ export function createApp() {
   app.route("/", trackingRouter);
   app.route("/", automationEventsRouter);
   app.route("/", automationRulesRouter);
+  app.route("/", onboardingRouter);
 
   for (const [name, scheme] of Object.entries(securitySchemes)) {
     app.openAPIRegistry.registerComponent("securitySchemes", name, scheme);

@@ -14,6 +14,7 @@ import { runScheduledJobs } from "./jobs/runner";
 export { CampaignDispatcher } from "../durable-objects/campaign-dispatcher.do";
 export { DomainThrottle } from "../durable-objects/domain-throttle.do";
 export { ProviderLimiter } from "../durable-objects/provider-limiter.do";
+export { OnboardingFlowWorkflow } from "../workflows/onboarding-flow.workflow";
 
 const app = createApp();
 

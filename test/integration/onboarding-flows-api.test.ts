@@ -524,7 +524,7 @@ describe("deleting a flow with users in it", () => {
       }),
     };
     const { cancelled } = await deleteFlow(
-      { db, env: { ...env, ONBOARDING_WORKFLOW: workflow } as Env },
+      { db, env: { ...env, ONBOARDING_WORKFLOW: workflow } as unknown as Env },
       ws.workspace.id,
       flow.id,
       new Date(),

@@ -6,6 +6,7 @@ import { newId } from "../../lib/ids";
 import { keysetPage, type Page } from "../../lib/pagination";
 import { conflict, type FieldProblem, invalidFields, notFound } from "../errors";
 import { type FlowStepInput, resolveSteps, type StepDraft, stepStructureProblems } from "./flow-steps";
+import { terminateInstances } from "./progress";
 
 export type OnUnsubscribe = "stop" | "continue";
 
@@ -223,23 +224,6 @@ export async function updateFlow(db: Database, workspaceId: string, flowId: stri
   );
   if (updated.length === 0) throw conflict(CHANGED_CONCURRENTLY);
   return getFlow(db, workspaceId, flowId);
-}
-
-/** Instances ended by one delete; the others end at their next step, when they find their run is gone. */
-export const MAX_TERMINATED_AT_ONCE = 1000;
-const TERMINATIONS_IN_PARALLEL = 25;
-
-/**
- * Ends the Workflow instances of these progresses (instance id = progress id), best effort: an instance that is
- * already gone, or cannot be reached now, also ends at its next step when it finds its progress no longer active.
- */
-export async function terminateInstances(env: Env, progressIds: string[]): Promise<void> {
-  const workflow = (env as { ONBOARDING_WORKFLOW?: Workflow }).ONBOARDING_WORKFLOW;
-  if (!workflow) return;
-  const ids = progressIds.slice(0, MAX_TERMINATED_AT_ONCE);
-  for (let i = 0; i < ids.length; i += TERMINATIONS_IN_PARALLEL) {
-    await Promise.allSettled(ids.slice(i, i + TERMINATIONS_IN_PARALLEL).map(async (id) => (await workflow.get(id)).terminate()));
-  }
 }
 
 /**
