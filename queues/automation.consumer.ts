@@ -37,7 +37,7 @@ export async function consumeAutomationBatch(batch: MessageBatch<unknown>, ctx: 
     urls: config,
     encryptionKey: config.ENCRYPTION_KEY,
     fetch: ctx.fetch,
-    enqueueLater: async (message, delaySeconds) => {
+    enqueueSend: async (message, delaySeconds) => {
       await ctx.env.SEND_QUEUE.send(message, { delaySeconds, contentType: "json" });
     },
   };

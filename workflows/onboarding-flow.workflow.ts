@@ -45,7 +45,7 @@ export class OnboardingFlowWorkflow extends WorkflowEntrypoint<Env, OnboardingRu
       env: this.env,
       urls: config,
       encryptionKey: config.ENCRYPTION_KEY,
-      enqueueLater: async (message, delaySeconds) => {
+      enqueueSend: async (message, delaySeconds) => {
         await this.env.SEND_QUEUE.send(message, { delaySeconds, contentType: "json" });
       },
     };

@@ -27,8 +27,16 @@ export interface Delivery {
   attempts?: number;
 }
 
-/** Delivers messages to the Worker's queue() handler as one AUTOMATION_QUEUE batch, as the Queues runtime would. */
+/**
+ * Delivers messages to the Worker's queue() handler as one AUTOMATION_QUEUE batch, as the Queues runtime would, and
+ * then the sends its rules put on SEND_QUEUE as one batch to the send consumer. Returns the automation batch's result.
+ */
 export async function deliver(messages: (Delivery | AutomationEventMessage)[]) {
+  const sends: unknown[] = [];
+  const send = vi.spyOn(env.SEND_QUEUE, "send").mockImplementation(async (body) => {
+    sends.push(structuredClone(body));
+    return { metadata: { metrics: { backlogCount: sends.length, backlogBytes: 0 } } };
+  });
   const batch = createMessageBatch<unknown>(
     QUEUES.automation,
     messages.map((m) =>
@@ -38,8 +46,21 @@ export async function deliver(messages: (Delivery | AutomationEventMessage)[]) {
     ),
   );
   const ctx = createExecutionContext();
-  await worker.queue(batch, env);
-  return getQueueResult(batch, ctx);
+  try {
+    await worker.queue(batch, env);
+  } finally {
+    send.mockRestore();
+  }
+  const result = await getQueueResult(batch, ctx);
+  if (sends.length > 0) {
+    const sendBatch = createMessageBatch<unknown>(
+      QUEUES.send,
+      sends.map((body) => ({ id: `send-msg-${++messageCounter}`, timestamp: new Date(), attempts: 1, body })),
+    );
+    await worker.queue(sendBatch, env);
+    await getQueueResult(sendBatch, createExecutionContext());
+  }
+  return result;
 }
 
 /** A sending workspace with a triggered campaign, and helpers to post events and rules in it. */

@@ -1,18 +1,22 @@
+import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import PostalMime from "postal-mime";
 import { describe, expect, it } from "vitest";
+import { QUEUES } from "../../queues/messages";
 import { campaignRecipients, capturedMessages, emailCampaigns } from "../../src/db/schema";
 import type { SendEmailMessage } from "../../src/domain/campaigns/send-message";
 import { sendTestEmails } from "../../src/domain/campaigns/test-send";
 import { type TriggerDeps, triggerSend } from "../../src/domain/campaigns/trigger";
 import { ConflictError, InvalidFieldsError } from "../../src/domain/errors";
+import worker from "../../src/index";
 import { api } from "../factories/api";
 import { db, deliveryDeps, readCampaign, sendingSetup, startedRun } from "../factories/campaigns";
 
 const later: { message: SendEmailMessage; delaySeconds: number }[] = [];
 const deps = (): TriggerDeps => ({
   ...deliveryDeps(),
-  enqueueLater: async (message, delaySeconds) => {
+  enqueueSend: async (message, delaySeconds) => {
     later.push({ message, delaySeconds });
   },
 });
@@ -40,6 +44,30 @@ describe("triggered sends", () => {
     expect(recipient).toMatchObject({ status: "sent", email: "new.person@example.com", run_id: null });
     const [message] = await captured(campaignId);
     expect((await PostalMime.parse(message.raw)).subject).toBe("Hello Nova");
+    expect(await readCampaign(campaignId)).toMatchObject({ sent_count: 1 });
+  });
+
+  it("queued: records the decision and puts the send on the queue; a repeat while it is still pending queues it again, and it is sent once", async () => {
+    const { setup, campaignId } = await triggeredCampaign();
+    later.length = 0;
+    const input = { email: "known@example.com" };
+    const first = await triggerSend(deps(), setup.workspace.id, campaignId, input, "queued-1", new Date(), "queued");
+    expect(first.recipient).toMatchObject({ status: "pending" });
+    expect(await captured(campaignId)).toHaveLength(0);
+    // As if that queue message were lost: the repeat finds the recipient still pending and queues it once more.
+    const again = await triggerSend(deps(), setup.workspace.id, campaignId, input, "queued-1", new Date(), "queued");
+    expect(again).toMatchObject({ replayed: true, recipient: { id: first.recipient.id } });
+    expect(later.map((l) => [l.message.recipient_id, l.delaySeconds])).toEqual([
+      [first.recipient.id, 0],
+      [first.recipient.id, 0],
+    ]);
+    const batch = createMessageBatch<unknown>(
+      QUEUES.send,
+      later.map((l, i) => ({ id: `queued-send-${i}`, timestamp: new Date(), attempts: 1, body: l.message })),
+    );
+    await worker.queue(batch, env);
+    await getQueueResult(batch, createExecutionContext());
+    expect(await captured(campaignId)).toHaveLength(1);
     expect(await readCampaign(campaignId)).toMatchObject({ sent_count: 1 });
   });
 

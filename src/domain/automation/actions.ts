@@ -48,6 +48,8 @@ async function sendCampaignAction(deps: TriggerDeps, target: ActionTarget, campa
     },
     ruleSendKey(rule.id, event.id),
     now,
+    // A burst of events makes a burst of sends: the send queue's consumer sends them a batch at a time.
+    "queued",
   );
   if (recipient.status === "failed") {
     const reason = [recipient.failure_reason ?? "not sent", recipient.failure_detail].filter(Boolean).join(": ");

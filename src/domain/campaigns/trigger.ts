@@ -28,9 +28,16 @@ export interface TriggerInput {
 }
 
 export interface TriggerDeps extends DeliveryDeps {
-  /** Puts a send that must be tried again later on the send queue. */
-  enqueueLater(message: SendEmailMessage, delaySeconds: number): Promise<void>;
+  /** Puts a send on the send queue: one to try again later, or a queued delivery (delay 0). */
+  enqueueSend(message: SendEmailMessage, delaySeconds: number): Promise<void>;
 }
+
+/**
+ * `inline`: the message is sent before triggerSend returns, so the caller sees its outcome (the send API).
+ * `queued`: it goes on the send queue, whose consumer sends many at once with one routing load per batch; for callers
+ * that send many and need only the decision (automation rules).
+ */
+export type TriggerDelivery = "inline" | "queued";
 
 export interface TriggerResult {
   recipient: CampaignRecipient;
@@ -107,6 +114,7 @@ export async function triggerSend(
   input: TriggerInput,
   idempotencyKey: string | null,
   now: Date,
+  delivery: TriggerDelivery = "inline",
 ): Promise<TriggerResult> {
   const { db } = deps;
   const campaign = await getCampaign(db, workspaceId, campaignId);
@@ -123,8 +131,17 @@ export async function triggerSend(
   const requestHash = await sha256Hex(
     JSON.stringify([input.subscriber_id ?? null, input.email ?? null, input.name ?? null, input.context ?? {}]),
   );
+  const sendMessage = (recipientId: string): SendEmailMessage => ({
+    kind: "send_email",
+    workspace_id: workspaceId,
+    campaign_id: campaign.id,
+    recipient_id: recipientId,
+  });
   if (idempotencyKey) {
     const previous = await replay(deps, campaign.id, idempotencyKey, requestHash);
+    // Still pending: the first request stopped between recording the recipient and sending it (a crash, a lost
+    // queue message). Queue it again; the send consumer claims a recipient once, so a second message sends nothing.
+    if (previous?.recipient.status === "pending") await deps.enqueueSend(sendMessage(previous.recipient.id), 0);
     if (previous) return previous;
   }
 
@@ -183,13 +200,13 @@ export async function triggerSend(
     throw error;
   }
 
-  if (decision.send) {
+  const message = sendMessage(recipientId);
+  if (decision.send && delivery === "queued") {
+    await deps.enqueueSend(message, 0);
+  } else if (decision.send) {
     const outcome = (await deliverBatch(deps, [recipientId], now)).get(recipientId);
     if (outcome && !outcome.ack) {
-      await deps.enqueueLater(
-        { kind: "send_email", workspace_id: workspaceId, campaign_id: campaign.id, recipient_id: recipientId },
-        outcome.delaySeconds,
-      );
+      await deps.enqueueSend(message, outcome.delaySeconds);
     }
   }
   const recipient = await db.select().from(campaignRecipients).where(eq(campaignRecipients.id, recipientId)).get();

@@ -29,7 +29,7 @@ export const triggerCampaign: RouteHandler<typeof routes.triggerCampaign, AppBin
   const { recipient, replayed } = await triggerSend(
     {
       ...deliveryDeps(c),
-      enqueueLater: async (message, delaySeconds) => {
+      enqueueSend: async (message, delaySeconds) => {
         await c.env.SEND_QUEUE.send(message, { delaySeconds, contentType: "json" });
       },
     },
