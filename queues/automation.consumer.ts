@@ -1,5 +1,6 @@
 import { type AutomationEventMessage, AutomationEventMessageSchema } from "../src/domain/automation/events";
 import { processEvents } from "../src/domain/automation/process-events";
+import { sendQueueEnqueuer } from "../src/domain/campaigns/send-message";
 import type { TriggerDeps } from "../src/domain/campaigns/trigger";
 import { readConfig } from "../src/env";
 import { type ConsumerContext, retryDelaySeconds } from "./consumer";
@@ -37,9 +38,7 @@ export async function consumeAutomationBatch(batch: MessageBatch<unknown>, ctx: 
     urls: config,
     encryptionKey: config.ENCRYPTION_KEY,
     fetch: ctx.fetch,
-    enqueueSend: async (message, delaySeconds) => {
-      await ctx.env.SEND_QUEUE.send(message, { delaySeconds, contentType: "json" });
-    },
+    enqueueSends: sendQueueEnqueuer(ctx.env.SEND_QUEUE),
   };
   for (const [workspaceId, group] of byWorkspace) {
     const retry = (message: Message<unknown>) => message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });

@@ -1,5 +1,6 @@
 import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "cloudflare:workers";
 import { createDb } from "../src/db/client";
+import { sendQueueEnqueuer } from "../src/domain/campaigns/send-message";
 import type { TriggerDeps } from "../src/domain/campaigns/trigger";
 import type { OnboardingRunParams } from "../src/domain/onboarding/enrollment";
 import {
@@ -45,9 +46,7 @@ export class OnboardingFlowWorkflow extends WorkflowEntrypoint<Env, OnboardingRu
       env: this.env,
       urls: config,
       encryptionKey: config.ENCRYPTION_KEY,
-      enqueueSend: async (message, delaySeconds) => {
-        await this.env.SEND_QUEUE.send(message, { delaySeconds, contentType: "json" });
-      },
+      enqueueSends: sendQueueEnqueuer(this.env.SEND_QUEUE),
     };
     const stop = async (name: string, stop_reason: string): Promise<OnboardingRunOutput> => {
       await step.do(`${name}: stop`, () => finishRun(db, progress_id, { status: "stopped", stop_reason }, new Date()));

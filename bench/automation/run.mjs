@@ -72,7 +72,8 @@ async function until(read, done, startedAt, what) {
   for (;;) {
     const value = await read();
     if (done(value)) return { at: Date.now(), value };
-    if (Date.now() - startedAt > TIMEOUT_MS) throw new Error(`gave up waiting for ${what}: ${JSON.stringify(value)}\n${dev.output.slice(-4000)}`);
+    if (Date.now() - startedAt > TIMEOUT_MS)
+      throw new Error(`gave up waiting for ${what}: ${JSON.stringify(value)}\n${dev.output.slice(-4000)}`);
     await sleep(100);
   }
 }

@@ -29,12 +29,15 @@ export interface Delivery {
 
 /**
  * Delivers messages to the Worker's queue() handler as one AUTOMATION_QUEUE batch, as the Queues runtime would, and
- * then the sends its rules put on SEND_QUEUE as one batch to the send consumer. Returns the automation batch's result.
+ * then the sends its rules put on SEND_QUEUE as one batch to the send consumer. Returns the automation batch's result
+ * and how many sendBatch calls, carrying how many sends, the automation consumer made.
  */
 export async function deliver(messages: (Delivery | AutomationEventMessage)[]) {
   const sends: unknown[] = [];
-  const send = vi.spyOn(env.SEND_QUEUE, "send").mockImplementation(async (body) => {
-    sends.push(structuredClone(body));
+  let sendBatches = 0;
+  const send = vi.spyOn(env.SEND_QUEUE, "sendBatch").mockImplementation(async (messages) => {
+    sendBatches += 1;
+    for (const m of messages) sends.push(structuredClone(m.body));
     return { metadata: { metrics: { backlogCount: sends.length, backlogBytes: 0 } } };
   });
   const batch = createMessageBatch<unknown>(
@@ -60,7 +63,7 @@ export async function deliver(messages: (Delivery | AutomationEventMessage)[]) {
     await worker.queue(sendBatch, env);
     await getQueueResult(sendBatch, createExecutionContext());
   }
-  return result;
+  return { ...result, sendBatches, sends: sends.length };
 }
 
 /** A sending workspace with a triggered campaign, and helpers to post events and rules in it. */

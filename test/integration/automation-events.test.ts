@@ -80,6 +80,23 @@ describe("POST .../events", () => {
     expect(await subscriberByEmail(ws.workspace.id, "renamed@example.com")).toMatchObject({ id: before?.id, attributes: { plan: "pro" } });
   });
 
+  it("makes the sends of a batch's events together: one recipient each, put on the send queue in one call", async () => {
+    const ws = await automationWorkspace();
+    await ws.createRule({ trigger: "user.first_login", actions: [{ action: "send_campaign", campaign_id: ws.triggered }] });
+    const { queued } = captureAutomationQueue();
+    await ws.events({
+      events: Array.from({ length: 30 }, (_, i) => ({
+        id: `batch-${i}`,
+        type: "user.first_login",
+        user: { email: `user${i}@example.com` },
+      })),
+    });
+    const result = await deliver(queued);
+    expect(result).toMatchObject({ sendBatches: 1, sends: 30 });
+    expect(result.explicitAcks).toHaveLength(30);
+    expect(await captured(ws.triggered)).toHaveLength(30);
+  });
+
   it("does nothing twice for a duplicate id, whether sent again or redelivered by the queue", async () => {
     const ws = await automationWorkspace();
     const rule = await ws.createRule({ trigger: "user.first_login", actions: [{ action: "send_campaign", campaign_id: ws.triggered }] });

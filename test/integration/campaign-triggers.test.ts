@@ -16,8 +16,8 @@ import { db, deliveryDeps, readCampaign, sendingSetup, startedRun } from "../fac
 const later: { message: SendEmailMessage; delaySeconds: number }[] = [];
 const deps = (): TriggerDeps => ({
   ...deliveryDeps(),
-  enqueueSend: async (message, delaySeconds) => {
-    later.push({ message, delaySeconds });
+  enqueueSends: async (messages, delaySeconds) => {
+    for (const message of messages) later.push({ message, delaySeconds });
   },
 });
 

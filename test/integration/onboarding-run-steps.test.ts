@@ -42,7 +42,7 @@ async function planFor(steps: (setup: Awaited<ReturnType<typeof onboardingSetup>
 
 const triggerDeps = (): TriggerDeps => ({
   ...deliveryDeps(),
-  enqueueSend: async () => {
+  enqueueSends: async () => {
     throw new Error("the capture provider takes every message at once");
   },
 });

@@ -1,4 +1,4 @@
-import type { AutomationAction, AutomationActionResult } from "../../db/schema";
+import type { AutomationAction, AutomationActionResult, CampaignRecipient } from "../../db/schema";
 import { getCampaign } from "../campaigns/campaigns";
 import { sendCampaign } from "../campaigns/lifecycle";
 import { type TriggerDeps, triggerSend } from "../campaigns/trigger";
@@ -25,7 +25,7 @@ const NOT_A_SUBSCRIBER = "the address is on the suppression list, so it is not a
  * What the workspace's state decides is recorded on the run: a campaign paused or already sending, a flow gone or
  * inactive, a send refused. Anything else (D1 unavailable) is thrown, and the event is tried again.
  */
-function recorded(action: AutomationAction["action"], error: unknown): AutomationActionResult {
+export function recorded(action: AutomationAction["action"], error: unknown): AutomationActionResult {
   if (error instanceof ConflictError) return { action, outcome: "skipped", reason: error.message };
   if (error instanceof NotFoundError || error instanceof InvalidFieldsError) return { action, outcome: "failed", reason: error.message };
   throw error;
@@ -44,18 +44,28 @@ async function sendCampaignAction(deps: TriggerDeps, target: ActionTarget, campa
     campaignId,
     {
       ...(target.subscriberId ? { subscriber_id: target.subscriberId } : { email: event.user.email, name: event.user.name ?? null }),
-      context: { event: { id: event.id, type: event.type, occurred_at: event.occurred_at, properties: event.properties } },
+      context: sendContext(event),
     },
     ruleSendKey(rule.id, event.id),
     now,
     // A burst of events makes a burst of sends: the send queue's consumer sends them a batch at a time.
     "queued",
   );
+  return sendResult(recipient);
+}
+
+/** What a rule's send puts in the template's context: the event, as `event`. */
+export const sendContext = (event: QueuedEvent) => ({
+  event: { id: event.id, type: event.type, occurred_at: event.occurred_at, properties: event.properties },
+});
+
+/** A triggered send's recipient as an action result: skipped with the reason when the user could not be mailed. */
+export function sendResult(recipient: CampaignRecipient): AutomationActionResult {
   if (recipient.status === "failed") {
     const reason = [recipient.failure_reason ?? "not sent", recipient.failure_detail].filter(Boolean).join(": ");
-    return { action, outcome: "skipped", reason, ref: recipient.id };
+    return { action: "send_campaign", outcome: "skipped", reason, ref: recipient.id };
   }
-  return { action, outcome: "done", ref: recipient.id };
+  return { action: "send_campaign", outcome: "done", ref: recipient.id };
 }
 
 export async function runAction(

@@ -7,6 +7,7 @@ import {
   automationRules,
   listMemberships,
   type Subscriber,
+  type Suppression,
   subscribers,
   trackingEvents,
 } from "../../db/schema";
@@ -18,11 +19,12 @@ import type { FilterMatchContext, MatchableSubscriber } from "../audience/filter
 import { engagementSince } from "../audience/filter-match";
 import { suppressionsFor } from "../audience/suppressions";
 import type { TriggerDeps } from "../campaigns/trigger";
+import { type BatchedTrigger, triggerSends } from "../campaigns/trigger-batch";
 import { reachMilestone } from "../onboarding/milestones";
-import { runAction } from "./actions";
+import { recorded, ruleSendKey, runAction, sendContext, sendResult } from "./actions";
 import type { QueuedEvent } from "./events";
 import { conditionNeeds, conditionsHold } from "./rule-conditions";
-import type { AutomationRule } from "./rules";
+import { type AutomationRule, RELEASE_TRIGGER } from "./rules";
 
 /** The built-in rule: this event with `properties.milestone` marks the milestone reached and wakes flows waiting on it. */
 export const MILESTONE_EVENT = "user.milestone_reached";
@@ -133,6 +135,59 @@ const matchable = (event: QueuedEvent, state: SubscriberState | null): Matchable
         created_at: event.occurred_at,
         attributes: event.user.attributes ?? {},
       };
+
+/** A rule run whose action results are complete once the batch's sends are made. */
+interface PendingRun {
+  run: Omit<RuleRun, "outcome" | "reason" | "actions">;
+  results: AutomationActionResult[];
+}
+
+interface DeferredSend {
+  campaignId: string;
+  send: BatchedTrigger;
+  run: PendingRun;
+  /** The index of this send's result in `run.results`. */
+  slot: number;
+}
+
+/** An event whose address is on the suppression list (so no subscriber): the send is recorded as skipped for it. */
+function suppressedTarget(event: QueuedEvent, suppressed: Map<string, Suppression>): BatchedTrigger["target"] | null {
+  const suppression = suppressed.get(event.user.email);
+  return suppression ? { email: event.user.email, name: event.user.name ?? null, suppression } : null;
+}
+
+/**
+ * The batch's triggered sends, a `triggerSends` per campaign: one decision read and one write for all of a
+ * campaign's sends, and one queue call. Fills each run's slot; returns the events whose send failed for a reason
+ * the run does not record (D1 unavailable), to be tried again.
+ */
+async function sendTogether(deps: TriggerDeps, workspaceId: string, deferred: DeferredSend[], now: Date): Promise<Map<string, unknown>> {
+  const failures = new Map<string, unknown>();
+  const byCampaign = new Map<string, DeferredSend[]>();
+  for (const d of deferred) byCampaign.set(d.campaignId, [...(byCampaign.get(d.campaignId) ?? []), d]);
+  for (const [campaignId, group] of byCampaign) {
+    const outcomes = await triggerSends(
+      deps,
+      workspaceId,
+      campaignId,
+      group.map((d) => d.send),
+      now,
+    );
+    group.forEach((d, i) => {
+      const outcome = outcomes[i];
+      if ("recipient" in outcome) {
+        d.run.results[d.slot] = sendResult(outcome.recipient);
+        return;
+      }
+      try {
+        d.run.results[d.slot] = recorded("send_campaign", outcome.error);
+      } catch (error) {
+        failures.set(d.run.run.event_id, error);
+      }
+    });
+  }
+  return failures;
+}
 
 /** Runs `work` over the groups, `limit` groups at a time; each group's items one after another. */
 async function inGroups<T>(groups: T[][], limit: number, work: (item: T) => Promise<void>): Promise<void> {
@@ -297,6 +352,8 @@ export async function processEvents(deps: TriggerDeps, workspaceId: string, rece
 
   const alreadyRun = new Set(earlierRuns.map((r) => `${r.rule_id} ${r.event_id}`));
   const runs: RuleRun[] = [];
+  const pendingRuns: PendingRun[] = [];
+  const deferred: DeferredSend[] = [];
   const processed: { id: string; subscriber_id: string | null }[] = [];
   const failed: { id: string; error: string }[] = [];
 
@@ -329,9 +386,25 @@ export async function processEvents(deps: TriggerDeps, workspaceId: string, rece
           runs.push({ ...run, outcome: "skipped", reason: "the conditions did not hold", actions: [] });
           continue;
         }
-        const results: AutomationActionResult[] = [];
-        for (const action of rule.actions) results.push(await runAction(deps, { workspaceId, rule, event, subscriberId }, action, now));
-        runs.push({ ...run, ...runOutcome(results), actions: results });
+        const pendingRun: PendingRun = { run, results: [] };
+        for (const action of rule.actions) {
+          // A rule's triggered sends are made together after the events (see sendTogether); their slots wait here.
+          if (action.action === "send_campaign" && rule.trigger !== RELEASE_TRIGGER) {
+            const target = state ? { subscriber: state.row } : suppressedTarget(event, suppressedRows);
+            if (target) {
+              pendingRun.results.push({ action: "send_campaign", outcome: "skipped" });
+              deferred.push({
+                campaignId: action.campaign_id,
+                send: { target, context: sendContext(event), idempotencyKey: ruleSendKey(rule.id, event.id) },
+                run: pendingRun,
+                slot: pendingRun.results.length - 1,
+              });
+              continue;
+            }
+          }
+          pendingRun.results.push(await runAction(deps, { workspaceId, rule, event, subscriberId }, action, now));
+        }
+        pendingRuns.push(pendingRun);
       }
       processed.push({ id: event.id, subscriber_id: subscriberId });
       outcomes.set(event.id, { done: true });
@@ -346,6 +419,17 @@ export async function processEvents(deps: TriggerDeps, workspaceId: string, rece
     byUser.set(key, [...(byUser.get(key) ?? []), event]);
   }
   await inGroups([...byUser.values()], EVENT_CONCURRENCY, handle);
+
+  const sendFailures = await sendTogether(deps, workspaceId, deferred, now);
+  for (const [eventId, error] of sendFailures) {
+    const at = processed.findIndex((p) => p.id === eventId);
+    if (at >= 0) processed.splice(at, 1);
+    failed.push({ id: eventId, error: error instanceof Error ? error.message : String(error) });
+    outcomes.set(eventId, { error });
+  }
+  for (const { run, results } of pendingRuns) {
+    if (!sendFailures.has(run.event_id)) runs.push({ ...run, ...runOutcome(results), actions: results });
+  }
 
   const fired = new Map<string, number>();
   for (const run of runs) if (run.outcome !== "skipped") fired.set(run.rule_id, (fired.get(run.rule_id) ?? 0) + 1);

@@ -1,8 +1,10 @@
 import { and, eq, sql } from "drizzle-orm";
+import type { Database } from "../../db/client";
 import {
   type CampaignRecipient,
   campaignRecipients,
   campaignTriggerKeys,
+  type EmailCampaign,
   emailCampaigns,
   type Subscriber,
   type Suppression,
@@ -28,8 +30,8 @@ export interface TriggerInput {
 }
 
 export interface TriggerDeps extends DeliveryDeps {
-  /** Puts a send on the send queue: one to try again later, or a queued delivery (delay 0). */
-  enqueueSend(message: SendEmailMessage, delaySeconds: number): Promise<void>;
+  /** Puts sends on the send queue: to try again later, or queued deliveries (delay 0). */
+  enqueueSends(messages: SendEmailMessage[], delaySeconds: number): Promise<void>;
 }
 
 /**
@@ -101,6 +103,32 @@ async function replay(deps: DeliveryDeps, campaignId: string, key: string, reque
   return { recipient, replayed: true };
 }
 
+/** The campaign, if it can be triggered now; a conflict saying why not otherwise. */
+export async function triggerableCampaign(db: Database, workspaceId: string, campaignId: string): Promise<EmailCampaign> {
+  const campaign = await getCampaign(db, workspaceId, campaignId);
+  if (campaign.campaign_type !== "triggered") {
+    throw conflict(`Only triggered campaigns can be triggered; this campaign is ${campaign.campaign_type}`);
+  }
+  if (campaign.status === "paused" || campaign.status === "cancelled") {
+    throw conflict(
+      `The campaign is ${campaign.status}; ${campaign.status === "paused" ? "resume it" : "a cancelled campaign sends nothing"}`,
+    );
+  }
+  if (!campaign.template_id) throw conflict("The campaign has no template to send; set template_id first");
+  return campaign;
+}
+
+/** What an Idempotency-Key is bound to: a repeat with the same key must be the same request. */
+export const requestHashOf = (input: TriggerInput) =>
+  sha256Hex(JSON.stringify([input.subscriber_id ?? null, input.email ?? null, input.name ?? null, input.context ?? {}]));
+
+export const sendEmailMessage = (campaign: Pick<EmailCampaign, "id" | "workspace_id">, recipientId: string): SendEmailMessage => ({
+  kind: "send_email",
+  workspace_id: campaign.workspace_id,
+  campaign_id: campaign.id,
+  recipient_id: recipientId,
+});
+
 /**
  * Sends one message of a triggered campaign now: the transactional send API, and what automation calls. The
  * recipient is recorded like any other (suppression, opt-outs and frequency caps apply and are recorded as the
@@ -117,31 +145,14 @@ export async function triggerSend(
   delivery: TriggerDelivery = "inline",
 ): Promise<TriggerResult> {
   const { db } = deps;
-  const campaign = await getCampaign(db, workspaceId, campaignId);
-  if (campaign.campaign_type !== "triggered") {
-    throw conflict(`Only triggered campaigns can be triggered; this campaign is ${campaign.campaign_type}`);
-  }
-  if (campaign.status === "paused" || campaign.status === "cancelled") {
-    throw conflict(
-      `The campaign is ${campaign.status}; ${campaign.status === "paused" ? "resume it" : "a cancelled campaign sends nothing"}`,
-    );
-  }
-  if (!campaign.template_id) throw conflict("The campaign has no template to send; set template_id first");
-
-  const requestHash = await sha256Hex(
-    JSON.stringify([input.subscriber_id ?? null, input.email ?? null, input.name ?? null, input.context ?? {}]),
-  );
-  const sendMessage = (recipientId: string): SendEmailMessage => ({
-    kind: "send_email",
-    workspace_id: workspaceId,
-    campaign_id: campaign.id,
-    recipient_id: recipientId,
-  });
+  const campaign = await triggerableCampaign(db, workspaceId, campaignId);
+  const requestHash = await requestHashOf(input);
+  const sendMessage = (recipientId: string) => sendEmailMessage(campaign, recipientId);
   if (idempotencyKey) {
     const previous = await replay(deps, campaign.id, idempotencyKey, requestHash);
     // Still pending: the first request stopped between recording the recipient and sending it (a crash, a lost
     // queue message). Queue it again; the send consumer claims a recipient once, so a second message sends nothing.
-    if (previous?.recipient.status === "pending") await deps.enqueueSend(sendMessage(previous.recipient.id), 0);
+    if (previous?.recipient.status === "pending") await deps.enqueueSends([sendMessage(previous.recipient.id)], 0);
     if (previous) return previous;
   }
 
@@ -202,11 +213,11 @@ export async function triggerSend(
 
   const message = sendMessage(recipientId);
   if (decision.send && delivery === "queued") {
-    await deps.enqueueSend(message, 0);
+    await deps.enqueueSends([message], 0);
   } else if (decision.send) {
     const outcome = (await deliverBatch(deps, [recipientId], now)).get(recipientId);
     if (outcome && !outcome.ack) {
-      await deps.enqueueSend(message, outcome.delaySeconds);
+      await deps.enqueueSends([message], outcome.delaySeconds);
     }
   }
   const recipient = await db.select().from(campaignRecipients).where(eq(campaignRecipients.id, recipientId)).get();

@@ -1,5 +1,6 @@
 import type { RouteHandler } from "@hono/zod-openapi";
 import type { DeliveryDeps } from "../../domain/campaigns/deliver";
+import { sendQueueEnqueuer } from "../../domain/campaigns/send-message";
 import { sendTestEmails } from "../../domain/campaigns/test-send";
 import { triggerSend } from "../../domain/campaigns/trigger";
 import type { AppBindings } from "../../lib/create-app";
@@ -29,9 +30,7 @@ export const triggerCampaign: RouteHandler<typeof routes.triggerCampaign, AppBin
   const { recipient, replayed } = await triggerSend(
     {
       ...deliveryDeps(c),
-      enqueueSend: async (message, delaySeconds) => {
-        await c.env.SEND_QUEUE.send(message, { delaySeconds, contentType: "json" });
-      },
+      enqueueSends: sendQueueEnqueuer(c.env.SEND_QUEUE),
     },
     c.var.workspace.id,
     c.req.valid("param").campaign_id,
