@@ -45,6 +45,19 @@ async function createProvider(type: "ses" | "sendgrid" | "mailgun" | "postmark",
 const post = (path: string, body: string, headers: Record<string, string> = {}) =>
   api(path, { method: "POST", rawBody: body, headers: { "content-type": "application/json", ...headers } });
 
+/** An SNS notification carrying the SES bounce fixture with these message tags. */
+function sesBounceNotification(tags: Record<string, string[]>) {
+  const tagged = structuredClone(sesBounce);
+  Object.assign(tagged.mail.tags, tags);
+  return {
+    Type: "Notification",
+    MessageId: crypto.randomUUID(),
+    TopicArn: "arn:aws:sns:us-east-1:123456789012:ses-events",
+    Message: JSON.stringify(tagged),
+    Timestamp: new Date().toISOString(),
+  };
+}
+
 describe("provider webhooks, end to end", () => {
   it("SendGrid: a signed batch is queued with the provider's workspace; unsigned, tampered or foreign-keyed is 401 and queues nothing", async () => {
     const signer = await sendgridKeyPair();
@@ -167,15 +180,7 @@ describe("provider webhooks, end to end", () => {
     const fetchSpy = vi
       .spyOn(globalThis, "fetch")
       .mockImplementation(async (input, init) => (String(input) === certUrl ? new Response(certificate.pem) : realFetch(input, init)));
-    const tagged = structuredClone(sesBounce);
-    Object.assign(tagged.mail.tags, { campaign_id: ["cmp_1"], recipient_id: ["rcp_1"], workspace_id: [workspaceId] });
-    const fields = {
-      Type: "Notification",
-      MessageId: crypto.randomUUID(),
-      TopicArn: "arn:aws:sns:us-east-1:123456789012:ses-events",
-      Message: JSON.stringify(tagged),
-      Timestamp: new Date().toISOString(),
-    };
+    const fields = sesBounceNotification({ campaign_id: ["cmp_1"], recipient_id: ["rcp_1"], workspace_id: [workspaceId] });
     const path = `/webhooks/email/ses/${providerId}`;
     const asText = { "content-type": "text/plain; charset=UTF-8", "x-amz-sns-message-type": "Notification" };
 
@@ -206,15 +211,7 @@ describe("provider webhooks, end to end", () => {
       if (String(input) !== certUrl) return realFetch(input, init);
       return hostUp ? new Response(certificate.pem) : new Response("", { status: 502 });
     });
-    const tagged = structuredClone(sesBounce);
-    Object.assign(tagged.mail.tags, { workspace_id: [workspaceId] });
-    const signed = await signedSnsMessage(certificate, certUrl, {
-      Type: "Notification",
-      MessageId: crypto.randomUUID(),
-      TopicArn: "arn:aws:sns:us-east-1:123456789012:ses-events",
-      Message: JSON.stringify(tagged),
-      Timestamp: new Date().toISOString(),
-    });
+    const signed = await signedSnsMessage(certificate, certUrl, sesBounceNotification({ workspace_id: [workspaceId] }));
     const path = `/webhooks/email/ses/${providerId}`;
     const down = await post(path, JSON.stringify(signed), { "content-type": "text/plain; charset=UTF-8" });
     expect(down.status).toBe(503);
