@@ -26,7 +26,7 @@ export function rawEvents(workspaceId: string, campaignId: string) {
       recipientId: string,
       event_type: "open" | "click",
       occurred_at: string,
-      options: { traffic_class?: Class; url?: string; device?: [string, string, string] | null } = {},
+      options: { traffic_class?: Class; url?: string; device?: [string, string, string] | null; received_at?: string } = {},
     ) {
       const traffic_class = options.traffic_class ?? "human";
       const url = options.url ?? null;
@@ -50,9 +50,16 @@ export function rawEvents(workspaceId: string, campaignId: string) {
         first_for_link: url !== null && firstTime(`${recipientId}:${url}`),
         first_human_for_link: url !== null && human && firstTime(`${recipientId}:${url}:human`),
         occurred_at,
+        // As the consumer writes them: a moment after they occurred, unless a test says it arrived later.
+        received_at: options.received_at ?? occurred_at,
       });
     },
-    async provider(recipientId: string, event_type: "delivery" | "bounce" | "complaint" | "unsubscribe", occurred_at: string) {
+    async provider(
+      recipientId: string,
+      event_type: "delivery" | "bounce" | "complaint" | "unsubscribe",
+      occurred_at: string,
+      received_at = occurred_at,
+    ) {
       await db.insert(providerEventLogs).values({
         id: newId("pev"),
         workspace_id: workspaceId,
@@ -66,6 +73,7 @@ export function rawEvents(workspaceId: string, campaignId: string) {
         reason: event_type === "bounce" ? "550 5.1.1 user unknown" : null,
         payload: {},
         occurred_at,
+        received_at,
       });
     },
   };

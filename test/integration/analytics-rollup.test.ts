@@ -16,16 +16,16 @@ describe("aggregate_email_analytics", () => {
     const { workspace, key, campaignId } = await berlinCampaign();
     const before = await everything(workspace.id, campaignId, key);
 
-    // Halfway: the hours before 2026-10-25T00:00 are rolled up, the rest is still raw.
-    expect(await rollUpCampaignEvents(db, new Date("2026-10-25T01:10:00.000Z"))).toBe("2026-10-25T00:00:00.000Z");
+    // Halfway: what was received before 2026-10-25T01:00 is rolled up, the rest is still raw.
+    expect(await rollUpCampaignEvents(db, new Date("2026-10-25T01:10:00.000Z"))).toBe("2026-10-25T01:00:00.000Z");
     const rolled = (await rollupTables()).hourly as { count: number }[];
     expect(rolled.reduce((sum, row) => sum + row.count, 0)).toBeGreaterThan(0);
     expect(await everything(workspace.id, campaignId, key)).toEqual(before);
 
     const ctx = { env, db, now: new Date("2026-11-01T00:00:00.000Z") };
     const summary = await aggregateEmailAnalytics.run(ctx);
-    // A day of events at most per run, from the first one left to roll up (2026-10-25T00:40).
-    expect(summary).toMatchObject({ rolled_up_to: "2026-10-26T00:00:00.000Z", deleted_tracking_events: 0, deleted_provider_event_logs: 0 });
+    // A day of arrivals at most per run, from the first one left to roll up (received 2026-10-25T01:30).
+    expect(summary).toMatchObject({ rolled_up_to: "2026-10-26T01:00:00.000Z", deleted_tracking_events: 0, deleted_provider_event_logs: 0 });
     const afterOnce = await rollupTables();
     expect(await everything(workspace.id, campaignId, key)).toEqual(before);
 
@@ -135,6 +135,41 @@ describe("aggregate_email_analytics", () => {
       "2028-01-03T12:00:00.000Z",
       "2028-01-06T18:00:00.000Z",
       "2028-01-09T23:00:00.000Z",
+    ]);
+  });
+
+  it("counts an event that arrives hours after its hour was rolled up, at once and then in the hour it occurred", async () => {
+    const { workspace, key } = await createWorkspace();
+    const { campaignId, recipients } = await campaignWithRecipients(workspace.id, 2, "2028-02-01T00:00:00.000Z");
+    const raw = rawEvents(workspace.id, campaignId);
+    await raw.hit(recipients[0]!.id, "open", "2028-02-01T08:10:00.000Z");
+    await raw.provider(recipients[0]!.id, "delivery", "2028-02-01T08:01:00.000Z");
+    expect(await rollUpCampaignEvents(db, new Date("2028-02-01T12:00:00.000Z"))).toBe("2028-02-01T11:00:00.000Z");
+
+    // A provider that retried its webhook for hours, and a pixel that sat in a backlog: both occurred long before
+    // the watermark and reach D1 after it.
+    await raw.provider(recipients[1]!.id, "delivery", "2028-02-01T08:02:00.000Z", "2028-02-01T11:30:00.000Z");
+    await raw.hit(recipients[1]!.id, "open", "2028-02-01T08:20:00.000Z", { received_at: "2028-02-01T11:40:00.000Z" });
+    const statsPath = `/workspaces/${workspace.id}/email-marketing/campaigns/${campaignId}/stats`;
+    const timelinePath = `/workspaces/${workspace.id}/email-marketing/campaigns/${campaignId}/timeline?interval=hour`;
+    const counted = async () => {
+      const stats = (await api(statsPath, { token: key })).json;
+      return { delivered: stats.delivered, opens: stats.opens.total, unique_opens: stats.unique_opens.total };
+    };
+    expect(await counted()).toEqual({ delivered: 2, opens: 2, unique_opens: 2 });
+    const timeline = (await api(timelinePath, { token: key })).json;
+
+    expect(await rollUpCampaignEvents(db, new Date("2028-02-01T13:00:00.000Z"))).toBe("2028-02-01T12:00:00.000Z");
+    expect(await counted()).toEqual({ delivered: 2, opens: 2, unique_opens: 2 });
+    expect((await api(timelinePath, { token: key })).json).toEqual(timeline);
+    const hourly = await env.DB.prepare(
+      "select event_type, traffic_class, sum(count) as n from campaign_hourly_stats where campaign_id = ? and hour = '2028-02-01T08:00:00.000Z' group by event_type, traffic_class order by event_type",
+    )
+      .bind(campaignId)
+      .all();
+    expect(hourly.results).toEqual([
+      { event_type: "delivery", traffic_class: "provider", n: 2 },
+      { event_type: "open", traffic_class: "human", n: 2 },
     ]);
   });
 });

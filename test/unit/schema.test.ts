@@ -175,7 +175,7 @@ describe("the migrated schema", () => {
     const index = (name: string) => results.find((r) => r.name === name)?.sql ?? "";
     expect(index("campaign_recipients_campaign_status_idx")).toMatch(/\(`campaign_id`,`status`\)/);
     expect(index("subscribers_workspace_email_idx")).toMatch(/^CREATE UNIQUE INDEX .*\(`workspace_id`,`email`\)/);
-    expect(index("tracking_events_campaign_time_idx")).toMatch(/\(`campaign_id`,`occurred_at`\)/);
+    expect(index("tracking_events_campaign_received_idx")).toMatch(/\(`campaign_id`,`received_at`\)/);
     expect(index("provider_event_logs_provider_event_idx")).toMatch(/^CREATE UNIQUE INDEX .*`provider_event_id`/);
   });
 });

@@ -26,8 +26,8 @@ export const providerEventLogs = sqliteTable(
   (t) => [
     uniqueIndex("provider_event_logs_provider_event_idx").on(t.provider_id, t.provider_event_id),
     index("provider_event_logs_message_idx").on(t.provider_message_id),
-    index("provider_event_logs_campaign_idx").on(t.campaign_id, t.occurred_at),
-    index("provider_event_logs_time_idx").on(t.occurred_at),
+    index("provider_event_logs_campaign_received_idx").on(t.campaign_id, t.received_at),
+    index("provider_event_logs_received_idx").on(t.received_at),
     index("provider_event_logs_recipient_idx").on(t.recipient_id),
   ],
 );
@@ -64,12 +64,17 @@ export const trackingEvents = sqliteTable(
     first_for_link: integer({ mode: "boolean" }).notNull().default(false),
     first_human_for_link: integer({ mode: "boolean" }).notNull().default(false),
     occurred_at: text().notNull(),
+    /**
+     * When the row was written. The analytics rollup moves by it rather than by occurred_at, so an event that
+     * arrives late (a provider retrying its webhook for hours) is still rolled up, into the hour it occurred.
+     */
+    received_at: text(),
   },
   (t) => [
-    index("tracking_events_campaign_time_idx").on(t.campaign_id, t.occurred_at),
+    index("tracking_events_campaign_received_idx").on(t.campaign_id, t.received_at),
     index("tracking_events_subscriber_idx").on(t.workspace_id, t.subscriber_id, t.event_type, t.occurred_at),
     index("tracking_events_recipient_idx").on(t.recipient_id, t.event_type),
-    index("tracking_events_time_idx").on(t.occurred_at),
+    index("tracking_events_received_idx").on(t.received_at),
   ],
 );
 

@@ -5,11 +5,12 @@ import type { Database } from "../../db/client";
 export const CAMPAIGN_EVENTS_WATERMARK = "campaign_events";
 
 /**
- * Events reach D1 through the event queue, seconds (or, on retries, minutes) after they occurred. Rolling up only
- * hours that ended at least this long ago leaves late arrivals in the raw tail, where stats still count them: a
- * row that lands before the watermark after it moved would be read by neither half.
+ * The watermark is a time of arrival (`received_at`): everything received before it is in the rollups, everything
+ * from it on is the raw tail, whenever it occurred, so an event that arrives hours late is counted all the same (in
+ * the hour it occurred). A consumer batch stamps its rows with the time it started and commits a moment later; the
+ * watermark stays this far behind the clock so that no batch can commit rows behind it.
  */
-export const ROLLUP_SETTLE_MS = 3_600_000;
+export const ROLLUP_SETTLE_MS = 300_000;
 
 /** Rows deleted per statement: small enough for one D1 statement's time limit, repeated up to the cap below. */
 export const RETENTION_CHUNK_ROWS = 1_000;
@@ -37,23 +38,23 @@ export const hourOf = (column: string) => sql.raw(`strftime('%Y-%m-%dT%H:00:00.0
 export const watermarkSql = sql`coalesce((select rolled_up_to from analytics_watermarks where name = ${CAMPAIGN_EVENTS_WATERMARK}), '')`;
 
 /**
- * Rolls raw events from the watermark up to `now` less the settle time (to an hour boundary, at most
- * MAX_HOURS_PER_RUN hours of events) into the hourly, link and device rollups and moves the watermark there, all
- * in one D1 batch (a transaction). Each statement selects from the watermark it reads itself, so a second run (or
- * one racing this one) finds nothing left to add. Returns the new watermark.
+ * Rolls the raw events received from the watermark up to `now` less the settle time (to an hour boundary, at most
+ * MAX_HOURS_PER_RUN hours of arrivals) into the hourly (by the hour each occurred), link and device rollups and
+ * moves the watermark there, all in one D1 batch (a transaction). Each statement selects from the watermark it reads
+ * itself, so a second run (or one racing this one) finds nothing left to add. Returns the new watermark.
  */
 export async function rollUpCampaignEvents(db: Database, now: Date): Promise<string> {
   const settled = startOfHour(new Date(now.getTime() - ROLLUP_SETTLE_MS)).getTime();
-  const next = await db.get<{ occurred_at: string | null }>(sql`
-    select min(occurred_at) as occurred_at from (
-      select min(occurred_at) as occurred_at from tracking_events where occurred_at >= ${watermarkSql}
+  const next = await db.get<{ received_at: string | null }>(sql`
+    select min(received_at) as received_at from (
+      select min(received_at) as received_at from tracking_events where received_at >= ${watermarkSql}
       union all
-      select min(occurred_at) from provider_event_logs where occurred_at >= ${watermarkSql}
+      select min(received_at) from provider_event_logs where received_at >= ${watermarkSql}
     )`);
-  const firstPending = next?.occurred_at ? Date.parse(next.occurred_at) : Number.NaN;
+  const firstPending = next?.received_at ? Date.parse(next.received_at) : Number.NaN;
   const capped = Number.isNaN(firstPending) ? settled : startOfHour(new Date(firstPending)).getTime() + MAX_HOURS_PER_RUN * HOUR_MS;
   const upTo = new Date(Math.min(settled, capped)).toISOString();
-  const inWindow = (table: string) => sql`${sql.raw(table)}.occurred_at >= ${watermarkSql} and ${sql.raw(table)}.occurred_at < ${upTo}`;
+  const inWindow = (table: string) => sql`${sql.raw(table)}.received_at >= ${watermarkSql} and ${sql.raw(table)}.received_at < ${upTo}`;
   const hourlyConflict = sql`on conflict (campaign_id, hour, event_type, traffic_class) do update set
     count = campaign_hourly_stats.count + excluded.count,
     unique_count = campaign_hourly_stats.unique_count + excluded.unique_count,
@@ -115,8 +116,8 @@ async function runInOneBatch(db: Database, statements: SQL[]) {
 }
 
 /**
- * Deletes raw events older than the retention, and never one the rollups do not hold yet (older than the
- * watermark too), a chunk at a time so each statement stays short; what the cap leaves waits for the next run.
+ * Deletes raw events received longer ago than the retention, and never one the rollups do not hold yet (received
+ * before the watermark too), a chunk at a time so each statement stays short; what the cap leaves waits for the next run.
  */
 export async function deleteExpiredRawEvents(
   db: Database,
@@ -145,7 +146,7 @@ async function deleteInChunks(
   let deleted = 0;
   for (let chunk = 0; chunk < chunks.maxPerRun; chunk += 1) {
     const result = await db.run(
-      sql`delete from ${sql.raw(table)} where id in (select id from ${sql.raw(table)} where occurred_at < ${cutoff} limit ${chunks.rows})`,
+      sql`delete from ${sql.raw(table)} where id in (select id from ${sql.raw(table)} where received_at < ${cutoff} limit ${chunks.rows})`,
     );
     const changes = result.meta.changes ?? 0;
     deleted += changes;

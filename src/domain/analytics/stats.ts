@@ -6,8 +6,8 @@ import { localDateTime } from "../warming/local-day";
 import { hourOf, watermarkSql } from "./rollup";
 
 /**
- * Every figure here is the rollups (hours before the watermark) plus the raw events from the watermark on, read
- * in one statement so both halves see the same watermark.
+ * Every figure here is the rollups (events received before the watermark) plus the raw events received from the
+ * watermark on, read in one statement so both halves see the same watermark.
  */
 
 type TrafficClass = "human" | "proxy" | "bot";
@@ -38,10 +38,10 @@ async function hourlyRows(db: Database, campaignIds: SQL, hours: { from?: string
       from campaign_hourly_stats where campaign_id in (${campaignIds}) ${rollupHours}
       union all
       select campaign_id, ${hourOf("occurred_at")}, event_type, traffic_class, 1, first_of_kind, first_human_of_kind
-      from tracking_events where campaign_id in (${campaignIds}) and occurred_at >= ${watermarkSql} ${rawHours("occurred_at")}
+      from tracking_events where campaign_id in (${campaignIds}) and received_at >= ${watermarkSql} ${rawHours("occurred_at")}
       union all
       select campaign_id, ${hourOf("occurred_at")}, event_type, 'provider', 1, 1, 0
-      from provider_event_logs where campaign_id in (${campaignIds}) and occurred_at >= ${watermarkSql} ${rawHours("occurred_at")}
+      from provider_event_logs where campaign_id in (${campaignIds}) and received_at >= ${watermarkSql} ${rawHours("occurred_at")}
     )
     group by campaign_id, hour, event_type, traffic_class
     order by hour`);
@@ -238,7 +238,7 @@ export async function campaignLinks(db: Database, workspaceId: string, campaignI
       union all
       select url, 1, first_for_link, traffic_class = 'human', first_human_for_link
       from tracking_events
-      where campaign_id = ${campaign.id} and event_type = 'click' and url is not null and occurred_at >= ${watermarkSql}
+      where campaign_id = ${campaign.id} and event_type = 'click' and url is not null and received_at >= ${watermarkSql}
     )
     group by url
     order by clicks desc, url`);
@@ -261,7 +261,7 @@ export async function campaignDevices(db: Database, workspaceId: string, campaig
       select event_type, traffic_class, device_type, os, email_client, count from campaign_device_stats where campaign_id = ${campaign.id}
       union all
       select event_type, traffic_class, coalesce(device_type, 'unknown'), coalesce(os, 'unknown'), coalesce(email_client, 'unknown'), 1
-      from tracking_events where campaign_id = ${campaign.id} and occurred_at >= ${watermarkSql}
+      from tracking_events where campaign_id = ${campaign.id} and received_at >= ${watermarkSql}
     )
     group by event_type, traffic_class, device_type, os, email_client
     order by count desc, event_type, traffic_class, device_type, os, email_client`);

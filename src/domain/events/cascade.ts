@@ -552,6 +552,7 @@ export async function applyEvents(db: Database, env: Env, events: readonly Event
       traffic_reason: hit.traffic_reason,
       ...hit.first,
       occurred_at: hit.occurred_at,
+      received_at: now.toISOString(),
     };
   });
   const reportRows = [...reports.values()].map((e) => {
