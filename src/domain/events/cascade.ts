@@ -534,6 +534,17 @@ export async function applyEvents(db: Database, env: Env, events: readonly Event
   );
   const marked = markFirsts(classified, history);
 
+  // A batch's hits come from few agents (a mail provider's proxy fetches every image with the same one): each is
+  // parsed once.
+  const devices = new Map<string | null, ReturnType<typeof describeUserAgent>>();
+  const deviceOf = (userAgent: string | null) => {
+    let device = devices.get(userAgent);
+    if (!device) {
+      device = describeUserAgent(userAgent);
+      devices.set(userAgent, device);
+    }
+    return device;
+  };
   const trackingRows = marked.map((hit) => {
     const recipient = recipientOfHit(hit) as Recipient;
     return {
@@ -546,7 +557,7 @@ export async function applyEvents(db: Database, env: Env, events: readonly Event
       url: hit.url,
       link_index: hit.link_index,
       user_agent: hit.user_agent,
-      ...describeUserAgent(hit.user_agent),
+      ...deviceOf(hit.user_agent),
       ip_country: hit.ip_country,
       traffic_class: hit.traffic_class,
       traffic_reason: hit.traffic_reason,
