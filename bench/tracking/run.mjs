@@ -154,6 +154,24 @@ async function phase(origin, pixels, seconds) {
   return { requests: ok, wrong, seconds: elapsed, per_second: ok / elapsed };
 }
 
+/**
+ * CPU seconds (user + system) the processes of a `wrangler dev` group have used so far, from /proc: the work each
+ * Worker's stack did, which the machine's other users slow down far less than they do its requests per second.
+ */
+function cpuSeconds(group) {
+  const ticksPerSecond = 100; // USER_HZ, 100 on Linux
+  let ticks = 0;
+  for (const { pid } of group.members()) {
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // exited since it was listed
+    }
+  }
+  return ticks / ticksPerSecond;
+}
+
 const median = (values) => {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
@@ -175,7 +193,7 @@ cannot tell the two apart, so the ratio meets the target without showing how muc
 }
 
 function report(all) {
-  const { mach, phases, app, bare, ratio, ratios, hits } = all;
+  const { mach, phases, app, bare, ratio, ratios, hits, cpu } = all;
   const busiest = busyLoad(mach);
   const met = ratio >= TARGET_RATIO;
   const rows = phases.map(
@@ -195,6 +213,12 @@ Raw figures: \`bench/tracking/results.json\`. Target: the pixel at ≥ ${TARGET_
 **The open pixel served ${fmt(ratio, 2)}× the requests/s of a bare Worker returning the same GIF (the median of ${ratios.length} rounds'
 ratios; target ≥ ${TARGET_RATIO}×, ${met ? "met" : "**not met**"}).** Over all phases: ${int(app)} requests/s against ${int(bare)}/s. ${noise(phases, ratio)}
 The event consumer recorded ${int(hits.recorded)} of the ${int(hits.answered)} hits the application answered${hits.recorded === hits.answered ? " (every one)" : " (**not every one**)"}.
+
+**CPU per request**, which the machine's other users disturb far less than requests per second: the application's
+\`wrangler dev\` group (wrangler and its workerd processes: the Worker, the local queue's broker and consumer, D1) used
+${fmt(cpu.application.ms_per_request, 2)} ms per pixel, the baseline's ${fmt(cpu.baseline.ms_per_request, 2)} ms: the pixel gets ${fmt(all.cpu_ratio, 2)}× the bare Worker's requests per
+CPU-second. Counted from the first timed phase until every hit was recorded, so the consumer's work after the
+phases is the application's too.
 
 Both on the local stack, \`wrangler dev\` (workerd), started side by side in one run, ${tracing}: the application (the
 real Worker of \`wrangler.toml\`: every middleware, the router, \`GET /t/p/{token}.gif\`, token verification (HKDF key
@@ -299,6 +323,7 @@ async function main() {
   const answered = { application: 1, baseline: 0 }; // the click above was queued too
   for (const [worker, origin] of Object.entries(workers)) answered[worker] += (await phase(origin, pixels, WARM_SECONDS)).requests;
 
+  const cpuAtStart = { application: cpuSeconds(appDev), baseline: cpuSeconds(bareDev) };
   const phases = [];
   for (let round = 0; round < ROUNDS; round++) {
     for (const worker of ["baseline", "application"]) {
@@ -319,6 +344,17 @@ async function main() {
   const ratio = median(ratios);
   log(`waiting for the event consumer to record the ${int(answered.application)} hits the application answered`);
   const recorded = await waitForRecordedHits(persistTo, answered.application);
+  // From the first timed phase until every hit was recorded: the application's consumer works on after its phases.
+  const timed = (worker) => phases.filter((p) => p.worker === worker).reduce((n, p) => n + p.requests, 0);
+  const cpu = Object.fromEntries(
+    [
+      ["application", appDev],
+      ["baseline", bareDev],
+    ].map(([worker, group]) => {
+      const seconds = cpuSeconds(group) - cpuAtStart[worker];
+      return [worker, { seconds, ms_per_request: (seconds * 1000) / timed(worker) }];
+    }),
+  );
   const stops = [];
   for (const g of groups.splice(0)) stops.push((await g.stop()).summary);
   mach.loadavg_end = loadAverage();
@@ -335,10 +371,13 @@ async function main() {
     ratios,
     ratio,
     hits: { answered: answered.application, recorded },
+    cpu,
+    cpu_ratio: cpu.baseline.ms_per_request / cpu.application.ms_per_request,
     stops,
   };
   log(
-    `application ${int(app)}/s, baseline ${int(bare)}/s; median ratio of the rounds ${fmt(ratio, 2)}x; ${int(recorded)} of ${int(answered.application)} hits recorded`,
+    `CPU per request: application ${fmt(cpu.application.ms_per_request, 2)} ms, baseline ${fmt(cpu.baseline.ms_per_request, 2)} ms (${fmt(all.cpu_ratio, 2)}x); ` +
+      `application ${int(app)}/s, baseline ${int(bare)}/s; median ratio of the rounds ${fmt(ratio, 2)}x; ${int(recorded)} of ${int(answered.application)} hits recorded`,
   );
   const section = report(all);
   if (WRITE) {
