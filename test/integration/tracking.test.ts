@@ -203,6 +203,19 @@ describe("hits of requests served together", () => {
     expect(new Set(hits.map((h) => h.id)).size).toBe(6);
   });
 
+  it("go in batches of at most a hundred, a sendBatch's limit", async () => {
+    const batches: number[] = [];
+    const queue = {
+      send: async () => {
+        throw new Error("not expected");
+      },
+      sendBatch: async (bodies: Iterable<MessageSendRequest>) => void batches.push([...bodies].length),
+    };
+    await servedTogether(await Promise.all(messages(101).map(async (m) => `/t/p/${await signPixelToken(KEYS, m)}.gif`)), queue);
+    expect(batches.reduce((n, size) => n + size, 0)).toBe(101);
+    expect(Math.max(...batches)).toBe(100);
+  });
+
   it("are sent one by one when the queue refuses the batch, so one bad message loses no other", async () => {
     const singles: TrackingHit[] = [];
     const queue = {

@@ -15,6 +15,8 @@ interface Gathering {
   sent: Promise<void>;
 }
 
+const encoder = new TextEncoder();
+
 /** The batch still taking hits, per queue binding (the binding is the same object for every request of an isolate). */
 const gathering = new WeakMap<Queue, Gathering>();
 
@@ -37,7 +39,7 @@ async function send(queue: Queue, hits: TrackingHit[]): Promise<void> {
  * workerd cancels a `waitUntil` that waits on another request's I/O as hung.
  */
 export function queueHit(queue: Queue, hit: TrackingHit): Promise<void> {
-  const bytes = JSON.stringify(hit).length;
+  const bytes = encoder.encode(JSON.stringify(hit)).length;
   const open = gathering.get(queue);
   if (open && open.hits.length < MAX_BATCH_MESSAGES && open.bytes + bytes <= MAX_BATCH_BYTES) {
     open.hits.push(hit);
