@@ -213,7 +213,7 @@ describe("hits of requests served together", () => {
     };
     await servedTogether(await Promise.all(messages(101).map(async (m) => `/t/p/${await signPixelToken(KEYS, m)}.gif`)), queue);
     expect(batches.reduce((n, size) => n + size, 0)).toBe(101);
-    expect(Math.max(...batches)).toBe(100);
+    expect(Math.max(...batches)).toBeLessThanOrEqual(100);
   });
 
   it("are sent one by one when the queue refuses the batch, so one bad message loses no other", async () => {
