@@ -188,8 +188,8 @@ function noise(phases, ratio) {
   const gap = Math.max(ratio, 1 / ratio);
   return gap > drift
     ? `The gap between the Workers (${fmt(ratio, 2)}×) is larger than the drift between phases of one Worker (up to ${fmt(drift, 2)}×).`
-    : `But the phases of one Worker differed by up to ${fmt(drift, 2)}×, more than the gap between the Workers: this run
-cannot tell the two apart, so the ratio meets the target without showing how much the pixel path costs; a run on a quiet machine would.`;
+    : `But the phases of one Worker differed by up to ${fmt(drift, 2)}×, more than the gap between the Workers: something
+other than the pixel path moved the figures more than it did; the CPU per request below is the steadier figure.`;
 }
 
 function report(all) {
@@ -245,6 +245,8 @@ ${rows.join("\n")}
   figures are the local stack's, not the edge's; the ratio is the point: what the pixel path costs over answering a GIF.
 - The application's request also runs \`readConfig\` (cached per isolate) and hands its hit to the local queue, whose
   broker and consumer (with D1) run in the same workerd process during the phase: on Cloudflare they run elsewhere.
+- When the application answers faster than its consumer records, the backlog is recorded during later phases, the
+  baseline's included, so both slow down from round to round; the CPU figure counts that work to the application.
 - wrangler's local tracing (on by default in this wrangler, for its local dashboard) writes every invocation's spans
   (each D1 call and queue send included) to a SQLite store in the same workerd process. It is a development tool, not
   part of the application or of the Cloudflare stack, and it costs the application more than the baseline because
