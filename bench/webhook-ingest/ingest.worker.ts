@@ -6,8 +6,8 @@
 //   POST /bench/burst {seed, events}     `events` mixed events for the seeded recipients on EVENT_QUEUE, 100 per sendBatch
 //   GET  /bench/stats                    events and batches consumed, D1 round trips by kind, time in the consumer and in D1
 //   GET  /bench/check/<campaign_id>      the campaign's counters, suppressions and warming row, for the runner's check
-// Provider webhooks reach EVENT_QUEUE through their signed receiver route (another part of this issue); until that
-// route is on this branch, the burst puts the normalized events on the queue itself, as that route does.
+// Provider webhooks reach EVENT_QUEUE through their signed receiver routes (src/routes/provider-webhooks); the burst
+// puts the normalized events those routes make on the queue itself, so the figure is the cascade's, not the receivers'.
 import { eq, sql } from "drizzle-orm";
 import { createDb } from "../../src/db/client";
 import { emailCampaigns, suppressions, warmingProgress } from "../../src/db/schema";

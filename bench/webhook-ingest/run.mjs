@@ -1,6 +1,9 @@
 // `npm run bench:webhook-ingest`: a burst of 10,000 webhook events through the event cascade on the local stack.
 //
-//   node bench/webhook-ingest/run.mjs [--events N] [--recipients N] [--no-write]
+//   node bench/webhook-ingest/run.mjs [--events N] [--recipients N] [--runs N] [--local-tracing] [--no-write]
+//
+//   --runs           bursts, each on a campaign of its own (default 3); the report gives the median one
+//   --local-tracing  keep wrangler's local tracing on (off by default: a development dashboard, see the report)
 //
 // It applies the migrations to a fresh local D1 in a temporary directory and starts
 // `wrangler dev --config bench/webhook-ingest/wrangler.toml` (ingest.worker.ts: the application's Worker and its
@@ -8,7 +11,8 @@
 // endpoint seeds a workspace, a warming domain and a campaign with its sent recipients, then puts the burst on
 // EVENT_QUEUE (deliveries, opens, clicks, hard and soft bounces, complaints, unsubscribes, shuffled). It times from
 // the first enqueue to the last event consumed, reads the round trips the consumer made (D1 batch calls and
-// single-statement run/all/first/raw calls), checks the campaign's counters and suppressions, and stops the group.
+// single-statement run/all/first/raw calls), and checks the campaign's counters and suppressions; it does this
+// `runs` times in the same session, each on a fresh campaign, and reports the median run. Then it stops the group.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -26,6 +30,8 @@ const RECIPIENTS = wholeNumberOption("recipients", 5_000);
 const WRITE = !process.argv.includes("--no-write");
 const TARGET_EVENTS_PER_SECOND = 3_000;
 const TARGET_ROUND_TRIPS_PER_100 = 5;
+const RUNS = wholeNumberOption("runs", 3);
+const LOCAL_TRACING = process.argv.includes("--local-tracing");
 const TIMEOUT_MS = Number(process.env.BENCH_TIMEOUT_MS ?? 150_000);
 
 const log = (...a) => console.error("[bench:webhook-ingest]", ...a);
@@ -45,6 +51,56 @@ async function call(method, urlPath, json) {
   return JSON.parse(text);
 }
 
+async function burstRun() {
+  log(`seeding ${int(RECIPIENTS)} sent recipients`);
+  const seed = await call("POST", "/bench/seed", { recipients: RECIPIENTS });
+  const before = await call("GET", "/bench/stats");
+  log(`enqueueing ${int(EVENTS)} events`);
+  const started = Date.now();
+  await call("POST", "/bench/burst", { seed, events: EVENTS });
+  const enqueuedMs = Date.now() - started;
+  let stats = before;
+  while (stats.events - before.events < EVENTS) {
+    if (Date.now() - started > TIMEOUT_MS) throw new Error(`gave up: ${JSON.stringify(stats)}\n${dev.output.slice(-4000)}`);
+    // Each poll is a request to the same workerd, so it takes CPU from the consumer; the time comes from the
+    // consumer's own clock (last_at), so polling less often costs the figure nothing.
+    await sleep(250);
+    stats = await call("GET", "/bench/stats");
+  }
+  const elapsedMs = stats.last_at - started;
+  const roundTrips = Object.fromEntries(Object.entries(stats.round_trips).map(([k, v]) => [k, v - before.round_trips[k]]));
+  const totalRoundTrips = Object.values(roundTrips).reduce((a, b) => a + b, 0);
+  const checked = await call("GET", `/bench/check/${seed.campaign_id}`);
+  const result = {
+    events: EVENTS,
+    recipients: RECIPIENTS,
+    elapsed_ms: elapsedMs,
+    enqueue_ms: enqueuedMs,
+    events_per_second: EVENTS / (elapsedMs / 1000),
+    batches: stats.batches - before.batches,
+    consumer_ms: stats.consumer_ms - before.consumer_ms,
+    d1_ms: stats.d1_ms - before.d1_ms,
+    round_trips: roundTrips,
+    round_trips_per_100: (totalRoundTrips / EVENTS) * 100,
+    check: {
+      delivered_count: checked.campaign.delivered_count,
+      open_count: checked.campaign.open_count,
+      human_open_count: checked.campaign.human_open_count,
+      unique_open_count: checked.campaign.unique_open_count,
+      click_count: checked.campaign.click_count,
+      unique_click_count: checked.campaign.unique_click_count,
+      bounce_count: checked.campaign.bounce_count,
+      complaint_count: checked.campaign.complaint_count,
+      unsubscribe_count: checked.campaign.unsubscribe_count,
+      suppressions: checked.suppressed,
+      warming_rows: checked.warming.length,
+      provider_event_logs: checked.provider_event_logs,
+      tracking_events: checked.tracking_events,
+    },
+  };
+  return result;
+}
+
 async function main() {
   const mach = machine({ wrangler: packageVersion("wrangler"), workerd: workerdVersion() });
   const persistTo = path.join(TMP, "state");
@@ -54,56 +110,25 @@ async function main() {
     persistTo,
     envFile: path.join(ROOT, ".dev.vars.example"),
     args: ["--log-level", "warn"],
-    env: { CI: "1" },
+    env: { CI: "1", ...(LOCAL_TRACING ? {} : { X_LOCAL_OBSERVABILITY: "false" }) },
     isReady: async (res) => res.ok && (await res.text()) === "ok",
     log,
   });
   try {
-    log(`seeding ${int(RECIPIENTS)} sent recipients`);
-    const seed = await call("POST", "/bench/seed", { recipients: RECIPIENTS });
-    const before = await call("GET", "/bench/stats");
-    log(`enqueueing ${int(EVENTS)} events`);
-    const started = Date.now();
-    await call("POST", "/bench/burst", { seed, events: EVENTS });
-    const enqueuedMs = Date.now() - started;
-    let stats = before;
-    while (stats.events - before.events < EVENTS) {
-      if (Date.now() - started > TIMEOUT_MS) throw new Error(`gave up: ${JSON.stringify(stats)}\n${dev.output.slice(-4000)}`);
-      await sleep(50);
-      stats = await call("GET", "/bench/stats");
+    const runs = [];
+    for (let run = 1; run <= RUNS; run++) {
+      const result = await burstRun();
+      log(`run ${run}: ${int(result.events_per_second)} events/s, ${fmt(result.round_trips_per_100, 2)} D1 round trips per 100 events`);
+      runs.push(result);
     }
-    const elapsedMs = stats.last_at - started;
-    const roundTrips = Object.fromEntries(Object.entries(stats.round_trips).map(([k, v]) => [k, v - before.round_trips[k]]));
-    const totalRoundTrips = Object.values(roundTrips).reduce((a, b) => a + b, 0);
-    const checked = await call("GET", `/bench/check/${seed.campaign_id}`);
     mach.loadavg_end = loadAverage();
-    const result = {
-      events: EVENTS,
-      recipients: RECIPIENTS,
-      elapsed_ms: elapsedMs,
-      enqueue_ms: enqueuedMs,
-      events_per_second: EVENTS / (elapsedMs / 1000),
-      batches: stats.batches - before.batches,
-      consumer_ms: stats.consumer_ms - before.consumer_ms,
-      d1_ms: stats.d1_ms - before.d1_ms,
-      round_trips: roundTrips,
-      round_trips_per_100: (totalRoundTrips / EVENTS) * 100,
-      check: {
-        delivered_count: checked.campaign.delivered_count,
-        open_count: checked.campaign.open_count,
-        human_open_count: checked.campaign.human_open_count,
-        unique_open_count: checked.campaign.unique_open_count,
-        click_count: checked.campaign.click_count,
-        unique_click_count: checked.campaign.unique_click_count,
-        bounce_count: checked.campaign.bounce_count,
-        complaint_count: checked.campaign.complaint_count,
-        unsubscribe_count: checked.campaign.unsubscribe_count,
-        suppressions: checked.suppressed,
-        warming_rows: checked.warming.length,
-        provider_event_logs: checked.provider_event_logs,
-        tracking_events: checked.tracking_events,
-      },
-    };
+    const result = [...runs].sort((a, b) => a.events_per_second - b.events_per_second)[Math.floor(runs.length / 2)];
+    result.runs = runs.map((r) => ({
+      events_per_second: r.events_per_second,
+      elapsed_ms: r.elapsed_ms,
+      round_trips_per_100: r.round_trips_per_100,
+    }));
+    result.local_tracing = LOCAL_TRACING;
     log(JSON.stringify(result, null, 2));
     const section = report(result, mach);
     console.log(section);
@@ -127,10 +152,26 @@ function report(r, mach) {
     `Run ${runTimestamp()} with \`npm run bench:webhook-ingest\` (bench/webhook-ingest/run.mjs). ${int(r.events)} normalized events`,
     `(48 % deliveries, 30 % opens of which a third by proxies, 19 % clicks, 1.5 % hard and 0.5 % soft bounces, 0.5 % complaints,`,
     `0.5 % unsubscribes, shuffled) for ${int(r.recipients)} sent recipients of one campaign on a warming domain, put on EVENT_QUEUE by a`,
-    "bench endpoint 100 per `sendBatch` (as the provider-webhook and tracking routes queue them; their signature checks are not in this figure) and consumed",
-    "by the application's own consumer with every cascade: logs and tracking events, recipient status, campaign counters,",
-    "suppression, warming progress, ISP metrics, domain health, the complaint-rate guard. Local stack (`wrangler dev`, local D1",
-    "and Queues, batches of up to 100). Timed from the first enqueue to the last event consumed.",
+    "bench endpoint 100 per `sendBatch` and consumed by the application's own consumer with every cascade: logs and tracking",
+    "events, recipient status, campaign counters, suppression, warming progress, ISP metrics, domain health, the complaint-rate",
+    "guard. Local stack (`wrangler dev`, local D1 and Queues, batches of up to 100, one at a time as the local queue",
+    `delivers them), ${r.local_tracing ? "with wrangler's local tracing on (`--local-tracing`)" : "with wrangler's local tracing off (`X_LOCAL_OBSERVABILITY=false`)"}. Timed from the first enqueue to the last event consumed.`,
+    "",
+    "**What this figure leaves out: the events are normalized already.** Production events arrive through the signed routes",
+    "`POST /webhooks/email/{provider}/{provider_id}` (signature check, parsing, normalizing, one `sendBatch` per request) and",
+    "the tracking routes; this bench puts the normalized messages those routes make straight on EVENT_QUEUE, so the figure is",
+    "the event cascade's throughput, not the receivers'. wrangler's local tracing (on by default in this wrangler, for its",
+    "local dashboard) writes every invocation's spans, each D1 call with its SQL included, to a SQLite store in the same",
+    "workerd process; it is a development tool, not part of the application or of the Cloudflare stack, so the run turns",
+    "it off (`--local-tracing` keeps it on).",
+    "",
+    `${r.runs.length} bursts, each on a fresh campaign in the same session; the figures below are the median burst's:`,
+    "",
+    "| Burst | Events/s | Seconds | D1 round trips per 100 events |",
+    "|---:|---:|---:|---:|",
+    ...r.runs.map(
+      (run, i) => `| ${i + 1} | ${int(run.events_per_second)} | ${fmt(run.elapsed_ms / 1000, 2)} | ${fmt(run.round_trips_per_100, 2)} |`,
+    ),
     "",
     "| | result | target |",
     "|---|---|---|",

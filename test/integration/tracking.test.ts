@@ -161,6 +161,87 @@ describe("tracked links", () => {
   });
 });
 
+/** Requests served side by side by one isolate, sharing one EVENT_QUEUE binding; each request's context is waited on. */
+async function servedTogether(
+  urls: string[],
+  EVENT_QUEUE: { send(body: unknown): Promise<void>; sendBatch(bodies: Iterable<MessageSendRequest>): Promise<void> },
+) {
+  const contexts = urls.map(() => createExecutionContext());
+  const responses = await Promise.all(
+    urls.map((url, i) =>
+      app.fetch(
+        new Request(new URL(url, "http://localhost:8787"), { redirect: "manual", ...browser }),
+        { ...env, EVENT_QUEUE } as unknown as Env,
+        contexts[i],
+      ),
+    ),
+  );
+  await Promise.all(contexts.map((ctx) => waitOnExecutionContext(ctx)));
+  return responses;
+}
+
+describe("hits of requests served together", () => {
+  const messages = (n: number) => Array.from({ length: n }, (_, i) => ({ ...MESSAGE, recipientId: `rcp_${i}` }));
+
+  it("go to the queue in one sendBatch, each hit once", async () => {
+    const batches: unknown[][] = [];
+    const singles: unknown[] = [];
+    const queue = {
+      send: async (body: unknown) => void singles.push(body),
+      sendBatch: async (bodies: Iterable<MessageSendRequest>) => void batches.push([...bodies].map((b) => b.body)),
+    };
+    const pixels = await Promise.all(messages(5).map(async (m) => `/t/p/${await signPixelToken(KEYS, m)}.gif`));
+    const click = `/t/c/${await signClickToken(KEYS, MESSAGE, 0, "https://example.com/")}`;
+    const responses = await servedTogether([...pixels, click], queue);
+    expect(responses.map((r) => r.status)).toEqual([200, 200, 200, 200, 200, 302]);
+    expect(singles).toEqual([]);
+    expect(batches).toHaveLength(1);
+    const hits = batches[0].map((b) => TrackingHitSchema.parse(b));
+    expect(hits.map((h) => `${h.event_type} ${h.recipient_id}`).sort()).toEqual(
+      ["click rcp_1", "open rcp_0", "open rcp_1", "open rcp_2", "open rcp_3", "open rcp_4"].sort(),
+    );
+    expect(new Set(hits.map((h) => h.id)).size).toBe(6);
+  });
+
+  it("go in batches of at most a hundred, a sendBatch's limit", async () => {
+    const batches: number[] = [];
+    const queue = {
+      send: async () => {
+        throw new Error("not expected");
+      },
+      sendBatch: async (bodies: Iterable<MessageSendRequest>) => void batches.push([...bodies].length),
+    };
+    await servedTogether(await Promise.all(messages(101).map(async (m) => `/t/p/${await signPixelToken(KEYS, m)}.gif`)), queue);
+    expect(batches.reduce((n, size) => n + size, 0)).toBe(101);
+    expect(Math.max(...batches)).toBeLessThanOrEqual(100);
+  });
+
+  it("are sent one by one when the queue refuses the batch, so one bad message loses no other", async () => {
+    const singles: TrackingHit[] = [];
+    const queue = {
+      send: async (body: unknown) => {
+        const hit = TrackingHitSchema.parse(body);
+        if (hit.recipient_id === "rcp_2") throw new Error("refused");
+        singles.push(hit);
+      },
+      sendBatch: async () => {
+        throw new Error("batch refused");
+      },
+    };
+    const errors: unknown[][] = [];
+    const logged = console.error;
+    console.error = (...args: unknown[]) => void errors.push(args);
+    try {
+      await servedTogether(await Promise.all(messages(4).map(async (m) => `/t/p/${await signPixelToken(KEYS, m)}.gif`)), queue);
+    } finally {
+      console.error = logged;
+    }
+    expect(singles.map((h) => h.recipient_id).sort()).toEqual(["rcp_0", "rcp_1", "rcp_3"]);
+    expect(errors).toHaveLength(1);
+    expect(String(errors[0][1])).toContain("1 of 4 tracking hits not queued");
+  });
+});
+
 const TEMPLATE = {
   name: "Tracked",
   subject_template: "News",

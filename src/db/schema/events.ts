@@ -25,7 +25,6 @@ export const providerEventLogs = sqliteTable(
   },
   (t) => [
     uniqueIndex("provider_event_logs_provider_event_idx").on(t.provider_id, t.provider_event_id),
-    index("provider_event_logs_message_idx").on(t.provider_message_id),
     index("provider_event_logs_campaign_received_idx").on(t.campaign_id, t.received_at),
     index("provider_event_logs_received_idx").on(t.received_at),
     index("provider_event_logs_recipient_idx").on(t.recipient_id),

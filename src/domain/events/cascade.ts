@@ -3,7 +3,7 @@
  * common case (docs/event-cascade.md): one batch of reads, one batch of inserts that tells which events are new
  * (a redelivered event inserts nothing and so changes nothing), and one batch of every update the new events cause.
  */
-import { and, eq, getTableColumns, gte, sql } from "drizzle-orm";
+import { and, eq, getTableColumns, getTableName, gte, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Database } from "../../db/client";
 import { campaignRecipients, emailCampaigns, providerEventLogs, trackingEvents, workspaces } from "../../db/schema";
@@ -407,26 +407,32 @@ const unique = <T>(values: Iterable<T>) => [...new Set(values)];
 
 /**
  * One INSERT … SELECT over a JSON parameter for all of a batch's rows (D1 binds at most 100 parameters, so a
- * VALUES list would take a statement per few rows), skipping rows that exist. Every column of the table comes from
- * the row's property of the same name, in table order; booleans go in as 0/1, JSON columns as their JSON text.
+ * VALUES list would take a statement per few rows), skipping rows that exist and returning the ids it inserted.
+ * Every column of the table comes from the row's property of the same name, in table order. The text is the same
+ * for every batch, so it is written once per isolate rather than built by the query builder per batch.
  */
-function insertFromJson<T extends typeof trackingEvents | typeof providerEventLogs>(db: Database, table: T, rows: readonly object[]) {
-  const columns = Object.values(getTableColumns(table));
-  const json = JSON.stringify(
-    rows.map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, typeof v === "boolean" ? Number(v) : v]))),
+function insertFromJsonSql(table: typeof trackingEvents | typeof providerEventLogs): string {
+  const columns = Object.values(getTableColumns(table)).map((c) => c.name);
+  return (
+    `insert into "${getTableName(table)}" (${columns.map((c) => `"${c}"`).join(", ")}) ` +
+    `select ${columns.map((c) => `value ->> '$.${c}'`).join(", ")} from json_each(?) where true ` +
+    `on conflict do nothing returning "id"`
   );
-  const selected = Object.fromEntries(columns.map((c) => [c.name, sql`${sql.raw(`value ->> '$.${c.name}'`)}`.as(c.name)]));
-  return db
-    .insert(table)
-    .select(db.select(selected).from(sql`json_each(${json})`).where(sql`true`) as never)
-    .onConflictDoNothing();
 }
 
-async function insertReturningIds(db: Database, statements: Statement[]): Promise<Set<string>> {
-  const [first, ...rest] = statements;
-  if (!first) return new Set();
-  const results = (await db.batch([first, ...rest])) as unknown as { id: string }[][];
-  return new Set(results.flat().map((r) => r.id));
+const INSERT_TRACKING_EVENTS = insertFromJsonSql(trackingEvents);
+const INSERT_PROVIDER_EVENT_LOGS = insertFromJsonSql(providerEventLogs);
+
+/** Booleans go in as 0/1 and JSON columns as their JSON text. */
+const rowsJson = (rows: readonly object[]) =>
+  JSON.stringify(rows.map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, typeof v === "boolean" ? Number(v) : v]))));
+
+/** Both inserts in one D1 batch; the ids of the rows that were new. */
+async function insertReturningIds(db: Database, inserts: { sql: string; rows: readonly object[] }[]): Promise<Set<string>> {
+  const statements = inserts.filter((i) => i.rows.length > 0).map((i) => db.$client.prepare(i.sql).bind(rowsJson(i.rows)));
+  if (statements.length === 0) return new Set();
+  const results = await db.$client.batch<{ id: string }>(statements);
+  return new Set(results.flatMap((r) => r.results.map((row) => row.id)));
 }
 
 /**
@@ -534,6 +540,17 @@ export async function applyEvents(db: Database, env: Env, events: readonly Event
   );
   const marked = markFirsts(classified, history);
 
+  // A batch's hits come from few agents (a mail provider's proxy fetches every image with the same one): each is
+  // parsed once.
+  const devices = new Map<string | null, ReturnType<typeof describeUserAgent>>();
+  const deviceOf = (userAgent: string | null) => {
+    let device = devices.get(userAgent);
+    if (!device) {
+      device = describeUserAgent(userAgent);
+      devices.set(userAgent, device);
+    }
+    return device;
+  };
   const trackingRows = marked.map((hit) => {
     const recipient = recipientOfHit(hit) as Recipient;
     return {
@@ -546,7 +563,7 @@ export async function applyEvents(db: Database, env: Env, events: readonly Event
       url: hit.url,
       link_index: hit.link_index,
       user_agent: hit.user_agent,
-      ...describeUserAgent(hit.user_agent),
+      ...deviceOf(hit.user_agent),
       ip_country: hit.ip_country,
       traffic_class: hit.traffic_class,
       traffic_reason: hit.traffic_reason,
@@ -581,16 +598,8 @@ export async function applyEvents(db: Database, env: Env, events: readonly Event
   });
 
   const inserted = await insertReturningIds(db, [
-    ...(trackingRows.length ? [insertFromJson(db, trackingEvents, trackingRows).returning({ id: trackingEvents.id })] : []),
-    ...(reportRows.length
-      ? [
-          insertFromJson(
-            db,
-            providerEventLogs,
-            reportRows.map((r) => ({ ...r.row, payload: JSON.stringify(r.row.payload) })),
-          ).returning({ id: providerEventLogs.id }),
-        ]
-      : []),
+    { sql: INSERT_TRACKING_EVENTS, rows: trackingRows },
+    { sql: INSERT_PROVIDER_EVENT_LOGS, rows: reportRows.map((r) => ({ ...r.row, payload: JSON.stringify(r.row.payload) })) },
   ]);
 
   const cascade = new Cascade(now);

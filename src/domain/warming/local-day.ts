@@ -77,9 +77,36 @@ export function localDateTime(at: Date, timeZone: string): string {
   return `${formatDate(w.year, w.month, w.day)}T${pad(w.hour)}:${pad(w.minute)}`;
 }
 
+/**
+ * Since 8 January 1972 every zone's UTC offset has been a whole number of minutes and every change of it has fallen
+ * on a whole minute (Monrovia left -0:44:30 on 7 January 1972, the last exception), so from then on all instants of
+ * one UTC minute share their local date. The event cascade asks for the date of every outcome of a batch: each
+ * minute's is worked out once.
+ */
+const WHOLE_MINUTE_OFFSETS_SINCE = Date.UTC(1972, 0, 8);
+const MS_PER_MINUTE = 60_000;
+const datesByMinute = new Map<string, Map<number, string>>();
+
 export function localDate(at: Date | string, timeZone: string): string {
-  const w = wallClock(toInstant(at), timeZone);
-  return formatDate(w.year, w.month, w.day);
+  const instant = toInstant(at);
+  if (!(instant >= WHOLE_MINUTE_OFFSETS_SINCE)) {
+    const w = wallClock(instant, timeZone);
+    return formatDate(w.year, w.month, w.day);
+  }
+  const minute = Math.floor(instant / MS_PER_MINUTE);
+  let dates = datesByMinute.get(timeZone);
+  if (!dates) {
+    dates = new Map();
+    datesByMinute.set(timeZone, dates);
+  }
+  let date = dates.get(minute);
+  if (date === undefined) {
+    if (dates.size >= 10_000) dates.clear();
+    const w = wallClock(minute * MS_PER_MINUTE, timeZone);
+    date = formatDate(w.year, w.month, w.day);
+    dates.set(minute, date);
+  }
+  return date;
 }
 
 const dateParts = (date: string) => {

@@ -4,6 +4,7 @@ import { redirectTarget } from "../../domain/tracking/links";
 import { type ClickClaims, type PixelClaims, readClickToken, readPixelToken, TRAP_LINK_INDEX } from "../../domain/tracking/tokens";
 import type { AppBindings } from "../../lib/create-app";
 import { base64ToBytes } from "../../lib/encoding";
+import { queueHit } from "./hit-queue";
 
 type Ctx = Context<AppBindings>;
 
@@ -19,7 +20,7 @@ function record(c: Ctx, claims: PixelClaims | ClickClaims): Promise<unknown> {
     country: (c.req.raw.cf?.country as string | undefined) ?? null,
     now: new Date(),
   });
-  return c.env.EVENT_QUEUE.send(hit, { contentType: "json" });
+  return queueHit(c.env.EVENT_QUEUE, hit);
 }
 
 /** Answers first, verifies and enqueues after: the GIF is the same whatever the token says. */

@@ -1,0 +1,1 @@
+DROP INDEX `provider_event_logs_message_idx`;

@@ -1,0 +1,56 @@
+import type { TrackingHit } from "../../domain/events/event-messages";
+
+/**
+ * How long the first hit of a batch waits for others. The wait is in `waitUntil`, after the answer went out, so
+ * no reader waits for it; under load it turns a queue send per pixel into one per few dozen.
+ */
+export const GATHER_MS = 50;
+/** The limits of one `sendBatch`: 100 messages and 256 KB in all (kept well under, for the envelope). */
+export const MAX_BATCH_MESSAGES = 100;
+const MAX_BATCH_BYTES = 200_000;
+
+interface Gathering {
+  hits: TrackingHit[];
+  bytes: number;
+  sent: Promise<void>;
+}
+
+const encoder = new TextEncoder();
+
+/** The batch still taking hits, per queue binding (the binding is the same object for every request of an isolate). */
+const gathering = new WeakMap<Queue, Gathering>();
+
+async function send(queue: Queue, hits: TrackingHit[]): Promise<void> {
+  try {
+    await queue.sendBatch(hits.map((body) => ({ body, contentType: "json" as const })));
+  } catch (batchError) {
+    // One refused message must not cost the others: each is tried on its own, and only those refused again fail.
+    const results = await Promise.allSettled(hits.map((hit) => queue.send(hit, { contentType: "json" })));
+    const failed = results.filter((r) => r.status === "rejected").length;
+    if (failed > 0) throw new AggregateError([batchError], `${failed} of ${hits.length} tracking hits not queued`);
+  }
+}
+
+/**
+ * Puts a hit on EVENT_QUEUE together with the hits of the other requests this isolate serves within GATHER_MS, in
+ * one `sendBatch`. The request whose hit opens a batch gets the batch's promise and must keep its context alive on
+ * it with `waitUntil`: that context sends the batch, so every hit in it is queued (or logged as failed) as surely
+ * as by a send of its own. The requests that join get a settled promise: they need not wait, and must not, since
+ * workerd cancels a `waitUntil` that waits on another request's I/O as hung.
+ */
+export function queueHit(queue: Queue, hit: TrackingHit): Promise<void> {
+  const bytes = encoder.encode(JSON.stringify(hit)).length;
+  const open = gathering.get(queue);
+  if (open && open.hits.length < MAX_BATCH_MESSAGES && open.bytes + bytes <= MAX_BATCH_BYTES) {
+    open.hits.push(hit);
+    open.bytes += bytes;
+    return Promise.resolve();
+  }
+  const batch: Gathering = { hits: [hit], bytes, sent: Promise.resolve() };
+  batch.sent = new Promise<void>((resolve) => setTimeout(resolve, GATHER_MS)).then(() => {
+    if (gathering.get(queue) === batch) gathering.delete(queue);
+    return send(queue, batch.hits);
+  });
+  gathering.set(queue, batch);
+  return batch.sent;
+}
