@@ -71,6 +71,39 @@ const versionRow = (flowId: string, version: number) =>
 
 const paths = (res: { json: any }) => (res.json?.errors ?? []).map((e: { path: string }) => e.path);
 
+describe("campaigns a flow or a rule sends through", () => {
+  it("cannot be deleted or stop being triggered while a flow or a rule names them, and can once nothing does", async () => {
+    const ws = await welcomeSetup();
+    const flow = await createFlow(ws, ws.body);
+    const managed = flow.steps[0].campaign_id as string;
+    const own = await ws.campaign("Release note", { campaign_type: "triggered", template_id: ws.templates.welcome.id });
+    const rule = await ws.call("/automation/rules", "POST", {
+      name: "Welcome on login",
+      trigger: "user.first_login",
+      actions: [{ action: "send_campaign", campaign_id: own.id }],
+    });
+    expect(rule.status, rule.text).toBe(201);
+
+    const deleteManaged = await ws.call(`/campaigns/${managed}`, "DELETE");
+    expect(deleteManaged.status).toBe(409);
+    expect(deleteManaged.json.detail).toBe(
+      "campaign cannot be deleted: it is sent by onboarding flow new_user_welcome; take it out of them first",
+    );
+    const retype = await ws.call(`/campaigns/${managed}`, "PATCH", { campaign_type: "one_time" });
+    expect(retype.status).toBe(409);
+    expect(retype.json.detail).toMatch(/^campaign_type cannot change: it is sent by onboarding flow new_user_welcome/);
+    const deleteOwn = await ws.call(`/campaigns/${own.id}`, "DELETE");
+    expect(deleteOwn.status).toBe(409);
+    expect(deleteOwn.json.detail).toMatch(/rule Welcome on login/);
+    expect((await ws.call(`/campaigns/${managed}`, "PATCH", { name: "Welcome (flow)" })).status).toBe(200);
+
+    expect((await ws.flows(`/${flow.id}`, "DELETE")).status).toBe(204);
+    expect((await ws.call(`/automation/rules/${rule.json.id}`, "DELETE")).status).toBe(204);
+    expect((await ws.call(`/campaigns/${managed}`, "DELETE")).status).toBe(204);
+    expect((await ws.call(`/campaigns/${own.id}`, "DELETE")).status).toBe(204);
+  });
+});
+
 describe("onboarding flow definitions", () => {
   it("creates a flow with its steps resolved: ids assigned, defaults filled, a triggered campaign of its own per email step", async () => {
     const ws = await welcomeSetup();

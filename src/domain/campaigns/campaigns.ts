@@ -22,6 +22,7 @@ import { type AudienceFilter, assertFilterReferences } from "../audience/segment
 import { sendingHost } from "../domains/sending-domains";
 import { conflict, type FieldProblem, InvalidFieldsError, invalidFields } from "../errors";
 import { checkPreferredProviders } from "../provider-accounts/providers";
+import { campaignUsers, usedBy } from "./campaign-references";
 import { nextOccurrence, scheduledAtProblem } from "./schedule";
 
 export type CampaignType = (typeof campaignTypes)[number];
@@ -321,6 +322,10 @@ export async function updateCampaign(
       );
     }
   }
+  if (changes.campaign_type !== undefined && changes.campaign_type !== current.campaign_type) {
+    const users = await campaignUsers(db, workspaceId, id);
+    if (users.length > 0) throw conflict(`campaign_type cannot change: ${usedBy(users)}`);
+  }
   const problems: FieldProblem[] = [];
   const set = await resolveFields(db, workspaceId, changes, problems);
   checkTiming(
@@ -366,6 +371,8 @@ export async function deleteCampaign(db: Database, workspaceId: string, id: stri
   if (await sentTo.limit(1).get()) {
     throw conflict("campaign is draft but has recipients (triggered sends): its history stays, so it cannot be deleted");
   }
+  const users = await campaignUsers(db, workspaceId, id);
+  if (users.length > 0) throw conflict(`campaign cannot be deleted: ${usedBy(users)}`);
   const deleted = await db
     .delete(emailCampaigns)
     .where(and(eq(emailCampaigns.id, id), eq(emailCampaigns.status, "draft"), notExists(sentTo)))
