@@ -4,7 +4,7 @@ import { sendQueueEnqueuer } from "../src/domain/campaigns/send-message";
 import type { TriggerDeps } from "../src/domain/campaigns/trigger";
 import { readConfig } from "../src/env";
 import { type ConsumerContext, retryDelaySeconds } from "./consumer";
-import { type DeadMessage, recordDeadLetters } from "./dead-letters";
+import { type DeadMessage, deadLetterMalformed } from "./dead-letters";
 
 /**
  * AUTOMATION_QUEUE: one product event per message (POST .../events). A batch is processed per workspace as a whole
@@ -25,10 +25,7 @@ export async function consumeAutomationBatch(batch: MessageBatch<unknown>, ctx: 
     group.push({ message, body: parsed.data });
     byWorkspace.set(parsed.data.workspace_id, group);
   }
-  if (malformed.length > 0) {
-    await recordDeadLetters(ctx.db, batch.queue, malformed);
-    for (const { message } of malformed) message.ack();
-  }
+  await deadLetterMalformed(ctx.db, batch.queue, malformed);
   if (byWorkspace.size === 0) return;
 
   const config = readConfig(ctx.env);

@@ -1,6 +1,6 @@
 import type { z } from "zod";
 import type { Database } from "../src/db/client";
-import { type DeadMessage, recordDeadLetters } from "./dead-letters";
+import { type DeadMessage, deadLetterMalformed } from "./dead-letters";
 import { MessageEnvelopeSchema } from "./messages";
 
 export interface ConsumerContext {
@@ -57,8 +57,5 @@ export async function consumeBatch(batch: MessageBatch<unknown>, handlers: Handl
       message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
     }
   }
-  if (malformed.length > 0) {
-    await recordDeadLetters(ctx.db, batch.queue, malformed);
-    for (const { message } of malformed) message.ack();
-  }
+  await deadLetterMalformed(ctx.db, batch.queue, malformed);
 }

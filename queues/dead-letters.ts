@@ -31,3 +31,10 @@ export async function recordDeadLetters(db: Database, queue: string, dead: DeadM
   const [first, ...rest] = statements;
   if (first) await db.batch([first, ...rest]);
 }
+
+/** Malformed messages are recorded as dead letters and acknowledged at once: retrying cannot fix them. */
+export async function deadLetterMalformed(db: Database, queue: string, malformed: DeadMessage[]): Promise<void> {
+  if (malformed.length === 0) return;
+  await recordDeadLetters(db, queue, malformed);
+  for (const { message } of malformed) message.ack();
+}

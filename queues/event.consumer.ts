@@ -2,7 +2,7 @@ import { applyEvents } from "../src/domain/events/cascade";
 import { type EventMessage, EventMessageSchema } from "../src/domain/events/event-messages";
 import type { ConsumerContext } from "./consumer";
 import { retryDelaySeconds } from "./consumer";
-import { type DeadMessage, recordDeadLetters } from "./dead-letters";
+import { type DeadMessage, deadLetterMalformed } from "./dead-letters";
 
 /**
  * EVENT_QUEUE carries tracking hits and normalized provider events. Unlike the send queue, the batch is applied as
@@ -20,10 +20,7 @@ export async function consumeEventBatch(batch: MessageBatch<unknown>, ctx: Consu
       malformed.push({ message, reason: `invalid_message: ${issues}` });
     }
   }
-  if (malformed.length > 0) {
-    await recordDeadLetters(ctx.db, batch.queue, malformed);
-    for (const { message } of malformed) message.ack();
-  }
+  await deadLetterMalformed(ctx.db, batch.queue, malformed);
   if (valid.length === 0) return;
   try {
     await applyEvents(

@@ -2,7 +2,7 @@ import { deliverBatch } from "../src/domain/campaigns/deliver";
 import { type SendEmailMessage, SendEmailMessageSchema } from "../src/domain/campaigns/send-message";
 import { readConfig } from "../src/env";
 import type { ConsumerContext } from "./consumer";
-import { type DeadMessage, recordDeadLetters } from "./dead-letters";
+import { type DeadMessage, deadLetterMalformed } from "./dead-letters";
 
 /** Backoff when a whole batch failed before any send (D1 or a Durable Object unavailable). */
 const BATCH_RETRY_SECONDS = 30;
@@ -24,10 +24,7 @@ export async function consumeSendBatch(batch: MessageBatch<unknown>, ctx: Consum
         reason: `invalid_message: ${parsed.error.issues.map((i) => `${i.path.join(".") || "(body)"}: ${i.message}`).join("; ")}`,
       });
   }
-  if (malformed.length > 0) {
-    await recordDeadLetters(ctx.db, batch.queue, malformed);
-    for (const { message } of malformed) message.ack();
-  }
+  await deadLetterMalformed(ctx.db, batch.queue, malformed);
   if (valid.length === 0) return;
   const config = readConfig(ctx.env);
   try {

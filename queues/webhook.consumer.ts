@@ -2,7 +2,7 @@ import { attemptDelivery, type DeliverContext } from "../src/domain/webhooks-out
 import { WebhookDeliveryMessageSchema } from "../src/domain/webhooks-out/delivery-message";
 import { readConfig } from "../src/env";
 import { type ConsumerContext, retryDelaySeconds } from "./consumer";
-import { type DeadMessage, recordDeadLetters } from "./dead-letters";
+import { type DeadMessage, deadLetterMalformed } from "./dead-letters";
 
 /**
  * WEBHOOK_QUEUE consumer: one delivery attempt per message. The back-off is the delivery's own
@@ -33,8 +33,5 @@ export async function consumeWebhookBatch(batch: MessageBatch<unknown>, ctx: Con
       }
     }),
   );
-  if (malformed.length > 0) {
-    await recordDeadLetters(ctx.db, batch.queue, malformed);
-    for (const { message } of malformed) message.ack();
-  }
+  await deadLetterMalformed(ctx.db, batch.queue, malformed);
 }
