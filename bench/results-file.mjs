@@ -22,3 +22,9 @@ export function writeResultsSection(root, heading, section) {
   }
   writeFileSync(file, next.endsWith("\n") ? next : `${next}\n`);
 }
+
+/** Writes a run's figures to `jsonFile` (relative to `root`) and its section of bench/RESULTS.md. */
+export function writeResults(root, heading, section, jsonFile, figures) {
+  writeFileSync(path.resolve(root, jsonFile), `${JSON.stringify(figures, null, 2)}\n`);
+  writeResultsSection(root, heading, section);
+}

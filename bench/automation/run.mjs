@@ -22,7 +22,7 @@
 //   by email with `concurrency` requests in flight, and times (a) until every enrollment was answered (each one a
 //   progress row and a Workflow instance created) and (b) until every user's first email step has sent (the
 //   flow's progress stats): flows started per second.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { seedDemo } from "../../scripts/demo-seed.mjs";
@@ -30,7 +30,7 @@ import { devVars } from "../dev-vars.mjs";
 import { fmt, int, wholeNumberOption } from "../figures.mjs";
 import { busyLoad, loadAverage, machine, machineTable, packageVersion, runTimestamp, workerdVersion } from "../machine.mjs";
 import { sleep } from "../process-group.mjs";
-import { writeResultsSection } from "../results-file.mjs";
+import { writeResults } from "../results-file.mjs";
 import { applyMigrations, startWranglerDev, stopWranglerDevOnInterrupt } from "../wrangler-dev.mjs";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
@@ -180,8 +180,7 @@ async function main() {
     const section = report(result, mach);
     console.log(section);
     if (WRITE) {
-      writeResultsSection(ROOT, HEADING, section);
-      writeFileSync(path.join(ROOT, "bench/automation/results.json"), `${JSON.stringify({ ...result, machine: mach }, null, 2)}\n`);
+      writeResults(ROOT, HEADING, section, "bench/automation/results.json", { ...result, machine: mach });
     }
   } finally {
     await dev.stop();

@@ -34,7 +34,7 @@ import { fmt, int, wholeNumberOption } from "../figures.mjs";
 import { connectInspector } from "../inspector.mjs";
 import { busyLoad, loadAverage, machine, machineTable, packageVersion, runTimestamp, workerdVersion } from "../machine.mjs";
 import { sleep } from "../process-group.mjs";
-import { writeResultsSection } from "../results-file.mjs";
+import { writeResults, writeResultsSection } from "../results-file.mjs";
 import { startWranglerDev, stopWranglerDevOnInterrupt, wranglerSync } from "../wrangler-dev.mjs";
 
 /**
@@ -549,8 +549,7 @@ async function main() {
   };
   const section = report(all);
   if (WRITE) {
-    writeFileSync(RESULTS_JSON, `${JSON.stringify(all, null, 2)}\n`);
-    writeResultsSection(ROOT, HEADING, section);
+    writeResults(ROOT, HEADING, section, RESULTS_JSON, all);
     log(`wrote the "${HEADING}" section of bench/RESULTS.md and bench/campaign/results.json`);
   } else {
     process.stdout.write(section);

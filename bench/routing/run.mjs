@@ -9,11 +9,10 @@
 //   --per-batch   decisions per batch (default 20000)
 //   --no-write    print the section, write nothing
 import { execFileSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { fmt, int, wholeNumberOption } from "../figures.mjs";
 import { busyLoad, loadAverage, machine, machineTable, runTimestamp } from "../machine.mjs";
-import { writeResultsSection } from "../results-file.mjs";
+import { writeResults } from "../results-file.mjs";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const HEADING = "## Routing decisions";
@@ -160,8 +159,7 @@ for (const r of data.results)
   );
 const section = report(all);
 if (WRITE) {
-  writeFileSync(path.join(ROOT, "bench/routing/results.json"), `${JSON.stringify(all, null, 2)}\n`);
-  writeResultsSection(ROOT, HEADING, section);
+  writeResults(ROOT, HEADING, section, "bench/routing/results.json", all);
   log(`wrote the "${HEADING}" section of bench/RESULTS.md and bench/routing/results.json`);
 } else {
   process.stdout.write(section);

@@ -16,12 +16,12 @@
 // Finally several requests share one cap at once. Then it stops the group and checks nothing of it is left, and
 // writes the "## DomainThrottle acquires" section of bench/RESULTS.md (only that section) and
 // bench/throttle/results.json.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fmt, int, stats, wholeNumberOption } from "../figures.mjs";
 import { busyLoad, loadAverage, machine, machineTable, packageVersion, runTimestamp, workerdVersion } from "../machine.mjs";
-import { writeResultsSection } from "../results-file.mjs";
+import { writeResults, writeResultsSection } from "../results-file.mjs";
 import { startWranglerDev, stopWranglerDevOnInterrupt } from "../wrangler-dev.mjs";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
@@ -314,8 +314,7 @@ async function main() {
   const all = { when, elapsedS, mach, options: { calls: CALLS, reps: REPS, concurrency: CONCURRENCY }, empty, cases, shared, stop };
   const section = report(all);
   if (WRITE) {
-    writeFileSync(RESULTS_JSON, `${JSON.stringify(all, null, 2)}\n`);
-    writeResultsSection(ROOT, HEADING, section);
+    writeResults(ROOT, HEADING, section, RESULTS_JSON, all);
     log(`wrote the "${HEADING}" section of bench/RESULTS.md and bench/throttle/results.json`);
   } else {
     process.stdout.write(section);

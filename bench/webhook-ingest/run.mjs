@@ -13,13 +13,13 @@
 // the first enqueue to the last event consumed, reads the round trips the consumer made (D1 batch calls and
 // single-statement run/all/first/raw calls), and checks the campaign's counters and suppressions; it does this
 // `runs` times in the same session, each on a fresh campaign, and reports the median run. Then it stops the group.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fmt, int, wholeNumberOption } from "../figures.mjs";
 import { busyLoad, loadAverage, machine, machineTable, packageVersion, runTimestamp, workerdVersion } from "../machine.mjs";
 import { sleep } from "../process-group.mjs";
-import { writeResultsSection } from "../results-file.mjs";
+import { writeResults } from "../results-file.mjs";
 import { applyMigrations, startWranglerDev, stopWranglerDevOnInterrupt } from "../wrangler-dev.mjs";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
@@ -133,8 +133,7 @@ async function main() {
     const section = report(result, mach);
     console.log(section);
     if (WRITE) {
-      writeResultsSection(ROOT, HEADING, section);
-      writeFileSync(path.join(ROOT, "bench/webhook-ingest/results.json"), `${JSON.stringify({ ...result, machine: mach }, null, 2)}\n`);
+      writeResults(ROOT, HEADING, section, "bench/webhook-ingest/results.json", { ...result, machine: mach });
     }
   } finally {
     await dev.stop();
