@@ -60,6 +60,9 @@ const bindRequestContext = createMiddleware<AppBindings>(async (c, next) => {
 
 export function createApp() {
   const app = createRouter();
+  // Ahead of the middleware, which it needs none of (no key, no body, no database): the open pixel is by far the
+  // most requested path, and a request it answers runs nothing else.
+  app.route("/", trackingRouter);
   app.use(requestId());
   app.use(bindRequestContext);
   app.use(jsonBodies(app));
@@ -88,7 +91,6 @@ export function createApp() {
   app.route("/", webhookEndpointsRouter);
   app.route("/", providerWebhooksRouter);
   app.route("/", analyticsRouter);
-  app.route("/", trackingRouter);
   app.route("/", automationEventsRouter);
   app.route("/", automationRulesRouter);
   app.route("/", onboardingRouter);

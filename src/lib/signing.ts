@@ -43,7 +43,10 @@ const MAX_PAYLOAD_BYTES = Math.floor((MAX_TOKEN_CHARS * 3) / 4) - HEADER_BYTES -
 
 const HKDF_SALT = "flarecast";
 /** Distinct from every label a caller of `SigningSecret` passes (those name their own construction). */
-const tokenLabel = (purpose: TokenPurpose) => `flarecast/signed-token/${purpose}/v1`;
+const TOKEN_LABELS = Object.fromEntries(TOKEN_PURPOSES.map((purpose) => [purpose, `flarecast/signed-token/${purpose}/v1`])) as Record<
+  TokenPurpose,
+  string
+>;
 
 const encoder = new TextEncoder();
 
@@ -61,10 +64,17 @@ export function timingSafeEqual(a: Uint8Array | string, b: Uint8Array | string):
   return diff === 0;
 }
 
-/** The bytes of canonical unpadded base64url, or null for anything else (padding, `+` `/`, spare bits set). */
+const BASE64URL_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/**
+ * The bytes of canonical unpadded base64url, or null for anything else (padding, `+` `/`, spare bits set). A
+ * final group of 2 characters carries 4 bits no byte uses, one of 3 carries 2: canonical text has them zero.
+ */
 export function canonicalBase64UrlToBytes(text: string): Uint8Array | null {
   const bytes = base64UrlToBytes(text);
-  return bytes && bytesToBase64Url(bytes) === text ? bytes : null;
+  if (!bytes) return null;
+  const spareBits = [0, 0, 0x0f, 0x03][text.length % 4];
+  return spareBits && BASE64URL_ALPHABET.indexOf(text[text.length - 1]) & spareBits ? null : bytes;
 }
 
 /** The key id of a signing secret: the first 8 hex characters of its SHA-256. */
@@ -129,6 +139,22 @@ function signingSecret(secret: string): Promise<SigningSecret> {
 const retiredSecrets = (keys: SigningKeys) =>
   (keys.TRACKING_SIGNING_KEYS_OLD ?? "").split(/[\s,]+/).filter((secret) => secret && secret !== keys.TRACKING_SIGNING_KEY);
 
+/**
+ * Every secret of a configuration, current first. Loaded once per configuration object: the Worker's config is
+ * one object per isolate (readConfig caches it), so a request verifying a token splits and looks up nothing.
+ */
+const secretsOfKeys = new WeakMap<SigningKeys, Promise<SigningSecret[]>>();
+
+function allSecrets(keys: SigningKeys): Promise<SigningSecret[]> {
+  let loaded = secretsOfKeys.get(keys);
+  if (!loaded) {
+    loaded = Promise.all([keys.TRACKING_SIGNING_KEY, ...retiredSecrets(keys)].map(signingSecret));
+    loaded.catch(() => secretsOfKeys.delete(keys));
+    secretsOfKeys.set(keys, loaded);
+  }
+  return loaded;
+}
+
 /** The secret new tokens are signed with. */
 export function currentSecret(keys: SigningKeys): Promise<SigningSecret> {
   return signingSecret(keys.TRACKING_SIGNING_KEY);
@@ -139,8 +165,7 @@ export function currentSecret(keys: SigningKeys): Promise<SigningSecret> {
  * two secrets can share a 4-byte id, and then both are tried.
  */
 export async function secretsWithId(keys: SigningKeys, kid: Uint8Array): Promise<SigningSecret[]> {
-  const all = await Promise.all([keys.TRACKING_SIGNING_KEY, ...retiredSecrets(keys)].map(signingSecret));
-  return all.filter((secret) => timingSafeEqual(secret.kid, kid));
+  return (await allSecrets(keys)).filter((secret) => timingSafeEqual(secret.kid, kid));
 }
 
 function assertPurpose(purpose: TokenPurpose): void {
@@ -148,7 +173,7 @@ function assertPurpose(purpose: TokenPurpose): void {
 }
 
 async function tagOf(secret: SigningSecret, purpose: TokenPurpose, signed: Uint8Array): Promise<Uint8Array> {
-  const mac = await crypto.subtle.sign("HMAC", await secret.hmacKey(tokenLabel(purpose)), signed);
+  const mac = await crypto.subtle.sign("HMAC", await secret.hmacKey(TOKEN_LABELS[purpose]), signed);
   return new Uint8Array(mac, 0, TAG_BYTES);
 }
 

@@ -32,7 +32,7 @@ const recipientsOf = (campaignId: string) => db.select().from(campaignRecipients
 describe("triggered sends in a batch", () => {
   it("records every decision in one write and queues the sendable ones in one call", async () => {
     const { setup, campaignId, subscriber } = await triggeredCampaign();
-    await setup.marketing("/subscribers/" + subscriber("grace@example.com").id, "PATCH", { status: "unsubscribed" });
+    await setup.marketing(`/subscribers/${subscriber("grace@example.com").id}`, "PATCH", { status: "unsubscribed" });
     const grace = { ...subscriber("grace@example.com"), status: "unsubscribed" as const };
     await setup.marketing("/suppressions", "POST", { email: "blocked@example.com" });
     const [suppression] = (await db.select().from(suppressions).where(eq(suppressions.workspace_id, setup.workspace.id))) as Suppression[];

@@ -310,6 +310,19 @@ describe("trackingHit", () => {
     });
     expect(JSON.stringify(hit)).not.toContain("203.0.113.9");
   });
+
+  it.each([
+    ["DE", "DE"],
+    ["T1", "T1"],
+    ["XX", null],
+    [null, null],
+    ["de", null],
+    ["DEU", null],
+    ["<script>", null],
+  ])("takes the country %j from CF-IPCountry as %j", (header, country) => {
+    const hit = trackingHit(MESSAGE, { userAgent: SAFARI_MAC, ip: null, country: header, now: new Date("2026-12-01T11:00:00Z") });
+    expect(hit.ip_country).toBe(country);
+  });
 });
 
 describe("describeUserAgent", () => {

@@ -55,21 +55,11 @@ const PROXY_AGENTS: [RegExp, string][] = [
 /** Apple Mail Privacy Protection fetches images with a bare Mozilla/5.0 agent. */
 const APPLE_MPP_AGENT = /^Mozilla\/5\.0$/;
 
-/** Published outbound ranges of link-scanning gateways (IPv4 only). */
-const SCANNER_RANGES: [string, string][] = [
-  ["64.235.144.0/20", "barracuda"],
-  ["209.222.80.0/21", "barracuda"],
-  ["148.163.128.0/19", "proofpoint"],
-  ["67.231.144.0/20", "proofpoint"],
-  ["205.139.110.0/24", "mimecast"],
-  ["207.211.30.0/24", "mimecast"],
-];
-
-/** Apple's own network (17.0.0.0/8), from which Mail Privacy Protection prefetches. */
-const APPLE_RANGES = ["17.0.0.0/8"];
-
-/** Exchange Online Protection: Outlook.com and Microsoft 365 fetch images and run Safe Links checks from here. */
-const MICROSOFT_RANGES = ["40.92.0.0/15", "40.107.0.0/16", "52.100.0.0/14", "104.47.0.0/17"];
+/** An IPv4 block: its first address and how many addresses it spans, worked out once when the module loads. */
+interface Block {
+  first: number;
+  size: number;
+}
 
 function ipv4ToNumber(ip: string): number | null {
   const parts = ip.split(".");
@@ -82,34 +72,94 @@ function ipv4ToNumber(ip: string): number | null {
   return value;
 }
 
-export function inRange(ip: string, cidr: string): boolean {
+function block(cidr: string): Block {
   const [network, bits] = cidr.split("/");
-  const address = ipv4ToNumber(ip);
-  const start = ipv4ToNumber(network);
-  if (address === null || start === null) return false;
   const size = 2 ** (32 - Number(bits));
-  return Math.floor(address / size) === Math.floor(start / size);
+  const address = ipv4ToNumber(network);
+  if (address === null || !(size >= 1)) throw new Error(`not an IPv4 block: ${cidr}`);
+  return { first: Math.floor(address / size) * size, size };
 }
+
+const within = (address: number | null, { first, size }: Block) => address !== null && address >= first && address < first + size;
+
+export function inRange(ip: string, cidr: string): boolean {
+  return within(ipv4ToNumber(ip), block(cidr));
+}
+
+/** Published outbound ranges of link-scanning gateways (IPv4 only). */
+const SCANNER_RANGES: [Block, string][] = (
+  [
+    ["64.235.144.0/20", "barracuda"],
+    ["209.222.80.0/21", "barracuda"],
+    ["148.163.128.0/19", "proofpoint"],
+    ["67.231.144.0/20", "proofpoint"],
+    ["205.139.110.0/24", "mimecast"],
+    ["207.211.30.0/24", "mimecast"],
+  ] as const
+).map(([cidr, name]) => [block(cidr), name]);
+
+/** Apple's own network (17.0.0.0/8), from which Mail Privacy Protection prefetches. */
+const APPLE_RANGES = ["17.0.0.0/8"].map(block);
+
+/** Exchange Online Protection: Outlook.com and Microsoft 365 fetch images and run Safe Links checks from here. */
+const MICROSOFT_RANGES = ["40.92.0.0/15", "40.107.0.0/16", "52.100.0.0/14", "104.47.0.0/17"].map(block);
 
 const bot = (reason: string): Classification => ({ traffic_class: "bot", traffic_reason: reason });
 const proxy = (reason: string): Classification => ({ traffic_class: "proxy", traffic_reason: reason });
 const HUMAN: Classification = { traffic_class: "human", traffic_reason: null };
 
+/** What a user agent says by itself: the same for every hit it makes, so it is worked out once per agent. */
+interface AgentFacts {
+  scanner: string | null;
+  proxy: string | null;
+  appleMpp: boolean;
+  automated: boolean;
+}
+
+function agentFacts(ua: string): AgentFacts {
+  return {
+    scanner: SCANNER_AGENTS.find(([pattern]) => pattern.test(ua))?.[1] ?? null,
+    proxy: PROXY_AGENTS.find(([pattern]) => pattern.test(ua))?.[1] ?? null,
+    appleMpp: APPLE_MPP_AGENT.test(ua),
+    automated: AUTOMATED_AGENTS.test(ua),
+  };
+}
+
+/**
+ * Per isolate: mail is opened through few agents (each proxy and client has one), and testing every pattern above
+ * against each hit was most of the classification's cost. Bounded in entries and in the length of agent it keeps.
+ */
+const knownAgents = new Map<string, AgentFacts>();
+const KNOWN_AGENTS_LIMIT = 1000;
+const KNOWN_AGENT_CHARS = 512;
+
+function factsOf(ua: string): AgentFacts {
+  let facts = knownAgents.get(ua);
+  if (!facts) {
+    facts = agentFacts(ua);
+    if (ua.length <= KNOWN_AGENT_CHARS) {
+      if (knownAgents.size >= KNOWN_AGENTS_LIMIT) knownAgents.clear();
+      knownAgents.set(ua, facts);
+    }
+  }
+  return facts;
+}
+
 export function classifyHit(hit: HitFacts): Classification {
   if (hit.trapLink) return bot("trap_link");
   const ua = hit.userAgent?.trim() ?? "";
-  for (const [pattern, name] of SCANNER_AGENTS) if (pattern.test(ua)) return bot(`scanner_agent:${name}`);
-  const ip = hit.ip ?? "";
-  for (const [cidr, name] of SCANNER_RANGES) if (inRange(ip, cidr)) return bot(`scanner_range:${name}`);
-  for (const [pattern, name] of PROXY_AGENTS) {
-    if (pattern.test(ua)) return hit.eventType === "open" ? proxy(name) : bot(`proxy_click:${name}`);
-  }
-  if (hit.eventType === "open" && (APPLE_MPP_AGENT.test(ua) || APPLE_RANGES.some((cidr) => inRange(ip, cidr)))) return proxy("apple_mpp");
-  if (MICROSOFT_RANGES.some((cidr) => inRange(ip, cidr))) {
+  const agent = factsOf(ua);
+  if (agent.scanner) return bot(`scanner_agent:${agent.scanner}`);
+  // Parsed once per hit; an IPv6 or missing address is in none of the (IPv4) ranges.
+  const ip = hit.ip ? ipv4ToNumber(hit.ip) : null;
+  for (const [range, name] of SCANNER_RANGES) if (within(ip, range)) return bot(`scanner_range:${name}`);
+  if (agent.proxy) return hit.eventType === "open" ? proxy(agent.proxy) : bot(`proxy_click:${agent.proxy}`);
+  if (hit.eventType === "open" && (agent.appleMpp || APPLE_RANGES.some((range) => within(ip, range)))) return proxy("apple_mpp");
+  if (MICROSOFT_RANGES.some((range) => within(ip, range))) {
     return hit.eventType === "open" ? proxy("outlook_image_proxy") : bot("scanner_range:microsoft_safe_links");
   }
   if (!ua) return bot("no_user_agent");
-  if (AUTOMATED_AGENTS.test(ua)) return bot("automated_agent");
+  if (agent.automated) return bot("automated_agent");
   if (hit.eventType === "click" && hit.sentAt) {
     const seconds = (hit.occurredAt.getTime() - hit.sentAt.getTime()) / 1000;
     if (seconds < SCANNER_CLICK_WINDOW_SECONDS) return bot("click_too_soon");

@@ -6,9 +6,17 @@ import { type ClickClaims, type PixelClaims, TRAP_LINK_INDEX } from "./tokens";
 export interface HitRequest {
   userAgent: string | null;
   ip: string | null;
+  /** The CF-IPCountry header. */
   country: string | null;
   now: Date;
 }
+
+/**
+ * A country code as Cloudflare writes it (ISO 3166-1 alpha-2, or T1 for Tor); its XX (unknown) and anything else,
+ * such as a value a client made up where the zone adds no header of its own, is no country.
+ */
+const COUNTRY_CODE = /^(?:[A-Z]{2}|T1)$/;
+const countryOf = (header: string | null) => (header && header !== "XX" && COUNTRY_CODE.test(header) ? header : null);
 
 const USER_AGENT_LIMIT = 1024;
 
@@ -37,7 +45,7 @@ export function trackingHit(claims: PixelClaims | ClickClaims, request: HitReque
     occurred_at: request.now.toISOString(),
     sent_at: claims.sentAt.toISOString(),
     user_agent: request.userAgent ? request.userAgent.slice(0, USER_AGENT_LIMIT) : null,
-    ip_country: request.country ? request.country.slice(0, 8) : null,
+    ip_country: countryOf(request.country),
     traffic_class,
     traffic_reason,
   };
