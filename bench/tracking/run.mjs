@@ -16,9 +16,10 @@
 // (.dev.vars, else .dev.vars.example) by the documented format, checks the application verifies them (a click token
 // made the same way must redirect), warms both up, then times `rounds` rounds of baseline then application. Each
 // phase keeps `concurrency` keep-alive requests in flight from Node for `seconds`, every request a valid pixel with
-// a mail client's user agent, and counts answers that are a 200 GIF. The figure is the median over the rounds of
-// application ÷ baseline, so a burst of load on the shared machine moves one round, not the result. Then it waits
-// for the event consumer to record every hit the application answered, counts them in D1, and stops both groups.
+// a mail client's user agent, and counts answers that are a 200 GIF. After the warm-up and each application phase it
+// waits for the event consumer to record every hit answered so far, so the application's backlog is not recorded
+// during the next phase. The figure is the median over the rounds of application ÷ baseline, so a burst of load on
+// the shared machine moves one round, not the result. At the end it counts the recorded hits in D1 and stops both.
 import { createHash, createHmac, hkdfSync } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
@@ -105,10 +106,10 @@ function recordedHits(persistTo) {
 }
 
 /** Waits until the event consumer has recorded `expected` hits, or they stop coming; returns how many it recorded. */
-async function waitForRecordedHits(persistTo, expected) {
+async function waitForRecordedHits(persistTo, expected, pollMs = 3000) {
   let recorded = recordedHits(persistTo);
   for (let unchanged = 0; recorded < expected && unchanged < 3; ) {
-    await sleep(3000);
+    await sleep(pollMs);
     const now = recordedHits(persistTo);
     unchanged = now === recorded ? unchanged + 1 : 0;
     recorded = now;
@@ -223,7 +224,7 @@ phases is the application's too.
 Both on the local stack, \`wrangler dev\` (workerd), started side by side in one run, ${tracing}: the application (the
 real Worker of \`wrangler.toml\`: every middleware, the router, \`GET /t/p/{token}.gif\`, token verification (HKDF key
 cached per isolate, one HMAC-SHA-256) and the classified hit handed to EVENT_QUEUE in \`waitUntil\` (hits of the requests
-served within 50 ms share one \`sendBatch\`, docs/tracking.md), with the event queue's consumer running in the same
+served within 50 ms share one queue message, docs/tracking.md), with the event queue's consumer running in the same
 workerd and recording every hit in D1) and the baseline (\`bench/tracking/bare.worker.ts\`: the same 42 bytes and
 headers, nothing else). The application's D1 holds a campaign with a sent recipient behind each of the
 ${int(all.options.tokens)} pixel tokens (signed by the documented format with the dev key; a click token made the same way was checked to
@@ -232,8 +233,9 @@ it, and feeds warming and ISP figures. Every request carries a mail client's use
 Node kept ${all.options.concurrency} keep-alive requests in flight for ${all.options.seconds} s per phase, after ${WARM_SECONDS} s of warm-up of each Worker, in
 ${ratios.length} rounds of baseline then application; a request counts when it is a 200 \`image/gif\` of 42 bytes. Each round
 gives a ratio (its application phase over its baseline phase), and the figure is their median, so a burst of load
-from the machine's other users during one phase moves one round's ratio, not the result. At the end the run waits for
-the consumer and counts the tracking events in the application's D1.
+from the machine's other users during one phase moves one round's ratio, not the result. After the warm-up and after
+each application phase the run waits until the consumer has recorded every hit answered so far, so no phase starts
+with the application's backlog still being recorded; at the end it counts the tracking events in the application's D1.
 
 | Round | Worker | Requests | Seconds | Requests/s | Not a GIF | Ratio |
 |---|---|---:|---:|---:|---:|---:|
@@ -245,8 +247,9 @@ ${rows.join("\n")}
   figures are the local stack's, not the edge's; the ratio is the point: what the pixel path costs over answering a GIF.
 - The application's request also runs \`readConfig\` (cached per isolate) and hands its hit to the local queue, whose
   broker and consumer (with D1) run in the same workerd process during the phase: on Cloudflare they run elsewhere.
-- When the application answers faster than its consumer records, the backlog is recorded during later phases, the
-  baseline's included, so both slow down from round to round; the CPU figure counts that work to the application.
+- The consumer's work during an application phase slows that phase (it shares the CPUs); what is left when the phase
+  ends is recorded before the next phase starts, outside the requests/s figures, since recording it during the
+  baseline's phase would slow the baseline and flatter the ratio. The CPU figure counts all of it to the application.
 - wrangler's local tracing (on by default in this wrangler, for its local dashboard) writes every invocation's spans
   (each D1 call and queue send included) to a SQLite store in the same workerd process. It is a development tool, not
   part of the application or of the Cloudflare stack, and it costs the application more than the baseline because
@@ -324,6 +327,10 @@ async function main() {
   }
   const answered = { application: 1, baseline: 0 }; // the click above was queued too
   for (const [worker, origin] of Object.entries(workers)) answered[worker] += (await phase(origin, pixels, WARM_SECONDS)).requests;
+  // The application's consumer records its hits in the same workerd: left to run on into the next phase, it would
+  // slow the baseline (on the same CPUs) and flatter the ratio. Each phase starts once every hit so far is recorded.
+  const drain = () => waitForRecordedHits(persistTo, answered.application, 1000);
+  await drain();
 
   const cpuAtStart = { application: cpuSeconds(appDev), baseline: cpuSeconds(bareDev) };
   const phases = [];
@@ -333,6 +340,7 @@ async function main() {
       log(`round ${round + 1}, ${worker}: ${int(result.per_second)} requests/s`);
       answered[worker] += result.requests;
       phases.push(result);
+      if (worker === "application") await drain();
     }
   }
   const rate = (worker) => {

@@ -2,6 +2,7 @@ import { createExecutionContext, createMessageBatch, getQueueResult } from "clou
 import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
+import { eventGroups, MAX_EVENTS_PER_APPLY } from "../../queues/event.consumer";
 import { QUEUES } from "../../queues/messages";
 import {
   campaignRecipients,
@@ -374,5 +375,70 @@ describe("the event cascade", () => {
       .all<{ reason: string }>();
     expect(dead.results[0].reason).toMatch(/^invalid_message/);
     expect(await recipient(s.recipients[0].id)).toMatchObject({ status: "delivered" });
+  });
+});
+
+describe("messages of tracking hits", () => {
+  it("are applied in groups of at most MAX_EVENTS_PER_APPLY events, a message never split", () => {
+    const message = (n: number) => ({ events: Array.from({ length: n }, (_, i) => i) });
+    const sizes = (groups: { events: number[] }[][]) => groups.map((g) => g.map((m) => m.events.length));
+    expect(sizes(eventGroups([100, 100, 100, 100, 1].map(message)))).toEqual([
+      [100, 100, 100],
+      [100, 1],
+    ]);
+    expect(sizes(eventGroups([1, 100, 100, 100].map(message)))).toEqual([[1, 100, 100], [100]]);
+    expect(sizes(eventGroups([2, 2, 2].map(message), 3))).toEqual([[2], [2], [2]]);
+    expect(sizes(eventGroups([5, 1].map(message), 3))).toEqual([[5], [1]]);
+    expect(eventGroups([])).toEqual([]);
+    expect(MAX_EVENTS_PER_APPLY * 4600).toBeLessThan(2_000_000);
+  });
+
+  const hits = (s: Setup, n: number, make: (i: number) => Partial<TrackingHit> = () => ({})) =>
+    Array.from({ length: n }, (_, i) => hit(s, i % s.recipients.length, make(i)));
+
+  it("records a message's hits as it records hits sent alone", async () => {
+    const s = await setup({ people: 3 });
+    const result = await consume([{ kind: "tracking_hits", hits: hits(s, 3) }, hit(s, 0, { occurred_at: at(120) })]);
+    expect(result.explicitAcks).toHaveLength(2);
+    expect(await db.select().from(trackingEvents).where(eq(trackingEvents.workspace_id, s.workspaceId))).toHaveLength(4);
+    expect(await campaign(s.campaignId)).toMatchObject({ open_count: 4, unique_open_count: 3 });
+    for (const r of s.recipients) expect(await recipient(r.id)).toMatchObject({ status: "opened" });
+  });
+
+  it("applies a batch of the largest hits, over 2 MB of rows, in groups", async () => {
+    const s = await setup({ people: 5 });
+    // 500 clicks with a 3 KB link and a 1 KB agent: more than D1 binds in one parameter, were it one group.
+    const link = `https://example.com/${"l".repeat(3000)}`;
+    const agent = `Mozilla/5.0 ${"a".repeat(1000)}`;
+    const big = hits(s, 500, (i) => ({ event_type: "click", url: `${link}?n=${i}`, link_index: 0, user_agent: agent }));
+    const bodies = Array.from({ length: 5 }, (_, m) => ({ kind: "tracking_hits", hits: big.slice(m * 100, m * 100 + 100) }));
+    const result = await consume(bodies);
+    expect(result.explicitAcks).toHaveLength(5);
+    expect(result.retryMessages).toEqual([]);
+    const stored = await env.DB.prepare("select count(*) as n from tracking_events where workspace_id = ?")
+      .bind(s.workspaceId)
+      .first<{ n: number }>();
+    expect(stored?.n).toBe(500);
+    expect(await campaign(s.campaignId)).toMatchObject({ click_count: 500, unique_click_count: 5 });
+  });
+
+  it("dead-letters a message with a malformed hit and applies the others", async () => {
+    const s = await setup({ people: 2 });
+    const [good, bad] = hits(s, 2);
+    const result = await consume([
+      { kind: "tracking_hits", hits: [good, { ...bad, event_type: "view" }] },
+      { kind: "tracking_hits", hits: [] },
+      hit(s, 1, {}),
+    ]);
+    expect(result.explicitAcks).toHaveLength(3);
+    const dead = await env.DB.prepare("select reason from dead_letters where queue = ? and message_id in (?, ?) order by message_id")
+      .bind(QUEUES.events, `evt-msg-${messages - 2}`, `evt-msg-${messages - 1}`)
+      .all<{ reason: string }>();
+    expect(dead.results.map((d) => d.reason)).toEqual([
+      expect.stringMatching(/^invalid_message: hits\.1\.event_type/),
+      expect.stringMatching(/^invalid_message: hits/),
+    ]);
+    expect(await recipient(s.recipients[0].id)).toMatchObject({ status: "sent" });
+    expect(await recipient(s.recipients[1].id)).toMatchObject({ status: "opened" });
   });
 });

@@ -5,7 +5,7 @@ import PostalMime from "postal-mime";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/app";
 import { capturedMessages, emailProviders } from "../../src/db/schema";
-import { type TrackingHit, TrackingHitSchema } from "../../src/domain/events/event-messages";
+import { EventQueueMessageSchema, type TrackingHit, TrackingHitSchema } from "../../src/domain/events/event-messages";
 import { signClickToken, signPixelToken, type TrackedMessage } from "../../src/domain/tracking/tokens";
 import { packFields, signToken } from "../../src/lib/signing";
 import { db, driveRun, sendingSetup, startedRun } from "../factories/campaigns";
@@ -21,6 +21,15 @@ const MESSAGE: TrackedMessage = {
 const SAFARI = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 Safari/605.1.15";
 
 const app = createApp();
+
+/** The hits in what the edge put on EVENT_QUEUE: a hit alone, or a `tracking_hits` message of several. */
+function hitsIn(bodies: unknown[]): TrackingHit[] {
+  return bodies.flatMap((body) => {
+    const message = EventQueueMessageSchema.parse(body);
+    if (message.kind === "provider_event") throw new Error("a provider event on the tracking path");
+    return message.kind === "tracking_hits" ? message.hits : [message];
+  });
+}
 
 /**
  * The Worker's app with a D1 binding that throws on any use and a queue that records what it is sent: whatever
@@ -42,7 +51,6 @@ async function edge(url: string, init: RequestInit = {}) {
   const sent: unknown[] = [];
   const EVENT_QUEUE = {
     send: async (body: unknown) => void sent.push(body),
-    sendBatch: async (bodies: { body: unknown }[]) => void sent.push(...bodies.map((b) => b.body)),
   };
   const ctx = createExecutionContext();
   const request = new Request(new URL(url, "http://localhost:8787"), { redirect: "manual", ...init });
@@ -50,10 +58,10 @@ async function edge(url: string, init: RequestInit = {}) {
   const body = new Uint8Array(await res.arrayBuffer());
   await waitOnExecutionContext(ctx);
   expect(d1Calls).toEqual([]);
-  return { res, body, hits: sent.map((s) => TrackingHitSchema.parse(s)) as TrackingHit[] };
+  return { res, body, hits: hitsIn(sent) };
 }
 
-const browser = { headers: { "user-agent": SAFARI, "cf-connecting-ip": "203.0.113.9" } };
+const browser = { headers: { "user-agent": SAFARI, "cf-connecting-ip": "203.0.113.9", "cf-ipcountry": "NL" } };
 const GIF_HEADER = "GIF89a";
 
 describe("open pixel", () => {
@@ -74,6 +82,7 @@ describe("open pixel", () => {
         link_index: null,
         sent_at: "2026-01-01T00:00:00.000Z",
         user_agent: SAFARI,
+        ip_country: "NL",
         traffic_class: "human",
       }),
     ]);
@@ -162,10 +171,7 @@ describe("tracked links", () => {
 });
 
 /** Requests served side by side by one isolate, sharing one EVENT_QUEUE binding; each request's context is waited on. */
-async function servedTogether(
-  urls: string[],
-  EVENT_QUEUE: { send(body: unknown): Promise<void>; sendBatch(bodies: Iterable<MessageSendRequest>): Promise<void> },
-) {
+async function servedTogether(urls: string[], EVENT_QUEUE: { send(body: unknown): Promise<void> }) {
   const contexts = urls.map(() => createExecutionContext());
   const responses = await Promise.all(
     urls.map((url, i) =>
@@ -183,49 +189,38 @@ async function servedTogether(
 describe("hits of requests served together", () => {
   const messages = (n: number) => Array.from({ length: n }, (_, i) => ({ ...MESSAGE, recipientId: `rcp_${i}` }));
 
-  it("go to the queue in one sendBatch, each hit once", async () => {
-    const batches: unknown[][] = [];
-    const singles: unknown[] = [];
-    const queue = {
-      send: async (body: unknown) => void singles.push(body),
-      sendBatch: async (bodies: Iterable<MessageSendRequest>) => void batches.push([...bodies].map((b) => b.body)),
-    };
+  it("go to the queue in one message, each hit once", async () => {
+    const sent: unknown[] = [];
+    const queue = { send: async (body: unknown) => void sent.push(body) };
     const pixels = await Promise.all(messages(5).map(async (m) => `/t/p/${await signPixelToken(KEYS, m)}.gif`));
     const click = `/t/c/${await signClickToken(KEYS, MESSAGE, 0, "https://example.com/")}`;
     const responses = await servedTogether([...pixels, click], queue);
     expect(responses.map((r) => r.status)).toEqual([200, 200, 200, 200, 200, 302]);
-    expect(singles).toEqual([]);
-    expect(batches).toHaveLength(1);
-    const hits = batches[0].map((b) => TrackingHitSchema.parse(b));
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toMatchObject({ kind: "tracking_hits" });
+    const hits = hitsIn(sent);
     expect(hits.map((h) => `${h.event_type} ${h.recipient_id}`).sort()).toEqual(
       ["click rcp_1", "open rcp_0", "open rcp_1", "open rcp_2", "open rcp_3", "open rcp_4"].sort(),
     );
     expect(new Set(hits.map((h) => h.id)).size).toBe(6);
   });
 
-  it("go in batches of at most a hundred, a sendBatch's limit", async () => {
-    const batches: number[] = [];
-    const queue = {
-      send: async () => {
-        throw new Error("not expected");
-      },
-      sendBatch: async (bodies: Iterable<MessageSendRequest>) => void batches.push([...bodies].length),
-    };
+  it("go in messages of at most a hundred hits", async () => {
+    const sizes: number[] = [];
+    const queue = { send: async (body: unknown) => void sizes.push(hitsIn([body]).length) };
     await servedTogether(await Promise.all(messages(101).map(async (m) => `/t/p/${await signPixelToken(KEYS, m)}.gif`)), queue);
-    expect(batches.reduce((n, size) => n + size, 0)).toBe(101);
-    expect(Math.max(...batches)).toBeLessThanOrEqual(100);
+    expect(sizes.reduce((n, size) => n + size, 0)).toBe(101);
+    expect(Math.max(...sizes)).toBe(100);
   });
 
-  it("are sent one by one when the queue refuses the batch, so one bad message loses no other", async () => {
+  it("are sent one by one when the queue refuses their message, so one bad hit loses no other", async () => {
     const singles: TrackingHit[] = [];
     const queue = {
       send: async (body: unknown) => {
+        if ((body as { kind: string }).kind === "tracking_hits") throw new Error("message refused");
         const hit = TrackingHitSchema.parse(body);
         if (hit.recipient_id === "rcp_2") throw new Error("refused");
         singles.push(hit);
-      },
-      sendBatch: async () => {
-        throw new Error("batch refused");
       },
     };
     const errors: unknown[][] = [];

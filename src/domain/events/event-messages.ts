@@ -49,7 +49,23 @@ export const ProviderEventSchema = z.object({
   payload: z.unknown(),
 });
 
+/** The most hits one `tracking_hits` message carries. */
+export const MAX_HITS_PER_MESSAGE = 100;
+
+/**
+ * The hits one isolate served within moments of each other, in one queue message (src/routes/tracking/hit-queue.ts):
+ * queues bill, store and deliver per message, and a pixel's hit is only a few hundred bytes.
+ */
+export const TrackingHitsSchema = z.object({
+  kind: z.literal("tracking_hits"),
+  hits: z.array(TrackingHitSchema).min(1).max(MAX_HITS_PER_MESSAGE),
+});
+
 export const EventMessageSchema = z.discriminatedUnion("kind", [TrackingHitSchema, ProviderEventSchema]);
+/** What EVENT_QUEUE carries: one event, or a message of hits. */
+export const EventQueueMessageSchema = z.discriminatedUnion("kind", [TrackingHitSchema, TrackingHitsSchema, ProviderEventSchema]);
 export type TrackingHit = z.infer<typeof TrackingHitSchema>;
+export type TrackingHits = z.infer<typeof TrackingHitsSchema>;
 export type ProviderEvent = z.infer<typeof ProviderEventSchema>;
 export type EventMessage = z.infer<typeof EventMessageSchema>;
+export type EventQueueMessage = z.infer<typeof EventQueueMessageSchema>;

@@ -1,13 +1,12 @@
-import type { TrackingHit } from "../../domain/events/event-messages";
+import { MAX_HITS_PER_MESSAGE, type TrackingHit, type TrackingHits } from "../../domain/events/event-messages";
 
 /**
  * How long the first hit of a batch waits for others. The wait is in `waitUntil`, after the answer went out, so
- * no reader waits for it; under load it turns a queue send per pixel into one per few dozen.
+ * no reader waits for it; under load it turns a queue message per pixel into one per few dozen.
  */
 export const GATHER_MS = 50;
-/** The limits of one `sendBatch`: 100 messages and 256 KB in all (kept well under, for the envelope). */
-export const MAX_BATCH_MESSAGES = 100;
-const MAX_BATCH_BYTES = 200_000;
+/** A queue message holds at most 128 KB: kept well under, for the envelope. */
+const MAX_MESSAGE_BYTES = 120_000;
 
 interface Gathering {
   hits: TrackingHit[];
@@ -21,27 +20,28 @@ const encoder = new TextEncoder();
 const gathering = new WeakMap<Queue, Gathering>();
 
 async function send(queue: Queue, hits: TrackingHit[]): Promise<void> {
+  const message: TrackingHits = { kind: "tracking_hits", hits };
   try {
-    await queue.sendBatch(hits.map((body) => ({ body, contentType: "json" as const })));
-  } catch (batchError) {
-    // One refused message must not cost the others: each is tried on its own, and only those refused again fail.
+    await queue.send(message, { contentType: "json" });
+  } catch (messageError) {
+    // One refused hit must not cost the others: each is tried on its own, and only those refused again fail.
     const results = await Promise.allSettled(hits.map((hit) => queue.send(hit, { contentType: "json" })));
     const failed = results.filter((r) => r.status === "rejected").length;
-    if (failed > 0) throw new AggregateError([batchError], `${failed} of ${hits.length} tracking hits not queued`);
+    if (failed > 0) throw new AggregateError([messageError], `${failed} of ${hits.length} tracking hits not queued`);
   }
 }
 
 /**
  * Puts a hit on EVENT_QUEUE together with the hits of the other requests this isolate serves within GATHER_MS, in
- * one `sendBatch`. The request whose hit opens a batch gets the batch's promise and must keep its context alive on
- * it with `waitUntil`: that context sends the batch, so every hit in it is queued (or logged as failed) as surely
- * as by a send of its own. The requests that join get a settled promise: they need not wait, and must not, since
- * workerd cancels a `waitUntil` that waits on another request's I/O as hung.
+ * one `tracking_hits` message. The request whose hit opens a batch gets the batch's promise and must keep its
+ * context alive on it with `waitUntil`: that context sends the batch, so every hit in it is queued (or logged as
+ * failed) as surely as by a send of its own. The requests that join get a settled promise: they need not wait,
+ * and must not, since workerd cancels a `waitUntil` that waits on another request's I/O as hung.
  */
 export function queueHit(queue: Queue, hit: TrackingHit): Promise<void> {
   const bytes = encoder.encode(JSON.stringify(hit)).length;
   const open = gathering.get(queue);
-  if (open && open.hits.length < MAX_BATCH_MESSAGES && open.bytes + bytes <= MAX_BATCH_BYTES) {
+  if (open && open.hits.length < MAX_HITS_PER_MESSAGE && open.bytes + bytes <= MAX_MESSAGE_BYTES) {
     open.hits.push(hit);
     open.bytes += bytes;
     return Promise.resolve();
