@@ -268,7 +268,9 @@ ${fmt(cpu.request_path.ms_per_request, 2)} ms (${fmt(cpu_ratio.request_path, 2)}
 
 Three \`wrangler dev\` groups on the local stack (workerd), started side by side in one run, ${tracing}:
 
-- **baseline**: \`bench/tracking/bare.worker.ts\`, the same 42 bytes and headers, nothing else.
+- **baseline**: \`bench/tracking/bare.worker.ts\`, the same 42 bytes and headers, nothing else, with the
+  application's platform settings (its compatibility date and flags, Workers Logs on): the ratio then compares the
+  pixel's code with none, not two kinds of deployment.
 - **request path**: the real Worker (\`src/index.ts\`, every binding of \`wrangler.toml\`), its EVENT_QUEUE renamed to a
   queue nothing consumes, so no process records its hits while it serves and its workerd does what a pixel
   request does and nothing more: the router, \`GET /t/p/{token}.gif\`,
