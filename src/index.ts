@@ -10,6 +10,7 @@ import { createDb } from "./db/client";
 import { ConfigError, readConfig } from "./env";
 import { jobs } from "./jobs/registry";
 import { runScheduledJobs } from "./jobs/runner";
+import { pixelTokenOf, servePixel } from "./routes/tracking/tracking.handlers";
 
 export { CampaignDispatcher } from "../durable-objects/campaign-dispatcher.do";
 export { DomainThrottle } from "../durable-objects/domain-throttle.do";
@@ -45,7 +46,14 @@ function checkConfig(env: Env, run: string): void {
 }
 
 export default {
-  fetch: app.fetch,
+  /**
+   * A GET of the open pixel, by far the most frequent request, is answered before the router: it needs nothing the
+   * router and its middleware set up. Every other request (a HEAD of the pixel too) goes through the app.
+   */
+  fetch(request: Request, env: Env, ctx: ExecutionContext) {
+    const pixel = request.method === "GET" ? pixelTokenOf(request.url) : null;
+    return pixel === null ? app.fetch(request, env, ctx) : servePixel(request, env, ctx, pixel);
+  },
 
   async queue(batch, env) {
     checkConfig(env, `queue ${batch.queue}`);

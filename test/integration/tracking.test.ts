@@ -7,7 +7,9 @@ import { createApp } from "../../src/app";
 import { capturedMessages, emailProviders } from "../../src/db/schema";
 import { EventQueueMessageSchema, type TrackingHit, TrackingHitSchema } from "../../src/domain/events/event-messages";
 import { signClickToken, signPixelToken, type TrackedMessage } from "../../src/domain/tracking/tokens";
+import worker from "../../src/index";
 import { packFields, signToken } from "../../src/lib/signing";
+import { pixelTokenOf } from "../../src/routes/tracking/tracking.handlers";
 import { db, driveRun, sendingSetup, startedRun } from "../factories/campaigns";
 import { TEST_SECRETS } from "../secrets";
 
@@ -32,10 +34,11 @@ function hitsIn(bodies: unknown[]): TrackingHit[] {
 }
 
 /**
- * The Worker's app with a D1 binding that throws on any use and a queue that records what it is sent: whatever
- * answers here touched no database, and the hits are exactly what the event consumer would get.
+ * The Worker (or, with `via: app`, its router alone) with a D1 binding that throws on any use and a queue that
+ * records what it is sent: whatever answers here touched no database, and the hits are exactly what the event
+ * consumer would get.
  */
-async function edge(url: string, init: RequestInit = {}) {
+async function edge(url: string, init: RequestInit = {}, via: "worker" | "app" = "worker") {
   const d1Calls: string[] = [];
   const refuse = (name: string) => () => {
     d1Calls.push(name);
@@ -54,7 +57,8 @@ async function edge(url: string, init: RequestInit = {}) {
   };
   const ctx = createExecutionContext();
   const request = new Request(new URL(url, "http://localhost:8787"), { redirect: "manual", ...init });
-  const res = await app.fetch(request, { ...env, DB, EVENT_QUEUE } as unknown as Env, ctx);
+  const bindings = { ...env, DB, EVENT_QUEUE } as unknown as Env;
+  const res = await (via === "worker" ? worker.fetch(request, bindings, ctx) : app.fetch(request, bindings, ctx));
   const body = new Uint8Array(await res.arrayBuffer());
   await waitOnExecutionContext(ctx);
   expect(d1Calls).toEqual([]);
@@ -104,6 +108,34 @@ describe("open pixel", () => {
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toBe("image/gif");
     expect(hits).toEqual([]);
+  });
+
+  it("is answered by the Worker ahead of its router exactly as by the router's own route", async () => {
+    const url = `/t/p/${await signPixelToken(KEYS, MESSAGE)}.gif?utm=x`;
+    const direct = await edge(url, browser);
+    const routed = await edge(url, browser, "app");
+    for (const { res, body, hits } of [direct, routed]) {
+      expect(res.status).toBe(200);
+      expect(res.headers.get("content-type")).toBe("image/gif");
+      expect(res.headers.get("cache-control")).toBe("no-store, private");
+      expect(body).toEqual(direct.body);
+      expect([...res.headers]).toEqual([...direct.res.headers]);
+      expect(hits.map((h) => [h.event_type, h.recipient_id, h.traffic_class])).toEqual([["open", "rcp_1", "human"]]);
+    }
+  });
+
+  it.each([
+    ["http://t.example/t/p/abc.gif", "abc"],
+    ["https://t.example:8443/t/p/abc.gif?x=1/y.gif", "abc"],
+    ["http://t.example/t/p/.gif", ""],
+    ["http://t.example/t/p/abc.gif/", null],
+    ["http://t.example/t/p/a/b.gif", null],
+    ["http://t.example/t/p/abc.png", null],
+    ["http://t.example/t/c/abc.gif", null],
+    ["http://t.example/x/t/p/abc.gif", null],
+    ["http://t.example/", null],
+  ])("reads the pixel token of %s as %j", (url, token) => {
+    expect(pixelTokenOf(url)).toBe(token);
   });
 });
 

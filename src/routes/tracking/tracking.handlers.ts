@@ -14,29 +14,41 @@ const GIF = base64ToBytes("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBR
 
 const NO_STORE = "no-store, private";
 
-function record(c: Ctx, claims: PixelClaims | ClickClaims): Promise<unknown> {
+function record(request: Request, queue: Queue, claims: PixelClaims | ClickClaims): Promise<unknown> {
   const hit = trackingHit(claims, {
-    userAgent: c.req.header("user-agent") ?? null,
-    ip: c.req.header("cf-connecting-ip") ?? null,
+    userAgent: request.headers.get("user-agent"),
+    ip: request.headers.get("cf-connecting-ip"),
     // The header, not request.cf.country: reading request.cf builds the whole cf object, which cost more CPU than
     // all the rest of the pixel's own work (bench:tracking, docs/tracking.md).
-    country: c.req.header("cf-ipcountry") ?? null,
+    country: request.headers.get("cf-ipcountry"),
     now: new Date(),
   });
-  return queueHit(c.env.EVENT_QUEUE, hit);
+  return queueHit(queue, hit);
+}
+
+const PIXEL_PATH = "/t/p/";
+
+/**
+ * The token of an open pixel's URL (`…/t/p/{token}.gif`, any query ignored), or null for any other URL. Read from
+ * the URL text, without parsing it into a URL object: it runs for every request the Worker gets.
+ */
+export function pixelTokenOf(url: string): string | null {
+  const pathStart = url.indexOf("/", url.indexOf("://") + 3);
+  if (pathStart < 0 || !url.startsWith(PIXEL_PATH, pathStart)) return null;
+  const query = url.indexOf("?", pathStart);
+  const name = url.slice(pathStart + PIXEL_PATH.length, query < 0 ? url.length : query);
+  return name.endsWith(".gif") && !name.includes("/") ? name.slice(0, -".gif".length) : null;
 }
 
 /**
- * Answers first, verifies and enqueues after: the GIF is the same whatever the token says. The tracking routes run
- * ahead of the app's middleware (src/app.ts), so they read the config themselves.
+ * Answers first, verifies and enqueues after: the GIF is the same whatever the token says. Takes no framework
+ * context: the Worker serves GET pixels before its router (src/index.ts), and the router's route calls this too.
  */
-export function openPixel(c: Ctx): Response {
-  const token = c.req.path.slice(c.req.path.lastIndexOf("/") + 1).replace(/\.gif$/, "");
-  if (c.req.method === "GET") {
-    const keys = readConfig(c.env);
-    c.executionCtx.waitUntil(
-      readPixelToken(keys, token)
-        .then((claims) => (claims ? record(c, claims) : undefined))
+export function servePixel(request: Request, env: Env, ctx: Pick<ExecutionContext, "waitUntil">, token: string): Response {
+  if (request.method === "GET") {
+    ctx.waitUntil(
+      readPixelToken(readConfig(env), token)
+        .then((claims) => (claims ? record(request, env.EVENT_QUEUE, claims) : undefined))
         .catch((error) => console.error("tracking: open not queued", error)),
     );
   }
@@ -44,6 +56,8 @@ export function openPixel(c: Ctx): Response {
     headers: { "content-type": "image/gif", "content-length": String(GIF.length), "cache-control": NO_STORE },
   });
 }
+
+export const openPixel = (c: Ctx): Response => servePixel(c.req.raw, c.env, c.executionCtx, pixelTokenOf(c.req.url) ?? "");
 
 const page = (title: string) =>
   `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="robots" content="noindex"><title>${title}</title></head>` +
@@ -62,7 +76,9 @@ export async function clickLink(c: Ctx): Promise<Response> {
   const target = claims && !trap ? redirectTarget(claims.url) : null;
   if (!claims || (!trap && !target)) return new Response(page("This link is not valid."), { status: 404, headers: pageHeaders });
   if (c.req.method === "GET")
-    c.executionCtx.waitUntil(record(c, claims).catch((error) => console.error("tracking: click not queued", error)));
+    c.executionCtx.waitUntil(
+      record(c.req.raw, c.env.EVENT_QUEUE, claims).catch((error) => console.error("tracking: click not queued", error)),
+    );
   if (trap) return new Response(page("Nothing to see here."), { status: 200, headers: pageHeaders });
   return new Response(null, { status: 302, headers: { location: target!, "cache-control": NO_STORE, "referrer-policy": "no-referrer" } });
 }
