@@ -232,6 +232,23 @@ export function packFields(fields: readonly string[]): Uint8Array {
 }
 
 const strictDecoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+/** The longest field read as ASCII by `decodeField`: spread into one call, well within the argument limit. */
+const ASCII_FIELD_BYTES = 4096;
+
+/**
+ * The UTF-8 text of a field, or null when it is not valid UTF-8. ASCII bytes are their own text, and ids and most
+ * URLs are ASCII, so those skip the decoder (a call per field on every tracking hit).
+ */
+function decodeField(bytes: Uint8Array): string | null {
+  let ascii = bytes.length <= ASCII_FIELD_BYTES;
+  for (let i = 0; ascii && i < bytes.length; i++) ascii = bytes[i] < 0x80;
+  if (ascii) return String.fromCharCode(...bytes);
+  try {
+    return strictDecoder.decode(bytes);
+  } catch {
+    return null;
+  }
+}
 
 /** Exactly `count` fields `packFields` wrote, or null when the bytes are anything else. */
 export function unpackFields(bytes: Uint8Array, count: number): string[] | null {
@@ -241,11 +258,9 @@ export function unpackFields(bytes: Uint8Array, count: number): string[] | null 
     const length = (bytes[at] << 8) | bytes[at + 1];
     at += 2;
     if (at + length > bytes.length) return null;
-    try {
-      fields.push(strictDecoder.decode(bytes.subarray(at, at + length)));
-    } catch {
-      return null;
-    }
+    const field = decodeField(bytes.subarray(at, at + length));
+    if (field === null) return null;
+    fields.push(field);
     at += length;
   }
   return fields.length === count && at === bytes.length ? fields : null;

@@ -268,5 +268,7 @@ describe("packFields / unpackFields", () => {
     expect(unpackFields(packed.subarray(0, packed.length - 1), 2)).toBeNull();
     expect(unpackFields(Uint8Array.of(0, 1, 0xff), 1)).toBeNull();
     expect(() => packFields(["x".repeat(0x10000)])).toThrow(/65535/);
+    const long = ["\u0000\u007f", "y".repeat(5000), `${"z".repeat(5000)}é`];
+    expect(unpackFields(packFields(long), 3)).toEqual(long);
   });
 });

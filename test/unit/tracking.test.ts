@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { classifyHit, type HitFacts, inRange, SCANNER_CLICK_WINDOW_SECONDS } from "../../src/domain/tracking/classify";
 import { trackingHit } from "../../src/domain/tracking/hits";
@@ -283,6 +284,41 @@ describe("classifyHit", () => {
     expect(inRange("148.163.160.0", "148.163.128.0/19")).toBe(false);
     expect(inRange("2001:db8::1", "148.163.128.0/19")).toBe(false);
     expect(inRange("300.1.1.1", "17.0.0.0/8")).toBe(false);
+    expect(inRange("017.0.0.1", "17.0.0.0/8")).toBe(true);
+    for (const bad of [
+      "17.0.0",
+      "17.0.0.1.2",
+      "17..0.1",
+      "17.0.0.",
+      ".17.0.0.1",
+      "17.0.0.1000",
+      "17.0.0.a",
+      " 17.0.0.1",
+      "",
+      "17.0.0.256",
+      "0017.0.0.1",
+    ]) {
+      expect(inRange(bad, "0.0.0.0/0"), bad).toBe(false);
+    }
+  });
+
+  it("property: reads an address as the dotted-quad rule does (four parts of 1 to 3 digits, each at most 255)", () => {
+    const rule = (ip: string) => {
+      const parts = ip.split(".");
+      return parts.length === 4 && parts.every((p) => /^\d{1,3}$/.test(p) && Number(p) <= 255);
+    };
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.array(fc.stringMatching(/^[0-9]{0,4}$/), { minLength: 3, maxLength: 5 }).map((parts) => parts.join(".")),
+          fc.stringMatching(/^[0-9.]{0,18}$/),
+        ),
+        (ip) => {
+          expect(inRange(ip, "0.0.0.0/0")).toBe(rule(ip));
+        },
+      ),
+      { numRuns: 2000 },
+    );
   });
 });
 
