@@ -274,8 +274,9 @@ Three \`wrangler dev\` groups on the local stack (workerd), started side by side
 - **request path**: the real Worker (\`src/index.ts\`, every binding of \`wrangler.toml\`), its EVENT_QUEUE renamed to a
   queue nothing consumes, so no process records its hits while it serves and its workerd does what a pixel
   request does and nothing more: the router, \`GET /t/p/{token}.gif\`,
-  token verification (HKDF key cached per isolate, one HMAC-SHA-256), the hit classified and handed to EVENT_QUEUE
-  in \`waitUntil\` (the hits of the requests served within 50 ms share one queue message, docs/tracking.md). This
+  token verification (keys derived once per isolate, then one synchronous HMAC-SHA-256), the hit classified and
+  queued (the hits of the requests served within 50 ms share one queue message, sent in the \`waitUntil\` of the
+  request that opened the batch, docs/tracking.md). This
   is the pixel as Cloudflare runs it, where the consumer's invocations are not the pixel's.
 - **full stack**: the real Worker with \`wrangler.toml\` as it is, its event consumer in the same workerd process
   recording every hit in D1 while the pixels are served. Its D1 holds a campaign with a sent recipient behind each of

@@ -10,8 +10,12 @@
  * - Tokens are canonical unpadded base64url: one spelling per token, so flipping the spare bits of the last
  *   character does not make a second valid token.
  *
- * Only WebCrypto is used, so this runs in workerd and in Node alike.
+ * Keys are derived with WebCrypto; token MACs are computed with @noble/hashes from the derived key's bytes, so once
+ * a configuration's keys are loaded a token is checked synchronously (no promise per request). Both run in workerd
+ * and in Node alike.
  */
+import { type _HMAC, hmac } from "@noble/hashes/hmac.js";
+import { sha256 } from "@noble/hashes/sha2.js";
 import { base64UrlToBytes, bytesToBase64Url, toHex } from "./encoding";
 
 export interface SigningKeys {
@@ -96,7 +100,7 @@ export class SigningSecret {
   static async of(secret: string): Promise<SigningSecret> {
     const kidHex = await keyId(secret);
     const kid = new Uint8Array(kidHex.match(/../g)!.map((hex) => Number.parseInt(hex, 16)));
-    const ikm = await crypto.subtle.importKey("raw", encoder.encode(secret), "HKDF", false, ["deriveKey"]);
+    const ikm = await crypto.subtle.importKey("raw", encoder.encode(secret), "HKDF", false, ["deriveKey", "deriveBits"]);
     return new SigningSecret(kid, kidHex, ikm);
   }
 
@@ -108,6 +112,12 @@ export class SigningSecret {
   /** An AES-256-CTR key derived under `label`; each label must name exactly one use. */
   aesCtrKey(label: string): Promise<CryptoKey> {
     return this.derive(label, { name: "AES-CTR", length: 256 }, ["encrypt", "decrypt"]);
+  }
+
+  /** The 32 bytes of the HMAC-SHA-256 key `hmacKey(label)` holds, for MACs computed outside WebCrypto. */
+  async hmacKeyBytes(label: string): Promise<Uint8Array> {
+    const hkdf = { name: "HKDF", hash: "SHA-256", salt: encoder.encode(HKDF_SALT), info: encoder.encode(label) };
+    return new Uint8Array(await crypto.subtle.deriveBits(hkdf, this.ikm, 256));
   }
 
   private derive(label: string, algorithm: SubtleCryptoImportKeyAlgorithm, usages: string[]): Promise<CryptoKey> {
@@ -172,10 +182,43 @@ function assertPurpose(purpose: TokenPurpose): void {
   if (!TOKEN_PURPOSES.includes(purpose)) throw new Error(`unknown token purpose "${purpose}"`);
 }
 
-async function tagOf(secret: SigningSecret, purpose: TokenPurpose, signed: Uint8Array): Promise<Uint8Array> {
-  const mac = await crypto.subtle.sign("HMAC", await secret.hmacKey(TOKEN_LABELS[purpose]), signed);
-  return new Uint8Array(mac, 0, TAG_BYTES);
+/** One secret's MAC for one purpose, keyed once: each token's MAC starts from a copy of it. */
+interface TokenMac {
+  kid: Uint8Array;
+  keyed: _HMAC<ReturnType<typeof sha256.create>>;
 }
+
+/** Per configuration object and purpose: the MACs of all its secrets, current first (loading, then loaded). */
+const macsOfKeys = new WeakMap<SigningKeys, Map<TokenPurpose, { loading: Promise<TokenMac[]>; loaded?: TokenMac[] }>>();
+
+function tokenMacs(keys: SigningKeys, purpose: TokenPurpose): { loading: Promise<TokenMac[]>; loaded?: TokenMac[] } {
+  let byPurpose = macsOfKeys.get(keys);
+  if (!byPurpose) {
+    byPurpose = new Map();
+    macsOfKeys.set(keys, byPurpose);
+  }
+  const loadedFor = byPurpose;
+  let entry = byPurpose.get(purpose);
+  if (!entry) {
+    const loading = allSecrets(keys).then((secrets) =>
+      Promise.all(
+        secrets.map(async (secret) => ({ kid: secret.kid, keyed: hmac.create(sha256, await secret.hmacKeyBytes(TOKEN_LABELS[purpose])) })),
+      ),
+    );
+    const made = { loading, loaded: undefined as TokenMac[] | undefined };
+    loading.then(
+      (macs) => {
+        made.loaded = macs;
+      },
+      () => loadedFor.delete(purpose),
+    );
+    byPurpose.set(purpose, made);
+    entry = made;
+  }
+  return entry;
+}
+
+const tagOf = (mac: TokenMac, signed: Uint8Array): Uint8Array => mac.keyed.clone().update(signed).digest().subarray(0, TAG_BYTES);
 
 /**
  * A token for `purpose` carrying `payload`, signed with the current secret:
@@ -186,13 +229,26 @@ async function tagOf(secret: SigningSecret, purpose: TokenPurpose, signed: Uint8
 export async function signToken(keys: SigningKeys, purpose: TokenPurpose, payload: Uint8Array): Promise<string> {
   assertPurpose(purpose);
   if (payload.length > MAX_PAYLOAD_BYTES) throw new Error(`token payload longer than ${MAX_PAYLOAD_BYTES} bytes`);
-  const secret = await currentSecret(keys);
+  const [current] = await tokenMacs(keys, purpose).loading;
   const signed = new Uint8Array(HEADER_BYTES + payload.length + TAG_BYTES);
   signed[0] = TOKEN_VERSION;
-  signed.set(secret.kid, 1);
+  signed.set(current.kid, 1);
   signed.set(payload, HEADER_BYTES);
-  signed.set(await tagOf(secret, purpose, signed.subarray(0, HEADER_BYTES + payload.length)), HEADER_BYTES + payload.length);
+  signed.set(tagOf(current, signed.subarray(0, HEADER_BYTES + payload.length)), HEADER_BYTES + payload.length);
   return bytesToBase64Url(signed);
+}
+
+function verifyWith(macs: readonly TokenMac[], token: string): Uint8Array | null {
+  if (typeof token !== "string" || token.length > MAX_TOKEN_CHARS) return null;
+  const bytes = canonicalBase64UrlToBytes(token);
+  if (!bytes || bytes.length < HEADER_BYTES + TAG_BYTES || bytes[0] !== TOKEN_VERSION) return null;
+  const kid = bytes.subarray(1, HEADER_BYTES);
+  const signed = bytes.subarray(0, bytes.length - TAG_BYTES);
+  const tag = bytes.subarray(bytes.length - TAG_BYTES);
+  for (const mac of macs) {
+    if (timingSafeEqual(mac.kid, kid) && timingSafeEqual(tagOf(mac, signed), tag)) return bytes.slice(HEADER_BYTES, signed.length);
+  }
+  return null;
 }
 
 /**
@@ -202,15 +258,17 @@ export async function signToken(keys: SigningKeys, purpose: TokenPurpose, payloa
  */
 export async function verifyToken(keys: SigningKeys, purpose: TokenPurpose, token: string): Promise<Uint8Array | null> {
   assertPurpose(purpose);
-  if (typeof token !== "string" || token.length > MAX_TOKEN_CHARS) return null;
-  const bytes = canonicalBase64UrlToBytes(token);
-  if (!bytes || bytes.length < HEADER_BYTES + TAG_BYTES || bytes[0] !== TOKEN_VERSION) return null;
-  const signed = bytes.subarray(0, bytes.length - TAG_BYTES);
-  const tag = bytes.subarray(bytes.length - TAG_BYTES);
-  for (const secret of await secretsWithId(keys, bytes.subarray(1, HEADER_BYTES))) {
-    if (timingSafeEqual(await tagOf(secret, purpose, signed), tag)) return bytes.slice(HEADER_BYTES, signed.length);
-  }
-  return null;
+  return verifyWith(await tokenMacs(keys, purpose).loading, token);
+}
+
+/**
+ * `verifyToken` without waiting, once this configuration's keys for `purpose` are loaded (after its first token);
+ * undefined until then, when the caller awaits `verifyToken` instead.
+ */
+export function verifyTokenNow(keys: SigningKeys, purpose: TokenPurpose, token: string): Uint8Array | null | undefined {
+  assertPurpose(purpose);
+  const macs = tokenMacs(keys, purpose).loaded;
+  return macs && verifyWith(macs, token);
 }
 
 /**

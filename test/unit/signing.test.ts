@@ -14,6 +14,7 @@ import {
   timingSafeEqual,
   unpackFields,
   verifyToken,
+  verifyTokenNow,
 } from "../../src/lib/signing";
 
 const CURRENT = "current-signing-secret-0123456789abcdef";
@@ -242,6 +243,20 @@ describe("canonicalBase64UrlToBytes", () => {
     expect(canonicalBase64UrlToBytes("-_8")).toEqual(Uint8Array.of(0xfb, 0xff));
     expect(canonicalBase64UrlToBytes("")).toEqual(new Uint8Array());
     for (const bad of ["-_9", "-_8=", "+/8", "-_8 ", "A", "AB=C", "ä"]) expect(canonicalBase64UrlToBytes(bad), bad).toBeNull();
+  });
+});
+
+describe("verifyTokenNow", () => {
+  it("answers undefined until a configuration's keys are loaded, then exactly as verifyToken does", async () => {
+    const keys: SigningKeys = { TRACKING_SIGNING_KEY: CURRENT };
+    const token = await signToken(KEYS, "open-pixel", packFields(["a", "b"]));
+    expect(verifyTokenNow(keys, "open-pixel", token)).toBeUndefined();
+    expect(await verifyToken(keys, "open-pixel", token)).toEqual(packFields(["a", "b"]));
+    expect(verifyTokenNow(keys, "open-pixel", token)).toEqual(packFields(["a", "b"]));
+    expect(verifyTokenNow(keys, "open-pixel", `${token.slice(0, -2)}AA`)).toBeNull();
+    expect(verifyTokenNow(keys, "click-link", token)).toBeUndefined();
+    expect(await verifyToken(keys, "click-link", token)).toBeNull();
+    expect(verifyTokenNow(keys, "click-link", token)).toBeNull();
   });
 });
 

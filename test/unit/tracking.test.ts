@@ -178,13 +178,14 @@ describe("addTracking", () => {
     expect(out.endsWith('style="display:none">')).toBe(true);
   });
 
-  it("signs once per link, plus the pixel and the trap link", async () => {
-    const sign = vi.spyOn(crypto.subtle, "sign");
-    const links = Array.from({ length: 20 }, (_, i) => `<a href="https://example.com/${i}">${i}</a>`).join("");
+  it("signs each link, the pixel and the trap link with keys derived once, without WebCrypto per token", async () => {
     await signPixelToken(KEYS, MESSAGE);
-    sign.mockClear();
-    await addTracking(`<body>${links}</body>`, options);
-    expect(sign).toHaveBeenCalledTimes(22);
+    const calls = ["sign", "deriveBits", "deriveKey", "importKey", "digest"].map((m) => vi.spyOn(crypto.subtle, m as "sign"));
+    const links = Array.from({ length: 20 }, (_, i) => `<a href="https://example.com/${i}">${i}</a>`).join("");
+    const html = await addTracking(`<body>${links}</body>`, options);
+    expect(html.match(/\/t\/c\//g)).toHaveLength(21);
+    expect(html.match(/\/t\/p\//g)).toHaveLength(1);
+    for (const call of calls) expect(call).not.toHaveBeenCalled();
   });
 
   it("is on only when both the campaign and the provider want it", () => {

@@ -1,4 +1,4 @@
-import { packFields, type SigningKeys, signToken, unpackFields, verifyToken } from "../../lib/signing";
+import { packFields, type SigningKeys, signToken, unpackFields, verifyToken, verifyTokenNow } from "../../lib/signing";
 
 /**
  * What a tracking token binds: whose message it is and when it was composed. Ids only, no address or name, so a
@@ -40,11 +40,20 @@ function readMessage(fields: string[]): TrackedMessage | null {
   return { workspaceId, campaignId, recipientId, sentAt: new Date(Number(sentAtSeconds) * 1000) };
 }
 
-/** The claims of a pixel token, or null for anything `signPixelToken` did not make with a known key. */
-export async function readPixelToken(keys: SigningKeys, token: string): Promise<PixelClaims | null> {
-  const payload = await verifyToken(keys, "open-pixel", token);
+function pixelClaims(payload: Uint8Array | null): PixelClaims | null {
   const fields = payload && unpackFields(payload, 4);
   return fields ? readMessage(fields) : null;
+}
+
+/** The claims of a pixel token, or null for anything `signPixelToken` did not make with a known key. */
+export async function readPixelToken(keys: SigningKeys, token: string): Promise<PixelClaims | null> {
+  return pixelClaims(await verifyToken(keys, "open-pixel", token));
+}
+
+/** `readPixelToken` without waiting, once the keys are loaded; undefined until then (see `verifyTokenNow`). */
+export function readPixelTokenNow(keys: SigningKeys, token: string): PixelClaims | null | undefined {
+  const payload = verifyTokenNow(keys, "open-pixel", token);
+  return payload === undefined ? undefined : pixelClaims(payload);
 }
 
 /** The claims of a click token, or null for anything `signClickToken` did not make with a known key. */

@@ -35,16 +35,16 @@ async function send(queue: Queue, hits: TrackingHit[]): Promise<void> {
  * Puts a hit on EVENT_QUEUE together with the hits of the other requests this isolate serves within GATHER_MS, in
  * one `tracking_hits` message. The request whose hit opens a batch gets the batch's promise and must keep its
  * context alive on it with `waitUntil`: that context sends the batch, so every hit in it is queued (or logged as
- * failed) as surely as by a send of its own. The requests that join get a settled promise: they need not wait,
- * and must not, since workerd cancels a `waitUntil` that waits on another request's I/O as hung.
+ * failed) as surely as by a send of its own. The requests that join get undefined: they need not wait, and must
+ * not, since workerd cancels a `waitUntil` that waits on another request's I/O as hung.
  */
-export function queueHit(queue: Queue, hit: TrackingHit): Promise<void> {
+export function queueHit(queue: Queue, hit: TrackingHit): Promise<void> | undefined {
   const bytes = encoder.encode(JSON.stringify(hit)).length;
   const open = gathering.get(queue);
   if (open && open.hits.length < MAX_HITS_PER_MESSAGE && open.bytes + bytes <= MAX_MESSAGE_BYTES) {
     open.hits.push(hit);
     open.bytes += bytes;
-    return Promise.resolve();
+    return undefined;
   }
   const batch: Gathering = { hits: [hit], bytes, sent: Promise.resolve() };
   batch.sent = new Promise<void>((resolve) => setTimeout(resolve, GATHER_MS)).then(() => {

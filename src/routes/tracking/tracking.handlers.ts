@@ -1,7 +1,14 @@
 import type { Context } from "hono";
 import { trackingHit } from "../../domain/tracking/hits";
 import { redirectTarget } from "../../domain/tracking/links";
-import { type ClickClaims, type PixelClaims, readClickToken, readPixelToken, TRAP_LINK_INDEX } from "../../domain/tracking/tokens";
+import {
+  type ClickClaims,
+  type PixelClaims,
+  readClickToken,
+  readPixelToken,
+  readPixelTokenNow,
+  TRAP_LINK_INDEX,
+} from "../../domain/tracking/tokens";
 import { readConfig } from "../../env";
 import type { AppBindings } from "../../lib/create-app";
 import { base64ToBytes } from "../../lib/encoding";
@@ -14,7 +21,8 @@ const GIF = base64ToBytes("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBR
 
 const NO_STORE = "no-store, private";
 
-function record(request: Request, queue: Queue, claims: PixelClaims | ClickClaims): Promise<unknown> {
+/** Queues the hit; a promise when this request must keep its context alive until the hit's batch is sent. */
+function record(request: Request, queue: Queue, claims: PixelClaims | ClickClaims): Promise<void> | undefined {
   const hit = trackingHit(claims, {
     userAgent: request.headers.get("user-agent"),
     ip: request.headers.get("cf-connecting-ip"),
@@ -40,17 +48,28 @@ export function pixelTokenOf(url: string): string | null {
   return name.endsWith(".gif") && !name.includes("/") ? name.slice(0, -".gif".length) : null;
 }
 
+const logFailedOpen = (error: unknown) => console.error("tracking: open not queued", error);
+
 /**
- * Answers first, verifies and enqueues after: the GIF is the same whatever the token says. Takes no framework
- * context: the Worker serves GET pixels before its router (src/index.ts), and the router's route calls this too.
+ * Answers with the GIF whatever the token says, and queues an open for a valid GET. Once the isolate has its keys
+ * the token is checked and the hit queued before the answer, with nothing to wait for unless this request opens a
+ * batch of hits; the first requests verify in `waitUntil` while the keys load. Takes no framework context: the
+ * Worker serves GET pixels before its router (src/index.ts), and the router's route calls this too.
  */
 export function servePixel(request: Request, env: Env, ctx: Pick<ExecutionContext, "waitUntil">, token: string): Response {
   if (request.method === "GET") {
-    ctx.waitUntil(
-      readPixelToken(readConfig(env), token)
-        .then((claims) => (claims ? record(request, env.EVENT_QUEUE, claims) : undefined))
-        .catch((error) => console.error("tracking: open not queued", error)),
-    );
+    const keys = readConfig(env);
+    const claims = readPixelTokenNow(keys, token);
+    if (claims === undefined) {
+      ctx.waitUntil(
+        readPixelToken(keys, token)
+          .then((read) => (read ? record(request, env.EVENT_QUEUE, read) : undefined))
+          .catch(logFailedOpen),
+      );
+    } else if (claims) {
+      const sending = record(request, env.EVENT_QUEUE, claims);
+      if (sending) ctx.waitUntil(sending.catch(logFailedOpen));
+    }
   }
   return new Response(GIF, {
     headers: { "content-type": "image/gif", "content-length": String(GIF.length), "cache-control": NO_STORE },
@@ -75,10 +94,10 @@ export async function clickLink(c: Ctx): Promise<Response> {
   const trap = claims?.linkIndex === TRAP_LINK_INDEX;
   const target = claims && !trap ? redirectTarget(claims.url) : null;
   if (!claims || (!trap && !target)) return new Response(page("This link is not valid."), { status: 404, headers: pageHeaders });
-  if (c.req.method === "GET")
-    c.executionCtx.waitUntil(
-      record(c.req.raw, c.env.EVENT_QUEUE, claims).catch((error) => console.error("tracking: click not queued", error)),
-    );
+  if (c.req.method === "GET") {
+    const sending = record(c.req.raw, c.env.EVENT_QUEUE, claims);
+    if (sending) c.executionCtx.waitUntil(sending.catch((error) => console.error("tracking: click not queued", error)));
+  }
   if (trap) return new Response(page("Nothing to see here."), { status: 200, headers: pageHeaders });
   return new Response(null, { status: 302, headers: { location: target!, "cache-control": NO_STORE, "referrer-policy": "no-referrer" } });
 }
