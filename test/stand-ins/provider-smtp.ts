@@ -213,6 +213,23 @@ export async function startSilentServer(port: number): Promise<Stop> {
     });
 }
 
+/**
+ * A port nothing listens on and nothing will take: below Linux's ephemeral range (32768 and up), so a server that
+ * asks for any free port, such as the workerd of another test file, is never given it. A port from `freePort` is
+ * free only when it is chosen, and a connection to it that should be refused could reach whoever took it since.
+ */
+export async function refusedPort(from = 20_000): Promise<number> {
+  for (let port = from; port < 32_768; port++) {
+    const bound = await new Promise<boolean>((resolve) => {
+      const server = createServer();
+      server.once("error", () => resolve(false));
+      server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
+    });
+    if (bound) return port;
+  }
+  throw new Error(`no free port between ${from} and 32767`);
+}
+
 /** A port nothing listens on now. */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -1,7 +1,14 @@
 import type { TestProject } from "vitest/node";
 import type { SmtpStandInPorts } from "./provider-credentials.ts";
 import { startProviderHttpStandIn } from "./provider-http.ts";
-import { freePort, startReceivedMessagesEndpoint, startSilentServer, startSmtpServer, trustedCertificate } from "./provider-smtp.ts";
+import {
+  freePort,
+  refusedPort,
+  startReceivedMessagesEndpoint,
+  startSilentServer,
+  startSmtpServer,
+  trustedCertificate,
+} from "./provider-smtp.ts";
 
 /**
  * Starts the local stand-ins of the email providers before the workers project: the HTTP APIs on
@@ -16,7 +23,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     loginOnly: await freePort(),
     implicitTls: await freePort(),
     silent: await freePort(),
-    closed: await freePort(),
+    closed: await refusedPort(),
     noPipelining: await freePort(),
     trustedStartTls: await freePort(),
     trustedImplicitTls: await freePort(),
