@@ -87,6 +87,8 @@ export async function keyId(secret: string): Promise<string> {
   return toHex(digest.subarray(0, KID_BYTES));
 }
 
+const hkdfParams = (label: string) => ({ name: "HKDF", hash: "SHA-256", salt: encoder.encode(HKDF_SALT), info: encoder.encode(label) });
+
 /** One signing secret, with its id and the keys derived from it (each derived once per isolate). */
 export class SigningSecret {
   private readonly derived = new Map<string, Promise<CryptoKey>>();
@@ -116,16 +118,14 @@ export class SigningSecret {
 
   /** The 32 bytes of the HMAC-SHA-256 key `hmacKey(label)` holds, for MACs computed outside WebCrypto. */
   async hmacKeyBytes(label: string): Promise<Uint8Array> {
-    const hkdf = { name: "HKDF", hash: "SHA-256", salt: encoder.encode(HKDF_SALT), info: encoder.encode(label) };
-    return new Uint8Array(await crypto.subtle.deriveBits(hkdf, this.ikm, 256));
+    return new Uint8Array(await crypto.subtle.deriveBits(hkdfParams(label), this.ikm, 256));
   }
 
   private derive(label: string, algorithm: SubtleCryptoImportKeyAlgorithm, usages: string[]): Promise<CryptoKey> {
     const cacheKey = `${algorithm.name}:${label}`;
     let key = this.derived.get(cacheKey);
     if (!key) {
-      const hkdf = { name: "HKDF", hash: "SHA-256", salt: encoder.encode(HKDF_SALT), info: encoder.encode(label) };
-      key = crypto.subtle.deriveKey(hkdf, this.ikm, algorithm, false, usages);
+      key = crypto.subtle.deriveKey(hkdfParams(label), this.ikm, algorithm, false, usages);
       key.catch(() => this.derived.delete(cacheKey));
       this.derived.set(cacheKey, key);
     }
@@ -188,34 +188,39 @@ interface TokenMac {
   keyed: _HMAC<ReturnType<typeof sha256.create>>;
 }
 
-/** Per configuration object and purpose: the MACs of all its secrets, current first (loading, then loaded). */
-const macsOfKeys = new WeakMap<SigningKeys, Map<TokenPurpose, { loading: Promise<TokenMac[]>; loaded?: TokenMac[] }>>();
+/** A purpose's MACs for every secret of a configuration, current first: loading, then loaded. */
+interface PurposeMacs {
+  loading: Promise<TokenMac[]>;
+  loaded?: TokenMac[];
+}
 
-function tokenMacs(keys: SigningKeys, purpose: TokenPurpose): { loading: Promise<TokenMac[]>; loaded?: TokenMac[] } {
+/** Per configuration object (one per isolate, as readConfig caches it) and purpose. */
+const macsOfKeys = new WeakMap<SigningKeys, Partial<Record<TokenPurpose, PurposeMacs>>>();
+
+function tokenMacs(keys: SigningKeys, purpose: TokenPurpose): PurposeMacs {
   let byPurpose = macsOfKeys.get(keys);
   if (!byPurpose) {
-    byPurpose = new Map();
+    byPurpose = {};
     macsOfKeys.set(keys, byPurpose);
   }
-  const loadedFor = byPurpose;
-  let entry = byPurpose.get(purpose);
-  if (!entry) {
-    const loading = allSecrets(keys).then((secrets) =>
-      Promise.all(
-        secrets.map(async (secret) => ({ kid: secret.kid, keyed: hmac.create(sha256, await secret.hmacKeyBytes(TOKEN_LABELS[purpose])) })),
-      ),
-    );
-    const made = { loading, loaded: undefined as TokenMac[] | undefined };
-    loading.then(
-      (macs) => {
-        made.loaded = macs;
-      },
-      () => loadedFor.delete(purpose),
-    );
-    byPurpose.set(purpose, made);
-    entry = made;
-  }
-  return entry;
+  byPurpose[purpose] ??= loadMacs(keys, purpose, byPurpose);
+  return byPurpose[purpose];
+}
+
+function loadMacs(keys: SigningKeys, purpose: TokenPurpose, byPurpose: Partial<Record<TokenPurpose, PurposeMacs>>): PurposeMacs {
+  const label = TOKEN_LABELS[purpose];
+  const macs: PurposeMacs = {
+    loading: allSecrets(keys).then((secrets) =>
+      Promise.all(secrets.map(async (secret) => ({ kid: secret.kid, keyed: hmac.create(sha256, await secret.hmacKeyBytes(label)) }))),
+    ),
+  };
+  macs.loading.then(
+    (loaded) => {
+      macs.loaded = loaded;
+    },
+    () => delete byPurpose[purpose],
+  );
+  return macs;
 }
 
 const tagOf = (mac: TokenMac, signed: Uint8Array): Uint8Array => mac.keyed.clone().update(signed).digest().subarray(0, TAG_BYTES);
