@@ -34,3 +34,19 @@ export function base64UrlToBytes(value: string): Uint8Array | null {
 }
 
 export const toHex = (bytes: Uint8Array): string => [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
+
+/** Bytes of the string as UTF-8 (as TextEncoder writes it, a lone surrogate as U+FFFD), without encoding it. */
+export const utf8Length = (s: string) => {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      // A surrogate pair is one 4-byte code point: skip its low half.
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n;
+};

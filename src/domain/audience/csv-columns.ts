@@ -1,6 +1,6 @@
+import { utf8Length } from "../../lib/encoding";
 import { invalidField } from "../errors";
 import type { AttributeType } from "./attribute-values";
-import { utf8Length } from "./csv";
 import { excerpt } from "./import-reports";
 
 export const MAX_COLUMNS = 200;

@@ -194,19 +194,3 @@ export class Utf8Validator {
     return this.need > 0;
   }
 }
-
-/** Bytes of the string as UTF-8, without encoding it. */
-export const utf8Length = (s: string) => {
-  let n = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x80) n += 1;
-    else if (c < 0x800) n += 2;
-    else if (c >= 0xd800 && c <= 0xdbff) {
-      // A surrogate pair is one 4-byte code point: skip its low half.
-      n += 4;
-      i++;
-    } else n += 3;
-  }
-  return n;
-};

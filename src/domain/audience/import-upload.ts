@@ -1,10 +1,11 @@
 import { eq, sql } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { listImports } from "../../db/schema";
+import { utf8Length } from "../../lib/encoding";
 import { newId } from "../../lib/ids";
 import { invalidField, MalformedInputError } from "../errors";
 import type { AttributeType } from "./attribute-values";
-import { type CsvRecord, CsvRecordReader, isBlankRecord, toCsvLine, Utf8Validator, unescapeFormula, utf8Length } from "./csv";
+import { type CsvRecord, CsvRecordReader, isBlankRecord, toCsvLine, Utf8Validator, unescapeFormula } from "./csv";
 import { type HeaderMap, type ImportColumns, mapHeader } from "./csv-columns";
 import type { ImportChunkMessage } from "./import-chunk-message";
 import { excerpt, type ListImport } from "./import-reports";
