@@ -2,6 +2,7 @@
 // wrangler and every workerd it starts are stopped as one, and no benchmark leaves a server behind.
 import { execFileSync, spawn } from "node:child_process";
 import path from "node:path";
+import { onCpus } from "./cpu-affinity.mjs";
 import { freePort, groupMembers, killGroupsOnInterrupt, sleep, stopProcessGroup } from "./process-group.mjs";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
@@ -41,7 +42,7 @@ export function applyMigrations(persistTo, log) {
  * is stopped before this throws, so a failed start leaves nothing running either.
  *
  * `config`, `persistTo` and `envFile` become wrangler's options of the same name when given; `args` are added
- * after them and `env` to its environment. Returns the origin and ports, the group's id (`pgid`) and its
+ * after them and `env` to its environment. `cpus` (a taskset CPU list) pins wrangler and every workerd it starts. Returns the origin and ports, the group's id (`pgid`) and its
  * processes now (`members()`), everything wrangler has printed so far (`output`), and `stop()`, which resolves to
  * what `stopProcessGroup` found plus a sentence saying how the group went (`summary`, which some runners put in
  * their report); calling it again returns the same promise.
@@ -52,6 +53,7 @@ export async function startWranglerDev({
   envFile,
   args = [],
   env = {},
+  cpus,
   isReady = (res) => res.ok,
   timeoutMs = 60_000,
   log,
@@ -74,7 +76,7 @@ export async function startWranglerDev({
     ...args,
   ];
   log(`starting wrangler dev on port ${port}${persistTo ? ` (persist-to ${persistTo})` : ""}`);
-  const child = spawn(process.execPath, argv, {
+  const child = spawn(...onCpus(cpus, process.execPath, argv), {
     cwd: ROOT,
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
