@@ -68,4 +68,3 @@ export type TrackingHit = z.infer<typeof TrackingHitSchema>;
 export type TrackingHits = z.infer<typeof TrackingHitsSchema>;
 export type ProviderEvent = z.infer<typeof ProviderEventSchema>;
 export type EventMessage = z.infer<typeof EventMessageSchema>;
-export type EventQueueMessage = z.infer<typeof EventQueueMessageSchema>;
